@@ -1,0 +1,118 @@
+"""One exception root for everything the engine reports to a person, and the exit codes.
+
+Exit codes are decided here and only here (see ``exit_code_for``):
+0 success, 1 a step failed at run time, 2 bad input (scenario, answers, usage),
+3 an internal bug (traceback written to a log file), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_STEP_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a file something is: 1-based line and column."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
+
+
+class ScenarioError(Exception):
+    """Root of every error the engine reports to a person without a traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, *, location: Location | None = None, step: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.step = step
+        self.hint = hint
+
+    def render(self) -> str:
+        """The one-paragraph text shown to the user: where, which step, what, how to fix."""
+        head = f"{self.location}: " if self.location else ""
+        step = f"step '{self.step}': " if self.step else ""
+        text = f"{head}{step}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class InputError(ScenarioError):
+    """The scenario, answers file or command line is wrong; nothing ran."""
+
+
+class YamlSyntaxError(InputError):
+    """A file is not valid YAML."""
+
+
+class SchemaError(InputError):
+    """A scenario does not match the scenario schema."""
+
+
+class TemplateError(InputError):
+    """A Jinja template does not parse or refers to something undefined."""
+
+
+class UnknownActionError(InputError):
+    """A step names an action no plugin provides."""
+
+
+class ActionArgumentError(InputError):
+    """A step's arguments do not match its action's argument schema."""
+
+
+class PluginError(InputError):
+    """An action plugin could not be loaded or does not fill in the action contract."""
+
+
+class MissingAnswerError(InputError):
+    """A prompt needs an answer and none can be given (non-interactive run)."""
+
+
+class StepFailed(ScenarioError):
+    """A step failed at run time (an AWS error, a failed assertion, an unexpected outcome)."""
+
+    exit_code = EXIT_STEP_FAILED
+
+    def __init__(self, message: str, *, code: str | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.code = code
+
+
+class TargetError(ScenarioError):
+    """The AWS target could not be set up (no credentials, no stack, endpoint unreachable)."""
+
+    exit_code = EXIT_STEP_FAILED
+
+
+class Interrupted(ScenarioError):
+    """The run was interrupted (Ctrl-C)."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+def exit_code_for(error: BaseException | None) -> int:
+    """The process exit code for how a run ended."""
+    if error is None:
+        return EXIT_OK
+    if isinstance(error, ScenarioError):
+        return error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return EXIT_INTERNAL
