@@ -22,6 +22,12 @@ class Clients:
         # botocore's standard retry mode backs off on throttling and transient errors.
         self._config = Config(retries={"mode": "standard", "max_attempts": 5})
         self._cache: dict[str, Any] = {}
+        # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only while
+        # ``counting`` is on, so deploying the stack and cleaning up are not part of it.
+        self.calls: list[str] = []
+        self.counting = False
+        # Testing aid (--fault-at N): the Nth counted call fails with InjectedFault.
+        self.fault_at: int | None = None
 
     @classmethod
     def for_local(cls, region: str, endpoint_url: str | None = None) -> Clients:
@@ -36,6 +42,19 @@ class Clients:
     def client(self, service: str) -> Any:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
         if service not in self._cache:
-            self._cache[service] = self.session.client(
+            client = self.session.client(
                 service, endpoint_url=self.endpoint_url, config=self._config)  # type: ignore[call-overload]
+            client.meta.events.register("before-call.*.*", self._before_call)
+            self._cache[service] = client
         return self._cache[service]
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        if not self.counting:
+            return
+        self.calls.append(f"{model.service_model.service_name}.{model.name}")
+        if self.fault_at is not None and len(self.calls) == self.fault_at:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "InjectedFault",
+                                         "Message": f"fault injected at AWS call {self.fault_at} ({model.name})"}},
+                              model.name)

@@ -1,0 +1,158 @@
+"""The generic AWS call: any boto3 operation, checked against botocore's service model.
+
+For flows the action library does not cover. ``undo`` declares how to reverse the call and
+may use ``result`` (the call's response); it is rendered after the call succeeds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.exceptions import UnknownServiceError
+from botocore.model import OperationModel, Shape
+from botocore.validate import ParamValidator
+
+from engine.actions.base import STRING, ActionContext, obj, plain
+from engine.templating import is_template
+
+_CALL = obj({"service": STRING, "operation": STRING, "params": {"type": "object"}}, ["operation"])
+SCHEMA = obj({
+    "service": {**STRING, "description": "boto3 service name, e.g. cognito-idp, dynamodb, s3"},
+    "operation": {**STRING, "description": "API operation, as AdminGetUser or admin_get_user"},
+    "params": {"type": "object", "description": "The operation's parameters, as in the AWS API reference"},
+    "paginate": {"type": "boolean", "description": "Follow every page and merge the lists"},
+    "undo": {**_CALL, "description": "The call that reverses this one at cleanup; may use `result`."},
+}, ["service", "operation"])
+
+
+@cache
+def _session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+def _operation_name(service_model: Any, name: str) -> str | None:
+    names = service_model.operation_names
+    if name in names:
+        return str(name)
+    wanted = name.replace("_", "").lower()
+    for candidate in names:
+        if candidate.lower() == wanted:
+            return str(candidate)
+    return None
+
+
+def _operation(service: str, operation: str) -> tuple[OperationModel | None, str | None]:
+    """(model, None) or (None, why not)."""
+    try:
+        model = _session().get_service_model(service)
+    except UnknownServiceError:
+        known = _session().get_available_services()
+        close = [s for s in known if service.replace("_", "-") in s or s in service][:5]
+        return None, (f"unknown AWS service '{service}'"
+                      + (f"; did you mean {', '.join(close)}?" if close else "; use boto3 service names"))
+    name = _operation_name(model, operation)
+    if name is None:
+        return None, f"service '{service}' has no operation '{operation}'"
+    return model.operation_model(name), None
+
+
+def _placeholder(shape: Shape | None) -> Any:
+    kind = shape.type_name if shape is not None else "string"
+    return {"string": "x", "integer": 1, "long": 1, "boolean": True, "float": 1.0, "double": 1.0,
+            "blob": b"x", "timestamp": datetime.datetime(2000, 1, 1), "list": [], "map": {},
+            "structure": {}}.get(kind, "x")
+
+
+def _fill_templates(value: Any, shape: Shape | None) -> Any:
+    """Stand-ins of the right type for templated values, so only real mistakes are reported."""
+    if is_template(value):
+        return _placeholder(shape)
+    if isinstance(value, dict):
+        members = getattr(shape, "members", None)
+        if members is not None:
+            return {k: _fill_templates(v, members.get(k)) for k, v in value.items()}
+        value_shape = getattr(shape, "value", None)
+        return {k: _fill_templates(v, value_shape) for k, v in value.items()}
+    if isinstance(value, list):
+        member = getattr(shape, "member", None)
+        return [_fill_templates(v, member) for v in value]
+    return value
+
+
+def check_call(service: str, operation: str, params: Any) -> list[tuple[list[Any], str]]:
+    """Problems with a call, each as (path inside the call, message)."""
+    if is_template(service) or is_template(operation):
+        return []
+    model, why = _operation(service, operation)
+    if model is None:
+        return [(["operation"] if "operation" in str(why) else ["service"], str(why))]
+    report = ParamValidator().validate(_fill_templates(params or {}, model.input_shape), model.input_shape)
+    if not report.has_errors():
+        return []
+    text = report.generate_report()
+    match = re.search(r'(?:parameter in input: |parameter |param )"?([A-Za-z0-9_.\[\]]+)"?', text)
+    path: list[Any] = ["params"]
+    if match:
+        first = match.group(1).split(".")[0].split("[")[0]
+        if isinstance(params, dict) and first in params:
+            path.append(first)
+    return [(path, f"invalid parameters for {service} {model.name}: {' '.join(text.split())}")]
+
+
+class AwsCall:
+    """``aws_call``: any boto3 operation by service and operation name."""
+
+    name = "aws_call"
+    description = ("Call any AWS operation (service, operation, params), checked against botocore's model by "
+                   "`scenario validate`; `undo` declares how to reverse it at cleanup.")
+    schema = SCHEMA
+    example = {"service": "cognito-idp", "operation": "AdminGetUser",
+               "params": {"UserPoolId": "{{ stack.UserPoolId }}", "Username": "alice"}}
+    deferred = ("undo",)
+
+    def check(self, args: Any) -> list[tuple[list[Any], str]]:
+        problems = check_call(args["service"], args["operation"], args.get("params"))
+        undo = args.get("undo")
+        if isinstance(undo, dict):
+            service = undo.get("service", args["service"])
+            problems += [(["undo", *path], msg) for path, msg in
+                         check_call(service, undo["operation"], undo.get("params"))]
+        return problems
+
+    def run(self, args: Any, ctx: ActionContext) -> Any:
+        result = self._call(ctx, args["service"], args["operation"], args.get("params") or {},
+                            bool(args.get("paginate")))
+        undo = args.get("undo")
+        if undo:
+            spec = ctx.render(undo, {"result": result})
+            service = spec.get("service", args["service"])
+            ctx.undo.push(f"{service} {spec['operation']} (undo of {args['operation']})",
+                          lambda: self._call(ctx, service, spec["operation"], spec.get("params") or {}, False))
+        return result
+
+    @staticmethod
+    def _call(ctx: ActionContext, service: str, operation: str, params: dict[str, Any], paginate: bool) -> Any:
+        model, why = _operation(service, operation)
+        if model is None:
+            from engine.errors import ActionArgumentError
+
+            raise ActionArgumentError(str(why), step=ctx.step_id)
+        client = ctx.client(service)
+        method = botocore.xform_name(model.name)
+        if paginate and client.can_paginate(method):
+            merged: dict[str, Any] = {}
+            for page in client.get_paginator(method).paginate(**params):
+                for key, value in plain(page).items():
+                    if isinstance(value, list):
+                        merged.setdefault(key, []).extend(value)
+                    else:
+                        merged[key] = value
+            return merged
+        return plain(getattr(client, method)(**params))
+
+
+ACTIONS = [AwsCall()]

@@ -1,0 +1,59 @@
+"""Flow actions: narrative, checks, variables and waiting."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from engine.actions.base import ActionContext, action, obj
+from engine.errors import StepFailed
+from engine.templating import evaluate
+
+
+@action("say", "Print narrative text (templated), as the seed's scenarios do between calls.",
+        {"oneOf": [{"type": "string"}, obj({"text": {"type": "string"}, "rule": {"type": "boolean"}},
+                                           ["text"])]},
+        "Let's sign in as {{ answers.username }}...")
+def say(args: Any, ctx: ActionContext) -> Any:
+    text = args if isinstance(args, str) else args["text"]
+    rule = isinstance(args, dict) and args.get("rule", False)
+    ctx.console.say(str(text))
+    if rule:
+        ctx.console.rule()
+    return {"text": text}
+
+
+@action("rule", "Print a separator line of 88 dashes, as the seed does between sections.",
+        {"type": ["null", "boolean"]}, None)
+def rule(args: Any, ctx: ActionContext) -> Any:
+    ctx.console.rule()
+    return None
+
+
+@action("check", "Fail the run unless every expression is true (a standalone assertion).",
+        {"oneOf": [{"type": "string", "minLength": 1},
+                   {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}]},
+        ["steps.sign_in.status == 'ok'"])
+def check(args: Any, ctx: ActionContext) -> Any:
+    expressions = [args] if isinstance(args, str) else list(args)
+    for expression in expressions:
+        if not evaluate(expression, ctx.template_vars, step=ctx.step_id):
+            raise StepFailed(f"check failed: {expression}", code="CheckFailed")
+    return {"checked": len(expressions)}
+
+
+@action("set_vars", "Set or change variables (vars.<name>) from templated values.",
+        {"type": "object", "minProperties": 1}, {"user_name": "{{ answers.username | lower }}"})
+def set_vars(args: Any, ctx: ActionContext) -> Any:
+    ctx.template_vars["vars"].update(args)
+    return dict(args)
+
+
+@action("sleep", "Wait a number of seconds (e.g. for eventually consistent AWS reads).",
+        {"type": "number", "minimum": 0, "maximum": 600}, 2)
+def sleep(args: Any, ctx: ActionContext) -> Any:
+    time.sleep(float(args))
+    return {"slept": args}
+
+
+ACTIONS = [say, rule, check, set_vars, sleep]

@@ -1,0 +1,116 @@
+"""Answers files: replies to prompts keyed by prompt id, for non-interactive replays.
+
+Format (YAML)::
+
+    username: test_user_9            # one value
+    new_password:                    # a prompt asked more than once: one value per asking
+      - weak
+      - Str0ng-Passw0rd!
+    api_key: {value: abc123, secret: true}   # never shown in output
+
+``--answer ID=VALUE`` on the command line overrides the file (repeat it for several values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InputError, Location
+from engine.loader import MarkedDict, MarkedList, load_yaml_file
+
+MISSING = object()
+
+
+@dataclass
+class _Entry:
+    values: list[Any]
+    location: Location | None
+    secret: bool = False
+    used: int = 0
+
+
+@dataclass
+class Answers:
+    """Replies per prompt id, consumed in order; the last value of a list is not repeated."""
+
+    source: str = "(no answers file)"
+    entries: dict[str, _Entry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None, overrides: list[str] | None = None) -> Answers:
+        answers = cls()
+        if path is not None:
+            answers.source = str(path)
+            data = load_yaml_file(path)
+            if data is None:
+                data = MarkedDict()
+            if not isinstance(data, dict):
+                raise InputError("an answers file must be a mapping of prompt id to answer",
+                                 location=getattr(data, "location", Location(str(path))),
+                                 hint="write lines such as 'username: alice'")
+            for key, value in data.items():
+                loc = data.key_locations.get(key) if isinstance(data, MarkedDict) else None
+                answers.entries[key] = _parse_entry(key, value, loc)
+        grouped: dict[str, list[str]] = {}
+        for item in overrides or []:
+            if "=" not in item:
+                raise InputError(f"--answer {item!r} is not of the form ID=VALUE",
+                                 hint="for example: --answer username=alice")
+            key, value = item.split("=", 1)
+            grouped.setdefault(key.strip(), []).append(value)
+        for key, values in grouped.items():
+            secret = answers.entries[key].secret if key in answers.entries else False
+            answers.entries[key] = _Entry(list(values), Location("--answer"), secret)
+        return answers
+
+    def take(self, prompt_id: str) -> Any:
+        """The next reply for ``prompt_id``, or ``MISSING`` when there is none left."""
+        entry = self.entries.get(prompt_id)
+        if entry is None or entry.used >= len(entry.values):
+            return MISSING
+        value = entry.values[entry.used]
+        entry.used += 1
+        return value
+
+    def is_secret(self, prompt_id: str) -> bool:
+        entry = self.entries.get(prompt_id)
+        return bool(entry and entry.secret)
+
+    def location(self, prompt_id: str) -> Location | None:
+        entry = self.entries.get(prompt_id)
+        return entry.location if entry else None
+
+    def check_known(self, prompt_ids: set[str]) -> None:
+        """Every answer must belong to a prompt of the scenario: a typo must not go unnoticed."""
+        for key, entry in self.entries.items():
+            if key not in prompt_ids:
+                known = ", ".join(sorted(prompt_ids)) or "none"
+                raise InputError(f"answer '{key}' matches no prompt in the scenario",
+                                 location=entry.location,
+                                 hint=f"prompt ids in this scenario: {known}")
+
+
+def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
+    if isinstance(value, dict):
+        if "value" not in value or set(value) - {"value", "values", "secret"}:
+            raise InputError(f"answer '{key}' must be a value, a list, or {{value: ..., secret: true}}",
+                             location=location, hint="for example: password: {value: S3cret!, secret: true}")
+        inner = value["value"]
+        entry = _parse_entry(key, inner, location)
+        entry.secret = bool(value.get("secret", False))
+        return entry
+    if isinstance(value, MarkedList | list):
+        if not value:
+            raise InputError(f"answer '{key}' is an empty list", location=location,
+                             hint="give at least one value, or remove the key")
+        return _Entry([_scalar(key, v, location) for v in value], location)
+    return _Entry([_scalar(key, value, location)], location)
+
+
+def _scalar(key: str, value: Any, location: Location | None) -> Any:
+    if isinstance(value, dict | list):
+        raise InputError(f"answer '{key}' has a nested {type(value).__name__}; answers are plain values",
+                         location=location)
+    return value

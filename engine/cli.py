@@ -1,0 +1,226 @@
+"""The command line: ``scenario run|validate|actions|schema|serve|stack`` and ``scenario-run``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.error_handler import handle_errors
+from engine.errors import InputError
+
+TARGETS = click.Choice(["local", "aws"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="scenario-run")
+def main() -> None:
+    """Run Amazon Cognito scenarios written in YAML, on an embedded local AWS or real AWS."""
+
+
+def _run_options(func: Any) -> Any:
+    options = [
+        click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path)),
+        click.option("--answers", "answers", multiple=True, type=click.Path(path_type=Path),
+                     help="Answers file (YAML, keyed by prompt id). Once for all files, or once per file."),
+        click.option("--answer", "answer", multiple=True, metavar="ID=VALUE",
+                     help="Answer a prompt; overrides the answers file. Repeat for more."),
+        click.option("--target", type=TARGETS, default="local", show_default=True,
+                     help="local: embedded moto, no account needed. aws: your real account."),
+        click.option("--endpoint-url", help="Any AWS-compatible endpoint (scenario serve, LocalStack)."),
+        click.option("--stack", "stack_name", help="Read outputs of this existing stack instead of deploying."),
+        click.option("--region", help="AWS region (default: us-east-1 locally, your configuration on aws)."),
+        click.option("--profile", help="AWS profile for --target aws."),
+        click.option("--non-interactive", is_flag=True, help="Never ask; a missing answer is an error (exit 2)."),
+        click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here."),
+        click.option("--transcript", type=click.Path(path_type=Path), help="Write a JSON-lines transcript here."),
+        click.option("--no-color", is_flag=True, help="Plain output even on a terminal."),
+        click.option("--fault-at", type=int, hidden=True, help="Testing: fail the Nth AWS call of the steps."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command("run")
+@_run_options
+def run_command(**kwargs: Any) -> None:
+    """Run scenario FILES (the same as scenario-run)."""
+    from engine.run import run_files
+
+    with handle_errors():
+        sys.exit(run_files(**kwargs))
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--answers", type=click.Path(path_type=Path), help="Also check an answers file against FILES.")
+def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
+    """Check scenario FILES (schema, actions, arguments, templates) without calling AWS."""
+    from engine.answers import Answers
+    from engine.registry import load_registry
+    from engine.scenario import load_scenario
+
+    with handle_errors():
+        registry = load_registry()
+        for path in files:
+            scenario = load_scenario(path, registry)
+            if answers is not None:
+                Answers.load(answers).check_known(scenario.prompt_ids)
+            click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
+
+
+@main.command("actions")
+@click.argument("name", required=False)
+def actions_command(name: str | None) -> None:
+    """List every action with its arguments, description and an example."""
+    import yaml
+
+    from engine.registry import load_registry
+
+    with handle_errors():
+        registry = load_registry()
+        if name is not None and name not in registry:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(registry), n=3)
+            raise InputError(f"unknown action '{name}'",
+                             hint=(f"did you mean {', '.join(close)}? " if close else "")
+                             + "run `scenario actions` to list them")
+        for action_name in [name] if name else sorted(registry):
+            action = registry[action_name]
+            click.echo(click.style(action_name, bold=True) + f": {action.description}")
+            if name:
+                props = action.schema.get("properties", {})
+                required = set(action.schema.get("required", []))
+                for arg, spec in props.items():
+                    mark = " (required)" if arg in required else ""
+                    desc = spec.get("description", "")
+                    click.echo(f"    {arg}{mark}: {desc}".rstrip(": ").rstrip())
+                example = yaml.safe_dump([{action_name: action.example}], sort_keys=False).rstrip()
+                click.echo("  example:\n" + "\n".join("    " + line for line in example.splitlines()))
+
+
+@main.command("schema")
+@click.option("--output", type=click.Path(path_type=Path), help="Write to this file instead of printing.")
+def schema_command(output: Path | None) -> None:
+    """Print the scenario JSON schema (schema/scenario.schema.json is generated from it)."""
+    from engine.registry import load_registry
+    from engine.schema import schema_text
+
+    with handle_errors():
+        text = schema_text(load_registry())
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=4566, show_default=True, type=int)
+@click.option("--region", default="us-east-1", show_default=True)
+def serve_command(host: str, port: int, region: str) -> None:
+    """Serve the embedded local AWS over HTTP (triggers fire, codes go to /_scenario/outbox)."""
+    import time
+
+    from engine.local.server import LocalServer
+
+    with handle_errors():
+        server = LocalServer(host=host, port=port, region=region)
+        url = server.start()
+        click.echo(f"Local AWS listening on {url} (outbox: {url}/_scenario/outbox). Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("Stopping.")
+        finally:
+            server.stop()
+
+
+@main.group("stack")
+def stack_group() -> None:
+    """Deploy, show or remove the project's CloudFormation stack (infra/template.yaml)."""
+
+
+def _stack_options(func: Any) -> Any:
+    for option in reversed([
+        click.option("--target", type=TARGETS, default="local", show_default=True),
+        click.option("--endpoint-url", help="Endpoint of a running `scenario serve` (local target)."),
+        click.option("--stack", "stack_name", default=None, help="Stack name."),
+        click.option("--region"), click.option("--profile"),
+    ]):
+        func = option(func)
+    return func
+
+
+def _stack_clients(target: str, endpoint_url: str | None, region: str | None, profile: str | None) -> Any:
+    from engine.targets import open_target
+
+    if target == "local" and not endpoint_url:
+        raise InputError("the embedded local AWS lives only for the length of a run, so there is nothing to "
+                         "deploy into", hint="start `scenario serve` and pass --endpoint-url "
+                                             "http://127.0.0.1:4566, or use --target aws")
+    return open_target(target, region=region, endpoint_url=endpoint_url, profile=profile).clients
+
+
+@stack_group.command("deploy")
+@_stack_options
+@click.option("--template", type=click.Path(path_type=Path), help="Template (default: infra/template.yaml).")
+def stack_deploy(target: str, endpoint_url: str | None, stack_name: str | None, region: str | None,
+                 profile: str | None, template: Path | None) -> None:
+    """Package the triggers, deploy the stack and print its outputs."""
+    from engine import stack
+
+    with handle_errors():
+        clients = _stack_clients(target, endpoint_url, region, profile)
+        outputs = stack.deploy(clients, stack_name or stack.DEFAULT_STACK_NAME, template or stack.DEFAULT_TEMPLATE,
+                               log=click.echo)
+        click.echo(json.dumps(outputs, indent=2, sort_keys=True))
+
+
+@stack_group.command("outputs")
+@_stack_options
+def stack_outputs(target: str, endpoint_url: str | None, stack_name: str | None, region: str | None,
+                  profile: str | None) -> None:
+    """Print the stack's outputs as JSON."""
+    from engine import stack
+
+    with handle_errors():
+        clients = _stack_clients(target, endpoint_url, region, profile)
+        click.echo(json.dumps(stack.outputs(clients, stack_name or stack.DEFAULT_STACK_NAME), indent=2,
+                              sort_keys=True))
+
+
+@stack_group.command("destroy")
+@_stack_options
+def stack_destroy(target: str, endpoint_url: str | None, stack_name: str | None, region: str | None,
+                  profile: str | None) -> None:
+    """Delete the stack and its artifact bucket."""
+    from engine import stack
+
+    with handle_errors():
+        clients = _stack_clients(target, endpoint_url, region, profile)
+        stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=click.echo)
+
+
+@click.command("scenario-run", context_settings={"help_option_names": ["-h", "--help"]})
+@_run_options
+def _scenario_run(**kwargs: Any) -> None:
+    """Run scenario FILES (YAML) on the embedded local AWS, an endpoint, or real AWS."""
+    from engine.run import run_files
+
+    with handle_errors():
+        sys.exit(run_files(**kwargs))
+
+
+def run_main() -> None:
+    """Entry point of the ``scenario-run`` script."""
+    if os.environ.get("NO_COLOR"):
+        os.environ.setdefault("CLICK_NO_COLOR", "1")
+    _scenario_run()

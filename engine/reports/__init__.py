@@ -1,0 +1,1 @@
+"""Machine-readable reports of a run: JSON-lines transcript and JUnit XML."""

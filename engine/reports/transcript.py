@@ -1,0 +1,40 @@
+"""``--transcript PATH``: one JSON object per line for every step, undo included, secrets masked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from engine.runner import StepRecord
+from engine.secrets import Secrets
+
+
+class Transcript:
+    """Appends each step record as it finishes, so a crash still leaves what ran."""
+
+    def __init__(self, path: Path, secrets: Secrets) -> None:
+        self.path = path
+        self.secrets = secrets
+        self._file: IO[str] = path.open("w", encoding="utf-8")
+
+    def write(self, record: StepRecord) -> None:
+        line: dict[str, Any] = {
+            "scenario": record.scenario, "id": record.step_id, "action": record.action, "phase": record.phase,
+            "status": record.status, "location": record.location, "args": record.args,
+            "result": _summary(record.result), "error": record.error, "duration": round(record.duration, 4),
+            "attempts": record.attempts, "aws_calls": record.calls,
+        }
+        text = json.dumps(self.secrets.mask_data(line), default=str)
+        self._file.write(self.secrets.mask(text) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _summary(result: Any, limit: int = 4000) -> Any:
+    text = json.dumps(result, default=str)
+    if len(text) <= limit:
+        return result
+    return {"truncated": True, "preview": text[:limit]}

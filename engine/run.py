@@ -1,0 +1,158 @@
+"""``scenario-run FILE...``: validate every file, run each, report, decide the exit code."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.answers import Answers
+from engine.console import Console
+from engine.error_handler import report_internal
+from engine.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_STEP_FAILED,
+    InputError,
+    Interrupted,
+    ScenarioError,
+)
+from engine.prompter import Prompter, stdin_is_interactive
+from engine.registry import load_registry
+from engine.reports.junit import write_junit
+from engine.reports.transcript import Transcript
+from engine.runner import RunResult, Runner
+from engine.scenario import Scenario, load_scenario
+from engine.secrets import Secrets
+from engine.targets import open_target
+
+
+def _answers_for(files: tuple[Path, ...], answers: tuple[Path, ...]) -> list[Path | None]:
+    if not answers:
+        return [None] * len(files)
+    if len(answers) == 1:
+        return [answers[0]] * len(files)
+    if len(answers) == len(files):
+        return list(answers)
+    raise InputError(f"{len(answers)} answers files for {len(files)} scenario files",
+                     hint="give one --answers for all files, or one per file in the same order")
+
+
+def run_files(files: tuple[Path, ...], answers: tuple[Path, ...], answer: tuple[str, ...], target: str,
+              endpoint_url: str | None, stack_name: str | None, region: str | None, profile: str | None,
+              non_interactive: bool, junit: Path | None, transcript: Path | None, no_color: bool,
+              fault_at: int | None) -> int:
+    """Run every file in order; returns the process exit code."""
+    registry = load_registry()
+    # Everything is checked before anything runs: a typo in the third file must not surface after
+    # the first two have created resources.
+    plans: list[tuple[Scenario, Answers]] = []
+    for path, answers_path in zip(files, _answers_for(files, answers), strict=True):
+        scenario = load_scenario(path, registry)
+        replies = Answers.load(answers_path, list(answer))
+        replies.check_known(scenario.prompt_ids | _override_ids(answer, replies))
+        plans.append((scenario, replies))
+
+    interactive = not non_interactive and stdin_is_interactive()
+    secrets = Secrets()
+    console = Console(secrets, color=False if no_color else None)
+    for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
+        for value in entry.values:
+            secrets.add(value)
+    recorder = Transcript(transcript, secrets) if transcript else None
+    results: list[RunResult] = []
+    _sigterm_as_interrupt()
+    try:
+        for scenario, replies in plans:
+            result = _run_one(scenario, replies, registry, target=target, endpoint_url=endpoint_url,
+                              stack_name=stack_name, region=region, profile=profile, interactive=interactive,
+                              secrets=secrets, console=console, recorder=recorder, fault_at=fault_at)
+            results.append(result)
+            _summarise(console, result)
+            if isinstance(result.error, Interrupted):
+                break
+    finally:
+        if recorder:
+            recorder.close()
+        if junit:
+            write_junit(junit, results, secrets)
+    return _exit_code(results)
+
+
+def _override_ids(answer: tuple[str, ...], replies: Answers) -> set[str]:
+    # --answer ids are checked like file answers, so only the file's own keys need this set.
+    return set()
+
+
+def _run_one(scenario: Scenario, replies: Answers, registry: dict[str, Any], *, target: str,
+             endpoint_url: str | None, stack_name: str | None, region: str | None, profile: str | None,
+             interactive: bool, secrets: Secrets, console: Console, recorder: Transcript | None,
+             fault_at: int | None) -> RunResult:
+    console.rule()
+    console.say(f"{scenario.name}  ({scenario.path})")
+    if scenario.description:
+        console.say(scenario.description.strip())
+    console.rule()
+    prompter = Prompter(replies, secrets, interactive=interactive)
+    try:
+        opened = open_target(target, region=region, endpoint_url=endpoint_url, profile=profile)
+    except ScenarioError as exc:
+        return RunResult(scenario, [], exc, [], 0.0)
+    try:
+        opened.clients.fault_at = fault_at
+        runner = Runner(scenario, registry, opened, prompter=prompter, console=console, secrets=secrets,
+                        stack_name=stack_name, on_record=recorder.write if recorder else None)
+        return runner.run()
+    finally:
+        opened.close()
+
+
+def _summarise(console: Console, result: RunResult) -> None:
+    steps = [r for r in result.records if r.phase != "undo"]
+    undone = sum(1 for r in result.records if r.phase == "undo" and r.status == "ok")
+    head = f"{result.scenario.path.name}: {len(steps)} steps, {undone} undone, {result.duration:.1f}s"
+    error = result.error
+    if error is None:
+        console.say(click.style("PASSED", fg="green", bold=True) + f" {head}" if console.color else f"PASSED {head}")
+        return
+    console.say(f"FAILED {head}")
+    if isinstance(error, ScenarioError):
+        console.error(error.render())
+    elif not isinstance(error, KeyboardInterrupt):
+        report_internal(error)
+    for failure in result.cleanup_failures:
+        console.warn(f"left behind: {failure.entry.description}")
+
+
+def _exit_code(results: list[RunResult]) -> int:
+    codes = []
+    for result in results:
+        error = result.error
+        if error is None:
+            codes.append(EXIT_OK)
+        elif isinstance(error, ScenarioError):
+            codes.append(error.exit_code)
+        elif isinstance(error, KeyboardInterrupt):
+            codes.append(EXIT_INTERRUPTED)
+        else:
+            codes.append(EXIT_INTERNAL)
+    for code in (EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_STEP_FAILED):
+        if code in codes:
+            return code
+    return EXIT_OK
+
+
+def _sigterm_as_interrupt() -> None:
+    """A CI job cancelled with SIGTERM cleans up like Ctrl-C does."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. inside a test runner thread)
+        pass

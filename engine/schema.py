@@ -1,0 +1,119 @@
+"""The scenario JSON schema, generated from the action registry.
+
+The common step modifiers live here; each action's argument schema lives with the action and
+is merged in. ``schema/scenario.schema.json`` is this output, checked in for editors.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.actions.base import Action, JsonSchema
+
+SCHEMA_ID = "https://scenario-run.dev/schema/scenario.schema.json"
+
+_CODES: JsonSchema = {"oneOf": [{"type": "string", "minLength": 1},
+                                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}]}
+_EXPRESSIONS: JsonSchema = {"oneOf": [{"type": "string", "minLength": 1},
+                                      {"type": "array", "items": {"type": "string", "minLength": 1},
+                                       "minItems": 1}]}
+
+STEP_MODIFIERS: dict[str, JsonSchema] = {
+    "id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+           "description": "Name of the step; its result is steps.<id>. Defaults to the action name."},
+    "title": {"type": "string", "description": "Human title shown in reports."},
+    "when": {"type": ["string", "boolean"], "description": "Run the step only when this expression is true."},
+    "expect_error": {**_CODES, "description": "The step passes only if the call fails with this AWS error code."},
+    "allow_error": {**_CODES, "description": "These AWS error codes do not fail the step (result.error is set)."},
+    "retry": {
+        "type": "object", "additionalProperties": False,
+        "description": "Try the step again, bounded: on given error codes and/or until a condition holds.",
+        "properties": {
+            "on": _CODES,
+            "attempts": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3},
+            "reprompt": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                         "description": "Prompt ids asked again (with their retry_text) before the next try."},
+            "delay": {"type": "number", "minimum": 0, "maximum": 300, "default": 0},
+            "until": {"type": "string", "description": "Expression on `result`; retry until it is true."},
+        },
+    },
+    "register": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                 "description": "Also store the result as a top-level template variable of this name."},
+    "assert": {**_EXPRESSIONS, "description": "Expressions on `result` that must be true after the step."},
+}
+
+RESERVED_NAMES = frozenset({"stack", "vars", "answers", "steps", "env", "target", "result",
+                            "outbox_code", "outbox_messages", "error"})
+
+
+def step_schema(registry: dict[str, Action]) -> JsonSchema:
+    """A step: the common modifiers plus exactly one action key."""
+    properties: dict[str, JsonSchema] = dict(STEP_MODIFIERS)
+    for name, act in sorted(registry.items()):
+        properties[name] = {**act.schema, "description": act.description}
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "oneOf": [{"required": [name]} for name in sorted(registry)],
+    }
+
+
+def top_level_schema(step: JsonSchema) -> JsonSchema:
+    """The scenario file; ``step`` is the schema each item of ``steps`` must match."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "steps"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "stack": {
+                "type": "object", "additionalProperties": False,
+                "description": "Where the `stack` outputs come from. On the local target the template is "
+                               "deployed automatically unless --stack is given.",
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "template": {"type": "string", "minLength": 1},
+                    "outputs": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "vars": {"type": "object", "description": "Variables (templated, in order): vars.<name>."},
+            "env": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                    "description": "Environment variables the scenario may read as env.<NAME>."},
+            "steps": {"type": "array", "minItems": 1, "items": step},
+            "cleanup": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "ask": {"type": ["string", "boolean"],
+                            "description": "The question asked before removing resources (prompt id "
+                                           "remove_resources, default yes); false to never ask."},
+                    "steps": {"type": "array", "items": step},
+                },
+            },
+        },
+    }
+
+
+def build_schema(registry: dict[str, Action]) -> JsonSchema:
+    """The full schema, as checked in under schema/."""
+    schema = top_level_schema({"$ref": "#/$defs/step"})
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "scenario-run scenario", **schema, "$defs": {"step": step_schema(registry)}}
+
+
+def schema_text(registry: dict[str, Action]) -> str:
+    return json.dumps(build_schema(registry), indent=2, sort_keys=False) + "\n"
+
+
+def generic_step_schema() -> JsonSchema:
+    """For the first validation pass: modifiers checked, the action key left to the second pass."""
+    return {"type": "object", "properties": dict(STEP_MODIFIERS)}
+
+
+def describe_type(schema: Any) -> str:
+    if isinstance(schema, dict) and "type" in schema:
+        kind = schema["type"]
+        return " or ".join(kind) if isinstance(kind, list) else str(kind)
+    return "value"

@@ -1,0 +1,139 @@
+"""Where a run's AWS calls go: the embedded local AWS (default), an endpoint URL, or real AWS.
+
+Nothing reaches a real account unless ``--target aws`` was given: the local target forces
+fake credentials, and an endpoint URL gets fake credentials too.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+from engine.clients import Clients
+from engine.errors import TargetError
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message read from a local server's outbox over HTTP."""
+
+    user_pool_id: str
+    username: str
+    recipient: str
+    kind: str
+    code: str | None
+    text: str
+    time: str
+
+
+class HttpOutbox:
+    """The outbox of a running ``scenario serve``, read over HTTP."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.url = endpoint_url.rstrip("/") + "/_scenario/outbox"
+
+    def messages(self, **filters: str | None) -> list[OutboxMessage]:
+        query = urllib.parse.urlencode({k: v for k, v in filters.items() if v})
+        try:
+            with urllib.request.urlopen(f"{self.url}?{query}", timeout=10) as response:  # noqa: S310
+                data = json.load(response)
+        except OSError as exc:
+            raise TargetError(f"cannot read the outbox at {self.url}: {exc}",
+                              hint="the endpoint must be a `scenario serve` server") from None
+        items = data.get("messages", data) if isinstance(data, dict) else data
+        return [OutboxMessage(**{k: m.get(k) for k in OutboxMessage.__dataclass_fields__}) for m in items]
+
+    def latest(self, **filters: str | None) -> OutboxMessage | None:
+        found = self.messages(**filters)
+        return found[-1] if found else None
+
+
+@dataclass
+class Target:
+    """An opened target: its clients, its outbox (local only) and how to get stack outputs."""
+
+    name: str  # local | endpoint | aws
+    clients: Clients
+    outbox: Any = None
+    local: Any = None
+    deployed: list[str] = field(default_factory=list)
+
+    def stack_outputs(self, spec: dict[str, Any] | None, scenario_dir: Path, stack_name: str | None,
+                      log: Any) -> dict[str, str]:
+        """Outputs of the scenario's stack; on the embedded backend the template is deployed first."""
+        from engine import stack as stacks
+
+        if spec is None and stack_name is None:
+            return {}
+        spec = spec or {}
+        name = stack_name or spec.get("name") or stacks.DEFAULT_STACK_NAME
+        try:
+            if self.name == "local" and stack_name is None:
+                template = Path(spec["template"]) if spec.get("template") else stacks.DEFAULT_TEMPLATE
+                if not template.is_absolute():
+                    template = (scenario_dir / template).resolve()
+                outputs = stacks.deploy(self.clients, name, template, log=log)
+                self.deployed.append(name)
+            else:
+                outputs = stacks.outputs(self.clients, name)
+        except (ClientError, BotoCoreError) as exc:
+            raise _target_error(exc, self.name) from None
+        missing = [key for key in spec.get("outputs", []) if key not in outputs]
+        if missing:
+            raise TargetError(f"stack '{name}' has no output {', '.join(missing)}",
+                              hint="deploy the project's infra/template.yaml (`scenario stack deploy`)")
+        return outputs
+
+    def close(self) -> None:
+        if self.local is not None:
+            self.local.stop()
+            self.local = None
+
+
+def open_target(kind: str, *, region: str | None, endpoint_url: str | None, profile: str | None) -> Target:
+    """Open the target the user asked for."""
+    if endpoint_url:
+        clients = Clients.for_local(region or DEFAULT_REGION, endpoint_url=endpoint_url)
+        return Target("endpoint", clients, outbox=HttpOutbox(endpoint_url))
+    if kind == "aws":
+        try:
+            clients = Clients.for_aws(region, profile)
+            if clients.session.get_credentials() is None:
+                raise NoCredentialsError()
+            if not clients.session.region_name:
+                raise NoRegionError()
+        except (BotoCoreError, ValueError) as exc:
+            raise _target_error(exc, "aws") from None
+        return Target("aws", clients)
+    from engine.local import LocalAWS
+
+    local = LocalAWS(region or DEFAULT_REGION)
+    local.start()
+    return Target("local", Clients.for_local(local.region), outbox=local.outbox, local=local)
+
+
+def _target_error(exc: Exception, target: str) -> TargetError:
+    if isinstance(exc, NoCredentialsError):
+        return TargetError("no AWS credentials found for --target aws",
+                           hint="configure credentials (aws configure, AWS_PROFILE, or environment variables)")
+    if isinstance(exc, NoRegionError):
+        return TargetError("no AWS region configured for --target aws", hint="pass --region or set AWS_REGION")
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return TargetError(f"{err.get('Code')}: {err.get('Message')}",
+                           hint="check the stack name (--stack) and that it is deployed on this target")
+    return TargetError(f"{type(exc).__name__}: {exc}",
+                       hint="check --endpoint-url" if target == "endpoint" else None)
+
+
+def now() -> datetime:
+    return datetime.now()

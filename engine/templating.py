@@ -1,0 +1,147 @@
+"""Jinja2 templating of scenario values: sandboxed, strict about undefined names, native types.
+
+Each string is rendered on its own after YAML parsing. A string that is a single ``{{ expr }}``
+keeps the expression's native type (a list stays a list, a number stays a number); a string
+mixing text and expressions is a string. Strings are never re-parsed as Python literals, so an
+answer "123456" stays the string "123456".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import jinja2.nodes
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.errors import Location, TemplateError
+
+MARKERS = ("{{", "{%", "{#")
+
+
+def _native_concat(values: Iterable[Any]) -> Any:
+    head = list(islice(values, 2))
+    if not head:
+        return None
+    if len(head) == 1:
+        return head[0]
+    return "".join(str(v) for v in chain(head, values))
+
+
+class _NativeSandbox(SandboxedEnvironment):
+    code_generator_class = NativeCodeGenerator
+    concat = staticmethod(_native_concat)  # type: ignore[assignment]
+
+
+def _to_yaml(value: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=False, sort_keys=False).rstrip()
+
+
+def make_environment() -> jinja2.Environment:
+    """The one sandboxed environment used for every template."""
+    env = _NativeSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                         autoescape=False)
+    env.filters["to_yaml"] = _to_yaml
+    return env
+
+
+ENV = make_environment()
+
+
+def is_template(value: Any) -> bool:
+    return isinstance(value, str) and any(marker in value for marker in MARKERS)
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"undefined value in template: {text}"
+    return f"{type(exc).__name__}: {text}"
+
+
+def render_string(text: str, context: dict[str, Any], *, location: Location | None = None,
+                  step: str | None = None) -> Any:
+    """Render one string; errors become ``TemplateError`` at ``location``."""
+    if not is_template(text):
+        return text
+    try:
+        template = ENV.from_string(text)
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", location=location, step=step,
+                            hint="templates use {{ expression }}; check brackets and quotes") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(_describe(exc), location=location, step=step,
+                            hint=f"names available here: {', '.join(sorted(context))}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"template not allowed: {exc}", location=location, step=step) from None
+    except TemplateError:
+        raise
+    except Exception as exc:
+        raise TemplateError(f"template failed: {_describe(exc)}", location=location, step=step) from None
+
+
+def render(value: Any, context: dict[str, Any], *, location_of: Any = None, step: str | None = None,
+           path: tuple[Any, ...] = ()) -> Any:
+    """Render every string inside ``value`` (dicts and lists recursively) with ``context``.
+
+    ``location_of(path)`` gives the file location of the value at ``path`` for error messages.
+    """
+    if isinstance(value, str):
+        loc = location_of(path) if location_of else None
+        return render_string(value, context, location=loc, step=step)
+    if isinstance(value, dict):
+        return {key: render(item, context, location_of=location_of, step=step, path=(*path, key))
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [render(item, context, location_of=location_of, step=step, path=(*path, i))
+                for i, item in enumerate(value)]
+    return value
+
+
+def evaluate(expression: str, context: dict[str, Any], *, location: Location | None = None,
+             step: str | None = None) -> Any:
+    """Evaluate a ``when``/``assert`` expression, written bare or as ``{{ ... }}``."""
+    if is_template(expression):
+        return render_string(expression, context, location=location, step=step)
+    try:
+        compiled = ENV.compile_expression(expression, undefined_to_none=False)
+        return compiled(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"expression syntax error in {expression!r}: {exc.message}", location=location,
+                            step=step, hint="write a Jinja expression such as: steps.sign_in.status == 'ok'"
+                            ) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(_describe(exc), location=location, step=step,
+                            hint=f"names available here: {', '.join(sorted(context))}") from None
+    except Exception as exc:
+        raise TemplateError(f"expression {expression!r} failed: {_describe(exc)}", location=location,
+                            step=step) from None
+
+
+def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, set[str]]:
+    """Parse without rendering: (error message or None, top-level names the text refers to)."""
+    source = text if not expression or is_template(text) else "{{ " + text + " }}"
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return f"template syntax error: {exc.message}", set()
+    return None, set(jinja2.meta.find_undeclared_variables(ast))
+
+
+def iter_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string inside ``value`` with its path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from iter_strings(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from iter_strings(item, (*path, i))
