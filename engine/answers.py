@@ -47,17 +47,20 @@ class Answers:
             if data is None:
                 data = MarkedDict()
             if not isinstance(data, dict):
-                raise InputError("an answers file must be a mapping of prompt id to answer",
-                                 location=getattr(data, "location", Location(str(path))),
-                                 hint="write lines such as 'username: alice'")
+                raise InputError(
+                    "an answers file must be a mapping of prompt id to answer",
+                    location=getattr(data, "location", Location(str(path))),
+                    hint="write lines such as 'username: alice'",
+                )
             for key, value in data.items():
                 loc = data.key_locations.get(key) if isinstance(data, MarkedDict) else None
                 answers.entries[key] = _parse_entry(key, value, loc)
         grouped: dict[str, list[str]] = {}
         for item in overrides or []:
             if "=" not in item:
-                raise InputError(f"--answer {item!r} is not of the form ID=VALUE",
-                                 hint="for example: --answer username=alice")
+                raise InputError(
+                    f"--answer {item!r} is not of the form ID=VALUE", hint="for example: --answer username=alice"
+                )
             key, value = item.split("=", 1)
             grouped.setdefault(key.strip(), []).append(value)
         for key, values in grouped.items():
@@ -87,30 +90,37 @@ class Answers:
         for key, entry in self.entries.items():
             if key not in prompt_ids:
                 known = ", ".join(sorted(prompt_ids)) or "none"
-                raise InputError(f"answer '{key}' matches no prompt in the scenario",
-                                 location=entry.location,
-                                 hint=f"prompt ids in this scenario: {known}")
+                raise InputError(
+                    f"answer '{key}' matches no prompt in the scenario",
+                    location=entry.location,
+                    hint=f"prompt ids in this scenario: {known}",
+                )
 
 
 def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
     if isinstance(value, dict):
         if "value" not in value or set(value) - {"value", "values", "secret"}:
-            raise InputError(f"answer '{key}' must be a value, a list, or {{value: ..., secret: true}}",
-                             location=location, hint="for example: password: {value: S3cret!, secret: true}")
+            raise InputError(
+                f"answer '{key}' must be a value, a list, or {{value: ..., secret: true}}",
+                location=location,
+                hint="for example: password: {value: S3cret!, secret: true}",
+            )
         inner = value["value"]
         entry = _parse_entry(key, inner, location)
         entry.secret = bool(value.get("secret", False))
         return entry
     if isinstance(value, MarkedList | list):
         if not value:
-            raise InputError(f"answer '{key}' is an empty list", location=location,
-                             hint="give at least one value, or remove the key")
+            raise InputError(
+                f"answer '{key}' is an empty list", location=location, hint="give at least one value, or remove the key"
+            )
         return _Entry([_scalar(key, v, location) for v in value], location)
     return _Entry([_scalar(key, value, location)], location)
 
 
 def _scalar(key: str, value: Any, location: Location | None) -> Any:
     if isinstance(value, dict | list):
-        raise InputError(f"answer '{key}' has a nested {type(value).__name__}; answers are plain values",
-                         location=location)
+        raise InputError(
+            f"answer '{key}' has a nested {type(value).__name__}; answers are plain values", location=location
+        )
     return value

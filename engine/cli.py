@@ -25,12 +25,27 @@ def main() -> None:
 def _run_options(func: Any) -> Any:
     options = [
         click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path)),
-        click.option("--answers", "answers", multiple=True, type=click.Path(path_type=Path),
-                     help="Answers file (YAML, keyed by prompt id). Once for all files, or once per file."),
-        click.option("--answer", "answer", multiple=True, metavar="ID=VALUE",
-                     help="Answer a prompt; overrides the answers file. Repeat for more."),
-        click.option("--target", type=TARGETS, default="local", show_default=True,
-                     help="local: embedded moto, no account needed. aws: your real account."),
+        click.option(
+            "--answers",
+            "answers",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="Answers file (YAML, keyed by prompt id). Once for all files, or once per file.",
+        ),
+        click.option(
+            "--answer",
+            "answer",
+            multiple=True,
+            metavar="ID=VALUE",
+            help="Answer a prompt; overrides the answers file. Repeat for more.",
+        ),
+        click.option(
+            "--target",
+            type=TARGETS,
+            default="local",
+            show_default=True,
+            help="local: embedded moto, no account needed. aws: your real account.",
+        ),
         click.option("--endpoint-url", help="Any AWS-compatible endpoint (scenario serve, LocalStack)."),
         click.option("--stack", "stack_name", help="Read outputs of this existing stack instead of deploying."),
         click.option("--region", help="AWS region (default: us-east-1 locally, your configuration on aws)."),
@@ -88,9 +103,10 @@ def actions_command(name: str | None) -> None:
             import difflib
 
             close = difflib.get_close_matches(name, list(registry), n=3)
-            raise InputError(f"unknown action '{name}'",
-                             hint=(f"did you mean {', '.join(close)}? " if close else "")
-                             + "run `scenario actions` to list them")
+            raise InputError(
+                f"unknown action '{name}'",
+                hint=(f"did you mean {', '.join(close)}? " if close else "") + "run `scenario actions` to list them",
+            )
         for action_name in [name] if name else sorted(registry):
             action = registry[action_name]
             click.echo(click.style(action_name, bold=True) + f": {action.description}")
@@ -149,12 +165,15 @@ def stack_group() -> None:
 
 
 def _stack_options(func: Any) -> Any:
-    for option in reversed([
-        click.option("--target", type=TARGETS, default="local", show_default=True),
-        click.option("--endpoint-url", help="Endpoint of a running `scenario serve` (local target)."),
-        click.option("--stack", "stack_name", default=None, help="Stack name."),
-        click.option("--region"), click.option("--profile"),
-    ]):
+    for option in reversed(
+        [
+            click.option("--target", type=TARGETS, default="local", show_default=True),
+            click.option("--endpoint-url", help="Endpoint of a running `scenario serve` (local target)."),
+            click.option("--stack", "stack_name", default=None, help="Stack name."),
+            click.option("--region"),
+            click.option("--profile"),
+        ]
+    ):
         func = option(func)
     return func
 
@@ -163,44 +182,53 @@ def _stack_clients(target: str, endpoint_url: str | None, region: str | None, pr
     from engine.targets import open_target
 
     if target == "local" and not endpoint_url:
-        raise InputError("the embedded local AWS lives only for the length of a run, so there is nothing to "
-                         "deploy into", hint="start `scenario serve` and pass --endpoint-url "
-                                             "http://127.0.0.1:4566, or use --target aws")
+        raise InputError(
+            "the embedded local AWS lives only for the length of a run, so there is nothing to deploy into",
+            hint="start `scenario serve` and pass --endpoint-url http://127.0.0.1:4566, or use --target aws",
+        )
     return open_target(target, region=region, endpoint_url=endpoint_url, profile=profile).clients
 
 
 @stack_group.command("deploy")
 @_stack_options
 @click.option("--template", type=click.Path(path_type=Path), help="Template (default: infra/template.yaml).")
-def stack_deploy(target: str, endpoint_url: str | None, stack_name: str | None, region: str | None,
-                 profile: str | None, template: Path | None) -> None:
+def stack_deploy(
+    target: str,
+    endpoint_url: str | None,
+    stack_name: str | None,
+    region: str | None,
+    profile: str | None,
+    template: Path | None,
+) -> None:
     """Package the triggers, deploy the stack and print its outputs."""
     from engine import stack
 
     with handle_errors():
         clients = _stack_clients(target, endpoint_url, region, profile)
-        outputs = stack.deploy(clients, stack_name or stack.DEFAULT_STACK_NAME, template or stack.DEFAULT_TEMPLATE,
-                               log=click.echo)
+        outputs = stack.deploy(
+            clients, stack_name or stack.DEFAULT_STACK_NAME, template or stack.DEFAULT_TEMPLATE, log=click.echo
+        )
         click.echo(json.dumps(outputs, indent=2, sort_keys=True))
 
 
 @stack_group.command("outputs")
 @_stack_options
-def stack_outputs(target: str, endpoint_url: str | None, stack_name: str | None, region: str | None,
-                  profile: str | None) -> None:
+def stack_outputs(
+    target: str, endpoint_url: str | None, stack_name: str | None, region: str | None, profile: str | None
+) -> None:
     """Print the stack's outputs as JSON."""
     from engine import stack
 
     with handle_errors():
         clients = _stack_clients(target, endpoint_url, region, profile)
-        click.echo(json.dumps(stack.outputs(clients, stack_name or stack.DEFAULT_STACK_NAME), indent=2,
-                              sort_keys=True))
+        click.echo(json.dumps(stack.outputs(clients, stack_name or stack.DEFAULT_STACK_NAME), indent=2, sort_keys=True))
 
 
 @stack_group.command("destroy")
 @_stack_options
-def stack_destroy(target: str, endpoint_url: str | None, stack_name: str | None, region: str | None,
-                  profile: str | None) -> None:
+def stack_destroy(
+    target: str, endpoint_url: str | None, stack_name: str | None, region: str | None, profile: str | None
+) -> None:
     """Delete the stack and its artifact bucket."""
     from engine import stack
 

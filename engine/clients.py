@@ -8,8 +8,7 @@ import boto3
 from botocore.config import Config
 
 # Fake credentials for the local target: a real account can never be reached by accident.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
-                     "aws_session_token": "testing"}
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 
 
 class Clients:
@@ -42,8 +41,7 @@ class Clients:
     def client(self, service: str) -> Any:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
         if service not in self._cache:
-            client = self.session.client(
-                service, endpoint_url=self.endpoint_url, config=self._config)  # type: ignore[call-overload]
+            client = self.session.client(service, endpoint_url=self.endpoint_url, config=self._config)
             client.meta.events.register("before-call.*.*", self._before_call)
             self._cache[service] = client
         return self._cache[service]
@@ -55,6 +53,12 @@ class Clients:
         if self.fault_at is not None and len(self.calls) == self.fault_at:
             from botocore.exceptions import ClientError
 
-            raise ClientError({"Error": {"Code": "InjectedFault",
-                                         "Message": f"fault injected at AWS call {self.fault_at} ({model.name})"}},
-                              model.name)
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "InjectedFault",
+                        "Message": f"fault injected at AWS call {self.fault_at} ({model.name})",
+                    }
+                },
+                model.name,
+            )

@@ -15,8 +15,9 @@ RULE = "-" * 88
 class Console:
     """Writes to the terminal through the run's secret mask."""
 
-    def __init__(self, secrets: Secrets, *, stream: IO[str] | None = None, color: bool | None = None,
-                 quiet: bool = False) -> None:
+    def __init__(
+        self, secrets: Secrets, *, stream: IO[str] | None = None, color: bool | None = None, quiet: bool = False
+    ) -> None:
         self.secrets = secrets
         self.stream = stream
         self.quiet = quiet

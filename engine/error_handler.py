@@ -26,8 +26,11 @@ def write_crash_log(error: BaseException) -> Path:
 
 def report_internal(error: BaseException) -> None:
     path = write_crash_log(error)
-    click.echo(f"Error: internal error ({type(error).__name__}: {error}). This is a bug in scenario-run.\n"
-               f"  The traceback is in {path}; please include it in a bug report.", err=True)
+    click.echo(
+        f"Error: internal error ({type(error).__name__}: {error}). This is a bug in scenario-run.\n"
+        f"  The traceback is in {path}; please include it in a bug report.",
+        err=True,
+    )
 
 
 @contextmanager

@@ -35,8 +35,9 @@ class ScenarioError(Exception):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, message: str, *, location: Location | None = None, step: str | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, location: Location | None = None, step: str | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.location = location

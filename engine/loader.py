@@ -50,29 +50,30 @@ class _MarkedLoader(yaml.SafeLoader):
             if isinstance(key_node, yaml.ScalarNode):
                 key = str(key_node.value)
             else:
-                key = str(self.construct_object(key_node, deep=True))  # type: ignore[no-untyped-call]
+                key = str(self.construct_object(key_node, deep=True))
             if key in result:
                 raise InputError(
                     f"duplicate key '{key}' (first at line {result.key_locations[key].line})",
                     location=_loc(self.filename, key_node),
-                    hint="each key may appear once in a mapping; remove or rename one of them")
-            result[key] = self.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+                    hint="each key may appear once in a mapping; remove or rename one of them",
+                )
+            result[key] = self.construct_object(value_node, deep=True)
             result.key_locations[key] = _loc(self.filename, key_node)
             result.value_locations[key] = _loc(self.filename, value_node)
         return result
 
     def construct_marked_sequence(self, node: yaml.SequenceNode) -> MarkedList:
-        result = MarkedList(self.construct_object(child, deep=True)  # type: ignore[no-untyped-call]
-                            for child in node.value)
+        result = MarkedList(
+            self.construct_object(child, deep=True)
+            for child in node.value
+        )
         result.location = _loc(self.filename, node)
         result.item_locations = [_loc(self.filename, child) for child in node.value]
         return result
 
 
-_MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                              _MarkedLoader.construct_marked_mapping)
-_MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
-                              _MarkedLoader.construct_marked_sequence)
+_MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _MarkedLoader.construct_marked_mapping)
+_MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkedLoader.construct_marked_sequence)
 
 
 def load_yaml_text(text: str, filename: str) -> Any:
@@ -86,12 +87,15 @@ def load_yaml_text(text: str, filename: str) -> Any:
         where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        raise YamlSyntaxError(f"YAML syntax error: {problem}{context}", location=where,
-                              hint="check indentation, quoting and ':' after keys near this line") from None
+        raise YamlSyntaxError(
+            f"YAML syntax error: {problem}{context}",
+            location=where,
+            hint="check indentation, quoting and ':' after keys near this line",
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", location=Location(filename)) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def load_yaml_file(path: Path) -> Any:

@@ -74,7 +74,8 @@ class Prompter:
                 f"prompt '{spec.id}' needs an answer and this run is non-interactive"
                 + (" (no more answers for it in the file)" if spec.id in self.answers.entries else ""),
                 location=spec.location,
-                hint=f"add '{spec.id}: <value>' to {where}, or pass --answer {spec.id}=VALUE")
+                hint=f"add '{spec.id}: <value>' to {where}, or pass --answer {spec.id}=VALUE",
+            )
         if secret:
             self.secrets.add(value)
         self.replies[spec.id] = value
@@ -93,12 +94,18 @@ class Prompter:
         if spec.type == "choice":
             names = [str(c) for c in spec.choices]
             if text not in names:
-                raise InputError(f"answer for '{spec.id}' is {text!r}, which is not one of the choices",
-                                 location=where, hint=f"choices: {', '.join(names) or '(none)'}")
+                raise InputError(
+                    f"answer for '{spec.id}' is {text!r}, which is not one of the choices",
+                    location=where,
+                    hint=f"choices: {', '.join(names) or '(none)'}",
+                )
             return spec.choices[names.index(text)]
         if len(text) < spec.min_length:
-            raise InputError(f"answer for '{spec.id}' is shorter than {spec.min_length} characters",
-                             location=where, hint="give a longer value in the answers file")
+            raise InputError(
+                f"answer for '{spec.id}' is shorter than {spec.min_length} characters",
+                location=where,
+                hint="give a longer value in the answers file",
+            )
         return text
 
     def _coerce_default(self, spec: PromptSpec) -> Any:
@@ -120,16 +127,23 @@ class Prompter:
             for i, choice in enumerate(spec.choices, 1):
                 click.echo(f"  {i}. {choice}")
             while True:
-                reply = click.prompt("Enter a number", type=int,
-                                     default=(spec.choices.index(spec.default) + 1
-                                              if spec.default in spec.choices else None))
-                if 1 <= reply <= len(spec.choices):
-                    return spec.choices[reply - 1]
+                number: int = click.prompt(
+                    "Enter a number",
+                    type=int,
+                    default=(spec.choices.index(spec.default) + 1 if spec.default in spec.choices else None),
+                )
+                if 1 <= number <= len(spec.choices):
+                    return spec.choices[number - 1]
                 click.echo(f"Enter a number between 1 and {len(spec.choices)}.")
         hidden = spec.type == "password"
         while True:
-            reply = click.prompt(text, hide_input=hidden, default=spec.default,
-                                 show_default=not hidden and spec.default is not None, prompt_suffix=" ")
+            reply = click.prompt(
+                text,
+                hide_input=hidden,
+                default=spec.default,
+                show_default=not hidden and spec.default is not None,
+                prompt_suffix=" ",
+            )
             reply = str(reply)
             if len(reply) >= spec.min_length:
                 return reply

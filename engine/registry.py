@@ -15,12 +15,16 @@ _REQUIRED = ("name", "description", "schema", "example", "run")
 def _check(action: object, source: str) -> Action:
     missing = [attr for attr in _REQUIRED if not hasattr(action, attr)]
     if missing:
-        raise PluginError(f"action plugin '{source}' provides {action!r}, which lacks {', '.join(missing)}",
-                          hint="an action needs name, description, schema, example and run(args, ctx)")
+        raise PluginError(
+            f"action plugin '{source}' provides {action!r}, which lacks {', '.join(missing)}",
+            hint="an action needs name, description, schema, example and run(args, ctx)",
+        )
     name = getattr(action, "name", "")
     if not isinstance(name, str) or not name.isidentifier():
-        raise PluginError(f"action plugin '{source}' has an action with an invalid name {name!r}",
-                          hint="action names are identifiers such as sign_up")
+        raise PluginError(
+            f"action plugin '{source}' has an action with an invalid name {name!r}",
+            hint="action names are identifiers such as sign_up",
+        )
     if not isinstance(getattr(action, "schema", None), dict):
         raise PluginError(f"action '{name}' from plugin '{source}' has a schema that is not a mapping")
     return action  # type: ignore[return-value]
@@ -36,12 +40,15 @@ def load_registry() -> dict[str, Action]:
         try:
             module = ep.load()
         except Exception as exc:
-            raise PluginError(f"action plugin '{source}' failed to load: {type(exc).__name__}: {exc}",
-                              hint="fix or uninstall the package that provides it") from None
+            raise PluginError(
+                f"action plugin '{source}' failed to load: {type(exc).__name__}: {exc}",
+                hint="fix or uninstall the package that provides it",
+            ) from None
         actions = getattr(module, "ACTIONS", None)
         if not isinstance(actions, list | tuple):
-            raise PluginError(f"action plugin '{source}' has no ACTIONS list",
-                              hint="a plugin module exports ACTIONS = [action, ...]")
+            raise PluginError(
+                f"action plugin '{source}' has no ACTIONS list", hint="a plugin module exports ACTIONS = [action, ...]"
+            )
         for item in actions:
             act = _check(item, source)
             if act.name in registry:
@@ -49,6 +56,8 @@ def load_registry() -> dict[str, Action]:
             registry[act.name] = act
             origin[act.name] = source
     if not registry:
-        raise PluginError("no action plugins are installed",
-                          hint="install the project (pip install -e .) so its entry points are registered")
+        raise PluginError(
+            "no action plugins are installed",
+            hint="install the project (pip install -e .) so its entry points are registered",
+        )
     return registry

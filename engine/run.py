@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from engine.prompter import Prompter, stdin_is_interactive
 from engine.registry import load_registry
 from engine.reports.junit import write_junit
 from engine.reports.transcript import Transcript
-from engine.runner import RunResult, Runner
+from engine.runner import Runner, RunResult
 from engine.scenario import Scenario, load_scenario
 from engine.secrets import Secrets
 from engine.targets import open_target
@@ -38,14 +39,27 @@ def _answers_for(files: tuple[Path, ...], answers: tuple[Path, ...]) -> list[Pat
         return [answers[0]] * len(files)
     if len(answers) == len(files):
         return list(answers)
-    raise InputError(f"{len(answers)} answers files for {len(files)} scenario files",
-                     hint="give one --answers for all files, or one per file in the same order")
+    raise InputError(
+        f"{len(answers)} answers files for {len(files)} scenario files",
+        hint="give one --answers for all files, or one per file in the same order",
+    )
 
 
-def run_files(files: tuple[Path, ...], answers: tuple[Path, ...], answer: tuple[str, ...], target: str,
-              endpoint_url: str | None, stack_name: str | None, region: str | None, profile: str | None,
-              non_interactive: bool, junit: Path | None, transcript: Path | None, no_color: bool,
-              fault_at: int | None) -> int:
+def run_files(
+    files: tuple[Path, ...],
+    answers: tuple[Path, ...],
+    answer: tuple[str, ...],
+    target: str,
+    endpoint_url: str | None,
+    stack_name: str | None,
+    region: str | None,
+    profile: str | None,
+    non_interactive: bool,
+    junit: Path | None,
+    transcript: Path | None,
+    no_color: bool,
+    fault_at: int | None,
+) -> int:
     """Run every file in order; returns the process exit code."""
     registry = load_registry()
     # Everything is checked before anything runs: a typo in the third file must not surface after
@@ -54,7 +68,7 @@ def run_files(files: tuple[Path, ...], answers: tuple[Path, ...], answer: tuple[
     for path, answers_path in zip(files, _answers_for(files, answers), strict=True):
         scenario = load_scenario(path, registry)
         replies = Answers.load(answers_path, list(answer))
-        replies.check_known(scenario.prompt_ids | _override_ids(answer, replies))
+        replies.check_known(scenario.prompt_ids)
         plans.append((scenario, replies))
 
     interactive = not non_interactive and stdin_is_interactive()
@@ -65,12 +79,24 @@ def run_files(files: tuple[Path, ...], answers: tuple[Path, ...], answer: tuple[
             secrets.add(value)
     recorder = Transcript(transcript, secrets) if transcript else None
     results: list[RunResult] = []
-    _sigterm_as_interrupt()
+    previous_handler = _sigterm_as_interrupt()
     try:
         for scenario, replies in plans:
-            result = _run_one(scenario, replies, registry, target=target, endpoint_url=endpoint_url,
-                              stack_name=stack_name, region=region, profile=profile, interactive=interactive,
-                              secrets=secrets, console=console, recorder=recorder, fault_at=fault_at)
+            result = _run_one(
+                scenario,
+                replies,
+                registry,
+                target=target,
+                endpoint_url=endpoint_url,
+                stack_name=stack_name,
+                region=region,
+                profile=profile,
+                interactive=interactive,
+                secrets=secrets,
+                console=console,
+                recorder=recorder,
+                fault_at=fault_at,
+            )
             results.append(result)
             _summarise(console, result)
             if isinstance(result.error, Interrupted):
@@ -80,18 +106,27 @@ def run_files(files: tuple[Path, ...], answers: tuple[Path, ...], answer: tuple[
             recorder.close()
         if junit:
             write_junit(junit, results, secrets)
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
     return _exit_code(results)
 
 
-def _override_ids(answer: tuple[str, ...], replies: Answers) -> set[str]:
-    # --answer ids are checked like file answers, so only the file's own keys need this set.
-    return set()
-
-
-def _run_one(scenario: Scenario, replies: Answers, registry: dict[str, Any], *, target: str,
-             endpoint_url: str | None, stack_name: str | None, region: str | None, profile: str | None,
-             interactive: bool, secrets: Secrets, console: Console, recorder: Transcript | None,
-             fault_at: int | None) -> RunResult:
+def _run_one(
+    scenario: Scenario,
+    replies: Answers,
+    registry: dict[str, Any],
+    *,
+    target: str,
+    endpoint_url: str | None,
+    stack_name: str | None,
+    region: str | None,
+    profile: str | None,
+    interactive: bool,
+    secrets: Secrets,
+    console: Console,
+    recorder: Transcript | None,
+    fault_at: int | None,
+) -> RunResult:
     console.rule()
     console.say(f"{scenario.name}  ({scenario.path})")
     if scenario.description:
@@ -104,8 +139,16 @@ def _run_one(scenario: Scenario, replies: Answers, registry: dict[str, Any], *, 
         return RunResult(scenario, [], exc, [], 0.0)
     try:
         opened.clients.fault_at = fault_at
-        runner = Runner(scenario, registry, opened, prompter=prompter, console=console, secrets=secrets,
-                        stack_name=stack_name, on_record=recorder.write if recorder else None)
+        runner = Runner(
+            scenario,
+            registry,
+            opened,
+            prompter=prompter,
+            console=console,
+            secrets=secrets,
+            stack_name=stack_name,
+            on_record=recorder.write if recorder else None,
+        )
         return runner.run()
     finally:
         opened.close()
@@ -146,13 +189,12 @@ def _exit_code(results: list[RunResult]) -> int:
     return EXIT_OK
 
 
-def _sigterm_as_interrupt() -> None:
-    """A CI job cancelled with SIGTERM cleans up like Ctrl-C does."""
+def _sigterm_as_interrupt() -> Any:
+    """A CI job cancelled with SIGTERM cleans up like Ctrl-C does; returns the previous handler."""
 
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    try:
-        signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. inside a test runner thread)
-        pass
+    with contextlib.suppress(ValueError):  # not the main thread (e.g. inside a test runner thread)
+        return signal.signal(signal.SIGTERM, handler)
+    return None

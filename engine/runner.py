@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,9 +68,18 @@ class RunResult:
 class Runner:
     """Executes a validated scenario against an opened target."""
 
-    def __init__(self, scenario: Scenario, registry: dict[str, Action], target: Target, *, prompter: Prompter,
-                 console: Console, secrets: Secrets, stack_name: str | None = None,
-                 on_record: Callable[[StepRecord], None] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        registry: dict[str, Action],
+        target: Target,
+        *,
+        prompter: Prompter,
+        console: Console,
+        secrets: Secrets,
+        stack_name: str | None = None,
+        on_record: Callable[[StepRecord], None] | None = None,
+    ) -> None:
         self.scenario = scenario
         self.registry = registry
         self.target = target
@@ -82,8 +92,14 @@ class Runner:
         self.records: list[StepRecord] = []
         self.cache: dict[str, Any] = {}
         self.context: dict[str, Any] = {
-            "target": target.name, "stack": {}, "vars": {}, "answers": prompter.replies, "steps": {}, "env": {},
-            "outbox_code": self._outbox_code, "outbox_messages": self._outbox_messages,
+            "target": target.name,
+            "stack": {},
+            "vars": {},
+            "answers": prompter.replies,
+            "steps": {},
+            "env": {},
+            "outbox_code": self._outbox_code,
+            "outbox_messages": self._outbox_messages,
         }
 
     # -- the run -----------------------------------------------------------------------------
@@ -106,8 +122,11 @@ class Runner:
         failures = self._cleanup(interrupted=isinstance(error, Interrupted))
         if error is None and failures:
             names = "; ".join(f"{f.entry.description}: {_describe(f.error)}" for f in failures)
-            error = StepFailed(f"cleanup failed: {names}", code="CleanupFailed",
-                               hint="remove what is listed by hand (AWS console or CLI)")
+            error = StepFailed(
+                f"cleanup failed: {names}",
+                code="CleanupFailed",
+                hint="remove what is listed by hand (AWS console or CLI)",
+            )
         if error is None and self.undo.interrupted:
             error = Interrupted("interrupted by Ctrl-C during cleanup")
         return RunResult(self.scenario, self.records, error, failures, time.monotonic() - started)
@@ -115,9 +134,11 @@ class Runner:
     def _prepare(self) -> None:
         missing = [name for name in self.scenario.env if name not in os.environ]
         if missing:
-            raise InputError(f"environment variable {missing[0]} is not set",
-                             location=locate(self.scenario.raw, ("env",)),
-                             hint=f"the scenario reads env.{missing[0]}; export it before the run")
+            raise InputError(
+                f"environment variable {missing[0]} is not set",
+                location=locate(self.scenario.raw, ("env",)),
+                hint=f"the scenario reads env.{missing[0]}; export it before the run",
+            )
         self.context["env"] = {name: os.environ[name] for name in self.scenario.env}
         scenario_dir = self.scenario.path.parent
 
@@ -127,7 +148,8 @@ class Runner:
         self.context["stack"] = self.target.stack_outputs(self.scenario.stack, scenario_dir, self.stack_name, log)
         for name, value in self.scenario.vars.items():
             self.context["vars"][name] = render(
-                value, self.context, location_of=lambda p, n=name: locate(self.scenario.raw, ("vars", n, *p)))
+                value, self.context, location_of=lambda p, n=name: locate(self.scenario.raw, ("vars", n, *p))
+            )
         if self.target.outbox is not None and hasattr(self.target.outbox, "subscribe"):
             self.target.outbox.subscribe(self._show_message)
 
@@ -163,7 +185,7 @@ class Runner:
             self.context["steps"][step.id] = {"status": "skipped", "result": None, "error": None}
             return
         retry = step.modifiers.get("retry") or {}
-        retry_on = set(_codes(retry.get("on")))
+        retry_on = set(_codes(retry.get("on_error")))
         max_attempts = int(retry.get("attempts", 3)) if retry else 1
         expect, allow = set(step.codes("expect_error")), set(step.codes("allow_error"))
         while True:
@@ -182,19 +204,31 @@ class Runner:
                     result = None
                     break
                 attempts = f" after {record.attempts} attempts" if record.attempts > 1 else ""
-                raise StepFailed(f"{step.action} failed{attempts}: {code}: {message}", code=code,
-                                 location=step.location, step=step.id)
+                raise StepFailed(
+                    f"{step.action} failed{attempts}: {code}: {message}",
+                    code=code,
+                    location=step.location,
+                    step=step.id,
+                )
             if expect:
-                raise StepFailed(f"expected {' or '.join(sorted(expect))}, but {step.action} succeeded",
-                                 code="UnexpectedSuccess", location=step.location, step=step.id,
-                                 hint="check the scenario's state: was a previous run cleaned up?")
+                raise StepFailed(
+                    f"expected {' or '.join(sorted(expect))}, but {step.action} succeeded",
+                    code="UnexpectedSuccess",
+                    location=step.location,
+                    step=step.id,
+                    hint="check the scenario's state: was a previous run cleaned up?",
+                )
             until = retry.get("until")
             if until and not self._truth(until, step, "retry", result=result):
                 if record.attempts < max_attempts:
                     self._before_retry(step, record, f"not yet: {until}", retry)
                     continue
-                raise StepFailed(f"retry.until still false after {record.attempts} attempts: {until}",
-                                 code="RetryExhausted", location=step.location, step=step.id)
+                raise StepFailed(
+                    f"retry.until still false after {record.attempts} attempts: {until}",
+                    code="RetryExhausted",
+                    location=step.location,
+                    step=step.id,
+                )
             break
         record.result = result
         self.secrets.collect(result)
@@ -205,16 +239,27 @@ class Runner:
         asserts = step.modifiers.get("assert")
         for expression in [asserts] if isinstance(asserts, str) else asserts or []:
             if not self._truth(expression, step, "assert", result=result, error=record.error):
-                raise StepFailed(f"assertion failed: {expression}", code="AssertionFailed",
-                                 location=locate(self.scenario.raw, (*step.path, "assert")) or step.location,
-                                 step=step.id)
+                raise StepFailed(
+                    f"assertion failed: {expression}",
+                    code="AssertionFailed",
+                    location=locate(self.scenario.raw, (*step.path, "assert")) or step.location,
+                    step=step.id,
+                )
 
     def _call(self, step: Step, action: Action, args: Any) -> tuple[Any, tuple[str, str] | None]:
-        ctx = ActionContext(clients=self.target.clients, console=self.console, prompter=self.prompter,
-                            undo=self.undo, secrets=self.secrets, target=self.target.name, step_id=step.id,
-                            template_vars=self.context, outbox=self.target.outbox, cache=self.cache,
-                            render=lambda value, extra=None: render(value, {**self.context, **(extra or {})},
-                                                                    step=step.id))
+        ctx = ActionContext(
+            clients=self.target.clients,
+            console=self.console,
+            prompter=self.prompter,
+            undo=self.undo,
+            secrets=self.secrets,
+            target=self.target.name,
+            step_id=step.id,
+            template_vars=self.context,
+            outbox=self.target.outbox,
+            cache=self.cache,
+            render=partial(self._render_with, step_id=step.id),
+        )
         self.undo.step_id = step.id
         try:
             return action.run(args, ctx), None
@@ -226,11 +271,17 @@ class Runner:
                 raise
             return None, (exc.code, exc.message)
         except ParamValidationError as exc:
-            raise ActionArgumentError(f"invalid parameters for AWS: {' '.join(str(exc).split())}",
-                                      location=step.location, step=step.id,
-                                      hint="check the templated values of this step's arguments") from None
+            raise ActionArgumentError(
+                f"invalid parameters for AWS: {' '.join(str(exc).split())}",
+                location=step.location,
+                step=step.id,
+                hint="check the templated values of this step's arguments",
+            ) from None
         except BotoCoreError as exc:
             return None, (type(exc).__name__, str(exc))
+
+    def _render_with(self, value: Any, extra: dict[str, Any] | None = None, *, step_id: str) -> Any:
+        return render(value, {**self.context, **(extra or {})}, step=step_id)
 
     def _before_retry(self, step: Step, record: StepRecord, why: str, retry: dict[str, Any]) -> None:
         self.console.step("retry", step.id, step.action, why)
@@ -247,8 +298,12 @@ class Runner:
         if deferred and isinstance(raw, dict):
             kept = {k: raw[k] for k in deferred if k in raw}
             raw = {k: v for k, v in raw.items() if k not in deferred}
-        rendered = render(raw, self.context, step=step.id,
-                          location_of=lambda p: locate(self.scenario.raw, (*step.path, step.action, *p)))
+        rendered = render(
+            raw,
+            self.context,
+            step=step.id,
+            location_of=lambda p: locate(self.scenario.raw, (*step.path, step.action, *p)),
+        )
         if kept:
             rendered.update(kept)
         return rendered
@@ -278,16 +333,19 @@ class Runner:
             return []
         if not interrupted and self.scenario.cleanup_ask is not False:
             question = self.scenario.cleanup_ask if isinstance(self.scenario.cleanup_ask, str) else None
-            spec = PromptSpec(id=CLEANUP_PROMPT_ID, type="confirm", default=True,
-                              text=question or "Do you want to remove all of the AWS resources that were created "
-                                               "during this demo (y/n)?")
+            spec = PromptSpec(
+                id=CLEANUP_PROMPT_ID,
+                type="confirm",
+                default=True,
+                text=question
+                or "Do you want to remove all of the AWS resources that were created during this demo (y/n)?",
+            )
             try:
                 remove = self.prompter.ask(spec)
             except (KeyboardInterrupt, EOFError, ScenarioError):
                 remove = True
             if not remove:
-                self.console.say("Be sure to remove resources when you're done with them to avoid unexpected "
-                                 "charges!")
+                self.console.say("Be sure to remove resources when you're done with them to avoid unexpected charges!")
                 for entry in self.undo.pending():
                     self.console.step("skipped", entry.step_id, "undo", entry.description)
                 return []
@@ -299,12 +357,23 @@ class Runner:
         return self.undo.run_all(self._undo_done)
 
     def _undo_done(self, entry: UndoEntry, error: BaseException | None) -> None:
-        record = StepRecord(self.scenario.name, entry.step_id, "undo", entry.description, "undo",
-                            "failed" if error else "ok", "", error=None if error is None else
-                            {"code": type(error).__name__, "message": _describe(error)})
+        record = StepRecord(
+            self.scenario.name,
+            entry.step_id,
+            "undo",
+            entry.description,
+            "undo",
+            "failed" if error else "ok",
+            "",
+            error=None if error is None else {"code": type(error).__name__, "message": _describe(error)},
+        )
         self.records.append(record)
-        self.console.step("undo" if error is None else "failed", entry.step_id, "undo",
-                          entry.description + ("" if error is None else f": {_describe(error)}"))
+        self.console.step(
+            "undo" if error is None else "failed",
+            entry.step_id,
+            "undo",
+            entry.description + ("" if error is None else f": {_describe(error)}"),
+        )
         if self.on_record:
             self.on_record(record)
 
@@ -312,8 +381,10 @@ class Runner:
 
     def _outbox_code(self, user_name: str, kind: str | None = None) -> str:
         if self.target.outbox is None:
-            raise TemplateError("outbox_code() works only on the local target or a `scenario serve` endpoint",
-                                hint="guard it: {{ outbox_code(user) if target != 'aws' else none }}")
+            raise TemplateError(
+                "outbox_code() works only on the local target or a `scenario serve` endpoint",
+                hint="guard it: {{ outbox_code(user) if target != 'aws' else none }}",
+            )
         message = self.target.outbox.latest(username=user_name, kind=kind)
         if message is None or not message.code:
             raise TemplateError(f"the local outbox has no code for user '{user_name}'")
@@ -322,8 +393,7 @@ class Runner:
     def _outbox_messages(self, user_name: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
         if self.target.outbox is None:
             return []
-        return [m.__dict__ | {"time": str(m.time)} for m in self.target.outbox.messages(username=user_name,
-                                                                                       kind=kind)]
+        return [m.__dict__ | {"time": str(m.time)} for m in self.target.outbox.messages(username=user_name, kind=kind)]
 
 
 def _codes(value: Any) -> list[str]:

@@ -28,7 +28,7 @@ from engine.schema import RESERVED_NAMES, STEP_MODIFIERS, generic_step_schema, t
 from engine.templating import check_syntax, is_template, iter_strings
 
 CLEANUP_PROMPT_ID = "remove_resources"
-CLEANUP_QUESTION = ("Do you want to remove all of the AWS resources that were created during this demo (y/n)?")
+CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were created during this demo (y/n)?"
 JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 # Prompt-like actions whose step id doubles as their prompt id.
 PROMPT_ACTIONS = frozenset({"prompt", "pause"})
@@ -81,9 +81,11 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Scenario:
     data = load_yaml_file(path)
     file = str(path)
     if not isinstance(data, dict):
-        raise SchemaError("a scenario file must be a mapping with at least 'name' and 'steps'",
-                          location=getattr(data, "location", Location(file, 1, 1)),
-                          hint="start from one of the files in scenarios/")
+        raise SchemaError(
+            "a scenario file must be a mapping with at least 'name' and 'steps'",
+            location=getattr(data, "location", Location(file, 1, 1)),
+            hint="start from one of the files in scenarios/",
+        )
     _validate(data, top_level_schema(generic_step_schema()), data, ())
     checker = _Checker(path, data, registry)
     steps = checker.steps(data["steps"], ("steps",))
@@ -94,9 +96,19 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Scenario:
     prompt_ids = set(checker.prompt_ids)
     if ask is not False:
         prompt_ids.add(CLEANUP_PROMPT_ID)
-    return Scenario(path=path, name=data["name"], description=data.get("description", ""),
-                    stack=data.get("stack"), vars=dict(data.get("vars") or {}), env=list(data.get("env") or []),
-                    steps=steps, cleanup_steps=cleanup_steps, cleanup_ask=ask, prompt_ids=prompt_ids, raw=data)
+    return Scenario(
+        path=path,
+        name=data["name"],
+        description=data.get("description", ""),
+        stack=data.get("stack"),
+        vars=dict(data.get("vars") or {}),
+        env=list(data.get("env") or []),
+        steps=steps,
+        cleanup_steps=cleanup_steps,
+        cleanup_ask=ask,
+        prompt_ids=prompt_ids,
+        raw=data,
+    )
 
 
 def _suggest(word: str, options: list[str]) -> str:
@@ -104,8 +116,15 @@ def _suggest(word: str, options: list[str]) -> str:
     return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
-def _validate(instance: Any, schema: dict[str, Any], root: Any, prefix: tuple[Any, ...],
-              *, step: str | None = None, error_class: type[InputError] = SchemaError) -> None:
+def _validate(
+    instance: Any,
+    schema: dict[str, Any],
+    root: Any,
+    prefix: tuple[Any, ...],
+    *,
+    step: str | None = None,
+    error_class: type[InputError] = SchemaError,
+) -> None:
     """jsonschema validation; the first real problem is raised at its file location.
 
     A templated string stands for a value only known at run time, so errors whose instance
@@ -119,10 +138,7 @@ def _validate(instance: Any, schema: dict[str, Any], root: Any, prefix: tuple[An
             continue
         path = (*prefix, *leaf.absolute_path)
         message, hint, key = _explain(leaf)
-        if key is not None:
-            location = locate(root, (*path, key), key=True)
-        else:
-            location = locate(root, path)
+        location = locate(root, (*path, key), key=True) if key is not None else locate(root, path)
         raise error_class(message, location=location, step=step, hint=hint)
 
 
@@ -148,17 +164,20 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str | None, str | 
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return f"missing required key '{missing}'{at}", f"add '{missing}: ...'", None
     if error.validator == "additionalProperties":
-        allowed = sorted((error.schema.get("properties") or {}).keys())  # type: ignore[union-attr]
+        allowed = sorted((error.schema.get("properties") or {}).keys())
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         name = extra[0] if extra else "?"
         suggestion = _suggest(name, allowed)
         hint = (suggestion + " " if suggestion else "") + f"allowed keys: {', '.join(allowed)}"
         return f"unknown key '{name}'{at}", hint, name
     if error.validator == "type":
-        return (f"'{where or 'value'}' must be {_types(error.validator_value)}, not {_typename(error.instance)}",
-                None, None)
+        return (
+            f"'{where or 'value'}' must be {_types(error.validator_value)}, not {_typename(error.instance)}",
+            None,
+            None,
+        )
     if error.validator == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)  # type: ignore[union-attr]
+        options = ", ".join(str(v) for v in error.validator_value)
         return f"'{where}' is {error.instance!r}, not one of the allowed values", f"use one of: {options}", None
     if error.validator == "oneOf" and error.context and all(e.validator == "type" for e in error.context):
         kinds = " or ".join(_types(e.validator_value) for e in error.context)
@@ -168,17 +187,29 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str | None, str | 
 
 def _types(value: Any) -> str:
     names = value if isinstance(value, list) else [value]
-    article = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-               "number": "a number", "boolean": "true or false", "null": "null"}
+    article = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+        "null": "null",
+    }
     return " or ".join(article.get(str(n), str(n)) for n in names)
 
 
 def _typename(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
-    return {dict: "a mapping", MarkedDict: "a mapping", str: "a string", int: "an integer",
-            float: "a number", type(None): "null"}.get(type(value), "a list" if isinstance(value, list)
-                                                      else type(value).__name__)
+    return {
+        dict: "a mapping",
+        MarkedDict: "a mapping",
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), "a list" if isinstance(value, list) else type(value).__name__)
 
 
 class _Checker:
@@ -201,21 +232,38 @@ class _Checker:
 
     def step(self, raw: dict[str, Any], path: tuple[Any, ...]) -> Step:
         location = locate(self.root, path) or Location(self.file)
-        actions = [key for key in raw if key not in STEP_MODIFIERS]
+        candidates = [key for key in raw if key not in STEP_MODIFIERS]
+        actions = [key for key in candidates if key in self.registry] or candidates
+        strays = [key for key in candidates if key not in actions]
+        if strays:
+            suggestion = _suggest(strays[0], [*STEP_MODIFIERS, *self.registry])
+            raise SchemaError(
+                f"unknown key '{strays[0]}' in a '{actions[0]}' step",
+                location=locate(self.root, (*path, strays[0]), key=True),
+                hint=(suggestion + " " if suggestion else "")
+                + f"step keys: one action plus {', '.join(STEP_MODIFIERS)}",
+            )
         if not actions:
-            raise UnknownActionError("step has no action", location=location,
-                                     hint=f"add one action key, e.g. {', '.join(sorted(self.registry)[:6])}, …"
-                                          " (`scenario actions` lists them all)")
+            raise UnknownActionError(
+                "step has no action",
+                location=location,
+                hint=f"add one action key, e.g. {', '.join(sorted(self.registry)[:6])}, …"
+                " (`scenario actions` lists them all)",
+            )
         if len(actions) > 1:
-            raise SchemaError(f"step has more than one action: {', '.join(actions)}",
-                              location=locate(self.root, (*path, actions[1]), key=True),
-                              hint="split it into one step per action")
+            raise SchemaError(
+                f"step has more than one action: {', '.join(actions)}",
+                location=locate(self.root, (*path, actions[1]), key=True),
+                hint="split it into one step per action",
+            )
         name = actions[0]
         if name not in self.registry:
             suggestion = _suggest(name, sorted(self.registry))
-            raise UnknownActionError(f"unknown action '{name}'", location=locate(self.root, (*path, name), key=True),
-                                     hint=(suggestion + " " if suggestion else "")
-                                     + "run `scenario actions` to list the actions")
+            raise UnknownActionError(
+                f"unknown action '{name}'",
+                location=locate(self.root, (*path, name), key=True),
+                hint=(suggestion + " " if suggestion else "") + "run `scenario actions` to list the actions",
+            )
         action = self.registry[name]
         args = raw[name]
         explicit_id = raw.get("id")
@@ -223,11 +271,15 @@ class _Checker:
             explicit_id = explicit_id or args["id"]
         step_id = explicit_id or self._auto_id(name)
         if step_id in self.step_ids:
-            raise SchemaError(f"step id '{step_id}' is used twice", location=location,
-                              hint="give each step a unique id")
+            raise SchemaError(
+                f"step id '{step_id}' is used twice", location=location, hint="give each step a unique id"
+            )
         if step_id in RESERVED_NAMES:
-            raise SchemaError(f"step id '{step_id}' is a reserved name", location=location,
-                              hint=f"reserved: {', '.join(sorted(RESERVED_NAMES))}")
+            raise SchemaError(
+                f"step id '{step_id}' is a reserved name",
+                location=location,
+                hint=f"reserved: {', '.join(sorted(RESERVED_NAMES))}",
+            )
         self.step_ids.add(step_id)
         _validate(args, action.schema, self.root, (*path, name), step=step_id, error_class=ActionArgumentError)
         if isinstance(action, StaticCheck):
@@ -240,8 +292,11 @@ class _Checker:
             self.prompt_ids.append(step_id)
         if "register" in modifiers:
             if modifiers["register"] in RESERVED_NAMES:
-                raise SchemaError(f"register name '{modifiers['register']}' is reserved",
-                                  location=locate(self.root, (*path, "register")), step=step_id)
+                raise SchemaError(
+                    f"register name '{modifiers['register']}' is reserved",
+                    location=locate(self.root, (*path, "register")),
+                    step=step_id,
+                )
             self.registered.add(modifiers["register"])
         return Step(step_id, name, args, modifiers, path, location)
 
@@ -257,17 +312,23 @@ class _Checker:
         retry = modifiers.get("retry")
         if not retry:
             return
-        if "on" not in retry and "until" not in retry:
-            raise SchemaError("retry needs 'on' (error codes) or 'until' (a condition)",
-                              location=locate(self.root, (*path, "retry")), step=step_id,
-                              hint="e.g. retry: {on: InvalidPasswordException, reprompt: password, attempts: 3}")
+        if "on_error" not in retry and "until" not in retry:
+            raise SchemaError(
+                "retry needs 'on_error' (error codes) or 'until' (a condition)",
+                location=locate(self.root, (*path, "retry")),
+                step=step_id,
+                hint="e.g. retry: {on_error: InvalidPasswordException, reprompt: password, attempts: 3}",
+            )
         reprompt = retry.get("reprompt") or []
         for prompt_id in [reprompt] if isinstance(reprompt, str) else reprompt:
             if prompt_id not in self.prompt_ids:
                 known = ", ".join(self.prompt_ids) or "none yet"
-                raise SchemaError(f"retry.reprompt names '{prompt_id}', which is not a prompt defined earlier",
-                                  location=locate(self.root, (*path, "retry", "reprompt")), step=step_id,
-                                  hint=f"prompts defined before this step: {known}")
+                raise SchemaError(
+                    f"retry.reprompt names '{prompt_id}', which is not a prompt defined earlier",
+                    location=locate(self.root, (*path, "retry", "reprompt")),
+                    step=step_id,
+                    hint=f"prompts defined before this step: {known}",
+                )
 
     def _known_names(self, *, with_result: bool) -> set[str]:
         names = {"stack", "vars", "answers", "steps", "env", "target", "outbox_code", "outbox_messages"}
@@ -276,8 +337,9 @@ class _Checker:
             names |= {"result", "error"}
         return names
 
-    def _check_step_templates(self, raw: dict[str, Any], path: tuple[Any, ...], step_id: str, action: str,
-                              deferred: tuple[str, ...]) -> None:
+    def _check_step_templates(
+        self, raw: dict[str, Any], path: tuple[Any, ...], step_id: str, action: str, deferred: tuple[str, ...]
+    ) -> None:
         for sub, text in iter_strings(raw):
             top = sub[0] if sub else None
             expression = top in ("when", "assert") or (top == "retry" and len(sub) > 1 and sub[1] == "until")
@@ -286,22 +348,28 @@ class _Checker:
             with_result = top in ("assert", "retry") or in_deferred
             self._check_text(text, (*path, *sub), step_id, expression=expression, with_result=with_result)
 
-    def _check_text(self, text: str, path: tuple[Any, ...], step_id: str | None, *, expression: bool,
-                    with_result: bool = False) -> None:
+    def _check_text(
+        self, text: str, path: tuple[Any, ...], step_id: str | None, *, expression: bool, with_result: bool = False
+    ) -> None:
         if not expression and not is_template(text):
             return
         error, names = check_syntax(text, expression=expression)
         location = locate(self.root, path)
         if error:
-            raise TemplateError(error, location=location, step=step_id,
-                                hint="templates use {{ expression }}; check brackets and quotes")
+            raise TemplateError(
+                error, location=location, step=step_id, hint="templates use {{ expression }}; check brackets and quotes"
+            )
         unknown = sorted(names - self._known_names(with_result=with_result))
         if unknown:
             suggestion = _suggest(unknown[0], sorted(self._known_names(with_result=with_result)))
-            raise TemplateError(f"template refers to '{unknown[0]}', which is not defined", location=location,
-                                step=step_id, hint=(suggestion + " " if suggestion else "")
-                                + "available: stack, vars, answers, steps, env, target, outbox_code(), "
-                                  "registered names")
+            raise TemplateError(
+                f"template refers to '{unknown[0]}', which is not defined",
+                location=location,
+                step=step_id,
+                hint=(suggestion + " " if suggestion else "")
+                + "available: stack, vars, answers, steps, env, target, outbox_code(), "
+                "registered names",
+            )
 
     def check_templates_outside_steps(self) -> None:
         for key in ("vars", "stack"):

@@ -13,38 +13,55 @@ from engine.actions.base import Action, JsonSchema
 
 SCHEMA_ID = "https://scenario-run.dev/schema/scenario.schema.json"
 
-_CODES: JsonSchema = {"oneOf": [{"type": "string", "minLength": 1},
-                                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}]}
-_EXPRESSIONS: JsonSchema = {"oneOf": [{"type": "string", "minLength": 1},
-                                      {"type": "array", "items": {"type": "string", "minLength": 1},
-                                       "minItems": 1}]}
+_CODES: JsonSchema = {
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+    ]
+}
+_EXPRESSIONS: JsonSchema = {
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+    ]
+}
 
 STEP_MODIFIERS: dict[str, JsonSchema] = {
-    "id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-           "description": "Name of the step; its result is steps.<id>. Defaults to the action name."},
+    "id": {
+        "type": "string",
+        "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+        "description": "Name of the step; its result is steps.<id>. Defaults to the action name.",
+    },
     "title": {"type": "string", "description": "Human title shown in reports."},
     "when": {"type": ["string", "boolean"], "description": "Run the step only when this expression is true."},
     "expect_error": {**_CODES, "description": "The step passes only if the call fails with this AWS error code."},
     "allow_error": {**_CODES, "description": "These AWS error codes do not fail the step (result.error is set)."},
     "retry": {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "description": "Try the step again, bounded: on given error codes and/or until a condition holds.",
         "properties": {
-            "on": _CODES,
+            "on_error": {**_CODES, "description": "AWS error codes that make the step try again."},
             "attempts": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3},
-            "reprompt": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                         "description": "Prompt ids asked again (with their retry_text) before the next try."},
+            "reprompt": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                "description": "Prompt ids asked again (with their retry_text) before the next try.",
+            },
             "delay": {"type": "number", "minimum": 0, "maximum": 300, "default": 0},
             "until": {"type": "string", "description": "Expression on `result`; retry until it is true."},
         },
     },
-    "register": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-                 "description": "Also store the result as a top-level template variable of this name."},
+    "register": {
+        "type": "string",
+        "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+        "description": "Also store the result as a top-level template variable of this name.",
+    },
     "assert": {**_EXPRESSIONS, "description": "Expressions on `result` that must be true after the step."},
 }
 
-RESERVED_NAMES = frozenset({"stack", "vars", "answers", "steps", "env", "target", "result",
-                            "outbox_code", "outbox_messages", "error"})
+RESERVED_NAMES = frozenset(
+    {"stack", "vars", "answers", "steps", "env", "target", "result", "outbox_code", "outbox_messages", "error"}
+)
 
 
 def step_schema(registry: dict[str, Action]) -> JsonSchema:
@@ -70,9 +87,10 @@ def top_level_schema(step: JsonSchema) -> JsonSchema:
             "name": {"type": "string", "minLength": 1},
             "description": {"type": "string"},
             "stack": {
-                "type": "object", "additionalProperties": False,
+                "type": "object",
+                "additionalProperties": False,
                 "description": "Where the `stack` outputs come from. On the local target the template is "
-                               "deployed automatically unless --stack is given.",
+                "deployed automatically unless --stack is given.",
                 "properties": {
                     "name": {"type": "string", "minLength": 1},
                     "template": {"type": "string", "minLength": 1},
@@ -80,15 +98,21 @@ def top_level_schema(step: JsonSchema) -> JsonSchema:
                 },
             },
             "vars": {"type": "object", "description": "Variables (templated, in order): vars.<name>."},
-            "env": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                    "description": "Environment variables the scenario may read as env.<NAME>."},
+            "env": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                "description": "Environment variables the scenario may read as env.<NAME>.",
+            },
             "steps": {"type": "array", "minItems": 1, "items": step},
             "cleanup": {
-                "type": "object", "additionalProperties": False,
+                "type": "object",
+                "additionalProperties": False,
                 "properties": {
-                    "ask": {"type": ["string", "boolean"],
-                            "description": "The question asked before removing resources (prompt id "
-                                           "remove_resources, default yes); false to never ask."},
+                    "ask": {
+                        "type": ["string", "boolean"],
+                        "description": "The question asked before removing resources (prompt id "
+                        "remove_resources, default yes); false to never ask.",
+                    },
                     "steps": {"type": "array", "items": step},
                 },
             },
@@ -99,8 +123,13 @@ def top_level_schema(step: JsonSchema) -> JsonSchema:
 def build_schema(registry: dict[str, Action]) -> JsonSchema:
     """The full schema, as checked in under schema/."""
     schema = top_level_schema({"$ref": "#/$defs/step"})
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "scenario-run scenario", **schema, "$defs": {"step": step_schema(registry)}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "scenario-run scenario",
+        **schema,
+        "$defs": {"step": step_schema(registry)},
+    }
 
 
 def schema_text(registry: dict[str, Action]) -> str:

@@ -44,11 +44,12 @@ class HttpOutbox:
     def messages(self, **filters: str | None) -> list[OutboxMessage]:
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v})
         try:
-            with urllib.request.urlopen(f"{self.url}?{query}", timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{self.url}?{query}", timeout=10) as response:
                 data = json.load(response)
         except OSError as exc:
-            raise TargetError(f"cannot read the outbox at {self.url}: {exc}",
-                              hint="the endpoint must be a `scenario serve` server") from None
+            raise TargetError(
+                f"cannot read the outbox at {self.url}: {exc}", hint="the endpoint must be a `scenario serve` server"
+            ) from None
         items = data.get("messages", data) if isinstance(data, dict) else data
         return [OutboxMessage(**{k: m.get(k) for k in OutboxMessage.__dataclass_fields__}) for m in items]
 
@@ -67,8 +68,9 @@ class Target:
     local: Any = None
     deployed: list[str] = field(default_factory=list)
 
-    def stack_outputs(self, spec: dict[str, Any] | None, scenario_dir: Path, stack_name: str | None,
-                      log: Any) -> dict[str, str]:
+    def stack_outputs(
+        self, spec: dict[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Any
+    ) -> dict[str, str]:
         """Outputs of the scenario's stack; on the embedded backend the template is deployed first."""
         from engine import stack as stacks
 
@@ -89,8 +91,10 @@ class Target:
             raise _target_error(exc, self.name) from None
         missing = [key for key in spec.get("outputs", []) if key not in outputs]
         if missing:
-            raise TargetError(f"stack '{name}' has no output {', '.join(missing)}",
-                              hint="deploy the project's infra/template.yaml (`scenario stack deploy`)")
+            raise TargetError(
+                f"stack '{name}' has no output {', '.join(missing)}",
+                hint="deploy the project's infra/template.yaml (`scenario stack deploy`)",
+            )
         return outputs
 
     def close(self) -> None:
@@ -123,16 +127,19 @@ def open_target(kind: str, *, region: str | None, endpoint_url: str | None, prof
 
 def _target_error(exc: Exception, target: str) -> TargetError:
     if isinstance(exc, NoCredentialsError):
-        return TargetError("no AWS credentials found for --target aws",
-                           hint="configure credentials (aws configure, AWS_PROFILE, or environment variables)")
+        return TargetError(
+            "no AWS credentials found for --target aws",
+            hint="configure credentials (aws configure, AWS_PROFILE, or environment variables)",
+        )
     if isinstance(exc, NoRegionError):
         return TargetError("no AWS region configured for --target aws", hint="pass --region or set AWS_REGION")
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
-        return TargetError(f"{err.get('Code')}: {err.get('Message')}",
-                           hint="check the stack name (--stack) and that it is deployed on this target")
-    return TargetError(f"{type(exc).__name__}: {exc}",
-                       hint="check --endpoint-url" if target == "endpoint" else None)
+        return TargetError(
+            f"{err.get('Code')}: {err.get('Message')}",
+            hint="check the stack name (--stack) and that it is deployed on this target",
+        )
+    return TargetError(f"{type(exc).__name__}: {exc}", hint="check --endpoint-url" if target == "endpoint" else None)
 
 
 def now() -> datetime:

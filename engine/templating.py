@@ -34,7 +34,7 @@ def _native_concat(values: Iterable[Any]) -> Any:
 
 class _NativeSandbox(SandboxedEnvironment):
     code_generator_class = NativeCodeGenerator
-    concat = staticmethod(_native_concat)  # type: ignore[assignment]
+    concat = staticmethod(_native_concat)
 
 
 def _to_yaml(value: Any) -> str:
@@ -45,8 +45,7 @@ def _to_yaml(value: Any) -> str:
 
 def make_environment() -> jinja2.Environment:
     """The one sandboxed environment used for every template."""
-    env = _NativeSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                         autoescape=False)
+    env = _NativeSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     env.filters["to_yaml"] = _to_yaml
     return env
 
@@ -65,8 +64,9 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def render_string(text: str, context: dict[str, Any], *, location: Location | None = None,
-                  step: str | None = None) -> Any:
+def render_string(
+    text: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
+) -> Any:
     """Render one string; errors become ``TemplateError`` at ``location``."""
     if not is_template(text):
         return text
@@ -74,11 +74,16 @@ def render_string(text: str, context: dict[str, Any], *, location: Location | No
         template = ENV.from_string(text)
         return template.render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"template syntax error: {exc.message}", location=location, step=step,
-                            hint="templates use {{ expression }}; check brackets and quotes") from None
+        raise TemplateError(
+            f"template syntax error: {exc.message}",
+            location=location,
+            step=step,
+            hint="templates use {{ expression }}; check brackets and quotes",
+        ) from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(_describe(exc), location=location, step=step,
-                            hint=f"names available here: {', '.join(sorted(context))}") from None
+        raise TemplateError(
+            _describe(exc), location=location, step=step, hint=f"names available here: {', '.join(sorted(context))}"
+        ) from None
     except jinja2.exceptions.SecurityError as exc:
         raise TemplateError(f"template not allowed: {exc}", location=location, step=step) from None
     except TemplateError:
@@ -87,8 +92,9 @@ def render_string(text: str, context: dict[str, Any], *, location: Location | No
         raise TemplateError(f"template failed: {_describe(exc)}", location=location, step=step) from None
 
 
-def render(value: Any, context: dict[str, Any], *, location_of: Any = None, step: str | None = None,
-           path: tuple[Any, ...] = ()) -> Any:
+def render(
+    value: Any, context: dict[str, Any], *, location_of: Any = None, step: str | None = None, path: tuple[Any, ...] = ()
+) -> Any:
     """Render every string inside ``value`` (dicts and lists recursively) with ``context``.
 
     ``location_of(path)`` gives the file location of the value at ``path`` for error messages.
@@ -97,16 +103,20 @@ def render(value: Any, context: dict[str, Any], *, location_of: Any = None, step
         loc = location_of(path) if location_of else None
         return render_string(value, context, location=loc, step=step)
     if isinstance(value, dict):
-        return {key: render(item, context, location_of=location_of, step=step, path=(*path, key))
-                for key, item in value.items()}
+        return {
+            key: render(item, context, location_of=location_of, step=step, path=(*path, key))
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [render(item, context, location_of=location_of, step=step, path=(*path, i))
-                for i, item in enumerate(value)]
+        return [
+            render(item, context, location_of=location_of, step=step, path=(*path, i)) for i, item in enumerate(value)
+        ]
     return value
 
 
-def evaluate(expression: str, context: dict[str, Any], *, location: Location | None = None,
-             step: str | None = None) -> Any:
+def evaluate(
+    expression: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
+) -> Any:
     """Evaluate a ``when``/``assert`` expression, written bare or as ``{{ ... }}``."""
     if is_template(expression):
         return render_string(expression, context, location=location, step=step)
@@ -114,15 +124,20 @@ def evaluate(expression: str, context: dict[str, Any], *, location: Location | N
         compiled = ENV.compile_expression(expression, undefined_to_none=False)
         return compiled(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"expression syntax error in {expression!r}: {exc.message}", location=location,
-                            step=step, hint="write a Jinja expression such as: steps.sign_in.status == 'ok'"
-                            ) from None
+        raise TemplateError(
+            f"expression syntax error in {expression!r}: {exc.message}",
+            location=location,
+            step=step,
+            hint="write a Jinja expression such as: steps.sign_in.status == 'ok'",
+        ) from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(_describe(exc), location=location, step=step,
-                            hint=f"names available here: {', '.join(sorted(context))}") from None
+        raise TemplateError(
+            _describe(exc), location=location, step=step, hint=f"names available here: {', '.join(sorted(context))}"
+        ) from None
     except Exception as exc:
-        raise TemplateError(f"expression {expression!r} failed: {_describe(exc)}", location=location,
-                            step=step) from None
+        raise TemplateError(
+            f"expression {expression!r} failed: {_describe(exc)}", location=location, step=step
+        ) from None
 
 
 def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, set[str]]:

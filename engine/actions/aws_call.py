@@ -20,13 +20,16 @@ from engine.actions.base import STRING, ActionContext, obj, plain
 from engine.templating import is_template
 
 _CALL = obj({"service": STRING, "operation": STRING, "params": {"type": "object"}}, ["operation"])
-SCHEMA = obj({
-    "service": {**STRING, "description": "boto3 service name, e.g. cognito-idp, dynamodb, s3"},
-    "operation": {**STRING, "description": "API operation, as AdminGetUser or admin_get_user"},
-    "params": {"type": "object", "description": "The operation's parameters, as in the AWS API reference"},
-    "paginate": {"type": "boolean", "description": "Follow every page and merge the lists"},
-    "undo": {**_CALL, "description": "The call that reverses this one at cleanup; may use `result`."},
-}, ["service", "operation"])
+SCHEMA = obj(
+    {
+        "service": {**STRING, "description": "boto3 service name, e.g. cognito-idp, dynamodb, s3"},
+        "operation": {**STRING, "description": "API operation, as AdminGetUser or admin_get_user"},
+        "params": {"type": "object", "description": "The operation's parameters, as in the AWS API reference"},
+        "paginate": {"type": "boolean", "description": "Follow every page and merge the lists"},
+        "undo": {**_CALL, "description": "The call that reverses this one at cleanup; may use `result`."},
+    },
+    ["service", "operation"],
+)
 
 
 @cache
@@ -52,8 +55,10 @@ def _operation(service: str, operation: str) -> tuple[OperationModel | None, str
     except UnknownServiceError:
         known = _session().get_available_services()
         close = [s for s in known if service.replace("_", "-") in s or s in service][:5]
-        return None, (f"unknown AWS service '{service}'"
-                      + (f"; did you mean {', '.join(close)}?" if close else "; use boto3 service names"))
+        return None, (
+            f"unknown AWS service '{service}'"
+            + (f"; did you mean {', '.join(close)}?" if close else "; use boto3 service names")
+        )
     name = _operation_name(model, operation)
     if name is None:
         return None, f"service '{service}' has no operation '{operation}'"
@@ -62,9 +67,19 @@ def _operation(service: str, operation: str) -> tuple[OperationModel | None, str
 
 def _placeholder(shape: Shape | None) -> Any:
     kind = shape.type_name if shape is not None else "string"
-    return {"string": "x", "integer": 1, "long": 1, "boolean": True, "float": 1.0, "double": 1.0,
-            "blob": b"x", "timestamp": datetime.datetime(2000, 1, 1), "list": [], "map": {},
-            "structure": {}}.get(kind, "x")
+    return {
+        "string": "x",
+        "integer": 1,
+        "long": 1,
+        "boolean": True,
+        "float": 1.0,
+        "double": 1.0,
+        "blob": b"x",
+        "timestamp": datetime.datetime(2000, 1, 1),
+        "list": [],
+        "map": {},
+        "structure": {},
+    }.get(kind, "x")
 
 
 def _fill_templates(value: Any, shape: Shape | None) -> Any:
@@ -107,11 +122,16 @@ class AwsCall:
     """``aws_call``: any boto3 operation by service and operation name."""
 
     name = "aws_call"
-    description = ("Call any AWS operation (service, operation, params), checked against botocore's model by "
-                   "`scenario validate`; `undo` declares how to reverse it at cleanup.")
+    description = (
+        "Call any AWS operation (service, operation, params), checked against botocore's model by "
+        "`scenario validate`; `undo` declares how to reverse it at cleanup."
+    )
     schema = SCHEMA
-    example = {"service": "cognito-idp", "operation": "AdminGetUser",
-               "params": {"UserPoolId": "{{ stack.UserPoolId }}", "Username": "alice"}}
+    example = {
+        "service": "cognito-idp",
+        "operation": "AdminGetUser",
+        "params": {"UserPoolId": "{{ stack.UserPoolId }}", "Username": "alice"},
+    }
     deferred = ("undo",)
 
     def check(self, args: Any) -> list[tuple[list[Any], str]]:
@@ -119,19 +139,23 @@ class AwsCall:
         undo = args.get("undo")
         if isinstance(undo, dict):
             service = undo.get("service", args["service"])
-            problems += [(["undo", *path], msg) for path, msg in
-                         check_call(service, undo["operation"], undo.get("params"))]
+            problems += [
+                (["undo", *path], msg) for path, msg in check_call(service, undo["operation"], undo.get("params"))
+            ]
         return problems
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
-        result = self._call(ctx, args["service"], args["operation"], args.get("params") or {},
-                            bool(args.get("paginate")))
+        result = self._call(
+            ctx, args["service"], args["operation"], args.get("params") or {}, bool(args.get("paginate"))
+        )
         undo = args.get("undo")
         if undo:
             spec = ctx.render(undo, {"result": result})
             service = spec.get("service", args["service"])
-            ctx.undo.push(f"{service} {spec['operation']} (undo of {args['operation']})",
-                          lambda: self._call(ctx, service, spec["operation"], spec.get("params") or {}, False))
+            ctx.undo.push(
+                f"{service} {spec['operation']} (undo of {args['operation']})",
+                lambda: self._call(ctx, service, spec["operation"], spec.get("params") or {}, False),
+            )
         return result
 
     @staticmethod

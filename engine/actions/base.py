@@ -59,7 +59,7 @@ class ActionContext:
     template_vars: dict[str, Any] = field(default_factory=dict)
     outbox: Any = None
     cache: dict[str, Any] = field(default_factory=dict)  # shared by all steps of one run
-    render: Callable[[Any], Any] = lambda value: value
+    render: Callable[..., Any] = lambda value, extra=None: value
 
     def client(self, service: str) -> Any:
         """The boto3 client for ``service`` on this run's target."""
@@ -80,8 +80,9 @@ class SimpleAction:
         return self.func(args, ctx)
 
 
-def action(name: str, description: str, schema: JsonSchema, example: Any
-           ) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
+def action(
+    name: str, description: str, schema: JsonSchema, example: Any
+) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
     """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``."""
 
     def wrap(func: Callable[[Any, ActionContext], Any]) -> SimpleAction:

@@ -10,9 +10,18 @@ from botocore.exceptions import ClientError
 
 from engine.actions.base import ActionContext
 
-LAMBDA_TRIGGERS = ["PreSignUp", "CustomMessage", "PostConfirmation", "PreAuthentication", "PostAuthentication",
-                   "DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse",
-                   "PreTokenGeneration", "UserMigration"]
+LAMBDA_TRIGGERS = [
+    "PreSignUp",
+    "CustomMessage",
+    "PostConfirmation",
+    "PreAuthentication",
+    "PostAuthentication",
+    "DefineAuthChallenge",
+    "CreateAuthChallenge",
+    "VerifyAuthChallengeResponse",
+    "PreTokenGeneration",
+    "UserMigration",
+]
 
 
 def error_code(exc: ClientError) -> str:
@@ -33,9 +42,15 @@ def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None
                 for app in cpage["UserPoolClients"]:
                     cache[app["ClientId"]] = pool["Id"]
     if client_id not in cache:
-        raise ClientError({"Error": {"Code": "ResourceNotFoundException",
-                                     "Message": f"No user pool has an app client with id {client_id}"}},
-                          "ListUserPoolClients")
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "ResourceNotFoundException",
+                    "Message": f"No user pool has an app client with id {client_id}",
+                }
+            },
+            "ListUserPoolClients",
+        )
     return cache[client_id]
 
 
@@ -69,8 +84,10 @@ def tracking_new_user(ctx: ActionContext, pool_id: str, user_name: str) -> Itera
         yield
     finally:
         if not existed and user_exists(ctx, pool_id, user_name):
-            ctx.undo.push(f"delete user '{user_name}' from user pool {pool_id}",
-                          lambda: delete_user_if_present(ctx, pool_id, user_name))
+            ctx.undo.push(
+                f"delete user '{user_name}' from user pool {pool_id}",
+                lambda: delete_user_if_present(ctx, pool_id, user_name),
+            )
 
 
 def pool_update_params(ctx: ActionContext, pool: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -19,7 +20,8 @@ def to_item(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return plain({k: _DES.deserialize(v) for k, v in item.items()})
+    result: dict[str, Any] = plain({k: _DES.deserialize(v) for k, v in item.items()})
+    return result
 
 
 def _key_names(ctx: ActionContext, table: str) -> list[str]:
@@ -41,25 +43,34 @@ def put_items_undoably(ctx: ActionContext, table: str, items: list[dict[str, Any
         ddb.put_item(TableName=table, Item=item)
         label = ", ".join(f"{k}={data[k]}" for k in keys)
         if previous is None:
-            ctx.undo.push(f"delete item {label} from table {table}",
-                          lambda key=key: ddb.delete_item(TableName=table, Key=key))
+            ctx.undo.push(
+                f"delete item {label} from table {table}", partial(ddb.delete_item, TableName=table, Key=key)
+            )
         else:
-            ctx.undo.push(f"restore item {label} in table {table}",
-                          lambda previous=previous: ddb.put_item(TableName=table, Item=previous))
+            ctx.undo.push(
+                f"restore item {label} in table {table}",
+                partial(ddb.put_item, TableName=table, Item=previous),
+            )
 
 
-@action("populate_table", "Add users to the known-users table (default: the seed's test_user_1..3); "
-        "removed at cleanup.",
-        obj({"table": STRING, "users": {"type": ["array", "string"], "items": USER}}, ["table"]),
-        {"table": "{{ stack.TableName }}"})
+@action(
+    "populate_table",
+    "Add users to the known-users table (default: the seed's test_user_1..3); removed at cleanup.",
+    obj({"table": STRING, "users": {"type": ["array", "string"], "items": USER}}, ["table"]),
+    {"table": "{{ stack.TableName }}"},
+)
 def populate_table(args: Any, ctx: ActionContext) -> Any:
     users = args.get("users") or SEED_USERS
     put_items_undoably(ctx, args["table"], users)
     return {"table": args["table"], "users": users}
 
 
-@action("scan_known_users", "Read every user in the known-users table (result.users, result.names).",
-        obj({"table": STRING}, ["table"]), {"table": "{{ stack.TableName }}"})
+@action(
+    "scan_known_users",
+    "Read every user in the known-users table (result.users, result.names).",
+    obj({"table": STRING}, ["table"]),
+    {"table": "{{ stack.TableName }}"},
+)
 def scan_known_users(args: Any, ctx: ActionContext) -> Any:
     users: list[dict[str, Any]] = []
     for page in ctx.client("dynamodb").get_paginator("scan").paginate(TableName=args["table"]):
@@ -68,19 +79,24 @@ def scan_known_users(args: Any, ctx: ActionContext) -> Any:
     return {"users": users, "names": [u.get("UserName") for u in users], "count": len(users)}
 
 
-@action("add_known_user", "Add one user to the known-users table; removed at cleanup.",
-        obj({"table": STRING, "user_name": STRING, "user_email": STRING}, ["table", "user_name", "user_email"]),
-        {"table": "{{ stack.TableName }}", "user_name": "{{ answers.username }}",
-         "user_email": "{{ answers.email }}"})
+@action(
+    "add_known_user",
+    "Add one user to the known-users table; removed at cleanup.",
+    obj({"table": STRING, "user_name": STRING, "user_email": STRING}, ["table", "user_name", "user_email"]),
+    {"table": "{{ stack.TableName }}", "user_name": "{{ answers.username }}", "user_email": "{{ answers.email }}"},
+)
 def add_known_user(args: Any, ctx: ActionContext) -> Any:
     user = {"UserName": args["user_name"], "UserEmail": args["user_email"]}
     put_items_undoably(ctx, args["table"], [user])
     return user
 
 
-@action("get_item", "Read one item by key (result.item is null when absent).",
-        obj({"table": STRING, "key": {"type": "object", "minProperties": 1}}, ["table", "key"]),
-        {"table": "{{ stack.TableName }}", "key": {"UserEmail": "test_email_1@example.com"}})
+@action(
+    "get_item",
+    "Read one item by key (result.item is null when absent).",
+    obj({"table": STRING, "key": {"type": "object", "minProperties": 1}}, ["table", "key"]),
+    {"table": "{{ stack.TableName }}", "key": {"UserEmail": "test_email_1@example.com"}},
+)
 def get_item(args: Any, ctx: ActionContext) -> Any:
     found = ctx.client("dynamodb").get_item(TableName=args["table"], Key=to_item(args["key"]), ConsistentRead=True)
     return {"item": from_item(found["Item"]) if "Item" in found else None}

@@ -10,10 +10,12 @@ from engine.errors import StepFailed
 from engine.templating import evaluate
 
 
-@action("say", "Print narrative text (templated), as the seed's scenarios do between calls.",
-        {"oneOf": [{"type": "string"}, obj({"text": {"type": "string"}, "rule": {"type": "boolean"}},
-                                           ["text"])]},
-        "Let's sign in as {{ answers.username }}...")
+@action(
+    "say",
+    "Print narrative text (templated), as the seed's scenarios do between calls.",
+    {"oneOf": [{"type": "string"}, obj({"text": {"type": "string"}, "rule": {"type": "boolean"}}, ["text"])]},
+    "Let's sign in as {{ answers.username }}...",
+)
 def say(args: Any, ctx: ActionContext) -> Any:
     text = args if isinstance(args, str) else args["text"]
     rule = isinstance(args, dict) and args.get("rule", False)
@@ -23,17 +25,28 @@ def say(args: Any, ctx: ActionContext) -> Any:
     return {"text": text}
 
 
-@action("rule", "Print a separator line of 88 dashes, as the seed does between sections.",
-        {"type": ["null", "boolean"]}, None)
+@action(
+    "rule",
+    "Print a separator line of 88 dashes, as the seed does between sections.",
+    {"type": ["null", "boolean"]},
+    None,
+)
 def rule(args: Any, ctx: ActionContext) -> Any:
     ctx.console.rule()
     return None
 
 
-@action("check", "Fail the run unless every expression is true (a standalone assertion).",
-        {"oneOf": [{"type": "string", "minLength": 1},
-                   {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}]},
-        ["steps.sign_in.status == 'ok'"])
+@action(
+    "check",
+    "Fail the run unless every expression is true (a standalone assertion).",
+    {
+        "oneOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+        ]
+    },
+    ["steps.sign_in.status == 'ok'"],
+)
 def check(args: Any, ctx: ActionContext) -> Any:
     expressions = [args] if isinstance(args, str) else list(args)
     for expression in expressions:
@@ -42,15 +55,23 @@ def check(args: Any, ctx: ActionContext) -> Any:
     return {"checked": len(expressions)}
 
 
-@action("set_vars", "Set or change variables (vars.<name>) from templated values.",
-        {"type": "object", "minProperties": 1}, {"user_name": "{{ answers.username | lower }}"})
+@action(
+    "set_vars",
+    "Set or change variables (vars.<name>) from templated values.",
+    {"type": "object", "minProperties": 1},
+    {"user_name": "{{ answers.username | lower }}"},
+)
 def set_vars(args: Any, ctx: ActionContext) -> Any:
     ctx.template_vars["vars"].update(args)
     return dict(args)
 
 
-@action("sleep", "Wait a number of seconds (e.g. for eventually consistent AWS reads).",
-        {"type": "number", "minimum": 0, "maximum": 600}, 2)
+@action(
+    "sleep",
+    "Wait a number of seconds (e.g. for eventually consistent AWS reads).",
+    {"type": "number", "minimum": 0, "maximum": 600},
+    2,
+)
 def sleep(args: Any, ctx: ActionContext) -> Any:
     time.sleep(float(args))
     return {"slept": args}

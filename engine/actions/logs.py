@@ -10,19 +10,29 @@ from botocore.exceptions import ClientError
 from engine.actions.base import STRING, ActionContext, action, obj
 
 
-@action("recent_log_events", "The latest log stream of a Lambda function and its most recent events "
-        "(result.log_stream, result.events, result.messages); waits up to `wait` seconds for logs to appear.",
-        obj({"function_name": STRING, "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
-             "wait": {"type": "number", "minimum": 0, "maximum": 300}}, ["function_name"]),
-        {"function_name": "{{ stack.AutoConfirmFunction }}", "limit": 10})
+@action(
+    "recent_log_events",
+    "The latest log stream of a Lambda function and its most recent events "
+    "(result.log_stream, result.events, result.messages); waits up to `wait` seconds for logs to appear.",
+    obj(
+        {
+            "function_name": STRING,
+            "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
+            "wait": {"type": "number", "minimum": 0, "maximum": 300},
+        },
+        ["function_name"],
+    ),
+    {"function_name": "{{ stack.AutoConfirmFunction }}", "limit": 10},
+)
 def recent_log_events(args: Any, ctx: ActionContext) -> Any:
     logs = ctx.client("logs")
     group = f"/aws/lambda/{args['function_name']}"
     deadline = time.monotonic() + float(args.get("wait", 10 if ctx.target == "aws" else 0))
     while True:
         try:
-            streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime", descending=True,
-                                                limit=1)["logStreams"]
+            streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime", descending=True, limit=1)[
+                "logStreams"
+            ]
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException" or time.monotonic() >= deadline:
                 raise
@@ -31,11 +41,14 @@ def recent_log_events(args: Any, ctx: ActionContext) -> Any:
             break
         time.sleep(1)
     if not streams:
-        raise ClientError({"Error": {"Code": "ResourceNotFoundException",
-                                     "Message": f"Log group {group} has no log streams yet"}}, "DescribeLogStreams")
+        raise ClientError(
+            {"Error": {"Code": "ResourceNotFoundException", "Message": f"Log group {group} has no log streams yet"}},
+            "DescribeLogStreams",
+        )
     stream = streams[0]["logStreamName"]
-    events = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=int(args.get("limit", 10)),
-                                 startFromHead=False)["events"]
+    events = logs.get_log_events(
+        logGroupName=group, logStreamName=stream, limit=int(args.get("limit", 10)), startFromHead=False
+    )["events"]
     messages = [e["message"].rstrip("\n") for e in events]
     return {"log_group": group, "log_stream": stream, "events": events, "messages": messages}
 

@@ -7,31 +7,51 @@ from typing import Any
 from engine.actions.base import ActionContext, action, obj
 from engine.prompter import PromptSpec
 
-PROMPT_SCHEMA = obj({
-    "id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-           "description": "Key in the answers file and in `answers`."},
-    "text": {"type": "string", "minLength": 1},
-    "type": {"enum": ["text", "password", "confirm", "choice"], "default": "text"},
-    "default": {"description": "Used when the person just presses Enter, and in non-interactive runs."},
-    "choices": {"type": ["array", "string"], "description": "For type choice: a list or a template giving one."},
-    "min_length": {"type": "integer", "minimum": 0},
-    "retry_text": {"type": "string", "description": "Asked instead of text when a retry re-prompts."},
-    "secret": {"type": "boolean", "description": "Never show the answer (always true for passwords)."},
-}, ["id", "text"])
+PROMPT_SCHEMA = obj(
+    {
+        "id": {
+            "type": "string",
+            "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+            "description": "Key in the answers file and in `answers`.",
+        },
+        "text": {"type": "string", "minLength": 1},
+        "type": {"enum": ["text", "password", "confirm", "choice"], "default": "text"},
+        "default": {"description": "Used when the person just presses Enter, and in non-interactive runs."},
+        "choices": {"type": ["array", "string"], "description": "For type choice: a list or a template giving one."},
+        "min_length": {"type": "integer", "minimum": 0},
+        "retry_text": {"type": "string", "description": "Asked instead of text when a retry re-prompts."},
+        "secret": {"type": "boolean", "description": "Never show the answer (always true for passwords)."},
+    },
+    ["id", "text"],
+)
 
 
-@action("prompt", "Ask a question: text, password (never echoed or logged), yes/no, or a choice.",
-        PROMPT_SCHEMA,
-        {"id": "password", "type": "password", "min_length": 8,
-         "text": "Enter a password that has at least eight characters, uppercase, lowercase, numbers and symbols.",
-         "retry_text": "Enter another password:"})
+@action(
+    "prompt",
+    "Ask a question: text, password (never echoed or logged), yes/no, or a choice.",
+    PROMPT_SCHEMA,
+    {
+        "id": "password",
+        "type": "password",
+        "min_length": 8,
+        "text": "Enter a password that has at least eight characters, uppercase, lowercase, numbers and symbols.",
+        "retry_text": "Enter another password:",
+    },
+)
 def prompt(args: Any, ctx: ActionContext) -> Any:
     choices = args.get("choices") or []
     if not isinstance(choices, list):
         choices = [choices]
-    spec = PromptSpec(id=args["id"], text=args["text"], type=args.get("type", "text"), default=args.get("default"),
-                      choices=choices, min_length=int(args.get("min_length", 0)), retry_text=args.get("retry_text"),
-                      secret=bool(args.get("secret", False)))
+    spec = PromptSpec(
+        id=args["id"],
+        text=args["text"],
+        type=args.get("type", "text"),
+        default=args.get("default"),
+        choices=choices,
+        min_length=int(args.get("min_length", 0)),
+        retry_text=args.get("retry_text"),
+        secret=bool(args.get("secret", False)),
+    )
     if spec.type == "choice" and not choices:
         from engine.errors import StepFailed
 
@@ -40,10 +60,17 @@ def prompt(args: Any, ctx: ActionContext) -> Any:
     return ctx.prompter.ask(spec)
 
 
-@action("pause", "Wait for Enter (\"Press Enter when you're ready\"); skipped in non-interactive runs.",
-        {"oneOf": [{"type": "string", "minLength": 1},
-                   obj({"id": {"type": "string"}, "text": {"type": "string", "minLength": 1}}, ["text"])]},
-        "Press Enter when you're ready to continue.")
+@action(
+    "pause",
+    'Wait for Enter ("Press Enter when you\'re ready"); skipped in non-interactive runs.',
+    {
+        "oneOf": [
+            {"type": "string", "minLength": 1},
+            obj({"id": {"type": "string"}, "text": {"type": "string", "minLength": 1}}, ["text"]),
+        ]
+    },
+    "Press Enter when you're ready to continue.",
+)
 def pause(args: Any, ctx: ActionContext) -> Any:
     text = args if isinstance(args, str) else args["text"]
     spec = PromptSpec(id=ctx.step_id, text=text, type="pause", default="")

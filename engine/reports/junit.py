@@ -17,19 +17,38 @@ def write_junit(path: Path, results: list[RunResult], secrets: Secrets) -> None:
         records = result.records
         failures = sum(1 for r in records if r.status == "failed")
         skipped = sum(1 for r in records if r.status == "skipped")
-        suite = ET.SubElement(root, "testsuite", name=result.scenario.name, file=str(result.scenario.path),
-                              tests=str(len(records)), failures=str(failures), errors="0", skipped=str(skipped),
-                              time=f"{result.duration:.3f}")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=result.scenario.name,
+            file=str(result.scenario.path),
+            tests=str(len(records)),
+            failures=str(failures),
+            errors="0",
+            skipped=str(skipped),
+            time=f"{result.duration:.3f}",
+        )
         for record in records:
-            case = ET.SubElement(suite, "testcase", classname=f"{result.scenario.path.stem}.{record.phase}",
-                                 name=secrets.mask(f"{record.step_id} ({record.action}) {record.title}"
-                                                   if record.phase == "undo" else
-                                                   f"{record.step_id} ({record.action})"),
-                                 time=f"{record.duration:.3f}", file=str(result.scenario.path))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{result.scenario.path.stem}.{record.phase}",
+                name=secrets.mask(
+                    f"{record.step_id} ({record.action}) {record.title}"
+                    if record.phase == "undo"
+                    else f"{record.step_id} ({record.action})"
+                ),
+                time=f"{record.duration:.3f}",
+                file=str(result.scenario.path),
+            )
             if record.status == "failed":
                 error = record.error or {}
-                failure = ET.SubElement(case, "failure", type=str(error.get("code", "failed")),
-                                        message=secrets.mask(str(error.get("message", ""))))
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    type=str(error.get("code", "failed")),
+                    message=secrets.mask(str(error.get("message", ""))),
+                )
                 failure.text = secrets.mask(f"{record.location}: {error.get('code')}: {error.get('message')}")
             elif record.status == "skipped":
                 ET.SubElement(case, "skipped", message="condition was false")

@@ -20,10 +20,18 @@ class Transcript:
 
     def write(self, record: StepRecord) -> None:
         line: dict[str, Any] = {
-            "scenario": record.scenario, "id": record.step_id, "action": record.action, "phase": record.phase,
-            "status": record.status, "location": record.location, "args": record.args,
-            "result": _summary(record.result), "error": record.error, "duration": round(record.duration, 4),
-            "attempts": record.attempts, "aws_calls": record.calls,
+            "scenario": record.scenario,
+            "id": record.step_id,
+            "action": record.action,
+            "phase": record.phase,
+            "status": record.status,
+            "location": record.location,
+            "args": record.args,
+            "result": _summary(record.result),
+            "error": record.error,
+            "duration": round(record.duration, 4),
+            "attempts": record.attempts,
+            "aws_calls": record.calls,
         }
         text = json.dumps(self.secrets.mask_data(line), default=str)
         self._file.write(self.secrets.mask(text) + "\n")

@@ -1,0 +1,89 @@
+"""Shared helpers: run the real CLI in-process (click's CliRunner) and write scenario files."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import _scenario_run, main
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+# Steps that make a user pool and an app client with aws_call (undone at cleanup), so engine
+# tests need no stack. The pool id is vars-free: steps.pool.result.UserPool.Id.
+POOL_STEPS = """\
+  - id: pool
+    aws_call:
+      service: cognito-idp
+      operation: CreateUserPool
+      params:
+        PoolName: engine-test
+        Policies: {PasswordPolicy: {MinimumLength: 8, RequireUppercase: true, RequireLowercase: true,
+                                    RequireNumbers: true, RequireSymbols: true}}
+      undo:
+        operation: DeleteUserPool
+        params: {UserPoolId: "{{ result.UserPool.Id }}"}
+  - id: app
+    aws_call:
+      service: cognito-idp
+      operation: CreateUserPoolClient
+      params:
+        UserPoolId: "{{ steps.pool.result.UserPool.Id }}"
+        ClientName: engine-test
+        ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+"""
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def _invoke(command: object, args: list[str], env: dict[str, str] | None, input: str | None) -> CliResult:
+    runner = CliRunner()
+    result = runner.invoke(command, [str(a) for a in args], input=input,  # type: ignore[arg-type]
+                           env={"CI": "true", **(env or {})}, catch_exceptions=False)
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def scenario_run():
+    """``scenario_run(*args)``: the ``scenario-run`` command, in-process."""
+
+    def run(*args: object, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
+        return _invoke(_scenario_run, [str(a) for a in args], env, input)
+
+    return run
+
+
+@pytest.fixture
+def scenario_cli():
+    """``scenario_cli(*args)``: the ``scenario`` command group, in-process."""
+
+    def run(*args: object, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
+        return _invoke(main, [str(a) for a in args], env, input)
+
+    return run
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """``write(name, text)``: a dedented file in a temporary folder; returns its path."""
+
+    def make(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return make
