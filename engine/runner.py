@@ -168,6 +168,10 @@ class Runner:
             self._attempts(step, action, record)
         except BaseException as exc:
             record.status = "failed"
+            if isinstance(exc, ScenarioError):
+                # Errors from deep inside (a prompt, a template) are reported at the step.
+                exc.location = exc.location or step.location
+                exc.step = exc.step or step.id
             if isinstance(exc, ScenarioError) and record.error is None:
                 record.error = {"code": getattr(exc, "code", None) or type(exc).__name__, "message": exc.message}
             elif record.error is None:
@@ -194,7 +198,7 @@ class Runner:
             record.args = self.secrets.mask_data(args)
             result, error = self._call(step, action, args)
             if error is not None:
-                code, message = error
+                code, message, from_aws = error
                 if code in retry_on and record.attempts < max_attempts:
                     self._before_retry(step, record, f"{code}: {message}", retry)
                     continue
@@ -205,7 +209,7 @@ class Runner:
                     break
                 attempts = f" after {record.attempts} attempts" if record.attempts > 1 else ""
                 raise StepFailed(
-                    f"{step.action} failed{attempts}: {code}: {message}",
+                    f"{step.action} failed{attempts}: {code}: {message}" if from_aws else message,
                     code=code,
                     location=step.location,
                     step=step.id,
@@ -246,7 +250,8 @@ class Runner:
                     step=step.id,
                 )
 
-    def _call(self, step: Step, action: Action, args: Any) -> tuple[Any, tuple[str, str] | None]:
+    def _call(self, step: Step, action: Action, args: Any) -> tuple[Any, tuple[str, str, bool] | None]:
+        """(result, None) or (None, (code, message, from_aws))."""
         ctx = ActionContext(
             clients=self.target.clients,
             console=self.console,
@@ -265,11 +270,11 @@ class Runner:
             return action.run(args, ctx), None
         except ClientError as exc:
             err = exc.response.get("Error", {})
-            return None, (str(err.get("Code", "ClientError")), str(err.get("Message", exc)))
+            return None, (str(err.get("Code", "ClientError")), str(err.get("Message", exc)), True)
         except StepFailed as exc:
             if exc.code is None:
                 raise
-            return None, (exc.code, exc.message)
+            return None, (exc.code, exc.message, False)
         except ParamValidationError as exc:
             raise ActionArgumentError(
                 f"invalid parameters for AWS: {' '.join(str(exc).split())}",
@@ -278,7 +283,7 @@ class Runner:
                 hint="check the templated values of this step's arguments",
             ) from None
         except BotoCoreError as exc:
-            return None, (type(exc).__name__, str(exc))
+            return None, (type(exc).__name__, str(exc), True)
 
     def _render_with(self, value: Any, extra: dict[str, Any] | None = None, *, step_id: str) -> Any:
         return render(value, {**self.context, **(extra or {})}, step=step_id)
@@ -322,7 +327,9 @@ class Runner:
         elif record.status == "failed" and record.error:
             detail = f"{record.error['code']}: {record.error['message']}"
         status = record.status if record.status in ("failed", "skipped") else "ok"
-        self.console.step(status, record.step_id, record.action, "" if status == "skipped" else detail)
+        quiet = getattr(self.registry.get(record.action), "quiet", False)
+        if not (quiet and status != "failed"):
+            self.console.step(status, record.step_id, record.action, "" if status == "skipped" else detail)
         if self.on_record:
             self.on_record(record)
 

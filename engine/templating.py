@@ -72,7 +72,11 @@ def render_string(
         return text
     try:
         template = ENV.from_string(text)
-        return template.render(context)
+        value = template.render(context)
+        if isinstance(value, jinja2.Undefined):
+            # A lone {{ missing }} yields the Undefined object itself; make it fail here, not later.
+            str(value)
+        return value
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"template syntax error: {exc.message}",
@@ -122,7 +126,10 @@ def evaluate(
         return render_string(expression, context, location=location, step=step)
     try:
         compiled = ENV.compile_expression(expression, undefined_to_none=False)
-        return compiled(**context)
+        value = compiled(**context)
+        if isinstance(value, jinja2.Undefined):
+            str(value)
+        return value
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"expression syntax error in {expression!r}: {exc.message}",

@@ -75,18 +75,20 @@ class SimpleAction:
     schema: JsonSchema
     example: Any
     func: Callable[[Any, ActionContext], Any]
+    # Narrative and prompt steps speak for themselves: no status line on success.
+    quiet: bool = False
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
         return self.func(args, ctx)
 
 
 def action(
-    name: str, description: str, schema: JsonSchema, example: Any
+    name: str, description: str, schema: JsonSchema, example: Any, *, quiet: bool = False
 ) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
     """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``."""
 
     def wrap(func: Callable[[Any, ActionContext], Any]) -> SimpleAction:
-        return SimpleAction(name, description, schema, example, func)
+        return SimpleAction(name, description, schema, example, func, quiet)
 
     return wrap
 

@@ -15,6 +15,7 @@ from engine.templating import evaluate
     "Print narrative text (templated), as the seed's scenarios do between calls.",
     {"oneOf": [{"type": "string"}, obj({"text": {"type": "string"}, "rule": {"type": "boolean"}}, ["text"])]},
     "Let's sign in as {{ answers.username }}...",
+    quiet=True,
 )
 def say(args: Any, ctx: ActionContext) -> Any:
     text = args if isinstance(args, str) else args["text"]
@@ -30,6 +31,7 @@ def say(args: Any, ctx: ActionContext) -> Any:
     "Print a separator line of 88 dashes, as the seed does between sections.",
     {"type": ["null", "boolean"]},
     None,
+    quiet=True,
 )
 def rule(args: Any, ctx: ActionContext) -> Any:
     ctx.console.rule()
@@ -60,6 +62,7 @@ def check(args: Any, ctx: ActionContext) -> Any:
     "Set or change variables (vars.<name>) from templated values.",
     {"type": "object", "minProperties": 1},
     {"user_name": "{{ answers.username | lower }}"},
+    quiet=True,
 )
 def set_vars(args: Any, ctx: ActionContext) -> Any:
     ctx.template_vars["vars"].update(args)

@@ -37,6 +37,7 @@ PROMPT_SCHEMA = obj(
         "text": "Enter a password that has at least eight characters, uppercase, lowercase, numbers and symbols.",
         "retry_text": "Enter another password:",
     },
+    quiet=True,
 )
 def prompt(args: Any, ctx: ActionContext) -> Any:
     choices = args.get("choices") or []
@@ -70,6 +71,7 @@ def prompt(args: Any, ctx: ActionContext) -> Any:
         ]
     },
     "Press Enter when you're ready to continue.",
+    quiet=True,
 )
 def pause(args: Any, ctx: ActionContext) -> Any:
     text = args if isinstance(args, str) else args["text"]

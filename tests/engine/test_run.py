@@ -1,0 +1,263 @@
+"""Runs through the real CLI on the embedded backend: replays, errors and exit codes, cleanup."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from conftest import POOL_STEPS
+
+PASSWORD = "Str0ng-Passw0rd!"
+
+
+def signup_scenario(extra: str = "", cleanup: str = "") -> str:
+    return (
+        "name: Sign-up flow\nsteps:\n" + POOL_STEPS + """\
+  - prompt: {id: password, type: password, text: "Password:", min_length: 8, retry_text: "Another password:"}
+  - id: sign_up
+    sign_up:
+      client_id: "{{ steps.app.result.UserPoolClient.ClientId }}"
+      user_name: alice
+      password: "{{ answers.password }}"
+      email: alice@example.com
+    retry: {on_error: InvalidPasswordException, reprompt: password, attempts: 3}
+  - admin_set_user_password:
+      user_pool_id: "{{ steps.pool.result.UserPool.Id }}"
+      user_name: alice
+      password: "{{ answers.password }}"
+  - id: sign_in
+    sign_in:
+      client_id: "{{ steps.app.result.UserPoolClient.ClientId }}"
+      user_name: alice
+      password: "{{ answers.password }}"
+    assert: result.AccessToken | length > 20
+  - say: "token {{ steps.sign_in.result.AccessToken }} password {{ answers.password }}"
+"""
+        + extra
+        + cleanup
+    )
+
+
+def test_replay_from_answers_file_with_rejected_password(scenario_run, write, tmp_path):
+    scenario = write("flow.yaml", signup_scenario())
+    answers = write("answers.yaml", f"password: [weakpassword, {PASSWORD}]\n")
+    transcript, junit = tmp_path / "t.jsonl", tmp_path / "j.xml"
+    result = scenario_run(scenario, "--answers", answers, "--transcript", transcript, "--junit", junit)
+    assert result.exit_code == 0, result.output
+    assert "[retry] sign_up (sign_up)  InvalidPasswordException" in result.stdout
+    assert "[ok] sign_in (sign_in)" in result.stdout
+    assert "[undo] sign_up (undo)  delete user 'alice'" in result.stdout
+    assert "[undo] pool (undo)  cognito-idp DeleteUserPool (undo of CreateUserPool)" in result.stdout
+    assert "PASSED flow.yaml" in result.stdout
+
+    lines = [json.loads(line) for line in transcript.read_text().splitlines()]
+    by_id = {(entry["phase"], entry["id"]): entry for entry in lines}
+    assert by_id[("steps", "sign_up")]["attempts"] == 2
+    assert by_id[("steps", "sign_up")]["args"]["password"] == "********"
+    assert "cognito-idp.SignUp" in by_id[("steps", "sign_up")]["aws_calls"]
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "0"
+    names = [case.get("name") for case in suite.iter("testcase")]
+    assert "sign_in (sign_in)" in names
+    assert any(name.startswith("pool (undo)") for name in names)
+
+
+def test_secrets_never_appear_in_any_output(scenario_run, write, tmp_path):
+    scenario = write("flow.yaml", signup_scenario())
+    answers = write("answers.yaml", f"password: [weakpassword, {PASSWORD}]\n")
+    transcript, junit = tmp_path / "t.jsonl", tmp_path / "j.xml"
+    result = scenario_run(scenario, "--answers", answers, "--transcript", transcript, "--junit", junit)
+    assert result.exit_code == 0, result.output
+    everything = result.output + transcript.read_text() + junit.read_text()
+    assert PASSWORD not in everything
+    assert "weakpassword" not in everything
+    assert "password ********" in result.stdout
+    token_line = next(line for line in result.stdout.splitlines() if line.startswith("token "))
+    token = token_line.split()[1]
+    assert token.endswith("…") and len(token) == 7  # a six-character prefix, never the token
+
+
+def test_missing_answer_fails_fast_and_cleans_up(scenario_run, write):
+    scenario = write("flow.yaml", signup_scenario())
+    answers = write("answers.yaml", "remove_resources: yes\n")
+    result = scenario_run(scenario, "--answers", answers)
+    assert result.exit_code == 2
+    assert (f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
+            f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE"
+            ) in result.stderr
+    assert "[undo] pool (undo)" in result.stdout  # what ran before the prompt is undone
+    assert "[ok] sign_up" not in result.stdout
+
+
+def test_answer_option_overrides_file(scenario_run, write):
+    scenario = write("flow.yaml", signup_scenario())
+    answers = write("answers.yaml", "password: weakpassword\n")
+    result = scenario_run(scenario, "--answers", answers, "--answer", f"password={PASSWORD}")
+    assert result.exit_code == 0, result.output
+    assert "[retry]" not in result.stdout
+
+
+def test_aws_failure_exits_1_names_the_step_and_cleans_up(scenario_run, write):
+    extra = """\
+  - id: bad_sign_in
+    sign_in:
+      client_id: "{{ steps.app.result.UserPoolClient.ClientId }}"
+      user_name: alice
+      password: Wr0ng-Passw0rd!
+  - say: never printed
+"""
+    scenario = write("flow.yaml", signup_scenario(extra))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    assert result.exit_code == 1
+    assert (f"Error: {scenario}:41:5: step 'bad_sign_in': sign_in failed: NotAuthorizedException: "
+            "Incorrect username or password.") in result.stderr
+    assert "never printed" not in result.stdout
+    assert "[undo] sign_up (undo)" in result.stdout and "[undo] pool (undo)" in result.stdout
+    assert result.stdout.index("[undo] sign_up") < result.stdout.index("[undo] pool")  # last in, first out
+
+
+def test_expected_error_passes_and_unexpected_success_fails(scenario_run, write):
+    extra = """\
+  - id: wrong_password
+    sign_in:
+      client_id: "{{ steps.app.result.UserPoolClient.ClientId }}"
+      user_name: alice
+      password: Wr0ng-Passw0rd!
+    expect_error: NotAuthorizedException
+  - say: "got {{ steps.wrong_password.error.code }}"
+  - id: right_password
+    sign_in:
+      client_id: "{{ steps.app.result.UserPoolClient.ClientId }}"
+      user_name: alice
+      password: "{{ answers.password }}"
+    expect_error: [NotAuthorizedException, PasswordResetRequiredException]
+"""
+    scenario = write("flow.yaml", signup_scenario(extra))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    assert "[ok] wrong_password (sign_in)  NotAuthorizedException (expected)" in result.stdout
+    assert "got NotAuthorizedException" in result.stdout
+    assert result.exit_code == 1
+    assert ("step 'right_password': expected NotAuthorizedException or PasswordResetRequiredException, but sign_in "
+            "succeeded\n  hint: check the scenario's state: was a previous run cleaned up?") in result.stderr
+
+
+def test_retry_is_bounded(scenario_run, write):
+    scenario = write("flow.yaml", signup_scenario())
+    result = scenario_run(scenario, *["--answer", "password=weakpassword"] * 3)
+    assert result.exit_code == 1
+    assert result.stdout.count("[retry] sign_up") == 2
+    assert "step 'sign_up': sign_up failed after 3 attempts: InvalidPasswordException" in result.stderr
+
+
+def test_when_allow_error_register_and_assert(scenario_run, write):
+    extra = """\
+  - id: again
+    admin_create_user:
+      user_pool_id: "{{ steps.pool.result.UserPool.Id }}"
+      user_name: alice
+    allow_error: UsernameExistsException
+  - id: skipped
+    say: not printed
+    when: steps.again.status == 'ok'
+  - admin_get_user:
+      user_pool_id: "{{ steps.pool.result.UserPool.Id }}"
+      user_name: alice
+    register: alice
+    assert:
+      - result.UserStatus == 'CONFIRMED'
+      - result.attributes.email == 'alice@example.com'
+  - check: "alice.Username == 'alice' and steps.skipped.status == 'skipped'"
+  - check: "alice.UserStatus == 'UNCONFIRMED'"
+"""
+    scenario = write("flow.yaml", signup_scenario(extra))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    assert "[ok] again (admin_create_user)  UsernameExistsException (allowed)" in result.stdout
+    assert "[skipped] skipped (say)" in result.stdout and "not printed" not in result.stdout
+    assert result.exit_code == 1
+    assert "step 'check_2': check failed: alice.UserStatus == 'UNCONFIRMED'" in result.stderr
+
+
+def test_failed_assertion_is_reported_at_the_assert(scenario_run, write):
+    extra = """\
+  - list_user_pools: {max_results: 5}
+    assert: result.count == 7
+"""
+    scenario = write("flow.yaml", signup_scenario(extra))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    assert result.exit_code == 1
+    assert f"Error: {scenario}:42:13: step 'list_user_pools': assertion failed: result.count == 7" in result.stderr
+
+
+def test_cleanup_declined_keeps_resources_and_says_so(scenario_run, write):
+    scenario = write("flow.yaml", signup_scenario())
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}", "--answer", "remove_resources=no")
+    assert result.exit_code == 0
+    assert "Be sure to remove resources when you're done with them to avoid unexpected charges!" in result.stdout
+    assert "[skipped] pool (undo)  cognito-idp DeleteUserPool" in result.stdout
+
+
+def test_scenario_cleanup_steps_then_undo_and_undo_failures_do_not_stop_the_rest(scenario_run, write):
+    extra = """\
+  - id: orphan
+    aws_call:
+      service: cognito-idp
+      operation: CreateUserPool
+      params: {PoolName: second}
+      undo:
+        operation: DeleteUserPool
+        params: {UserPoolId: "us-east-1_doesnotexist"}
+"""
+    cleanup = """\
+cleanup:
+  steps:
+    - delete_user: {access_token: "{{ steps.sign_in.result.AccessToken }}"}
+    - say: Deleted user.
+"""
+    scenario = write("flow.yaml", signup_scenario(extra, cleanup))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    out = result.stdout
+    assert out.index("[ok] delete_user (delete_user)") < out.index("Deleted user.") < out.index("[failed] orphan")
+    assert "[undo] sign_up (undo)" in out and "[undo] pool (undo)" in out  # attempted after the failure
+    assert result.exit_code == 1
+    assert "cleanup failed: cognito-idp DeleteUserPool (undo of CreateUserPool): ResourceNotFoundException" in (
+        result.stderr)
+
+
+def test_first_failure_stays_the_reported_one(scenario_run, write):
+    extra = """\
+  - id: orphan
+    aws_call:
+      service: cognito-idp
+      operation: CreateUserPool
+      params: {PoolName: second}
+      undo: {operation: DeleteUserPool, params: {UserPoolId: "us-east-1_doesnotexist"}}
+  - check: "1 == 2"
+"""
+    scenario = write("flow.yaml", signup_scenario(extra))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    assert result.exit_code == 1
+    assert "step 'check': check failed: 1 == 2" in result.stderr
+    assert "warning: left behind: cognito-idp DeleteUserPool (undo of CreateUserPool)" in result.stderr
+
+
+def test_environment_only_where_asked(scenario_run, write):
+    scenario = write("env.yaml", "name: e\nenv: [GREETING]\nsteps:\n  - say: \"{{ env.GREETING }} world\"\n")
+    result = scenario_run(scenario, env={"GREETING": "hello"})
+    assert result.exit_code == 0 and "hello world" in result.stdout
+    result = scenario_run(scenario, env={"GREETING": None})  # type: ignore[dict-item]
+    assert result.exit_code == 2
+    assert (f"Error: {scenario}:2:6: environment variable GREETING is not set\n"
+            "  hint: the scenario reads env.GREETING; export it before the run") in result.stderr
+    undeclared = write("undeclared.yaml", "name: e\nsteps:\n  - say: \"{{ env.HOME }}\"\n")
+    result = scenario_run(undeclared)
+    assert result.exit_code == 2
+    assert "'dict object' has no attribute 'HOME'" in result.stderr
+
+
+def test_fault_injection_at_a_call_fails_the_step_and_undoes(scenario_run, write):
+    scenario = write("flow.yaml", signup_scenario())
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}", "--fault-at", "2")
+    assert result.exit_code == 1
+    assert "step 'app': aws_call failed: InjectedFault: fault injected at AWS call 2 (CreateUserPoolClient)" in (
+        result.stderr)
+    assert "[undo] pool (undo)" in result.stdout
