@@ -11,32 +11,6 @@ from click.testing import CliRunner
 
 from engine.cli import _scenario_run, main
 
-PROJECT = Path(__file__).resolve().parent.parent
-
-# Steps that make a user pool and an app client with aws_call (undone at cleanup), so engine
-# tests need no stack. The pool id is vars-free: steps.pool.result.UserPool.Id.
-POOL_STEPS = """\
-  - id: pool
-    aws_call:
-      service: cognito-idp
-      operation: CreateUserPool
-      params:
-        PoolName: engine-test
-        Policies: {PasswordPolicy: {MinimumLength: 8, RequireUppercase: true, RequireLowercase: true,
-                                    RequireNumbers: true, RequireSymbols: true}}
-      undo:
-        operation: DeleteUserPool
-        params: {UserPoolId: "{{ result.UserPool.Id }}"}
-  - id: app
-    aws_call:
-      service: cognito-idp
-      operation: CreateUserPoolClient
-      params:
-        UserPoolId: "{{ steps.pool.result.UserPool.Id }}"
-        ClientName: engine-test
-        ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
-"""
-
 
 @dataclass
 class CliResult:
@@ -51,8 +25,13 @@ class CliResult:
 
 def _invoke(command: object, args: list[str], env: dict[str, str] | None, input: str | None) -> CliResult:
     runner = CliRunner()
-    result = runner.invoke(command, [str(a) for a in args], input=input,  # type: ignore[arg-type]
-                           env={"CI": "true", **(env or {})}, catch_exceptions=False)
+    result = runner.invoke(
+        command,
+        [str(a) for a in args],
+        input=input,  # type: ignore[arg-type]
+        env={"CI": "true", **(env or {})},
+        catch_exceptions=False,
+    )
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 

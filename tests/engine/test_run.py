@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from conftest import POOL_STEPS
+from support import POOL_STEPS
 
 PASSWORD = "Str0ng-Passw0rd!"
 
 
 def signup_scenario(extra: str = "", cleanup: str = "") -> str:
     return (
-        "name: Sign-up flow\nsteps:\n" + POOL_STEPS + """\
+        "name: Sign-up flow\nsteps:\n"
+        + POOL_STEPS
+        + """\
   - prompt: {id: password, type: password, text: "Password:", min_length: 8, retry_text: "Another password:"}
   - id: sign_up
     sign_up:
@@ -82,9 +84,10 @@ def test_missing_answer_fails_fast_and_cleans_up(scenario_run, write):
     answers = write("answers.yaml", "remove_resources: yes\n")
     result = scenario_run(scenario, "--answers", answers)
     assert result.exit_code == 2
-    assert (f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
-            f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE"
-            ) in result.stderr
+    assert (
+        f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
+        f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE"
+    ) in result.stderr
     assert "[undo] pool (undo)" in result.stdout  # what ran before the prompt is undone
     assert "[ok] sign_up" not in result.stdout
 
@@ -109,8 +112,10 @@ def test_aws_failure_exits_1_names_the_step_and_cleans_up(scenario_run, write):
     scenario = write("flow.yaml", signup_scenario(extra))
     result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
     assert result.exit_code == 1
-    assert (f"Error: {scenario}:41:5: step 'bad_sign_in': sign_in failed: NotAuthorizedException: "
-            "Incorrect username or password.") in result.stderr
+    assert (
+        f"Error: {scenario}:41:5: step 'bad_sign_in': sign_in failed: NotAuthorizedException: "
+        "Incorrect username or password."
+    ) in result.stderr
     assert "never printed" not in result.stdout
     assert "[undo] sign_up (undo)" in result.stdout and "[undo] pool (undo)" in result.stdout
     assert result.stdout.index("[undo] sign_up") < result.stdout.index("[undo] pool")  # last in, first out
@@ -137,8 +142,10 @@ def test_expected_error_passes_and_unexpected_success_fails(scenario_run, write)
     assert "[ok] wrong_password (sign_in)  NotAuthorizedException (expected)" in result.stdout
     assert "got NotAuthorizedException" in result.stdout
     assert result.exit_code == 1
-    assert ("step 'right_password': expected NotAuthorizedException or PasswordResetRequiredException, but sign_in "
-            "succeeded\n  hint: check the scenario's state: was a previous run cleaned up?") in result.stderr
+    assert (
+        "step 'right_password': expected NotAuthorizedException or PasswordResetRequiredException, but sign_in "
+        "succeeded\n  hint: check the scenario's state: was a previous run cleaned up?"
+    ) in result.stderr
 
 
 def test_retry_is_bounded(scenario_run, write):
@@ -157,8 +164,10 @@ def test_when_allow_error_register_and_assert(scenario_run, write):
       user_name: alice
     allow_error: UsernameExistsException
   - id: skipped
-    say: not printed
+    list_user_pools: {max_results: 5}
     when: steps.again.status == 'ok'
+  - say: not printed
+    when: false
   - admin_get_user:
       user_pool_id: "{{ steps.pool.result.UserPool.Id }}"
       user_name: alice
@@ -172,7 +181,7 @@ def test_when_allow_error_register_and_assert(scenario_run, write):
     scenario = write("flow.yaml", signup_scenario(extra))
     result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
     assert "[ok] again (admin_create_user)  UsernameExistsException (allowed)" in result.stdout
-    assert "[skipped] skipped (say)" in result.stdout and "not printed" not in result.stdout
+    assert "[skipped] skipped (list_user_pools)" in result.stdout and "not printed" not in result.stdout
     assert result.exit_code == 1
     assert "step 'check_2': check failed: alice.UserStatus == 'UNCONFIRMED'" in result.stderr
 
@@ -220,7 +229,8 @@ cleanup:
     assert "[undo] sign_up (undo)" in out and "[undo] pool (undo)" in out  # attempted after the failure
     assert result.exit_code == 1
     assert "cleanup failed: cognito-idp DeleteUserPool (undo of CreateUserPool): ResourceNotFoundException" in (
-        result.stderr)
+        result.stderr
+    )
 
 
 def test_first_failure_stays_the_reported_one(scenario_run, write):
@@ -241,14 +251,16 @@ def test_first_failure_stays_the_reported_one(scenario_run, write):
 
 
 def test_environment_only_where_asked(scenario_run, write):
-    scenario = write("env.yaml", "name: e\nenv: [GREETING]\nsteps:\n  - say: \"{{ env.GREETING }} world\"\n")
+    scenario = write("env.yaml", 'name: e\nenv: [GREETING]\nsteps:\n  - say: "{{ env.GREETING }} world"\n')
     result = scenario_run(scenario, env={"GREETING": "hello"})
     assert result.exit_code == 0 and "hello world" in result.stdout
     result = scenario_run(scenario, env={"GREETING": None})  # type: ignore[dict-item]
     assert result.exit_code == 2
-    assert (f"Error: {scenario}:2:6: environment variable GREETING is not set\n"
-            "  hint: the scenario reads env.GREETING; export it before the run") in result.stderr
-    undeclared = write("undeclared.yaml", "name: e\nsteps:\n  - say: \"{{ env.HOME }}\"\n")
+    assert (
+        f"Error: {scenario}:2:6: environment variable GREETING is not set\n"
+        "  hint: the scenario reads env.GREETING; export it before the run"
+    ) in result.stderr
+    undeclared = write("undeclared.yaml", 'name: e\nsteps:\n  - say: "{{ env.HOME }}"\n')
     result = scenario_run(undeclared)
     assert result.exit_code == 2
     assert "'dict object' has no attribute 'HOME'" in result.stderr
@@ -259,5 +271,6 @@ def test_fault_injection_at_a_call_fails_the_step_and_undoes(scenario_run, write
     result = scenario_run(scenario, "--answer", f"password={PASSWORD}", "--fault-at", "2")
     assert result.exit_code == 1
     assert "step 'app': aws_call failed: InjectedFault: fault injected at AWS call 2 (CreateUserPoolClient)" in (
-        result.stderr)
+        result.stderr
+    )
     assert "[undo] pool (undo)" in result.stdout

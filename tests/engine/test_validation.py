@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import PROJECT
 
 
 @pytest.mark.parametrize(
@@ -39,8 +40,8 @@ import pytest
         pytest.param(
             "name: x\nsteps:\n  - sign_in:\n      client_id: a\n      user_name: b\n      password: c\n"
             "      clientid: d\n",
-            "bad.yaml:7:7: step 'sign_in': unknown key 'clientid'\n  hint: did you mean 'client_id' or 'client_metadata'? allowed "
-            "keys: client_id, client_metadata, password, user_name, user_pool_id",
+            "bad.yaml:7:7: step 'sign_in': unknown key 'clientid'\n  hint: did you mean 'client_id' or "
+            "'client_metadata'? allowed keys: client_id, client_metadata, password, user_name, user_pool_id",
             id="unknown-argument",
         ),
         pytest.param(
@@ -50,13 +51,13 @@ import pytest
             id="misspelt-modifier",
         ),
         pytest.param(
-            "name: x\nsteps:\n  - say: \"{{ stak.UserPoolId }}\"\n",
+            'name: x\nsteps:\n  - say: "{{ stak.UserPoolId }}"\n',
             "bad.yaml:3:10: step 'say': template refers to 'stak', which is not defined\n  hint: did you mean "
             "'stack'? available: stack, vars, answers, steps, env, target, outbox_code(), registered names",
             id="undefined-template-name",
         ),
         pytest.param(
-            "name: x\nsteps:\n  - say: \"{{ stack.UserPoolId \"\n",
+            'name: x\nsteps:\n  - say: "{{ stack.UserPoolId "\n',
             "bad.yaml:3:10: step 'say': template syntax error: unexpected end of template, expected 'end of print "
             "statement'.\n  hint: templates use {{ expression }}; check brackets and quotes",
             id="template-syntax",
@@ -91,9 +92,9 @@ import pytest
             id="duplicate-step-id",
         ),
         pytest.param(
-            "name: x\nsteps:\n  - say: a\n    assert: \"result ==\"\n",
-            "bad.yaml:4:13: step 'say': template syntax error: unexpected 'end of print statement'\n  hint: templates use "
-            "{{ expression }}; check brackets and quotes",
+            'name: x\nsteps:\n  - say: a\n    assert: "result =="\n',
+            "bad.yaml:4:13: step 'say': template syntax error: unexpected 'end of print statement'\n"
+            "  hint: templates use {{ expression }}; check brackets and quotes",
             id="bad-assert-expression",
         ),
     ],
@@ -116,8 +117,6 @@ def test_run_refuses_invalid_scenario_before_any_call(scenario_run, write):
 
 
 def test_shipped_scenarios_validate(scenario_cli):
-    from conftest import PROJECT
-
     files = sorted((PROJECT / "scenarios").glob("*.yaml"))
     assert {f.stem for f in files} >= {"hello", "auto_confirm", "migrate_user", "activity_log"}
     for path in files:
@@ -131,8 +130,10 @@ def test_answers_file_typo_is_caught(scenario_cli, write):
     answers = write("a.yaml", "usernme: bob\n")
     result = scenario_cli("validate", path, "--answers", answers)
     assert result.exit_code == 2
-    assert result.stderr == (f"Error: {answers}:1:1: answer 'usernme' matches no prompt in the scenario\n"
-                             "  hint: prompt ids in this scenario: remove_resources, username\n")
+    assert result.stderr == (
+        f"Error: {answers}:1:1: answer 'usernme' matches no prompt in the scenario\n"
+        "  hint: prompt ids in this scenario: remove_resources, username\n"
+    )
 
 
 def test_missing_file(scenario_cli, tmp_path):

@@ -1,0 +1,40 @@
+"""Reading the local backend's state after a scenario run: users, triggers, table items, transcript."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from engine.clients import Clients
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCENARIOS = PROJECT / "scenarios"
+STACK = "scenario-run-cognito"
+
+
+def outputs(clients: Clients) -> dict[str, str]:
+    stack = clients.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+
+
+def users(clients: Clients, pool_id: str) -> dict[str, dict[str, Any]]:
+    found = clients.client("cognito-idp").list_users(UserPoolId=pool_id)["Users"]
+    return {
+        u["Username"]: {"status": u["UserStatus"], **{a["Name"]: a["Value"] for a in u["Attributes"]}} for u in found
+    }
+
+
+def table_items(clients: Clients, table: str) -> list[dict[str, Any]]:
+    return list(clients.client("dynamodb").scan(TableName=table)["Items"])
+
+
+def lambda_config(clients: Clients, pool_id: str) -> dict[str, str]:
+    pool = clients.client("cognito-idp").describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    return dict(pool.get("LambdaConfig") or {})
+
+
+def transcript(path: Path) -> dict[str, dict[str, Any]]:
+    """Step records of a transcript by step id (the steps phase only)."""
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    return {line["id"]: line for line in lines if line["phase"] == "steps"}
