@@ -84,15 +84,15 @@ def tracking_new_user(ctx: ActionContext, pool_id: str, user_name: str) -> Itera
         yield
     finally:
         if not existed:
+            description = f"delete user '{user_name}' from user pool {pool_id}"
             try:
                 created = user_exists(ctx, pool_id, user_name)
             except Exception:
-                created = True  # cannot tell: deleting a user this run may have made is the safe side
+                # Cannot tell whether the call made the user: delete it if present, and fail the step.
+                ctx.undo.push(description, lambda: delete_user_if_present(ctx, pool_id, user_name))
+                raise
             if created:
-                ctx.undo.push(
-                    f"delete user '{user_name}' from user pool {pool_id}",
-                    lambda: delete_user_if_present(ctx, pool_id, user_name),
-                )
+                ctx.undo.push(description, lambda: delete_user_if_present(ctx, pool_id, user_name))
 
 
 def pool_update_params(ctx: ActionContext, pool: dict[str, Any]) -> dict[str, Any]:
