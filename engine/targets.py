@@ -10,7 +10,6 @@ import json
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +139,3 @@ def _target_error(exc: Exception, target: str) -> TargetError:
             hint="check the stack name (--stack) and that it is deployed on this target",
         )
     return TargetError(f"{type(exc).__name__}: {exc}", hint="check --endpoint-url" if target == "endpoint" else None)
-
-
-def now() -> datetime:
-    return datetime.now()

@@ -1,0 +1,110 @@
+"""Plugins load through the entry-point group; a third-party one works, a broken one is named."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine.registry import ENTRY_POINT_GROUP, load_registry
+
+
+@pytest.fixture
+def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``plugin(module_source)``: installs a distribution with one module in the actions group."""
+
+    def install(source: str, name: str = "extra_actions") -> None:
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        info = tmp_path / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{name} = {name}\n")
+        monkeypatch.syspath_prepend(str(tmp_path))
+        load_registry.cache_clear()
+
+    yield install
+    load_registry.cache_clear()
+    for name in [m for m in sys.modules if m == "extra_actions"]:
+        del sys.modules[name]
+
+
+def test_builtins_register_through_the_entry_point_group():
+    registry = load_registry()
+    assert {
+        "sign_up",
+        "sign_in",
+        "set_trigger",
+        "populate_table",
+        "recent_log_events",
+        "stack_outputs",
+        "prompt",
+        "aws_call",
+        "say",
+    } <= set(registry)
+
+
+def test_a_third_party_action_runs_like_a_builtin(plugin, scenario_run, write):
+    plugin("""
+        from engine.actions.base import action
+
+        @action("shout", "Print text in capitals.", {"type": "string"}, "hello")
+        def shout(args, ctx):
+            ctx.console.say(args.upper())
+            return {"shouted": args}
+
+        ACTIONS = [shout]
+    """)
+    scenario = write("s.yaml", "name: s\nsteps:\n  - shout: hello\n  - check: steps.shout.result.shouted == 'hello'\n")
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+    assert "HELLO" in result.stdout
+
+
+def test_a_plugin_that_fails_to_import_is_named(plugin, scenario_cli, write):
+    plugin("import does_not_exist\n")
+    result = scenario_cli("validate", write("s.yaml", "name: s\nsteps:\n  - say: hi\n"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: action plugin 'extra_actions = extra_actions' failed to load: ModuleNotFoundError: No module named "
+        "'does_not_exist'\n  hint: fix or uninstall the package that provides it\n"
+    )
+
+
+def test_a_plugin_without_actions_list_is_named(plugin, scenario_cli, write):
+    plugin("X = 1\n")
+    result = scenario_cli("validate", write("s.yaml", "name: s\nsteps:\n  - say: hi\n"))
+    assert result.exit_code == 2
+    assert "action plugin 'extra_actions = extra_actions' has no ACTIONS list" in result.stderr
+
+
+def test_a_plugin_action_missing_run_is_named(plugin, scenario_cli, write):
+    plugin("class A:\n    name = 'a'\n    description = ''\n    schema = {}\n    example = None\n\nACTIONS = [A()]\n")
+    result = scenario_cli("validate", write("s.yaml", "name: s\nsteps:\n  - say: hi\n"))
+    assert result.exit_code == 2
+    assert "lacks run" in result.stderr and "extra_actions" in result.stderr
+
+
+def test_an_internal_bug_exits_3_with_a_log_and_still_cleans_up(plugin, scenario_run, write):
+    plugin("""
+        from engine.actions.base import action
+
+        @action("explode", "A bug.", {"type": "null"}, None)
+        def explode(args, ctx):
+            return 1 / 0
+
+        ACTIONS = [explode]
+    """)
+    from support import POOL_STEPS
+
+    scenario = write("s.yaml", "name: s\nsteps:\n" + POOL_STEPS + "  - explode:\n")
+    result = scenario_run(scenario)
+    assert result.exit_code == 3
+    assert "Error: internal error (ZeroDivisionError: division by zero). This is a bug in scenario-run." in (
+        result.stderr
+    )
+    log = Path(result.stderr.split("The traceback is in ")[1].split(";")[0])
+    assert "ZeroDivisionError" in log.read_text() and "Traceback" in log.read_text()
+    assert "Traceback" not in result.output
+    assert "[undo] pool (undo)" in result.stdout
