@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from functools import cache
 from typing import Any
 
 import boto3
@@ -11,6 +13,32 @@ from botocore.config import Config
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 
 
+# botocore's standard retry mode backs off on throttling and transient errors.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+@cache
+def _local_session(region: str) -> boto3.session.Session:
+    # One session per region for the whole process: a new botocore session re-reads the
+    # endpoint and service models, which costs more than a whole local scenario run.
+    return boto3.session.Session(region_name=region, **LOCAL_CREDENTIALS)
+
+
+_CLIENTS: dict[tuple[int, str, str | None], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _shared_client(session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config) -> Any:
+    """One client per (session, service, endpoint) for the process: building a client class is slow."""
+    key = (id(session), service, endpoint_url)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = session.client(service, endpoint_url=endpoint_url, config=config)
+            _CLIENTS[key] = client
+        return client
+
+
 class Clients:
     """Creates and caches one boto3 client per service, all on the same session and endpoint."""
 
@@ -18,9 +46,8 @@ class Clients:
         self.session = session
         self.endpoint_url = endpoint_url
         self.region = session.region_name or "us-east-1"
-        # botocore's standard retry mode backs off on throttling and transient errors.
-        self._config = Config(retries={"mode": "standard", "max_attempts": 5})
         self._cache: dict[str, Any] = {}
+        self._hook_id = f"scenario-run-calls-{id(self)}"
         # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only while
         # ``counting`` is on, so deploying the stack and cleaning up are not part of it.
         self.calls: list[str] = []
@@ -31,7 +58,7 @@ class Clients:
     @classmethod
     def for_local(cls, region: str, endpoint_url: str | None = None) -> Clients:
         """Clients with fake credentials, for the embedded backend or a local server."""
-        return cls(boto3.session.Session(region_name=region, **LOCAL_CREDENTIALS), endpoint_url=endpoint_url)
+        return cls(_local_session(region), endpoint_url=endpoint_url)
 
     @classmethod
     def for_aws(cls, region: str | None, profile: str | None = None) -> Clients:
@@ -41,10 +68,17 @@ class Clients:
     def client(self, service: str) -> Any:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
         if service not in self._cache:
-            client = self.session.client(service, endpoint_url=self.endpoint_url, config=self._config)
-            client.meta.events.register("before-call.*.*", self._before_call)
+            client = _shared_client(self.session, service, self.endpoint_url, _CONFIG)
+            # A unique id: clients are shared, so each Clients unregisters its own hook on close.
+            client.meta.events.register("before-call.*.*", self._before_call, unique_id=self._hook_id)
             self._cache[service] = client
         return self._cache[service]
+
+    def close(self) -> None:
+        """Detach this run's call counting from the shared clients."""
+        for client in self._cache.values():
+            client.meta.events.unregister("before-call.*.*", unique_id=self._hook_id)
+        self._cache.clear()
 
     def _before_call(self, model: Any, **_: Any) -> None:
         if not self.counting:

@@ -91,6 +91,7 @@ class Runner:
         self.undo = UndoStack()
         self.records: list[StepRecord] = []
         self.cache: dict[str, Any] = {}
+        self._unsubscribe: Callable[[], None] | None = None
         self.context: dict[str, Any] = {
             "target": target.name,
             "stack": {},
@@ -119,7 +120,11 @@ class Runner:
             error = exc
         finally:
             self.target.clients.counting = False
-        failures = self._cleanup(interrupted=isinstance(error, Interrupted))
+        try:
+            failures = self._cleanup(interrupted=isinstance(error, Interrupted))
+        finally:
+            if self._unsubscribe is not None:
+                self._unsubscribe()
         if error is None and failures:
             names = "; ".join(f"{f.entry.description}: {_describe(f.error)}" for f in failures)
             error = StepFailed(
@@ -151,7 +156,7 @@ class Runner:
                 value, self.context, location_of=lambda p, n=name: locate(self.scenario.raw, ("vars", n, *p))
             )
         if self.target.outbox is not None and hasattr(self.target.outbox, "subscribe"):
-            self.target.outbox.subscribe(self._show_message)
+            self._unsubscribe = self.target.outbox.subscribe(self._show_message)
 
     def _show_message(self, message: Any) -> None:
         code = f" (code {message.code})" if message.code else ""

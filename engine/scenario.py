@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 import jsonschema
 
-from engine.actions.base import Action, StaticCheck
+from engine.actions.base import Action
 from engine.errors import (
     ActionArgumentError,
     InputError,
@@ -32,6 +32,19 @@ CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were cre
 JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 # Prompt-like actions whose step id doubles as their prompt id.
 PROMPT_ACTIONS = frozenset({"prompt", "pause"})
+
+
+_TOP_LEVEL = top_level_schema(generic_step_schema())
+_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.protocols.Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    """A compiled validator per schema object (action schemas live as long as the process)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, jsonschema.Draft202012Validator(schema))
+        _VALIDATORS[id(schema)] = cached
+    return cached[1]
 
 
 @dataclass
@@ -86,7 +99,7 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Scenario:
             location=getattr(data, "location", Location(file, 1, 1)),
             hint="start from one of the files in scenarios/",
         )
-    _validate(data, top_level_schema(generic_step_schema()), data, ())
+    _validate(data, _TOP_LEVEL, data, ())
     checker = _Checker(path, data, registry)
     steps = checker.steps(data["steps"], ("steps",))
     cleanup = data.get("cleanup") or {}
@@ -130,7 +143,7 @@ def _validate(
     A templated string stands for a value only known at run time, so errors whose instance
     is a template are not problems here.
     """
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(instance), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
     for error in errors:
         leaf = _leaf_error(error)
@@ -282,7 +295,7 @@ class _Checker:
             )
         self.step_ids.add(step_id)
         _validate(args, action.schema, self.root, (*path, name), step=step_id, error_class=ActionArgumentError)
-        if isinstance(action, StaticCheck):
+        if hasattr(action, "check"):
             for sub, message in action.check(args):
                 raise ActionArgumentError(message, location=locate(self.root, (*path, name, *sub)), step=step_id)
         modifiers = {k: v for k, v in raw.items() if k != name}

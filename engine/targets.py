@@ -97,6 +97,7 @@ class Target:
         return outputs
 
     def close(self) -> None:
+        self.clients.close()
         if self.local is not None:
             self.local.stop()
             self.local = None

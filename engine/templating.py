@@ -9,6 +9,7 @@ answer "123456" stays the string "123456".
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from itertools import chain, islice
 from typing import Any
 
@@ -53,6 +54,17 @@ def make_environment() -> jinja2.Environment:
 ENV = make_environment()
 
 
+@lru_cache(maxsize=4096)
+def _compiled(text: str) -> jinja2.Template:
+    """Templates are compiled once per process: a scenario renders the same strings every run."""
+    return ENV.from_string(text)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_expression(expression: str) -> Any:
+    return ENV.compile_expression(expression, undefined_to_none=False)
+
+
 def is_template(value: Any) -> bool:
     return isinstance(value, str) and any(marker in value for marker in MARKERS)
 
@@ -71,8 +83,7 @@ def render_string(
     if not is_template(text):
         return text
     try:
-        template = ENV.from_string(text)
-        value = template.render(context)
+        value = _compiled(text).render(context)
         if isinstance(value, jinja2.Undefined):
             # A lone {{ missing }} yields the Undefined object itself; make it fail here, not later.
             str(value)
@@ -125,8 +136,7 @@ def evaluate(
     if is_template(expression):
         return render_string(expression, context, location=location, step=step)
     try:
-        compiled = ENV.compile_expression(expression, undefined_to_none=False)
-        value = compiled(**context)
+        value = _compiled_expression(expression)(**context)
         if isinstance(value, jinja2.Undefined):
             str(value)
         return value
@@ -147,14 +157,15 @@ def evaluate(
         ) from None
 
 
-def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, set[str]]:
+@lru_cache(maxsize=4096)
+def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, frozenset[str]]:
     """Parse without rendering: (error message or None, top-level names the text refers to)."""
     source = text if not expression or is_template(text) else "{{ " + text + " }}"
     try:
         ast = ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        return f"template syntax error: {exc.message}", set()
-    return None, set(jinja2.meta.find_undeclared_variables(ast))
+        return f"template syntax error: {exc.message}", frozenset()
+    return None, frozenset(jinja2.meta.find_undeclared_variables(ast))
 
 
 def iter_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:

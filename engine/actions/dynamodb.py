@@ -39,13 +39,11 @@ def put_items_undoably(ctx: ActionContext, table: str, items: list[dict[str, Any
     for data in items:
         item = to_item(data)
         key = {k: item[k] for k in keys}
-        previous = ddb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
-        ddb.put_item(TableName=table, Item=item)
+        # ALL_OLD hands back the item this put replaced, so restoring it needs no extra read.
+        previous = ddb.put_item(TableName=table, Item=item, ReturnValues="ALL_OLD").get("Attributes")
         label = ", ".join(f"{k}={data[k]}" for k in keys)
         if previous is None:
-            ctx.undo.push(
-                f"delete item {label} from table {table}", partial(ddb.delete_item, TableName=table, Key=key)
-            )
+            ctx.undo.push(f"delete item {label} from table {table}", partial(ddb.delete_item, TableName=table, Key=key))
         else:
             ctx.undo.push(
                 f"restore item {label} in table {table}",

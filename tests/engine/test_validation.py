@@ -11,8 +11,8 @@ from support import PROJECT
     [
         pytest.param(
             "name: x\nsteps:\n  - say: [unclosed\n",
-            "bad.yaml:4:1: YAML syntax error: expected ',' or ']', but got '<stream end>' (while parsing a flow "
-            "sequence)\n  hint: check indentation, quoting and ':' after keys near this line",
+            "bad.yaml:4:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)\n"
+            "  hint: check indentation, quoting and ':' after keys near this line",
             id="yaml-syntax",
         ),
         pytest.param(

@@ -15,8 +15,9 @@ from backend_state import SCENARIOS, lambda_config, outputs, table_items, users
 
 def count_calls(scenario_run, name: str, tmp_path) -> int:
     log = tmp_path / f"{name}.jsonl"
-    result = scenario_run(SCENARIOS / f"{name}.yaml", "--answers", SCENARIOS / "answers" / f"{name}.yaml",
-                          "--transcript", log)
+    result = scenario_run(
+        SCENARIOS / f"{name}.yaml", "--answers", SCENARIOS / "answers" / f"{name}.yaml", "--transcript", log
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in log.read_text().splitlines()]
     return sum(len(r["aws_calls"]) for r in records if r["phase"] == "steps")
@@ -28,8 +29,9 @@ def test_a_failure_at_any_call_leaves_nothing_behind(scenario_run, backend, tmp_
     assert calls >= 10
     out = outputs(backend)
     for n in range(1, calls + 1):
-        result = scenario_run(SCENARIOS / f"{name}.yaml", "--answers", SCENARIOS / "answers" / f"{name}.yaml",
-                              "--fault-at", n)
+        result = scenario_run(
+            SCENARIOS / f"{name}.yaml", "--answers", SCENARIOS / "answers" / f"{name}.yaml", "--fault-at", n
+        )
         context = f"fault at call {n} of {name}:\n{result.output}"
         assert result.exit_code == 1, context
         assert "InjectedFault: fault injected at AWS call" in result.stderr, context
