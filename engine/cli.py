@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -249,6 +248,4 @@ def _scenario_run(**kwargs: Any) -> None:
 
 def run_main() -> None:
     """Entry point of the ``scenario-run`` script."""
-    if os.environ.get("NO_COLOR"):
-        os.environ.setdefault("CLICK_NO_COLOR", "1")
     _scenario_run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO
 
@@ -22,7 +23,10 @@ class Console:
         self.stream = stream
         self.quiet = quiet
         out = stream or sys.stdout
-        self.color = color if color is not None else bool(getattr(out, "isatty", lambda: False)())
+        if color is None:
+            # https://no-color.org: any non-empty NO_COLOR turns colour off.
+            color = not os.environ.get("NO_COLOR") and bool(getattr(out, "isatty", lambda: False)())
+        self.color = color
 
     def _echo(self, text: str, *, err: bool = False, **style: object) -> None:
         text = self.secrets.mask(text)
