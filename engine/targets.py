@@ -10,28 +10,19 @@ import json
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from engine.clients import Clients
 from engine.errors import TargetError
 
+if TYPE_CHECKING:
+    from engine.local.outbox import Message
+
 DEFAULT_REGION = "us-east-1"
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A message read from a local server's outbox over HTTP."""
-
-    user_pool_id: str
-    username: str
-    recipient: str
-    kind: str
-    code: str | None
-    text: str
-    time: str
 
 
 class HttpOutbox:
@@ -40,7 +31,7 @@ class HttpOutbox:
     def __init__(self, endpoint_url: str) -> None:
         self.url = endpoint_url.rstrip("/") + "/_scenario/outbox"
 
-    def messages(self, **filters: str | None) -> list[OutboxMessage]:
+    def messages(self, **filters: str | None) -> list[Message]:
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v})
         try:
             with urllib.request.urlopen(f"{self.url}?{query}", timeout=10) as response:
@@ -50,9 +41,15 @@ class HttpOutbox:
                 f"cannot read the outbox at {self.url}: {exc}", hint="the endpoint must be a `scenario serve` server"
             ) from None
         items = data.get("messages", data) if isinstance(data, dict) else data
-        return [OutboxMessage(**{k: m.get(k) for k in OutboxMessage.__dataclass_fields__}) for m in items]
+        from engine.local.outbox import Message  # not at import time: --target aws needs no moto
 
-    def latest(self, **filters: str | None) -> OutboxMessage | None:
+        fields = Message.__dataclass_fields__
+        return [
+            Message(**{k: v for k, v in m.items() if k in fields} | {"time": datetime.fromisoformat(m["time"])})
+            for m in items
+        ]
+
+    def latest(self, **filters: str | None) -> Message | None:
         found = self.messages(**filters)
         return found[-1] if found else None
 

@@ -9,6 +9,7 @@ answer "123456" stays the string "123456".
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import chain, islice
 from typing import Any
@@ -76,35 +77,52 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def render_string(
-    text: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
-) -> Any:
-    """Render one string; errors become ``TemplateError`` at ``location``."""
-    if not is_template(text):
-        return text
+@contextmanager
+def _template_errors(
+    context: dict[str, Any], location: Location | None, step: str | None, *, expression: str | None = None
+) -> Iterator[None]:
+    """Every way rendering can fail, as one ``TemplateError`` at ``location``."""
+    what = f"expression {expression!r}" if expression else "template"
     try:
-        value = _compiled(text).render(context)
-        if isinstance(value, jinja2.Undefined):
-            # A lone {{ missing }} yields the Undefined object itself; make it fail here, not later.
-            str(value)
-        return value
+        yield
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
-            f"template syntax error: {exc.message}",
+            f"{'expression' if expression else 'template'} syntax error"
+            + (f" in {expression!r}" if expression else "")
+            + f": {exc.message}",
             location=location,
             step=step,
-            hint="templates use {{ expression }}; check brackets and quotes",
+            hint="write a Jinja expression such as: steps.sign_in.status == 'ok'"
+            if expression
+            else "templates use {{ expression }}; check brackets and quotes",
         ) from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(
             _describe(exc), location=location, step=step, hint=f"names available here: {', '.join(sorted(context))}"
         ) from None
     except jinja2.exceptions.SecurityError as exc:
-        raise TemplateError(f"template not allowed: {exc}", location=location, step=step) from None
+        raise TemplateError(f"{what} not allowed: {exc}", location=location, step=step) from None
     except TemplateError:
         raise
     except Exception as exc:
-        raise TemplateError(f"template failed: {_describe(exc)}", location=location, step=step) from None
+        raise TemplateError(f"{what} failed: {_describe(exc)}", location=location, step=step) from None
+
+
+def _defined(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        # A lone {{ missing }} yields the Undefined object itself; make it fail here, not later.
+        str(value)
+    return value
+
+
+def render_string(
+    text: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
+) -> Any:
+    """Render one string; errors become ``TemplateError`` at ``location``."""
+    if not is_template(text):
+        return text
+    with _template_errors(context, location, step):
+        return _defined(_compiled(text).render(context))
 
 
 def render(
@@ -135,26 +153,8 @@ def evaluate(
     """Evaluate a ``when``/``assert`` expression, written bare or as ``{{ ... }}``."""
     if is_template(expression):
         return render_string(expression, context, location=location, step=step)
-    try:
-        value = _compiled_expression(expression)(**context)
-        if isinstance(value, jinja2.Undefined):
-            str(value)
-        return value
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"expression syntax error in {expression!r}: {exc.message}",
-            location=location,
-            step=step,
-            hint="write a Jinja expression such as: steps.sign_in.status == 'ok'",
-        ) from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(
-            _describe(exc), location=location, step=step, hint=f"names available here: {', '.join(sorted(context))}"
-        ) from None
-    except Exception as exc:
-        raise TemplateError(
-            f"expression {expression!r} failed: {_describe(exc)}", location=location, step=step
-        ) from None
+    with _template_errors(context, location, step, expression=expression):
+        return _defined(_compiled_expression(expression)(**context))
 
 
 @lru_cache(maxsize=4096)

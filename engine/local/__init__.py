@@ -1,0 +1,61 @@
+"""The embedded local AWS: moto, with Cognito user-pool Lambda triggers that really fire.
+
+``LocalAWS`` activates it in this process (boto3 clients without an endpoint reach it);
+``engine.local.server.LocalServer`` serves the same local AWS over HTTP. What moto lacks and
+this package adds (see ``hooks`` for the exact patches):
+
+* Python Lambda functions run in-process, with logs in CloudWatch Logs (``lambda_runtime``);
+* each user pool's LambdaConfig triggers fire with Cognito's events and effects
+  (``cognito_triggers`` and the ``cognito_*`` modules);
+* codes and invitations are generated, enforced and delivered to the ``Outbox``;
+* DeleteUser and ResendConfirmationCode exist.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from moto.core.models import DEFAULT_ACCOUNT_ID
+
+from engine.local import activation
+from engine.local.outbox import OUTBOX, Message, Outbox
+
+__all__ = ["LocalAWS", "Message", "Outbox"]
+
+
+class LocalAWS:
+    """The local AWS in this process (moto's ``mock_aws`` plus this package's hooks).
+
+    Use ``start()``/``stop()`` or ``with LocalAWS() as aws:``. Data lives from the first start
+    in the process to the last stop (a running ``LocalServer`` counts as a user too).
+    """
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        self.region = region
+        self.account_id: str = DEFAULT_ACCOUNT_ID
+        self._started = False
+
+    @property
+    def outbox(self) -> Outbox:
+        """The process-wide outbox: every message the local Cognito sent."""
+        return OUTBOX
+
+    def start(self) -> None:
+        """Activate the local AWS (idempotent); the hooks are installed once per process."""
+        if not self._started:
+            activation.acquire()
+            self._started = True
+
+    def stop(self) -> None:
+        """Deactivate (idempotent); the last user in the process drops all local data."""
+        if self._started:
+            self._started = False
+            activation.release()
+
+    def __enter__(self) -> LocalAWS:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

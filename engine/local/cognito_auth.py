@@ -1,0 +1,302 @@
+"""Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
+ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (other flows stay moto's).
+
+Order, as in Cognito: UserMigration for a user the pool does not know, PreAuthentication,
+the password and status checks, PostAuthentication, PreTokenGeneration, then the tokens.
+Tokens are only made once every trigger succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from joserfc import jwt
+
+from engine.local import outbox
+from engine.local.cognito_common import (
+    CognitoIdpUser,
+    UserStatus,
+    check_secret_hash,
+    event_attributes,
+    expand_attrs,
+    pool_for_client,
+    resolve_new_username,
+    unknown_user,
+)
+from engine.local.cognito_errors import (
+    InvalidParameterException,
+    NotAuthorizedError,
+    PasswordResetRequiredException,
+    ResourceNotFoundError,
+    UserNotConfirmedException,
+)
+from engine.local.cognito_messages import compose, invitation_targets, send
+from engine.local.cognito_triggers import (
+    MIGRATION_DEFAULTS,
+    TokenOverrides,
+    has_trigger,
+    invoke_trigger,
+    make_event,
+    migration,
+    token_overrides,
+    with_metadata,
+)
+
+# Claims a PreTokenGeneration trigger cannot change (Cognito keeps its own values).
+PROTECTED_CLAIMS = frozenset({
+    "acr", "amr", "aud", "at_hash", "auth_time", "azp", "c_hash", "client_id", "cognito:username", "exp",
+    "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope", "sub", "token_use", "username",
+})
+REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
+_FLOWS = {
+    "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
+    "ADMIN_USER_PASSWORD_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+    "ADMIN_NO_SRP_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+}
+
+
+def _check_flow_enabled(client: Any, flow: str) -> None:
+    # Only enforced when the client lists its flows (moto's lenient default stays otherwise).
+    allowed = client.extended_config.get("ExplicitAuthFlows")
+    if allowed and not set(_FLOWS[flow]) & set(allowed):
+        message = ("USER_PASSWORD_AUTH flow not enabled for this client" if flow == "USER_PASSWORD_AUTH"
+                   else "Auth flow not enabled for this client")
+        raise InvalidParameterException(message)
+
+
+def initiate_auth(client_id: str, flow: str, parameters: dict[str, str],
+                  client_metadata: dict[str, str] | None) -> dict[str, Any] | None:
+    """InitiateAuth USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
+    if flow in REFRESH_FLOWS:
+        _, pool, client = pool_for_client(client_id)
+        return refresh(pool, client, parameters)
+    if flow != "USER_PASSWORD_AUTH":
+        return None
+    backend, pool, client = pool_for_client(client_id)
+    _check_flow_enabled(client, flow)
+    username = parameters.get("USERNAME") or ""
+    check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+    return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
+
+
+def admin_initiate_auth(backend: Any, pool_id: str, client_id: str, flow: str, parameters: dict[str, str],
+                        client_metadata: dict[str, str] | None) -> dict[str, Any] | None:
+    """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH and REFRESH_TOKEN_AUTH;
+    ``None`` for other flows."""
+    if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", *REFRESH_FLOWS):
+        return None
+    pool = backend.describe_user_pool(pool_id)
+    client = pool.clients.get(client_id)
+    if client is None:
+        raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
+    if flow in REFRESH_FLOWS:
+        return refresh(pool, client, parameters)
+    _check_flow_enabled(client, flow)
+    username = parameters.get("USERNAME") or ""
+    check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+    return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
+
+
+def migrate_user(pool: Any, client: Any, username: str, password: str | None,
+                 client_metadata: dict[str, str] | None) -> Any:
+    """Ask the UserMigration trigger about an unknown user; create the user it describes.
+
+    ``password`` is the sign-in password (``None`` in the forgot-password flow, where the user
+    is created in RESET_REQUIRED). No attributes back means the user does not exist.
+    """
+    if password is not None:
+        source, request = "UserMigration_Authentication", {"password": password,
+                                                           "validationData": client_metadata or None}
+    else:
+        source, request = "UserMigration_ForgotPassword", with_metadata({"validationData": None},
+                                                                        client_metadata)
+    response = invoke_trigger(pool, "UserMigration", make_event(
+        pool, source, username, client.id if client else None, request, dict(MIGRATION_DEFAULTS)))
+    answer = migration(response)
+    if not answer.user_attributes:
+        raise unknown_user(client)
+    internal_name, attributes = resolve_new_username(pool, username, expand_attrs(answer.user_attributes))
+    confirmed = password is not None and answer.final_user_status == "CONFIRMED"
+    user = CognitoIdpUser(pool.id, internal_name, password if confirmed else None,
+                          UserStatus.CONFIRMED if confirmed else UserStatus.RESET_REQUIRED, attributes)
+    drafts = [] if answer.message_action == "SUPPRESS" else [
+        compose(pool, user, target, kind=outbox.USER_MIGRATION, trigger_source=None, code=None,
+                username=username, client_id=None, client_metadata=None)
+        for target in invitation_targets(user.attribute_lookup, answer.delivery_mediums)]
+    pool.users[user.username] = user
+    for draft in drafts:
+        send(pool, username, draft)
+    return user
+
+
+def _sign_in(backend: Any, pool: Any, client: Any, username: str, password: str,
+             client_metadata: dict[str, str] | None) -> dict[str, Any]:
+    user = pool._get_user(username)
+    if user is None:
+        if not has_trigger(pool, "UserMigration"):
+            raise unknown_user(client)
+        user = migrate_user(pool, client, username, password, client_metadata)
+    if not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+    if has_trigger(pool, "PreAuthentication"):
+        request: dict[str, Any] = {"userAttributes": event_attributes(user),
+                                   "validationData": client_metadata or None}
+        invoke_trigger(pool, "PreAuthentication", make_event(
+            pool, "PreAuthentication_Authentication", user.username, client.id, request, {}))
+    if user.status == UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequiredException()
+    if user.password != password:
+        raise NotAuthorizedError("Incorrect username or password.")
+    if user.status == UserStatus.UNCONFIRMED:
+        raise UserNotConfirmedException("User is not confirmed.")
+    challenge = _challenge(backend, pool, user, username)
+    if challenge is not None:
+        return challenge
+    if has_trigger(pool, "PostAuthentication"):
+        request = {"userAttributes": event_attributes(user), "newDeviceUsed": False}
+        invoke_trigger(pool, "PostAuthentication", make_event(
+            pool, "PostAuthentication_Authentication", user.username, client.id, request, {}))
+    overrides = pre_token_generation(pool, client, user, "TokenGeneration_Authentication")
+    return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides)}
+
+
+def _challenge(backend: Any, pool: Any, user: Any, username: str) -> dict[str, Any] | None:
+    """A challenge the user must answer before getting tokens (moto's sessions and rules)."""
+    name = None
+    if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
+        name = "NEW_PASSWORD_REQUIRED"
+    elif (user.software_token_mfa_enabled and user.preferred_mfa_setting == "SOFTWARE_TOKEN_MFA") or (
+            pool.mfa_config == "ON" and user.token_verified):
+        name = "SOFTWARE_TOKEN_MFA"
+    elif user.sms_mfa_enabled and user.preferred_mfa_setting == "SMS_MFA":
+        name = "SMS_MFA"
+    if name is None:
+        return None
+    session = str(uuid.uuid4())
+    backend.sessions[session] = (username, pool)
+    parameters = {"USER_ID_FOR_SRP": user.username}
+    if name == "NEW_PASSWORD_REQUIRED":
+        attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
+        parameters.update({"requiredAttributes": "[]", "userAttributes": json.dumps(attributes)})
+    return {"ChallengeName": name, "ChallengeParameters": parameters, "Session": session}
+
+
+def pre_token_generation(pool: Any, client: Any, user: Any, source: str,
+                         status: str | None = None) -> TokenOverrides | None:
+    """Ask the PreTokenGeneration trigger (if any) how to change the tokens about to be issued."""
+    if not has_trigger(pool, "PreTokenGeneration"):
+        return None
+    config = (pool.extended_config.get("LambdaConfig") or {}).get("PreTokenGenerationConfig") or {}
+    version = "2" if config.get("LambdaVersion") in ("V2_0", "V3_0") else "1"
+    groups = sorted(user.groups, key=lambda g: (g.precedence if g.precedence is not None else 1 << 31))
+    request: dict[str, Any] = {
+        "userAttributes": event_attributes(user, status=status),
+        "groupConfiguration": {"groupsToOverride": [g.group_name for g in groups],
+                               "iamRolesToOverride": [g.role_arn for g in groups if g.role_arn],
+                               "preferredRole": None},
+    }
+    if version == "2":
+        request["scopes"] = ["aws.cognito.signin.user.admin"]
+        response = {"claimsAndScopeOverrideDetails": None}
+    else:
+        response = {"claimsOverrideDetails": None}
+    answer = invoke_trigger(pool, "PreTokenGeneration", make_event(
+        pool, source, user.username, client.id, request, response, version=version))
+    return token_overrides(answer, version)
+
+
+def _rewrite(pool: Any, token: str, table: dict[str, Any], add: dict[str, str], suppress: list[str],
+             groups: list[str] | None, roles: list[str] | None, preferred: str | None) -> str:
+    """Re-sign ``token`` with claims changed, keeping moto's token table in step."""
+    decoded = jwt.decode(token, pool.json_web_key)
+    claims = dict(decoded.claims)
+    claims.update({k: v for k, v in add.items() if k not in PROTECTED_CLAIMS})
+    for name in suppress:
+        if name not in PROTECTED_CLAIMS:
+            claims.pop(name, None)
+    if groups is not None:
+        claims["cognito:groups"] = groups
+    if roles is not None:
+        claims["cognito:roles"] = roles
+    if preferred is not None:
+        claims["cognito:preferred_role"] = preferred
+    new = jwt.encode(dict(decoded.header), claims, pool.json_web_key)
+    table[new] = table.pop(token)
+    return new
+
+
+def issue_tokens(pool: Any, client: Any, username: str, overrides: TokenOverrides | None) -> dict[str, Any]:
+    """ID, access and refresh tokens (moto's), with a PreTokenGeneration answer applied."""
+    refresh_token, origin_jti = pool.create_refresh_token(client.id, username)
+    access_token, expires_in = pool.create_access_token(client.id, username, origin_jti)
+    id_token, _ = pool.create_id_token(client.id, username, origin_jti)
+    id_token, access_token = apply_overrides(pool, id_token, access_token, overrides)
+    return {"IdToken": id_token, "AccessToken": access_token, "RefreshToken": refresh_token,
+            "ExpiresIn": expires_in, "TokenType": "Bearer"}
+
+
+def apply_overrides(pool: Any, id_token: str, access_token: str,
+                    overrides: TokenOverrides | None) -> tuple[str, str]:
+    """The ID and access tokens with a PreTokenGeneration answer applied (re-signed)."""
+    if overrides is not None:
+        id_token = _rewrite(pool, id_token, pool.id_tokens, overrides.id_add, overrides.id_suppress,
+                            overrides.groups, overrides.roles, overrides.preferred_role)
+        if overrides.access_add or overrides.access_suppress or overrides.groups is not None:
+            access_token = _rewrite(pool, access_token, pool.access_tokens, overrides.access_add,
+                                    overrides.access_suppress, overrides.groups, None, None)
+    return id_token, access_token
+
+
+def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any]:
+    """REFRESH_TOKEN_AUTH: new ID and access tokens (TokenGeneration_RefreshTokens runs first)."""
+    token = parameters.get("REFRESH_TOKEN") or ""
+    if token not in pool.refresh_tokens:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    found = pool.refresh_tokens[token]
+    if found is None:
+        raise NotAuthorizedError("Refresh Token has been revoked")
+    token_client_id, username, _ = found
+    if token_client_id != client.id:
+        raise NotAuthorizedError("Invalid Refresh Token")
+    check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+    user = pool._get_user(username)
+    if user is None:
+        raise NotAuthorizedError("User does not exist.")
+    if not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+    overrides = pre_token_generation(pool, client, user, "TokenGeneration_RefreshTokens")
+    access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
+    id_token, access_token = apply_overrides(pool, id_token, access_token, overrides)
+    return {"ChallengeParameters": {}, "AuthenticationResult": {
+        "IdToken": id_token, "AccessToken": access_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}}
+
+
+def respond_new_password(client_id: str, session: str, responses: dict[str, str]) -> dict[str, Any] | None:
+    """RespondToAuthChallenge NEW_PASSWORD_REQUIRED: PostAuthentication and
+    TokenGeneration_NewPasswordChallenge run before the new password is kept and tokens issued.
+    ``None`` (moto answers) when the pool then requires MFA setup."""
+    backend, pool, client = pool_for_client(client_id)
+    if session not in backend.sessions:
+        raise NotAuthorizedError("Invalid session for the user, session is expired.")
+    session_user, _ = backend.sessions[session]
+    username = responses.get("USERNAME") or session_user
+    user = pool._get_user(username)
+    if user is None:
+        raise unknown_user(client)
+    new_password = responses.get("NEW_PASSWORD")
+    if not new_password:
+        raise InvalidParameterException("Missing required parameter NEW_PASSWORD")
+    backend._validate_password(pool.id, new_password)
+    if pool.mfa_config == "ON":
+        return None
+    if has_trigger(pool, "PostAuthentication"):
+        request = {"userAttributes": event_attributes(user, status="CONFIRMED"), "newDeviceUsed": False}
+        invoke_trigger(pool, "PostAuthentication", make_event(
+            pool, "PostAuthentication_Authentication", user.username, client.id, request, {}))
+    overrides = pre_token_generation(pool, client, user, "TokenGeneration_NewPasswordChallenge", "CONFIRMED")
+    user.password = new_password
+    user.status = UserStatus.CONFIRMED
+    del backend.sessions[session]
+    return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides)}

@@ -1,0 +1,123 @@
+"""Small shared pieces of the local Cognito: finding pools and users, attribute helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
+from moto.cognitoidp.utils import check_secret_hash as _secret_hash_matches
+from moto.cognitoidp.utils import expand_attrs, flatten_attrs, validate_username_format
+
+from engine.local.cognito_errors import (
+    InvalidParameterException,
+    NotAuthorizedError,
+    ResourceNotFoundError,
+    UserNotFoundError,
+)
+
+NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"  # callerContext.clientId of admin API calls
+
+__all__ = [
+    "NO_CLIENT",
+    "CognitoIdpUser",
+    "UserStatus",
+    "check_secret_hash",
+    "event_attributes",
+    "expand_attrs",
+    "find_by_access_token",
+    "flatten_attrs",
+    "pool_for_client",
+    "resolve_new_username",
+    "status_name",
+    "unknown_user",
+    "user_or_client_error",
+]
+
+
+def pool_for_client(client_id: str) -> tuple[Any, Any, Any]:
+    """(backend, pool, client) of the app client ``client_id``, in whichever account and region."""
+    for account_backends in cognitoidp_backends.values():
+        for region, backend in list(account_backends.items()):
+            if region == "global":
+                continue
+            for pool in list(backend.user_pools.values()):
+                client = pool.clients.get(client_id)
+                if client is not None:
+                    return backend, pool, client
+    raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
+
+
+def find_by_access_token(access_token: str) -> tuple[Any, Any, str]:
+    """(pool, user, token user name) for a live access token, else NotAuthorizedException."""
+    for account_backends in cognitoidp_backends.values():
+        for region, backend in list(account_backends.items()):
+            if region == "global":
+                continue
+            for pool in list(backend.user_pools.values()):
+                found = pool.access_tokens.get(access_token)
+                if found is not None:
+                    _, username = found
+                    user = pool._get_user(username)
+                    if user is None:
+                        raise NotAuthorizedError("User does not exist.")
+                    return pool, user, username
+    raise NotAuthorizedError("Invalid Access Token")
+
+
+def check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:
+    """App clients with a secret need the request's SECRET_HASH, as in Cognito."""
+    if not client.generate_secret:
+        return
+    if not secret_hash:
+        raise NotAuthorizedError(f"Client {client.id} is configured for secret but secret was not received")
+    if not _secret_hash_matches(client.secret, client.id, username, secret_hash):
+        raise NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
+
+
+def unknown_user(client: Any) -> Exception:
+    """What Cognito answers a sign-in for a user that does not exist."""
+    if client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+        return NotAuthorizedError("Incorrect username or password.")
+    return UserNotFoundError("User does not exist.")
+
+
+def user_or_client_error(pool: Any, username: str) -> Any:
+    """The user of a client-based call (ConfirmSignUp, ForgotPassword, ...) or Cognito's error."""
+    user = pool._get_user(username)
+    if user is None:
+        raise UserNotFoundError("Username/client id combination not found.")
+    return user
+
+
+def resolve_new_username(pool: Any, username: str,
+                         attributes: list[dict[str, str]]) -> tuple[str | None, list[dict[str, str]]]:
+    """The internal user name (``None``: Cognito generates one) and attributes of a new user.
+
+    In a pool whose users sign in with email or phone number (UsernameAttributes), the given
+    user name must be one of those and is stored as that attribute, as moto and Cognito do.
+    """
+    username_attributes = pool.extended_config.get("UsernameAttributes") or []
+    if not username_attributes:
+        return username, list(attributes or [])
+    for attribute in username_attributes:
+        if validate_username_format(username, _format=attribute):
+            flat = flatten_attrs(attributes or [])
+            flat[attribute] = username
+            return None, expand_attrs(flat)
+    raise InvalidParameterException("Username should be either an email or a phone number.")
+
+
+def status_name(user: Any) -> str:
+    status = user.status
+    return str(status.value if isinstance(status, UserStatus) else status)
+
+
+def event_attributes(user: Any, *, status: str | None = None,
+                     extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A user's attributes as trigger events show them: sub first, then cognito:user_status."""
+    flat = flatten_attrs(user.attributes)
+    flat.update(extra or {})
+    attributes = {"sub": flat.pop("sub", user.id)}
+    attributes.update(flat)
+    attributes["cognito:user_status"] = status or status_name(user)
+    return attributes

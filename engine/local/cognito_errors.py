@@ -1,0 +1,65 @@
+"""Cognito errors the local AWS raises, in moto's style so boto3 sees the real error codes.
+
+Messages are the ones Amazon Cognito returns (in-process and over HTTP alike).
+"""
+
+from __future__ import annotations
+
+from moto.cognitoidp.exceptions import (
+    CodeMismatchException,
+    ExpiredCodeException,
+    InvalidParameterException,
+    NotAuthorizedError,
+    ResourceNotFoundError,
+    UsernameExistsException,
+    UserNotConfirmedException,
+    UserNotFoundError,
+)
+from moto.core.exceptions import JsonRESTError
+
+__all__ = [
+    "CodeMismatchException", "ExpiredCodeException", "InvalidLambdaResponseException",
+    "InvalidParameterException", "NotAuthorizedError", "PasswordResetRequiredException",
+    "ResourceNotFoundError", "UnexpectedLambdaException", "UnsupportedUserStateException",
+    "UserLambdaValidationException", "UserNotConfirmedException", "UserNotFoundError",
+    "UsernameExistsException", "code_mismatch", "expired_code",
+]
+
+
+class UserLambdaValidationException(JsonRESTError):
+    """A trigger function raised: ``<Trigger> failed with error <its message>.``"""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UserLambdaValidationException", message)
+
+
+class InvalidLambdaResponseException(JsonRESTError):
+    """A trigger function returned something Cognito cannot read."""
+
+    def __init__(self, message: str = "Unrecognizable lambda output") -> None:
+        super().__init__("InvalidLambdaResponseException", message)
+
+
+class UnexpectedLambdaException(JsonRESTError):
+    """A trigger function could not be found or run."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UnexpectedLambdaException", message)
+
+
+class PasswordResetRequiredException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("PasswordResetRequiredException", "Password reset required for the user")
+
+
+class UnsupportedUserStateException(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("UnsupportedUserStateException", message)
+
+
+def code_mismatch() -> CodeMismatchException:
+    return CodeMismatchException("Invalid verification code provided, please try again.")
+
+
+def expired_code() -> ExpiredCodeException:
+    return ExpiredCodeException("Invalid code provided, please request a code again.")

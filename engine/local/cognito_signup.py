@@ -1,0 +1,222 @@
+"""Sign-up and user creation with their triggers: SignUp, ConfirmSignUp, AdminConfirmSignUp,
+ResendConfirmationCode and AdminCreateUser.
+
+Each operation first checks its input, then runs every trigger and composes every message,
+and only then changes the pool: a failing trigger leaves no user behind and sends nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.local import outbox
+from engine.local.cognito_common import (
+    NO_CLIENT,
+    CognitoIdpUser,
+    UserStatus,
+    check_secret_hash,
+    event_attributes,
+    flatten_attrs,
+    pool_for_client,
+    resolve_new_username,
+    user_or_client_error,
+)
+from engine.local.cognito_errors import (
+    InvalidParameterException,
+    NotAuthorizedError,
+    UnsupportedUserStateException,
+    UsernameExistsException,
+    UserNotFoundError,
+    code_mismatch,
+    expired_code,
+)
+from engine.local.cognito_messages import (
+    SIGN_UP_CODE_TTL,
+    Draft,
+    Target,
+    clear_pending,
+    compose,
+    invitation_targets,
+    new_code,
+    pending,
+    send,
+    set_pending,
+    temporary_password,
+    verification_target,
+)
+from engine.local.cognito_triggers import has_trigger, invoke_trigger, make_event, pre_sign_up_flags, with_metadata
+
+PRE_SIGN_UP_DEFAULTS = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
+
+
+def post_confirmation(pool: Any, user: Any, trigger_source: str, client_id: str | None,
+                      client_metadata: dict[str, str] | None, extra: dict[str, str] | None = None) -> None:
+    """Run the PostConfirmation trigger (if any) for ``user`` as it will be once confirmed."""
+    if not has_trigger(pool, "PostConfirmation"):
+        return
+    request = with_metadata({"userAttributes": event_attributes(user, status="CONFIRMED", extra=extra)},
+                            client_metadata)
+    invoke_trigger(pool, "PostConfirmation",
+                   make_event(pool, trigger_source, user.username, client_id, request, {}))
+
+
+def _pre_sign_up(pool: Any, user: Any, source: str, client_id: str | None, attributes: list[dict[str, str]],
+                 validation_data: list[dict[str, str]] | None,
+                 client_metadata: dict[str, str] | None) -> tuple[bool, bool, bool]:
+    if not has_trigger(pool, "PreSignUp"):
+        return False, False, False
+    request = with_metadata({"userAttributes": flatten_attrs(attributes),
+                             "validationData": flatten_attrs(validation_data) if validation_data else None},
+                            client_metadata)
+    response = invoke_trigger(pool, "PreSignUp", make_event(pool, source, user.username, client_id, request,
+                                                           dict(PRE_SIGN_UP_DEFAULTS)))
+    return pre_sign_up_flags(response)
+
+
+def sign_up(client_id: str, username: str, password: str, attributes: list[dict[str, str]],
+            validation_data: list[dict[str, str]] | None, client_metadata: dict[str, str] | None,
+            secret_hash: str | None) -> dict[str, Any]:
+    """SignUp: PreSignUp (auto-confirm / auto-verify), PostConfirmation if auto-confirmed,
+    else a confirmation code (CustomMessage_SignUp) to an auto-verified attribute."""
+    backend, pool, client = pool_for_client(client_id)
+    check_secret_hash(client, username, secret_hash)
+    if pool._get_user(username) is not None:
+        raise UsernameExistsException("User already exists")
+    internal_name, attributes = resolve_new_username(pool, username, attributes)
+    backend._validate_password(pool.id, password)
+    user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
+
+    confirm, verify_email, verify_phone = _pre_sign_up(
+        pool, user, "PreSignUp_SignUp", client_id, attributes, validation_data, client_metadata)
+    verified = {}
+    if verify_email:
+        if not user.attribute_lookup.get("email"):
+            raise InvalidParameterException("Cannot auto-verify email: the user has no email attribute.")
+        verified["email_verified"] = "true"
+    if verify_phone:
+        if not user.attribute_lookup.get("phone_number"):
+            raise InvalidParameterException("Cannot auto-verify phone_number: the user has no phone_number.")
+        verified["phone_number_verified"] = "true"
+    if verified:
+        user.update_attributes([{"Name": k, "Value": v} for k, v in verified.items()])
+
+    draft: Draft | None = None
+    code = None
+    if confirm:
+        post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", client_id, client_metadata)
+        user.status = UserStatus.CONFIRMED
+    else:
+        target = verification_target(pool, user.attribute_lookup)
+        if target is not None:
+            code = new_code()
+            draft = compose(pool, user, target, kind=outbox.SIGN_UP, trigger_source="CustomMessage_SignUp",
+                            code=code, username=username, client_id=client_id, client_metadata=client_metadata)
+
+    pool.users[user.username] = user
+    result: dict[str, Any] = {"UserConfirmed": confirm, "UserSub": user.id}
+    if draft is not None and code is not None:
+        set_pending(user, outbox.SIGN_UP, code, draft.target.attribute, SIGN_UP_CODE_TTL)
+        send(pool, username, draft)
+        result["CodeDeliveryDetails"] = draft.target.details()
+    return result
+
+
+def _confirm_now(pool: Any, user: Any, client_id: str | None, client_metadata: dict[str, str] | None,
+                 verified_attribute: str | None) -> None:
+    if user.status == UserStatus.CONFIRMED:
+        raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+    extra = {f"{verified_attribute}_verified": "true"} if verified_attribute else None
+    post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", client_id, client_metadata, extra)
+    user.status = UserStatus.CONFIRMED
+    if extra:
+        user.update_attributes([{"Name": k, "Value": v} for k, v in extra.items()])
+    clear_pending(user, outbox.SIGN_UP)
+
+
+def confirm_sign_up(client_id: str, username: str, code: str, client_metadata: dict[str, str] | None,
+                    secret_hash: str | None) -> None:
+    """ConfirmSignUp: the code must be the last one sent; confirming verifies its attribute."""
+    _, pool, client = pool_for_client(client_id)
+    check_secret_hash(client, username, secret_hash)
+    user = user_or_client_error(pool, username)
+    if user.status == UserStatus.CONFIRMED:
+        raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+    sent = pending(user, outbox.SIGN_UP)
+    if sent is None:
+        raise expired_code()
+    if sent.code != str(code):
+        raise code_mismatch()
+    _confirm_now(pool, user, client_id, client_metadata, sent.attribute)
+
+
+def admin_confirm_sign_up(backend: Any, pool_id: str, username: str,
+                          client_metadata: dict[str, str] | None) -> None:
+    """AdminConfirmSignUp: confirms without a code (PostConfirmation_ConfirmSignUp still runs)."""
+    pool = backend.describe_user_pool(pool_id)
+    user = pool._get_user(username)
+    if user is None:
+        raise UserNotFoundError("User does not exist.")
+    _confirm_now(pool, user, NO_CLIENT, client_metadata, None)
+
+
+def resend_confirmation_code(client_id: str, username: str, client_metadata: dict[str, str] | None,
+                             secret_hash: str | None) -> dict[str, Any]:
+    """ResendConfirmationCode: a new code (the old one stops working), CustomMessage_ResendCode."""
+    _, pool, client = pool_for_client(client_id)
+    check_secret_hash(client, username, secret_hash)
+    user = user_or_client_error(pool, username)
+    if user.status == UserStatus.CONFIRMED:
+        raise InvalidParameterException("User is already confirmed.")
+    target = verification_target(pool, user.attribute_lookup)
+    if target is None:
+        raise InvalidParameterException("Auto verification not turned on.")
+    code = new_code()
+    draft = compose(pool, user, target, kind=outbox.RESEND_CODE, trigger_source="CustomMessage_ResendCode",
+                    code=code, username=username, client_id=client_id, client_metadata=client_metadata)
+    set_pending(user, outbox.SIGN_UP, code, target.attribute, SIGN_UP_CODE_TTL)
+    send(pool, username, draft)
+    return {"CodeDeliveryDetails": target.details()}
+
+
+def _invitations(pool: Any, user: Any, username: str, password: str, mediums: list[str] | None,
+                 client_metadata: dict[str, str] | None) -> list[Draft]:
+    targets: list[Target] = invitation_targets(user.attribute_lookup, mediums)
+    return [compose(pool, user, target, kind=outbox.ADMIN_CREATE_USER,
+                    trigger_source="CustomMessage_AdminCreateUser", code=password, username=username,
+                    client_id=NO_CLIENT, client_metadata=client_metadata) for target in targets]
+
+
+def admin_create_user(backend: Any, pool_id: str, username: str, attributes: list[dict[str, str]],
+                      validation_data: list[dict[str, str]] | None, temporary: str | None,
+                      message_action: str | None, mediums: list[str] | None,
+                      client_metadata: dict[str, str] | None) -> Any:
+    """AdminCreateUser: PreSignUp_AdminCreateUser (its auto flags do not apply), then the
+    invitation with the temporary password (CustomMessage_AdminCreateUser) unless SUPPRESS."""
+    pool = backend.describe_user_pool(pool_id)
+    if temporary:
+        backend._validate_password(pool.id, temporary)
+    password = temporary or temporary_password(pool)
+    if message_action == "RESEND":
+        user = pool._get_user(username)
+        if user is None:
+            raise UserNotFoundError("User does not exist.")
+        if user.status != UserStatus.FORCE_CHANGE_PASSWORD:
+            raise UnsupportedUserStateException(
+                f"Resend not possible. {username} status is not FORCE_CHANGE_PASSWORD.")
+        drafts = _invitations(pool, user, username, password, mediums, client_metadata)
+        user.password = password
+        for draft in drafts:
+            send(pool, username, draft)
+        return user
+    if pool._get_user(username) is not None:
+        raise UsernameExistsException("User account already exists")
+    internal_name, attributes = resolve_new_username(pool, username, attributes)
+    user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
+    _pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data,
+                 client_metadata)
+    drafts = [] if message_action == "SUPPRESS" else _invitations(
+        pool, user, username, password, mediums, client_metadata)
+    pool.users[user.username] = user
+    for draft in drafts:
+        send(pool, username, draft)
+    return user

@@ -1,0 +1,216 @@
+"""Invoking a user pool's Lambda triggers, the way Amazon Cognito does.
+
+Every trigger invocation of the local Cognito goes through ``invoke_trigger``: the function is
+looked up from the pool's own ``LambdaConfig`` and invoked synchronously in-process with the
+documented event (common fields + ``request`` + ``response`` with its defaults). How a failure
+reaches the API caller:
+
+* the function raised (or timed out): ``UserLambdaValidationException``
+  ``<Trigger> failed with error <errorMessage>.``
+* it returned something that is not an event with a ``response`` object, or a response field
+  of the wrong type: ``InvalidLambdaResponseException`` ``Unrecognizable lambda output``
+* it does not exist, cannot run here, or outran Cognito's 5 second wait:
+  ``UnexpectedLambdaException`` ``<Trigger> invocation failed due to error <reason>.``
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import lambda_backends
+
+from engine.local.cognito_common import NO_CLIENT
+from engine.local.cognito_errors import (
+    InvalidLambdaResponseException,
+    UnexpectedLambdaException,
+    UserLambdaValidationException,
+)
+from engine.local.lambda_runtime import UnsupportedFunction, invoke_function
+
+COGNITO_WAIT_SECONDS = 5.0  # Cognito gives up on a trigger after 5 seconds
+SDK_VERSION = "aws-sdk-unknown-unknown"
+
+
+def trigger_arn(pool: Any, trigger: str) -> str | None:
+    """The function ARN configured for ``trigger`` (a LambdaConfig key) in ``pool``, if any."""
+    config = pool.extended_config.get("LambdaConfig") or {}
+    if trigger == "PreTokenGeneration":
+        versioned = config.get("PreTokenGenerationConfig") or {}
+        return versioned.get("LambdaArn") or config.get("PreTokenGeneration")
+    arn = config.get(trigger)
+    return str(arn) if arn else None
+
+
+def has_trigger(pool: Any, trigger: str) -> bool:
+    return trigger_arn(pool, trigger) is not None
+
+
+def make_event(pool: Any, trigger_source: str, username: str, client_id: str | None,
+               request: dict[str, Any], response: dict[str, Any], *, version: str = "1") -> dict[str, Any]:
+    """A trigger event with Cognito's common fields."""
+    return {
+        "version": version,
+        "triggerSource": trigger_source,
+        "region": pool.region,
+        "userPoolId": pool.id,
+        "userName": username,
+        "callerContext": {"awsSdkVersion": SDK_VERSION, "clientId": client_id or NO_CLIENT},
+        "request": request,
+        "response": response,
+    }
+
+
+def with_metadata(request: dict[str, Any], client_metadata: dict[str, str] | None) -> dict[str, Any]:
+    """``request`` plus ``clientMetadata`` when the API call passed some (Cognito omits it otherwise)."""
+    if client_metadata:
+        request["clientMetadata"] = dict(client_metadata)
+    return request
+
+
+def _find_function(arn: str) -> Any:
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[2] != "lambda":
+        return None
+    region, account = parts[3], parts[4]
+    try:
+        return lambda_backends[account][region].get_function(arn)
+    except LambdaClientError:
+        return None
+
+
+def invoke_trigger(pool: Any, trigger: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Invoke ``pool``'s ``trigger`` function with ``event``; return the ``response`` it sent back."""
+    arn = trigger_arn(pool, trigger)
+    fn = _find_function(arn) if arn else None
+    if fn is None:
+        raise UnexpectedLambdaException(f"{trigger} invocation failed due to error ResourceNotFoundException.")
+    try:
+        result = invoke_function(fn, event, caller_timeout=COGNITO_WAIT_SECONDS)
+    except UnsupportedFunction as error:
+        raise UnexpectedLambdaException(f"{trigger} invocation failed due to error {error}.") from error
+    if result.caller_gave_up:
+        raise UnexpectedLambdaException(
+            f"{trigger} invocation failed due to error Socket timeout while invoking Lambda function.")
+    if result.function_error:
+        raise UserLambdaValidationException(f"{trigger} failed with error {result.error_message()}.")
+    try:
+        returned = json.loads(result.payload)
+    except ValueError as error:
+        raise InvalidLambdaResponseException() from error
+    response = returned.get("response") if isinstance(returned, dict) else None
+    if not isinstance(response, dict):
+        raise InvalidLambdaResponseException()
+    return response
+
+
+# --- reading responses; a field of the wrong type makes the whole output unrecognizable ---
+
+def _optional(response: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = response.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise InvalidLambdaResponseException()
+    return value
+
+
+def _string_map(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise InvalidLambdaResponseException()
+    if not all(isinstance(v, (str, int, float, bool)) for v in value.values()):
+        raise InvalidLambdaResponseException()
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+
+
+def _string_list(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidLambdaResponseException()
+    return list(value)
+
+
+def pre_sign_up_flags(response: dict[str, Any]) -> tuple[bool, bool, bool]:
+    """(autoConfirmUser, autoVerifyEmail, autoVerifyPhone)."""
+    return (bool(_optional(response, "autoConfirmUser", bool)),
+            bool(_optional(response, "autoVerifyEmail", bool)),
+            bool(_optional(response, "autoVerifyPhone", bool)))
+
+
+@dataclass(frozen=True)
+class Migration:
+    """What a UserMigration trigger answered."""
+
+    user_attributes: dict[str, str] | None
+    final_user_status: str
+    message_action: str | None
+    delivery_mediums: list[str] | None
+
+
+MIGRATION_DEFAULTS: dict[str, Any] = {
+    "userAttributes": None, "finalUserStatus": None, "messageAction": None,
+    "desiredDeliveryMediums": None, "forceAliasCreation": None, "enableSMSMFA": None,
+}
+
+
+def migration(response: dict[str, Any]) -> Migration:
+    attributes = _string_map(response.get("userAttributes"))
+    status = _optional(response, "finalUserStatus", str) or "CONFIRMED"
+    action = _optional(response, "messageAction", str)
+    mediums = _string_list(response.get("desiredDeliveryMediums"))
+    _optional(response, "forceAliasCreation", bool)
+    _optional(response, "enableSMSMFA", bool)
+    if status not in ("CONFIRMED", "RESET_REQUIRED") or action not in (None, "SUPPRESS", "RESEND"):
+        raise InvalidLambdaResponseException()
+    if mediums is not None and any(m not in ("EMAIL", "SMS") for m in mediums):
+        raise InvalidLambdaResponseException()
+    return Migration(attributes, status, action, mediums)
+
+
+def custom_message(response: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(smsMessage, emailMessage, emailSubject); ``None`` keeps Cognito's own."""
+    return (_optional(response, "smsMessage", str), _optional(response, "emailMessage", str),
+            _optional(response, "emailSubject", str))
+
+
+@dataclass(frozen=True)
+class TokenOverrides:
+    """What a PreTokenGeneration trigger asked to change in the tokens."""
+
+    id_add: dict[str, str]
+    id_suppress: list[str]
+    access_add: dict[str, str]
+    access_suppress: list[str]
+    groups: list[str] | None
+    roles: list[str] | None
+    preferred_role: str | None
+
+
+def _claims(details: Any) -> tuple[dict[str, str], list[str]]:
+    if details is None:
+        return {}, []
+    if not isinstance(details, dict):
+        raise InvalidLambdaResponseException()
+    return (_string_map(details.get("claimsToAddOrOverride")) or {},
+            _string_list(details.get("claimsToSuppress")) or [])
+
+
+def token_overrides(response: dict[str, Any], version: str) -> TokenOverrides:
+    """Read a version 1 (``claimsOverrideDetails``) or 2 (``claimsAndScopeOverrideDetails``) answer."""
+    key = "claimsAndScopeOverrideDetails" if version == "2" else "claimsOverrideDetails"
+    details = _optional(response, key, dict) or {}
+    if version == "2":
+        id_add, id_suppress = _claims(details.get("idTokenGeneration"))
+        access_add, access_suppress = _claims(details.get("accessTokenGeneration"))
+    else:
+        id_add, id_suppress = _claims(details)
+        access_add, access_suppress = {}, []
+    groups = _optional(details, "groupOverrideDetails", dict)
+    return TokenOverrides(
+        id_add, id_suppress, access_add, access_suppress,
+        _string_list(groups.get("groupsToOverride")) if groups else None,
+        _string_list(groups.get("iamRolesToOverride")) if groups else None,
+        _optional(groups, "preferredRole", str) if groups else None)

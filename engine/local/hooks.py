@@ -1,0 +1,266 @@
+"""Every patch the local AWS makes to moto, in one place, installed once per process.
+
+moto is pinned (see ``compat.EXPECTED_MOTO``). Before anything is patched, ``verify`` checks
+that each moto attribute a hook replaces, adds or calls exists with the expected signature;
+if one does not, ``HookError`` names the hook, and nothing is patched (triggers must never
+silently stop firing).
+
+Hooks:
+
+* ``cognito-operations``: SignUp, ConfirmSignUp, AdminConfirmSignUp, AdminCreateUser,
+  InitiateAuth and AdminInitiateAuth (password and refresh flows), (Admin)RespondToAuthChallenge
+  (NEW_PASSWORD_REQUIRED), ForgotPassword, ConfirmForgotPassword answered by the local Cognito
+  (triggers, codes, outbox); DeleteUser and ResendConfirmationCode added.
+* ``cognito-models``: the moto Cognito model methods the local Cognito builds on.
+* ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step.
+* ``cognito-key-cache``: moto's bundled signing key parsed once, not for every user pool.
+* ``lambda-invoke``: Lambda functions run in-process (``lambda_runtime``) instead of Docker.
+* ``lambda-backend`` / ``logs-backend``: the Lambda and CloudWatch Logs methods the runtime calls.
+* ``backend-lock``: in-process boto3 requests hold the backend lock (see ``locking``).
+
+``install`` also calls ``engine.local.cloudformation.install()`` (Cognito resources for
+moto's CloudFormation).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.awslambda import models as lambda_models
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.cognitoidp import models as cognito_models
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.botocore_stubber import BotocoreStubber
+from moto.logs.models import LogsBackend
+
+from engine.local import cognito_responses, lambda_api
+from engine.local.compat import HookError, check_absent, check_attribute, check_callable
+from engine.local.locking import holding
+
+_MARK = "__scenario_hook__"  # set on every function a hook installs
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One patch: ``check`` verifies moto's side, ``apply`` patches it."""
+
+    name: str
+    check: Callable[[], None]
+    apply: Callable[[], None] = lambda: None
+
+
+def _ours(owner: Any, name: str) -> bool:
+    return bool(getattr(owner.__dict__.get(name), _MARK, False))
+
+
+def _callable(hook: str, owner: Any, name: str, *params: str) -> None:
+    if not _ours(owner, name):
+        check_callable(hook, owner, name, params)
+
+
+def _mark(function: Callable[..., Any], hook: str) -> Callable[..., Any]:
+    setattr(function, _MARK, hook)
+    return function
+
+
+# --- cognito-operations -------------------------------------------------------------------
+
+def _check_cognito_operations() -> None:
+    for name in cognito_responses.REPLACED:
+        _callable("cognito-operations", CognitoIdpResponse, name, "self")
+    for name in cognito_responses.ADDED:
+        if not _ours(CognitoIdpResponse, name):
+            check_absent("cognito-operations", CognitoIdpResponse, name)
+    # The replacements read the request through these two properties.
+    for name in ("parameters", "backend"):
+        if not isinstance(CognitoIdpResponse.__dict__.get(name), property):
+            raise HookError("cognito-operations", f"CognitoIdpResponse.{name} is not a property")
+
+
+def _apply_cognito_operations() -> None:
+    for name, function in cognito_responses.REPLACED.items():
+        cognito_responses.ORIGINALS[name] = getattr(CognitoIdpResponse, name)
+        setattr(CognitoIdpResponse, name, _mark(function, "cognito-operations"))
+    for name, function in cognito_responses.ADDED.items():
+        setattr(CognitoIdpResponse, name, _mark(function, "cognito-operations"))
+
+
+# --- cognito-models -----------------------------------------------------------------------
+
+def _check_cognito_models() -> None:
+    hook = "cognito-models"
+    check_attribute(hook, cognito_models, "cognitoidp_backends")
+    check_attribute(hook, cognito_models, "UserStatus")
+    check_callable(hook, CognitoIdpBackend, "_validate_password", ("self", "user_pool_id", "password"))
+    check_callable(hook, CognitoIdpBackend, "describe_user_pool", ("self", "user_pool_id"))
+    check_callable(hook, CognitoIdpUserPool, "_get_user", ("self", "username"))
+    check_callable(hook, CognitoIdpUserPool, "create_refresh_token", ("self", "client_id", "username"))
+    check_callable(hook, CognitoIdpUserPool, "create_access_token", ("self", "client_id", "username",
+                                                                     "origin_jti"))
+    check_callable(hook, CognitoIdpUserPool, "create_id_token", ("self", "client_id", "username", "origin_jti"))
+    check_callable(hook, CognitoIdpUserPool, "sign_out", ("self", "username"))
+    check_callable(hook, CognitoIdpUserPool, "create_tokens_from_refresh_token", ("self", "refresh_token"))
+    check_callable(hook, CognitoIdpUser, "__init__", ("self", "user_pool_id", "username", "password", "status",
+                                                      "attributes"))
+    check_callable(hook, CognitoIdpUser, "update_attributes", ("self", "new_attributes"))
+    check_callable(hook, CognitoIdpUser, "to_json", ("self", "extended", "attributes_key", "attributes_to_get"))
+
+
+# --- cognito-lambda-config ----------------------------------------------------------------
+
+def _check_lambda_config() -> None:
+    _callable("cognito-lambda-config", CognitoIdpUserPool, "update_extended_config", "self", "extended_config")
+
+
+def _apply_lambda_config() -> None:
+    original = CognitoIdpUserPool.update_extended_config
+
+    @functools.wraps(original)
+    def update_extended_config(self: Any, extended_config: dict[str, Any]) -> None:
+        original(self, extended_config)
+        cognito_responses.normalize_lambda_config(self.extended_config)
+
+    CognitoIdpUserPool.update_extended_config = _mark(update_extended_config,  # type: ignore[method-assign]
+                                                      "cognito-lambda-config")
+
+
+# --- cognito-key-cache ----------------------------------------------------------------------
+
+class _CachedRSAKey:
+    """``joserfc.jwk.RSAKey`` whose ``import_key`` remembers what it parsed.
+
+    moto parses the same bundled private key for every new user pool, which takes about 0.2 s
+    (RSA key validation); the parsed key is only ever read, so one parse serves every pool.
+    """
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self._parsed: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(value, dict):
+            return self._real.import_key(value, *args, **kwargs)
+        cache_key = json.dumps(value, sort_keys=True)
+        with self._lock:
+            if cache_key not in self._parsed:
+                self._parsed[cache_key] = self._real.import_key(value)
+            return self._parsed[cache_key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class _CachedJwk:
+    """Stands in for the ``joserfc.jwk`` module inside ``moto.cognitoidp.models`` only."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.RSAKey = _CachedRSAKey(real.RSAKey)
+        setattr(self, _MARK, "cognito-key-cache")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def _check_key_cache() -> None:
+    current = getattr(cognito_models, "jwk", None)
+    if current is None or getattr(current, _MARK, False):
+        check_attribute("cognito-key-cache", cognito_models, "jwk")
+        return
+    check_attribute("cognito-key-cache", current, "RSAKey")
+    check_callable("cognito-key-cache", current.RSAKey, "import_key", ("cls", "value", "parameters", "password"))
+
+
+def _apply_key_cache() -> None:
+    real = getattr(cognito_models, "jwk")  # noqa: B009 (moto does not export it)
+    setattr(cognito_models, "jwk", _CachedJwk(real))  # noqa: B010
+
+
+# --- lambda-invoke, lambda-backend, logs-backend --------------------------------------------
+
+def _check_lambda_invoke() -> None:
+    _callable("lambda-invoke", LambdaFunction, "invoke", "self", "body", "request_headers", "response_headers")
+
+
+def _apply_lambda_invoke() -> None:
+    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+        return lambda_api.invoke(self, body, request_headers, response_headers)
+
+    LambdaFunction.invoke = _mark(invoke, "lambda-invoke")  # type: ignore[method-assign]
+
+
+def _check_lambda_backend() -> None:
+    check_callable("lambda-backend", LambdaBackend, "get_function", ("self", "function_name_or_arn", "qualifier"))
+    check_attribute("lambda-backend", lambda_models, "lambda_backends")
+
+
+def _check_logs_backend() -> None:
+    hook = "logs-backend"
+    check_callable(hook, LogsBackend, "ensure_log_group", ("self", "log_group_name"))
+    check_callable(hook, LogsBackend, "create_log_stream", ("self", "log_group_name", "log_stream_name"))
+    check_callable(hook, LogsBackend, "put_log_events", ("self", "log_group_name", "log_stream_name",
+                                                         "log_events"))
+
+
+# --- backend-lock -------------------------------------------------------------------------
+
+def _check_backend_lock() -> None:
+    _callable("backend-lock", BotocoreStubber, "process_request", "self", "request")
+
+
+def _apply_backend_lock() -> None:
+    original = BotocoreStubber.process_request
+
+    @functools.wraps(original)
+    def process_request(self: Any, request: Any) -> Any:
+        with holding():
+            return original(self, request)
+
+    BotocoreStubber.process_request = _mark(process_request, "backend-lock")  # type: ignore[method-assign]
+
+
+HOOKS: tuple[Hook, ...] = (
+    Hook("cognito-operations", _check_cognito_operations, _apply_cognito_operations),
+    Hook("cognito-models", _check_cognito_models),
+    Hook("cognito-lambda-config", _check_lambda_config, _apply_lambda_config),
+    Hook("cognito-key-cache", _check_key_cache, _apply_key_cache),
+    Hook("lambda-invoke", _check_lambda_invoke, _apply_lambda_invoke),
+    Hook("lambda-backend", _check_lambda_backend),
+    Hook("logs-backend", _check_logs_backend),
+    Hook("backend-lock", _check_backend_lock, _apply_backend_lock),
+)
+
+_install_lock = threading.Lock()
+_installed = False
+
+
+def verify() -> None:
+    """Check every hook against the installed moto; raise ``HookError`` naming the first broken one."""
+    for hook in HOOKS:
+        hook.check()
+
+
+def install() -> None:
+    """Verify, then install every hook (once per process; later calls do nothing)."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        verify()
+        for hook in HOOKS:
+            hook.apply()
+        from engine.local import cloudformation
+
+        cloudformation.install()
+        _installed = True
+
+
+def installed() -> bool:
+    return _installed

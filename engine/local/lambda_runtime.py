@@ -1,0 +1,381 @@
+"""Runs the Python Lambda functions of moto's Lambda backend in this process, instead of Docker.
+
+Each function gets a warm *instance* (its imported handler, its own CloudWatch log stream)
+that lives until its code or configuration changes or an invocation times out, like a Lambda
+execution environment. An invocation:
+
+* holds the backend lock (see ``locking``) for its whole duration, so invocations are
+  serialized and the environment variables it sets never leak into another invocation;
+* runs the handler in a helper thread that is lent the lock, so the handler's own boto3
+  calls reach the same moto backends, and so the function's timeout can be enforced;
+* writes START/END/REPORT and everything the handler printed or logged to
+  ``/aws/lambda/<function name>`` in moto's CloudWatch Logs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import decimal
+import json
+import logging
+import os
+import resource
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from engine.clients import LOCAL_CREDENTIALS
+from engine.local import lambda_logs
+from engine.local.compat import require
+from engine.local.lambda_code import CodeError, ModuleSpace, code_dir, load_handler
+from engine.local.lambda_logs import LogSink, ThreadLogHandler
+from engine.local.locking import adopt, holding, lend
+
+INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
+_HOOK = "lambda-runtime"
+_LOG_TAIL_BYTES = 4096  # what Invoke returns for LogType=Tail
+# Environment variables of this process that a function in Lambda would not see and that
+# would send its boto3 clients somewhere else than this process's moto backends.
+_HIDDEN_ENV_PREFIXES = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+
+
+class UnsupportedFunction(Exception):
+    """The function is not something this runtime can run (not Python, or a container image)."""
+
+
+class LambdaTimeout(BaseException):
+    """Raised inside a handler thread whose invocation timed out (BaseException: handlers'
+    ``except Exception`` blocks must not swallow it)."""
+
+
+@dataclass
+class InvocationResult:
+    """The outcome of one invocation, as Lambda's Invoke API reports it."""
+
+    payload: bytes
+    function_error: str | None  # "Unhandled" when the handler failed
+    request_id: str
+    log_tail: str
+    timed_out: bool = False
+    caller_gave_up: bool = False
+
+    def error_message(self) -> str:
+        """The payload's ``errorMessage`` (for a failed invocation)."""
+        try:
+            return str(json.loads(self.payload).get("errorMessage", ""))
+        except (ValueError, AttributeError):
+            return self.payload.decode("utf-8", "replace")
+
+
+class LambdaContext:
+    """The ``context`` argument of a handler, with the fields of the Lambda Python runtime."""
+
+    def __init__(self, fn: Any, request_id: str, log_stream: str, deadline: float) -> None:
+        self.function_name: str = fn.function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn: str = fn.function_arn
+        # The Python runtime reads this from an environment variable, so it is a string there too.
+        self.memory_limit_in_mb = str(fn.memory_size)
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{fn.function_name}"
+        self.log_stream_name = log_stream
+        self.identity: Any = None
+        self.client_context: Any = None
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function times out."""
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class _Instance:
+    fingerprint: tuple[Any, ...]
+    space: ModuleSpace
+    log_stream: str
+    handler: Callable[[Any, Any], Any] | None = None
+    root_level: int = logging.WARNING  # the root logger level the function left behind
+
+
+@dataclass
+class _Run:
+    """State shared between the invoking thread and the handler thread."""
+
+    mutex: threading.Lock = field(default_factory=threading.Lock)
+    init_done: threading.Event = field(default_factory=threading.Event)
+    in_user_code: bool = True
+    init_ms: float | None = None
+    result: Any = None
+    error: BaseException | None = None
+
+
+_instances: dict[str, _Instance] = {}
+
+
+def reset_instances() -> None:
+    """Forget every warm instance (the backends were reset: the functions are gone)."""
+    with holding():
+        _instances.clear()
+
+
+def _check_supported(fn: Any) -> None:
+    require(_HOOK, fn, "function_name", "function_arn", "handler", "run_time", "timeout",
+            "memory_size", "environment_vars", "account_id", "region", "package_type")
+    if fn.package_type == "Image":
+        raise UnsupportedFunction(f"function {fn.function_name} is a container image; the local "
+                                  "Lambda runtime runs Python zip packages only")
+    if not str(fn.run_time or "").startswith("python"):
+        raise UnsupportedFunction(f"function {fn.function_name} uses runtime {fn.run_time}; the local "
+                                  "Lambda runtime runs Python functions only")
+    require(_HOOK, fn, "code_bytes", "code_sha_256")
+
+
+def _new_log_stream() -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+
+
+def _instance_for(fn: Any) -> _Instance:
+    env = tuple(sorted((fn.environment_vars or {}).items()))
+    fingerprint = (id(fn), fn.code_sha_256, fn.handler, fn.run_time, env, fn.timeout, fn.memory_size)
+    instance = _instances.get(fn.function_arn)
+    if instance is None or instance.fingerprint != fingerprint:
+        root = code_dir(fn.code_bytes, fn.code_sha_256)
+        instance = _Instance(fingerprint, ModuleSpace(root), _new_log_stream())
+        _instances[fn.function_arn] = instance
+    return instance
+
+
+def _environment(fn: Any, instance: _Instance) -> dict[str, str]:
+    # An endpoint in the function's own configuration would point its clients back at this
+    # process over HTTP, behind the lock its invocation holds: handlers always reach the local
+    # backends directly instead.
+    env = {str(k): str(v) for k, v in (fn.environment_vars or {}).items()
+           if not str(k).startswith("AWS_ENDPOINT_URL")}
+    # Lambda's reserved variables win over the function's own.
+    env.update({
+        "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": instance.log_stream,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_REGION": fn.region,
+        "AWS_DEFAULT_REGION": fn.region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
+        "_HANDLER": str(fn.handler),
+        "LAMBDA_TASK_ROOT": str(instance.space.root),
+        "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+        "AWS_SESSION_TOKEN": LOCAL_CREDENTIALS["aws_session_token"],
+    })
+    return env
+
+
+@contextmanager
+def _environ(env: dict[str, str]) -> Iterator[None]:
+    """Apply ``env`` (and hide endpoint/profile settings) for the block; restore exactly after."""
+    hidden = [k for k in os.environ if k.startswith(_HIDDEN_ENV_PREFIXES)]
+    saved = {k: os.environ.get(k) for k in [*env, *hidden]}
+    for k in hidden:
+        del os.environ[k]
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextmanager
+def _root_logging(instance: _Instance, handler: ThreadLogHandler) -> Iterator[None]:
+    """Attach the capture handler; give the root logger the level the function last left."""
+    root = logging.getLogger()
+    saved = root.level
+    root.setLevel(instance.root_level)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        instance.root_level = root.level
+        root.setLevel(saved)
+
+
+def _stop_thread(thread: threading.Thread, run: _Run) -> None:
+    """Raise ``LambdaTimeout`` in the handler thread, if it is still in the function's code."""
+    with run.mutex:
+        if run.in_user_code and thread.ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                                       ctypes.py_object(LambdaTimeout))
+
+
+def _run_handler(run: _Run, instance: _Instance, handler_name: str, event: Any, context: LambdaContext,
+                 sink: LogSink, log_handler: ThreadLogHandler, lease: Any) -> None:
+    try:
+        adopt(lease)
+        lambda_logs.route_current_thread(sink)
+        log_handler.thread_ident = threading.get_ident()
+        try:
+            try:
+                if instance.handler is None:
+                    started = time.monotonic()
+                    instance.handler = load_handler(handler_name)
+                    run.init_ms = (time.monotonic() - started) * 1000
+            finally:
+                run.init_done.set()
+            sink.add(f"START RequestId: {context.aws_request_id} Version: $LATEST")
+            run.result = instance.handler(event, context)
+        except BaseException as error:
+            run.error = error
+        finally:
+            with run.mutex:
+                run.in_user_code = False
+    except BaseException:  # a timeout that arrived after the function's code had returned
+        pass
+    finally:
+        lambda_logs.route_current_thread(None)
+
+
+def _marshal(result: Any) -> bytes:
+    def default(value: Any) -> Any:  # the Python runtime serializes Decimal (DynamoDB numbers)
+        if isinstance(value, decimal.Decimal):
+            return float(value)
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    return json.dumps(result, default=default).encode("utf-8")
+
+
+def _error_payload(error: BaseException, request_id: str, code_root: str) -> dict[str, Any]:
+    if isinstance(error, CodeError):
+        return {"errorMessage": error.message, "errorType": error.error_type,
+                "requestId": request_id, "stackTrace": []}
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
+    stack = [line.replace(code_root, "/var/task") for line in traceback.format_list(frames)]
+    return {"errorMessage": str(error), "errorType": type(error).__name__,
+            "requestId": request_id, "stackTrace": stack}
+
+
+def _max_memory_mb(limit: int) -> int:
+    return min(limit, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None) -> InvocationResult:
+    """Invoke ``fn`` (a moto ``LambdaFunction``) with ``event`` and wait for it.
+
+    ``caller_timeout`` is how long the caller waits (Cognito waits 5 seconds); when it is
+    shorter than the function's own timeout and runs out, the result has ``caller_gave_up``.
+    Raises ``UnsupportedFunction`` for functions this runtime cannot run.
+    """
+    _check_supported(fn)
+    with holding():
+        try:
+            instance = _instance_for(fn)
+        except CodeError as error:
+            return _failed_before_start(fn, error)
+        request_id = str(uuid.uuid4())
+        timeout = float(fn.timeout)
+        limit = min(timeout, caller_timeout) if caller_timeout is not None else timeout
+        sink = LogSink()
+        log_handler = ThreadLogHandler(sink, request_id)
+        run = _Run()
+        lease = lend()
+        lambda_logs.install_router()
+        started = time.monotonic()
+        stopped = False
+        try:
+            with _environ(_environment(fn, instance)), _root_logging(instance, log_handler), \
+                    instance.space.active():
+                context = LambdaContext(fn, request_id, instance.log_stream, started + limit)
+                thread = threading.Thread(
+                    target=_run_handler, name=f"lambda:{fn.function_name}", daemon=True,
+                    args=(run, instance, str(fn.handler), event, context, sink, log_handler, lease))
+                thread.start()
+                run.init_done.wait(INIT_LIMIT_SECONDS)
+                # Lambda does not count the init phase against the function's timeout.
+                context._deadline = time.monotonic() + limit
+                thread.join(limit)
+                if thread.is_alive():
+                    _stop_thread(thread, run)
+                    stopped = True
+        finally:
+            lease.revoke()
+            lambda_logs.uninstall_router()
+        return _finish(fn, instance, run, sink, request_id, started, stopped,
+                       caller_gave_up=stopped and limit < timeout)
+
+
+def _finish(fn: Any, instance: _Instance, run: _Run, sink: LogSink, request_id: str, started: float,
+            stopped: bool, *, caller_gave_up: bool) -> InvocationResult:
+    duration_ms = (time.monotonic() - started) * 1000 - (run.init_ms or 0.0)
+    function_error: str | None = None
+    if stopped:
+        function_error = "Unhandled"
+        if not caller_gave_up:
+            now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            message = f"{now} {request_id} Task timed out after {float(fn.timeout):.2f} seconds"
+            sink.add(message)
+            payload = json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout"}).encode()
+        else:
+            payload = json.dumps({"errorMessage": "Socket timeout while invoking Lambda function",
+                                  "errorType": "CallerTimeout"}).encode()
+        _instances.pop(fn.function_arn, None)  # Lambda replaces an environment that timed out
+    elif run.error is not None:
+        function_error = "Unhandled"
+        body = _error_payload(run.error, request_id, str(instance.space.root))
+        sink.add(_error_log_line(body))
+        payload = json.dumps(body).encode()
+        if isinstance(run.error, CodeError):
+            instance.handler = None  # init failed: the next invocation initializes again
+    else:
+        try:
+            payload = _marshal(run.result)
+        except (TypeError, ValueError) as error:
+            function_error = "Unhandled"
+            body = {"errorMessage": f"Unable to marshal response: {error}",
+                    "errorType": "Runtime.MarshalError", "requestId": request_id, "stackTrace": []}
+            sink.add(_error_log_line(body))
+            payload = json.dumps(body).encode()
+    _write_report(fn, instance, sink, request_id, duration_ms, run.init_ms)
+    events = sink.close()
+    lambda_logs.write_to_cloudwatch(fn.account_id, fn.region, f"/aws/lambda/{fn.function_name}",
+                                    instance.log_stream, events)
+    tail = "".join(message for _, message in events)[-_LOG_TAIL_BYTES:]
+    return InvocationResult(payload, function_error, request_id, tail, timed_out=stopped and not caller_gave_up,
+                            caller_gave_up=caller_gave_up)
+
+
+def _error_log_line(body: dict[str, Any]) -> str:
+    text = f"[ERROR] {body['errorType']}: {body['errorMessage']}"
+    if body.get("stackTrace"):
+        text += "\nTraceback (most recent call last):\n" + "".join(body["stackTrace"])
+    return text
+
+
+def _write_report(fn: Any, instance: _Instance, sink: LogSink, request_id: str, duration_ms: float,
+                  init_ms: float | None) -> None:
+    if not any(message.startswith("START RequestId:") for _, message in sink.events):
+        sink.add(f"START RequestId: {request_id} Version: $LATEST")
+    sink.add(f"END RequestId: {request_id}")
+    report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+              f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\t"
+              f"Memory Size: {fn.memory_size} MB\tMax Memory Used: {_max_memory_mb(int(fn.memory_size))} MB\t")
+    if init_ms is not None:
+        report += f"Init Duration: {init_ms:.2f} ms\t"
+    sink.add(report)
+
+
+def _failed_before_start(fn: Any, error: CodeError) -> InvocationResult:
+    """The code package itself is unusable: report it like Lambda, as an unhandled error."""
+    request_id = str(uuid.uuid4())
+    body = {"errorMessage": error.message, "errorType": error.error_type,
+            "requestId": request_id, "stackTrace": []}
+    return InvocationResult(json.dumps(body).encode(), "Unhandled", request_id, _error_log_line(body))

@@ -1,0 +1,105 @@
+"""Where the local Cognito "sends" its messages: sign-up codes, reset codes, invitations.
+
+Real Cognito emails or texts a person; locally every message lands in one process-wide
+``Outbox`` so a scenario (or a person watching an interactive run) can read the code from it.
+The embedded backend and the local HTTP server share the same outbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# Message kinds, one per reason Cognito sends something.
+SIGN_UP = "SignUp"
+FORGOT_PASSWORD = "ForgotPassword"
+ADMIN_CREATE_USER = "AdminCreateUser"
+RESEND_CODE = "ResendCode"
+USER_MIGRATION = "UserMigration"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message Cognito would have delivered.
+
+    ``username`` is the user name the API caller gave (for pools that sign in with email or
+    phone number that is the email or phone number, not the internal user name).
+    ``recipient`` is the email address or phone number it went to, ``medium`` ``EMAIL`` or
+    ``SMS``, ``code`` the verification code or temporary password in it (``None`` for a
+    message without one) and ``text`` the full body, after any CustomMessage trigger.
+    """
+
+    user_pool_id: str
+    username: str
+    recipient: str
+    kind: str
+    code: str | None
+    text: str
+    time: datetime
+    medium: str = "EMAIL"
+    subject: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the time as ISO 8601)."""
+        return {
+            "user_pool_id": self.user_pool_id, "username": self.username, "recipient": self.recipient,
+            "kind": self.kind, "code": self.code, "text": self.text, "time": self.time.isoformat(),
+            "medium": self.medium, "subject": self.subject,
+        }
+
+
+class Outbox:
+    """Thread-safe list of sent messages, with filters and subscribers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[Message] = []
+        self._subscribers: list[Callable[[Message], None]] = []
+
+    def record(self, message: Message) -> None:
+        """Store ``message`` and tell every subscriber (outside the lock, so they may read back)."""
+        with self._lock:
+            self._messages.append(message)
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            callback(message)
+
+    def messages(self, *, username: str | None = None, user_pool_id: str | None = None,
+                 kind: str | None = None) -> list[Message]:
+        """Messages in the order sent, keeping those that match every filter given."""
+        with self._lock:
+            found = list(self._messages)
+        return [m for m in found
+                if (username is None or m.username == username)
+                and (user_pool_id is None or m.user_pool_id == user_pool_id)
+                and (kind is None or m.kind == kind)]
+
+    def latest(self, *, username: str | None = None, user_pool_id: str | None = None,
+               kind: str | None = None) -> Message | None:
+        """The most recent message matching the filters, or ``None``."""
+        found = self.messages(username=username, user_pool_id=user_pool_id, kind=kind)
+        return found[-1] if found else None
+
+    def subscribe(self, callback: Callable[[Message], None]) -> Callable[[], None]:
+        """Call ``callback`` with each new message; returns a function that unsubscribes."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def clear(self) -> None:
+        """Forget every message (subscribers stay)."""
+        with self._lock:
+            self._messages.clear()
+
+
+OUTBOX = Outbox()
+"""The one outbox of this process."""

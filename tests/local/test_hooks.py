@@ -1,0 +1,84 @@
+"""The moto hooks: installed once, and a moto that changed shape fails loudly, naming the hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from moto.awslambda.models import LambdaFunction
+from moto.cognitoidp import models as cognito_models
+from moto.cognitoidp.models import CognitoIdpUserPool
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.botocore_stubber import BotocoreStubber
+
+from engine.errors import TargetError
+from engine.local import LocalAWS, hooks
+from engine.local.compat import HookError
+
+
+@pytest.fixture(autouse=True)
+def installed() -> None:
+    with LocalAWS():
+        pass
+    assert hooks.installed()
+
+
+def test_the_pinned_moto_passes_every_check() -> None:
+    hooks.verify()
+
+
+def test_install_is_idempotent() -> None:
+    patched = BotocoreStubber.process_request
+    hooks.install()
+    hooks.install()
+    assert BotocoreStubber.process_request is patched
+    assert not getattr(patched.__wrapped__, "__scenario_hook__", False)  # wraps moto's, not itself
+
+
+def test_every_hook_is_in_place() -> None:
+    assert CognitoIdpResponse.sign_up.__scenario_hook__ == "cognito-operations"
+    assert CognitoIdpResponse.delete_user.__scenario_hook__ == "cognito-operations"
+    assert CognitoIdpResponse.resend_confirmation_code.__scenario_hook__ == "cognito-operations"
+    assert LambdaFunction.invoke.__scenario_hook__ == "lambda-invoke"
+    assert CognitoIdpUserPool.update_extended_config.__scenario_hook__ == "cognito-lambda-config"
+    assert cognito_models.jwk.__scenario_hook__ == "cognito-key-cache"
+
+
+def _broken(*args: Any) -> None:
+    """A stand-in with a different signature."""
+
+
+@pytest.mark.parametrize(("owner", "name", "hook", "problem"), [
+    (LambdaFunction, "invoke", "lambda-invoke", "LambdaFunction.invoke takes (args), expected (self, body"),
+    (CognitoIdpUserPool, "create_id_token", "cognito-models", "CognitoIdpUserPool.create_id_token takes (args)"),
+    (CognitoIdpResponse, "initiate_auth", "cognito-operations", "CognitoIdpResponse.initiate_auth takes (args)"),
+    (BotocoreStubber, "process_request", "backend-lock", "BotocoreStubber.process_request takes (args)"),
+])
+def test_a_changed_signature_names_the_broken_hook(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str,
+                                                   hook: str, problem: str) -> None:
+    monkeypatch.setattr(owner, name, _broken)
+    with pytest.raises(HookError) as caught:
+        hooks.verify()
+    assert caught.value.hook == hook
+    assert f"local AWS hook '{hook}' cannot be installed" in caught.value.message
+    assert problem in caught.value.message
+
+
+def test_a_missing_attribute_names_the_broken_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(CognitoIdpUserPool, "sign_out")
+    with pytest.raises(HookError, match=r"'cognito-models'.*CognitoIdpUserPool.sign_out does not exist"):
+        hooks.verify()
+
+
+def test_an_operation_moto_gained_is_not_silently_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CognitoIdpResponse, "delete_user", _broken)
+    with pytest.raises(HookError, match=r"'cognito-operations'.*delete_user already exists"):
+        hooks.verify()
+
+
+def test_hook_errors_are_target_errors_that_name_the_pinned_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(LambdaFunction, "invoke", _broken)
+    with pytest.raises(HookError) as caught:
+        hooks.verify()
+    assert isinstance(caught.value, TargetError)
+    assert "moto==5.2.1" in caught.value.render()
