@@ -29,14 +29,32 @@ DEFAULT_TEMPLATE = PROJECT_ROOT / "infra" / "template.yaml"
 TRIGGERS_DIR = PROJECT_ROOT / "triggers"
 
 # Statuses in which the stack is usable, and in which it must be deleted before anything else.
-_READY = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
-          "IMPORT_ROLLBACK_COMPLETE"}
-_BROKEN = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED",
-           "UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_FAILED"}
+_READY = {
+    "CREATE_COMPLETE",
+    "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_COMPLETE",
+}
+_BROKEN = {
+    "CREATE_FAILED",
+    "ROLLBACK_COMPLETE",
+    "ROLLBACK_FAILED",
+    "DELETE_FAILED",
+    "UPDATE_ROLLBACK_FAILED",
+    "IMPORT_ROLLBACK_FAILED",
+}
 _WAIT = {"Delay": 5, "MaxAttempts": 180}  # up to 15 minutes; each poll is immediate on the local backend
-_CREDENTIAL_CODES = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "InvalidAccessKeyId",
-                     "UnrecognizedClientException", "SignatureDoesNotMatch", "AccessDenied",
-                     "AccessDeniedException"}
+_CREDENTIAL_CODES = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "InvalidAccessKeyId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "AccessDenied",
+    "AccessDeniedException",
+}
 # A fixed timestamp for every zip entry, so the same sources always give the same zip and S3 key.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -46,12 +64,19 @@ def package_triggers(triggers_dir: Path) -> bytes:
 
     Test modules, ``conftest.py`` and caches are left out; the same sources always give the same bytes.
     """
-    sources = sorted(path for path in triggers_dir.glob("*.py") if path.is_file()
-                     and not path.name.startswith("test_") and not path.name.endswith("_test.py")
-                     and path.name != "conftest.py")
+    sources = sorted(
+        path
+        for path in triggers_dir.glob("*.py")
+        if path.is_file()
+        and not path.name.startswith("test_")
+        and not path.name.endswith("_test.py")
+        and path.name != "conftest.py"
+    )
     if not sources:
-        raise TargetError(f"no Lambda handler modules (*.py) in {triggers_dir}",
-                          hint="run from a scenario-run checkout with its triggers/ directory")
+        raise TargetError(
+            f"no Lambda handler modules (*.py) in {triggers_dir}",
+            hint="run from a scenario-run checkout with its triggers/ directory",
+        )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sources:
@@ -62,8 +87,14 @@ def package_triggers(triggers_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
-def deploy(clients: Clients, stack_name: str = DEFAULT_STACK_NAME, template: Path = DEFAULT_TEMPLATE, *,
-           log: Callable[[str], None] = print, triggers_dir: Path = TRIGGERS_DIR) -> dict[str, str]:
+def deploy(
+    clients: Clients,
+    stack_name: str = DEFAULT_STACK_NAME,
+    template: Path = DEFAULT_TEMPLATE,
+    *,
+    log: Callable[[str], None] = print,
+    triggers_dir: Path = TRIGGERS_DIR,
+) -> dict[str, str]:
     """Create or update the stack from ``template`` with freshly packaged triggers; return its outputs.
 
     Creates the artifact bucket if needed and uploads the zip of ``triggers_dir`` under a key holding its
@@ -81,10 +112,15 @@ def deploy(clients: Clients, stack_name: str = DEFAULT_STACK_NAME, template: Pat
     log(f"Uploaded the triggers ({len(code)} bytes) to s3://{bucket}/{key}")
 
     cfn = clients.client("cloudformation")
-    request = {"StackName": stack_name, "TemplateBody": body,
-               "Parameters": [{"ParameterKey": "CodeBucket", "ParameterValue": bucket},
-                              {"ParameterKey": "CodeKey", "ParameterValue": key}],
-               "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]}
+    request = {
+        "StackName": stack_name,
+        "TemplateBody": body,
+        "Parameters": [
+            {"ParameterKey": "CodeBucket", "ParameterValue": bucket},
+            {"ParameterKey": "CodeKey", "ParameterValue": key},
+        ],
+        "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    }
     if stack is None:
         log(f"Creating stack {stack_name} in {clients.region}...")
         try:
@@ -116,12 +152,15 @@ def outputs(clients: Clients, stack_name: str) -> dict[str, str]:
     """The stack's outputs as a name -> value map (as the Go examples' GetOutputs)."""
     stack = _describe(clients, stack_name)
     if stack is None:
-        raise TargetError(f"no CloudFormation stack named {stack_name} in {clients.region}",
-                          hint="deploy it with `scenario stack deploy`")
+        raise TargetError(
+            f"no CloudFormation stack named {stack_name} in {clients.region}",
+            hint="deploy it with `scenario stack deploy`",
+        )
     status = stack["StackStatus"]
     if status not in _READY:
-        raise TargetError(f"stack {stack_name} is {status}: {_failure_reason(clients, stack)}",
-                          hint=_status_hint(status, stack_name))
+        raise TargetError(
+            f"stack {stack_name} is {status}: {_failure_reason(clients, stack)}", hint=_status_hint(status, stack_name)
+        )
     return {out["OutputKey"]: out["OutputValue"] for out in stack.get("Outputs", [])}
 
 
@@ -181,8 +220,10 @@ def _remove_artifacts(clients: Clients, stack_name: str, *, log: Callable[[str],
 def _read_template(template: Path) -> str:
     """The template's text, once it is known to be a YAML (or JSON) mapping with Resources."""
     if not template.is_file():
-        raise TargetError(f"stack template {template} not found",
-                          hint="run from a scenario-run checkout, or pass the path of a template")
+        raise TargetError(
+            f"stack template {template} not found",
+            hint="run from a scenario-run checkout, or pass the path of a template",
+        )
     body = template.read_text(encoding="utf-8")
     try:
         with template.open(encoding="utf-8") as stream:  # a stream, so that errors name the file
@@ -190,8 +231,10 @@ def _read_template(template: Path) -> str:
     except yaml.YAMLError as exc:
         raise TargetError(f"stack template {template} is not valid YAML: {exc}") from exc
     if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):
-        raise TargetError(f"stack template {template} has no Resources mapping",
-                          hint="a CloudFormation template is a mapping with a Resources section")
+        raise TargetError(
+            f"stack template {template} has no Resources mapping",
+            hint="a CloudFormation template is a mapping with a Resources section",
+        )
     return body
 
 
@@ -212,15 +255,17 @@ _TemplateLoader.add_multi_constructor("!", _construct_tagged)
 
 # --- helpers ------------------------------------------------------------------------------------------
 
+
 @contextmanager
 def _aws(action: str, *, stack_name: str | None = None) -> Iterator[None]:
     """Turn AWS errors (and the local backend rejecting a template) into a TargetError about ``action``."""
     try:
         yield
     except NoCredentialsError as exc:
-        raise TargetError(f"{action} failed: no AWS credentials",
-                          hint="configure credentials (aws configure, AWS_PROFILE), or use the local target"
-                          ) from exc
+        raise TargetError(
+            f"{action} failed: no AWS credentials",
+            hint="configure credentials (aws configure, AWS_PROFILE), or use the local target",
+        ) from exc
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "Error"), error.get("Message", str(exc))
@@ -231,18 +276,19 @@ def _aws(action: str, *, stack_name: str | None = None) -> Iterator[None]:
             hint = f"run `{_destroy_command(stack_name)}` first"
         raise TargetError(f"{action} failed: {code}: {message}", hint=hint) from exc
     except BotoCoreError as exc:
-        raise TargetError(f"{action} failed: {exc}",
-                          hint="check the region and your network connection") from exc
+        raise TargetError(f"{action} failed: {exc}", hint="check the region and your network connection") from exc
     except TargetError:
         raise
     except Exception as exc:
         # Only the embedded backend raises plain exceptions from an AWS call: moto itself failing on a
         # resource (a missing S3 object, an unsupported property). Real AWS answers with a ClientError.
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise TargetError(f"{action} failed in the local backend: {type(exc).__name__}: {first_line}",
-                          hint="check the template and its parameters; "
-                               f"then `{_destroy_command(stack_name or DEFAULT_STACK_NAME)}` "
-                               "and deploy again") from exc
+        raise TargetError(
+            f"{action} failed in the local backend: {type(exc).__name__}: {first_line}",
+            hint="check the template and its parameters; "
+            f"then `{_destroy_command(stack_name or DEFAULT_STACK_NAME)}` "
+            "and deploy again",
+        ) from exc
 
 
 def _destroy_command(stack_name: str) -> str:
@@ -269,20 +315,25 @@ def _describe(clients: Clients, stack_name: str) -> dict[str, Any] | None:
 def _check_updatable(clients: Clients, stack: dict[str, Any]) -> None:
     status, name = stack["StackStatus"], stack["StackName"]
     if status in _BROKEN:
-        raise TargetError(f"stack {name} is {status}: {_failure_reason(clients, stack)}",
-                          hint=_status_hint(status, name))
+        raise TargetError(
+            f"stack {name} is {status}: {_failure_reason(clients, stack)}", hint=_status_hint(status, name)
+        )
     if status.endswith("_IN_PROGRESS"):
-        raise TargetError(f"stack {name} is busy ({status})",
-                          hint="wait for the current operation to finish (or, on the local target, "
-                               f"`{_destroy_command(name)}`), then deploy again")
+        raise TargetError(
+            f"stack {name} is busy ({status})",
+            hint="wait for the current operation to finish (or, on the local target, "
+            f"`{_destroy_command(name)}`), then deploy again",
+        )
 
 
 def _status_hint(status: str, stack_name: str) -> str:
     if status == "UPDATE_ROLLBACK_COMPLETE":
         return "the update was rolled back and the stack still works as before; fix the cause and deploy again"
     if status == "UPDATE_ROLLBACK_FAILED":
-        return (f"fix the cause, then `aws cloudformation continue-update-rollback --stack-name {stack_name}`"
-                f" or `{_destroy_command(stack_name)}`")
+        return (
+            f"fix the cause, then `aws cloudformation continue-update-rollback --stack-name {stack_name}`"
+            f" or `{_destroy_command(stack_name)}`"
+        )
     if status.endswith("_IN_PROGRESS"):
         return "wait for the current operation to finish"
     return f"fix the cause, then `{_destroy_command(stack_name)}` and deploy again"
@@ -294,19 +345,19 @@ def _wait(clients: Clients, waiter_name: str, stack_id: str, stack_name: str) ->
     try:
         waiter.wait(StackName=stack_id, WaiterConfig=_WAIT)
     except WaiterError as exc:
-        stack = _describe(clients, stack_id) or {"StackId": stack_id, "StackName": stack_name,
-                                                 "StackStatus": "UNKNOWN"}
+        stack = _describe(clients, stack_id) or {"StackId": stack_id, "StackName": stack_name, "StackStatus": "UNKNOWN"}
         status = stack["StackStatus"]
-        raise TargetError(f"stack {stack_name} ended {status}: {_failure_reason(clients, stack)}",
-                          hint=_status_hint(status, stack_name)) from exc
+        raise TargetError(
+            f"stack {stack_name} ended {status}: {_failure_reason(clients, stack)}",
+            hint=_status_hint(status, stack_name),
+        ) from exc
 
 
 def _failure_reason(clients: Clients, stack: dict[str, Any]) -> str:
     """Why the stack's latest operation failed: the first resource that failed in it, with its reason."""
     try:
         with _aws("reading stack events"):
-            events = clients.client("cloudformation").describe_stack_events(
-                StackName=stack["StackId"])["StackEvents"]
+            events = clients.client("cloudformation").describe_stack_events(StackName=stack["StackId"])["StackEvents"]
     except TargetError:
         events = []
     failed = None
@@ -314,9 +365,11 @@ def _failure_reason(clients: Clients, stack: dict[str, Any]) -> str:
         if event.get("ResourceStatusReason") == "User Initiated":
             break
         reason = event.get("ResourceStatusReason") or ""
-        if (event.get("ResourceStatus", "").endswith("_FAILED")
-                and event.get("LogicalResourceId") != stack.get("StackName")
-                and "cancelled" not in reason.lower()):
+        if (
+            event.get("ResourceStatus", "").endswith("_FAILED")
+            and event.get("LogicalResourceId") != stack.get("StackName")
+            and "cancelled" not in reason.lower()
+        ):
             failed = f"{event['LogicalResourceId']} ({event.get('ResourceType')}): {reason}"
     return failed or stack.get("StackStatusReason") or "no reason given"
 
@@ -330,9 +383,10 @@ def _bucket_exists(clients: Clients, bucket: str) -> bool:
             if code in ("404", "NoSuchBucket", "NotFound"):
                 return False
             if code in ("403", "Forbidden"):
-                raise TargetError(f"bucket {bucket} exists but these credentials cannot use it",
-                                  hint="another account may own the name; use that account's credentials"
-                                  ) from exc
+                raise TargetError(
+                    f"bucket {bucket} exists but these credentials cannot use it",
+                    hint="another account may own the name; use that account's credentials",
+                ) from exc
             raise
     return True
 
@@ -354,4 +408,5 @@ def _delete_objects(clients: Clients, bucket: str, prefix: str, *, keep: str | N
     for start in range(0, len(doomed), 1000):  # DeleteObjects takes at most 1000 keys
         with _aws(f"deleting objects in s3://{bucket}"):
             clients.client("s3").delete_objects(
-                Bucket=bucket, Delete={"Objects": doomed[start:start + 1000], "Quiet": True})
+                Bucket=bucket, Delete={"Objects": doomed[start : start + 1000], "Quiet": True}
+            )

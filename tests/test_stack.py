@@ -19,11 +19,23 @@ from engine.clients import Clients
 from engine.errors import TargetError
 from engine.local.cloudformation import install
 
-OUTPUT_NAMES = {"TableName", "UserPoolId", "UserPoolArn", "UserPoolClientId", "AutoConfirmFunction",
-                "AutoConfirmFunctionArn", "MigrateUserFunction", "MigrateUserFunctionArn",
-                "ActivityLogFunction", "ActivityLogFunctionArn"}
-HANDLERS = {"AutoConfirmFunction": "auto_confirm", "MigrateUserFunction": "migrate_user",
-            "ActivityLogFunction": "activity_log"}
+OUTPUT_NAMES = {
+    "TableName",
+    "UserPoolId",
+    "UserPoolArn",
+    "UserPoolClientId",
+    "AutoConfirmFunction",
+    "AutoConfirmFunctionArn",
+    "MigrateUserFunction",
+    "MigrateUserFunctionArn",
+    "ActivityLogFunction",
+    "ActivityLogFunctionArn",
+}
+HANDLERS = {
+    "AutoConfirmFunction": "auto_confirm",
+    "MigrateUserFunction": "migrate_user",
+    "ActivityLogFunction": "activity_log",
+}
 BUCKET = "scenario-run-artifacts-123456789012-{region}"
 
 
@@ -88,8 +100,10 @@ def test_the_pool_table_and_client_match_the_seed_stack(clients: Clients) -> Non
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 8
     client = idp.describe_user_pool_client(UserPoolId=out["UserPoolId"], ClientId=out["UserPoolClientId"])
     assert "ClientSecret" not in client["UserPoolClient"]
-    assert set(client["UserPoolClient"]["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH",
-                                                                  "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert set(client["UserPoolClient"]["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
     table = clients.client("dynamodb").describe_table(TableName=out["TableName"])["Table"]
     assert table["KeySchema"] == [{"AttributeName": "UserEmail", "KeyType": "HASH"}]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
@@ -177,13 +191,25 @@ def test_a_failed_stack_is_reported_with_the_failed_resource(clients: Clients) -
     backend = cloudformation_backends["123456789012"]["us-east-1"]
     moto_stack = next(s for s in backend.stacks.values() if s.name == stack.DEFAULT_STACK_NAME)
     moto_stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
-    moto_stack.events.append(Event(moto_stack.stack_id, moto_stack.name, "UserPool", "", "AWS::Cognito::UserPool",
-                                   "UPDATE_FAILED", "Invalid AttributeDataType input", None))
+    moto_stack.events.append(
+        Event(
+            moto_stack.stack_id,
+            moto_stack.name,
+            "UserPool",
+            "",
+            "AWS::Cognito::UserPool",
+            "UPDATE_FAILED",
+            "Invalid AttributeDataType input",
+            None,
+        )
+    )
     moto_stack.status = "UPDATE_ROLLBACK_FAILED"
     with pytest.raises(TargetError) as caught:
         stack.deploy(clients, log=lambda _: None)
-    assert caught.value.message == ("stack scenario-run-cognito is UPDATE_ROLLBACK_FAILED: "
-                                    "UserPool (AWS::Cognito::UserPool): Invalid AttributeDataType input")
+    assert caught.value.message == (
+        "stack scenario-run-cognito is UPDATE_ROLLBACK_FAILED: "
+        "UserPool (AWS::Cognito::UserPool): Invalid AttributeDataType input"
+    )
     assert "continue-update-rollback" in (caught.value.hint or "")
     with pytest.raises(TargetError, match="UPDATE_ROLLBACK_FAILED: UserPool"):
         stack.outputs(clients, stack.DEFAULT_STACK_NAME)
@@ -193,7 +219,8 @@ def test_a_template_the_local_backend_rejects_is_a_target_error(clients: Clients
     template = tmp_path / "template.yaml"
     template.write_text(
         "Parameters:\n  CodeBucket: {Type: String}\n  CodeKey: {Type: String}\n"
-        "Resources:\n  Client:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {ClientName: x}\n")
+        "Resources:\n  Client:\n    Type: AWS::Cognito::UserPoolClient\n    Properties: {ClientName: x}\n"
+    )
     with pytest.raises(TargetError) as caught:
         stack.deploy(clients, "broken", template, log=lambda _: None)
     assert "creating stack broken failed in the local backend" in caught.value.message
@@ -207,12 +234,14 @@ def test_a_template_the_local_backend_rejects_is_a_target_error(clients: Clients
 
 def test_aws_errors_become_target_errors(clients: Clients, tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
-    template.write_text("Parameters:\n  CodeBucket: {Type: String}\n  CodeKey: {Type: String}\n"
-                        "  Extra: {Type: String}\n"
-                        "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
-                        "      KeySchema: [{AttributeName: k, KeyType: HASH}]\n"
-                        "      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]\n"
-                        "      BillingMode: PAY_PER_REQUEST\n")
+    template.write_text(
+        "Parameters:\n  CodeBucket: {Type: String}\n  CodeKey: {Type: String}\n"
+        "  Extra: {Type: String}\n"
+        "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
+        "      KeySchema: [{AttributeName: k, KeyType: HASH}]\n"
+        "      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]\n"
+        "      BillingMode: PAY_PER_REQUEST\n"
+    )
     with pytest.raises(TargetError) as caught:
         stack.deploy(clients, "bad", template, log=lambda _: None)
     assert caught.value.message.startswith("creating stack bad failed: ValidationError:")
@@ -221,8 +250,7 @@ def test_aws_errors_become_target_errors(clients: Clients, tmp_path: Path) -> No
     assert clients.client("s3").list_buckets()["Buckets"] == []
 
 
-def test_a_template_that_is_not_yaml_is_rejected_before_anything_is_created(clients: Clients,
-                                                                            tmp_path: Path) -> None:
+def test_a_template_that_is_not_yaml_is_rejected_before_anything_is_created(clients: Clients, tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     template.write_text("Resources: [this is not a template\n")
     with pytest.raises(TargetError, match=r"(?s)is not valid YAML: .*template\.yaml\", line 1, column 12"):

@@ -38,15 +38,16 @@ def _go_repr(user):
     # json.dumps quotes strings the way Go's %#v does for printable text.
     q = json.dumps
     login = user["LastLogin"]
-    return (f"main.UserInfo{{UserName:{q(user['UserName'])}, UserEmail:{q(user['UserEmail'])}, "
-            f"LastLogin:main.LoginInfo{{UserPoolId:{q(login['UserPoolId'])}, "
-            f"ClientId:{q(login['ClientId'])}, Time:{q(login['Time'])}}}}}")
+    return (
+        f"main.UserInfo{{UserName:{q(user['UserName'])}, UserEmail:{q(user['UserEmail'])}, "
+        f"LastLogin:main.LoginInfo{{UserPoolId:{q(login['UserPoolId'])}, "
+        f"ClientId:{q(login['ClientId'])}, Time:{q(login['Time'])}}}}}"
+    )
 
 
 def handler(event, context):
     """Print the user's sign-in and put it in the table; returns the event unchanged."""
-    _log(f"Received post authentication trigger from {event.get('triggerSource')} "
-         f"for user '{event.get('userName')}'")
+    _log(f"Received post authentication trigger from {event.get('triggerSource')} for user '{event.get('userName')}'")
     table_name = os.environ["TABLE_NAME"]
     user = {
         "UserName": event.get("userName") or "",

@@ -52,8 +52,10 @@ def handler(event, context):
         raise error
     stored_name = stored["S"]
     if stored_name != user_name:
-        _log(f"UserEmail {email} found, but stored UserName '{stored_name}' does not match supplied "
-             f"UserName '{user_name}'. Verification is required.")
+        _log(
+            f"UserEmail {email} found, but stored UserName '{stored_name}' does not match supplied "
+            f"UserName '{user_name}'. Verification is required."
+        )
     else:
         _log(f"UserEmail {email} found with matching UserName {stored_name}. User is confirmed.")
         response = event.setdefault("response", {})

@@ -75,8 +75,10 @@ def handler(event, context):
             _log(f"Couldn't unmarshal DynamoDB items. Here's why: {error}")
             raise error
         fields[name] = value["S"]
-    _log(f"UserName '{fields['UserName']}' found with email {fields['UserEmail']}. "
-         "User is migrated and must reset password.")
+    _log(
+        f"UserName '{fields['UserName']}' found with email {fields['UserEmail']}. "
+        "User is migrated and must reset password."
+    )
     response = event.setdefault("response", {})
     response["userAttributes"] = {
         "email": fields["UserEmail"],

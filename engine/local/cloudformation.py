@@ -42,21 +42,23 @@ def _check_hooks() -> None:
     check_attribute(_HOOK, cognito_models, "cognitoidp_backends")
     pool, client = ("self", "user_pool_id"), ("self", "user_pool_id", "client_id")
     for name, params in {
-        "create_user_pool": ("self", "name", "extended_config"), "describe_user_pool": pool,
-        "update_user_pool": (*pool, "extended_config"), "delete_user_pool": pool,
+        "create_user_pool": ("self", "name", "extended_config"),
+        "describe_user_pool": pool,
+        "update_user_pool": (*pool, "extended_config"),
+        "delete_user_pool": pool,
         "set_user_pool_mfa_config": (*pool, "sms_config", "token_config", "mfa_config"),
         "create_user_pool_client": (*pool, "generate_secret", "extended_config"),
-        "describe_user_pool_client": client, "update_user_pool_client": (*client, "extended_config"),
+        "describe_user_pool_client": client,
+        "update_user_pool_client": (*client, "extended_config"),
         "delete_user_pool_client": client,
     }.items():
         check_callable(_HOOK, cognito_models.CognitoIdpBackend, name, params)
-    check_callable(_HOOK, cognito_models.CognitoIdpUserPool, "add_custom_attributes",
-                   ("self", "custom_attributes"))
+    check_callable(_HOOK, cognito_models.CognitoIdpUserPool, "add_custom_attributes", ("self", "custom_attributes"))
     check_attribute(_HOOK, lambda_models, "lambda_backends")
-    check_callable(_HOOK, lambda_models.LambdaBackend, "add_permission",
-                   ("self", "function_name", "qualifier", "raw"))
-    check_callable(_HOOK, lambda_models.LambdaBackend, "remove_permission",
-                   ("self", "function_name", "sid", "revision"))
+    check_callable(_HOOK, lambda_models.LambdaBackend, "add_permission", ("self", "function_name", "qualifier", "raw"))
+    check_callable(
+        _HOOK, lambda_models.LambdaBackend, "remove_permission", ("self", "function_name", "sid", "revision")
+    )
 
 
 def _attr(obj: Any, name: str) -> Any:
@@ -74,6 +76,7 @@ def _lambda(account_id: str, region: str) -> Any:
 
 
 # --- CloudFormation properties -> API parameters ------------------------------------------------------
+
 
 @functools.cache
 def _input_shape(operation: str) -> Any:
@@ -108,14 +111,16 @@ def _api_params(properties: dict[str, Any], operation: str, exclude: tuple[str, 
     CloudFormation-only properties (``EnabledMfas``, ``UserPoolName``) and read-only ones are left out.
     """
     shape = _input_shape(operation)
-    return {k: _coerce(v, shape.members[k]) for k, v in properties.items()
-            if k in shape.members and k not in exclude}
+    return {k: _coerce(v, shape.members[k]) for k, v in properties.items() if k in shape.members and k not in exclude}
 
 
 def _not_found(exc: Exception) -> bool:
     """Whether a moto error means "no such resource": deleting something already gone is success."""
     return getattr(exc, "error_type", None) == "ResourceNotFoundException" or type(exc).__name__ in (
-        "ResourceNotFoundError", "UnknownFunctionException", "UnknownPolicyException")
+        "ResourceNotFoundError",
+        "UnknownFunctionException",
+        "UnknownPolicyException",
+    )
 
 
 class _Resource:
@@ -149,6 +154,7 @@ class _Resource:
 
 # --- AWS::Cognito::UserPool ---------------------------------------------------------------------------
 
+
 class CognitoUserPoolResource(_Resource, CloudFormationModel):
     """``AWS::Cognito::UserPool``: Ref is the pool id; GetAtt Arn, ProviderName, ProviderURL, UserPoolId."""
 
@@ -169,15 +175,23 @@ class CognitoUserPoolResource(_Resource, CloudFormationModel):
         suffix = "amazonaws.com.cn" if self.region.startswith("cn-") else "amazonaws.com"
         # The issuer of the pool's tokens; ProviderName is the same without the scheme.
         provider = f"cognito-idp.{self.region}.{suffix}/{self.physical_id}"
-        values = {"Arn": _attr(pool, "arn"), "ProviderName": provider, "ProviderURL": f"https://{provider}",
-                  "UserPoolId": self.physical_id}
+        values = {
+            "Arn": _attr(pool, "arn"),
+            "ProviderName": provider,
+            "ProviderURL": f"https://{provider}",
+            "UserPoolId": self.physical_id,
+        }
         if attribute_name not in values:
             raise UnformattedGetAttTemplateException()
         return str(values[attribute_name])
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
     ) -> CognitoUserPoolResource:
         properties = cloudformation_json.get("Properties") or {}
@@ -190,8 +204,12 @@ class CognitoUserPoolResource(_Resource, CloudFormationModel):
 
     @classmethod
     def update_from_cloudformation_json(
-        cls, original_resource: CognitoUserPoolResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        original_resource: CognitoUserPoolResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> CognitoUserPoolResource:
         properties = cloudformation_json.get("Properties") or {}
         backend = _cognito(account_id, region_name)
@@ -206,8 +224,11 @@ class CognitoUserPoolResource(_Resource, CloudFormationModel):
             pool.name = properties["UserPoolName"]
         # A schema update can only add custom attributes; existing attributes stay as they are.
         existing = _attr(pool, "schema_attributes")
-        added = [attr for attr in _api_params(properties, "CreateUserPool").get("Schema", [])
-                 if not {attr["Name"], f"custom:{attr['Name']}", f"dev:custom:{attr['Name']}"} & set(existing)]
+        added = [
+            attr
+            for attr in _api_params(properties, "CreateUserPool").get("Schema", [])
+            if not {attr["Name"], f"custom:{attr['Name']}", f"dev:custom:{attr['Name']}"} & set(existing)
+        ]
         if added:
             pool.add_custom_attributes(added)
         _set_mfa(backend, original_resource.physical_id, properties)
@@ -216,7 +237,11 @@ class CognitoUserPoolResource(_Resource, CloudFormationModel):
 
     @classmethod
     def delete_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> None:
         cls(account_id, region_name, resource_name, {}).delete(account_id, region_name)
 
@@ -231,8 +256,10 @@ def _set_mfa(backend: Any, pool_id: str, properties: dict[str, Any]) -> None:
     token = {"Enabled": True} if "SOFTWARE_TOKEN_MFA" in enabled else None
     sms = None
     if "SMS_MFA" in enabled or (mfa != "OFF" and token is None and "SmsConfiguration" in properties):
-        sms = {"SmsAuthenticationMessage": properties.get("SmsAuthenticationMessage"),
-               "SmsConfiguration": properties.get("SmsConfiguration")}
+        sms = {
+            "SmsAuthenticationMessage": properties.get("SmsAuthenticationMessage"),
+            "SmsConfiguration": properties.get("SmsConfiguration"),
+        }
     backend.set_user_pool_mfa_config(pool_id, sms, token, mfa)
 
 
@@ -274,7 +301,11 @@ class CognitoUserPoolClientResource(_Resource, CloudFormationModel):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
     ) -> CognitoUserPoolClientResource:
         properties = cloudformation_json.get("Properties") or {}
@@ -284,27 +315,30 @@ class CognitoUserPoolClientResource(_Resource, CloudFormationModel):
         config = {k: v for k, v in params.items() if k not in _CLIENT_FIXED}
         config["ClientName"] = resource_name  # ClientName when given, else a generated name
         client = _cognito(account_id, region_name).create_user_pool_client(
-            properties["UserPoolId"], bool(params.get("GenerateSecret", False)), config)
+            properties["UserPoolId"], bool(params.get("GenerateSecret", False)), config
+        )
         return cls(account_id, region_name, _attr(client, "id"), properties)
 
     @classmethod
     def update_from_cloudformation_json(
-        cls, original_resource: CognitoUserPoolClientResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        original_resource: CognitoUserPoolClientResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> CognitoUserPoolClientResource:
         properties = cloudformation_json.get("Properties") or {}
         old = original_resource.properties
         if any(properties.get(key) != old.get(key) for key in ("UserPoolId", "GenerateSecret")):
             # Replacement, in CloudFormation's order: the new client first, then the old one goes.
-            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id,
-                                                      region_name)
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
             original_resource.delete(account_id, region_name)
             return new
         backend = _cognito(account_id, region_name)
         pool_id, client_id = original_resource.pool_id, original_resource.physical_id
         extended = _attr(backend.describe_user_pool_client(pool_id, client_id), "extended_config")
-        config = {k: v for k, v in _api_params(properties, "UpdateUserPoolClient").items()
-                  if k not in _CLIENT_FIXED}
+        config = {k: v for k, v in _api_params(properties, "UpdateUserPoolClient").items() if k not in _CLIENT_FIXED}
         config["ClientName"] = properties.get("ClientName", extended.get("ClientName"))
         # Settings the template dropped fall back to moto's defaults instead of keeping their old values.
         for dropped in set(old) - set(properties):
@@ -315,7 +349,11 @@ class CognitoUserPoolClientResource(_Resource, CloudFormationModel):
 
     @classmethod
     def delete_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> None:
         properties = cloudformation_json.get("Properties") or {}
         cls(account_id, region_name, resource_name, properties).delete(account_id, region_name)
@@ -327,8 +365,15 @@ class CognitoUserPoolClientResource(_Resource, CloudFormationModel):
 # --- AWS::Lambda::Permission --------------------------------------------------------------------------
 
 # The AddPermission parameters a Permission resource carries; FunctionName says where it goes.
-_PERMISSION_PARAMS = ("Action", "Principal", "SourceArn", "SourceAccount", "EventSourceToken",
-                      "PrincipalOrgID", "FunctionUrlAuthType")
+_PERMISSION_PARAMS = (
+    "Action",
+    "Principal",
+    "SourceArn",
+    "SourceAccount",
+    "EventSourceToken",
+    "PrincipalOrgID",
+    "FunctionUrlAuthType",
+)
 
 
 class LambdaPermissionResource(_Resource, CloudFormationModel):
@@ -348,7 +393,11 @@ class LambdaPermissionResource(_Resource, CloudFormationModel):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
     ) -> LambdaPermissionResource:
         properties = cloudformation_json.get("Properties") or {}
@@ -359,24 +408,29 @@ class LambdaPermissionResource(_Resource, CloudFormationModel):
 
     @classmethod
     def update_from_cloudformation_json(
-        cls, original_resource: LambdaPermissionResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        original_resource: LambdaPermissionResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> LambdaPermissionResource:
         # Every property of a permission is create-only: an update replaces it.
-        new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id,
-                                                  region_name)
+        new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
         original_resource.delete(account_id, region_name)
         return new
 
     def _delete(self) -> None:
-        _lambda(self.account_id, self.region).remove_permission(self.properties["FunctionName"],
-                                                                self.physical_id)
+        _lambda(self.account_id, self.region).remove_permission(self.properties["FunctionName"], self.physical_id)
 
 
 # --- install ------------------------------------------------------------------------------------------
 
 _MODELS: tuple[type[CloudFormationModel], ...] = (
-    CognitoUserPoolResource, CognitoUserPoolClientResource, LambdaPermissionResource)
+    CognitoUserPoolResource,
+    CognitoUserPoolClientResource,
+    LambdaPermissionResource,
+)
 
 
 def install() -> None:
@@ -396,6 +450,5 @@ def install() -> None:
     model_map = parsing.get_model_map()
     for model in _MODELS:
         if model_map.get(model.cloudformation_type()) is not model:
-            raise HookError(_HOOK, f"moto's model map does not pick {model.__name__} for "
-                                   f"{model.cloudformation_type()}")
+            raise HookError(_HOOK, f"moto's model map does not pick {model.__name__} for {model.cloudformation_type()}")
     _installed = True

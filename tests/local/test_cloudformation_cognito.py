@@ -26,35 +26,75 @@ TEMPLATE: dict[str, Any] = {
         "RequireSymbols": {"Type": "String", "Default": "false"},
     },
     "Resources": {
-        "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]}}},
-        "PreSignUpFunction": {"Type": "AWS::Lambda::Function", "Properties": {
-            "Runtime": "python3.12", "Handler": "index.handler", "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-            "Code": {"ZipFile": PRE_SIGN_UP_CODE}}},
-        "UserPool": {"Type": "AWS::Cognito::UserPool", "Properties": {
-            "UserPoolName": "cfn-pool",
-            "Schema": [{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
-                       {"Name": "team", "AttributeDataType": "String", "Mutable": True}],
-            "AutoVerifiedAttributes": ["email"],
-            "UsernameConfiguration": {"CaseSensitive": False},
-            "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
-            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
-            "Policies": {"PasswordPolicy": {"MinimumLength": 10, "RequireUppercase": True,
-                                            "RequireLowercase": True, "RequireNumbers": True,
-                                            "RequireSymbols": {"Ref": "RequireSymbols"}}},
-            "LambdaConfig": {"PreSignUp": {"Fn::GetAtt": ["PreSignUpFunction", "Arn"]}},
-            "MfaConfiguration": "OFF",
-            "UserPoolTags": {"project": "scenario-run"},
-        }},
-        "UserPoolClient": {"Type": "AWS::Cognito::UserPoolClient", "Properties": {
-            "ClientName": "cfn-client", "UserPoolId": {"Ref": "UserPool"}, "GenerateSecret": True,
-            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-            "RefreshTokenValidity": 10}},
-        "InvokePermission": {"Type": "AWS::Lambda::Permission", "Properties": {
-            "Action": "lambda:InvokeFunction", "Principal": "cognito-idp.amazonaws.com",
-            "FunctionName": {"Fn::GetAtt": ["PreSignUpFunction", "Arn"]},
-            "SourceArn": {"Fn::GetAtt": ["UserPool", "Arn"]}}},
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            },
+        },
+        "PreSignUpFunction": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Runtime": "python3.12",
+                "Handler": "index.handler",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"ZipFile": PRE_SIGN_UP_CODE},
+            },
+        },
+        "UserPool": {
+            "Type": "AWS::Cognito::UserPool",
+            "Properties": {
+                "UserPoolName": "cfn-pool",
+                "Schema": [
+                    {"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
+                    {"Name": "team", "AttributeDataType": "String", "Mutable": True},
+                ],
+                "AutoVerifiedAttributes": ["email"],
+                "UsernameConfiguration": {"CaseSensitive": False},
+                "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+                "Policies": {
+                    "PasswordPolicy": {
+                        "MinimumLength": 10,
+                        "RequireUppercase": True,
+                        "RequireLowercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": {"Ref": "RequireSymbols"},
+                    }
+                },
+                "LambdaConfig": {"PreSignUp": {"Fn::GetAtt": ["PreSignUpFunction", "Arn"]}},
+                "MfaConfiguration": "OFF",
+                "UserPoolTags": {"project": "scenario-run"},
+            },
+        },
+        "UserPoolClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "ClientName": "cfn-client",
+                "UserPoolId": {"Ref": "UserPool"},
+                "GenerateSecret": True,
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "RefreshTokenValidity": 10,
+            },
+        },
+        "InvokePermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "Principal": "cognito-idp.amazonaws.com",
+                "FunctionName": {"Fn::GetAtt": ["PreSignUpFunction", "Arn"]},
+                "SourceArn": {"Fn::GetAtt": ["UserPool", "Arn"]},
+            },
+        },
     },
     "Outputs": {
         "PoolRef": {"Value": {"Ref": "UserPool"}},
@@ -76,8 +116,7 @@ TEMPLATE: dict[str, Any] = {
 def aws() -> Iterator[dict[str, Any]]:
     with mock_aws():
         install()
-        yield {name: boto3.client(name, region_name=REGION)
-               for name in ("cloudformation", "cognito-idp", "lambda")}
+        yield {name: boto3.client(name, region_name=REGION) for name in ("cloudformation", "cognito-idp", "lambda")}
 
 
 def deploy(cfn: Any, template: dict[str, Any], update: bool = False) -> dict[str, str]:
@@ -141,11 +180,18 @@ def test_the_pool_works_like_an_api_created_one(aws: dict[str, Any]) -> None:
     idp = aws["cognito-idp"]
     # The template's password policy is enforced: 10 characters at least.
     with pytest.raises(idp.exceptions.InvalidPasswordException):
-        idp.sign_up(ClientId=out["ClientRef"], Username="short", Password="Ab1defg",
-                    UserAttributes=[{"Name": "email", "Value": "a@example.com"}],
-                    SecretHash=_secret_hash("short", out["ClientRef"], out["ClientSecret"]))
-    idp.admin_create_user(UserPoolId=out["PoolRef"], Username="someone",
-                          UserAttributes=[{"Name": "email", "Value": "someone@example.com"}])
+        idp.sign_up(
+            ClientId=out["ClientRef"],
+            Username="short",
+            Password="Ab1defg",
+            UserAttributes=[{"Name": "email", "Value": "a@example.com"}],
+            SecretHash=_secret_hash("short", out["ClientRef"], out["ClientSecret"]),
+        )
+    idp.admin_create_user(
+        UserPoolId=out["PoolRef"],
+        Username="someone",
+        UserAttributes=[{"Name": "email", "Value": "someone@example.com"}],
+    )
     assert idp.admin_get_user(UserPoolId=out["PoolRef"], Username="someone")["Username"] == "someone"
 
 
