@@ -23,6 +23,7 @@ from engine.local.cognito_common import (
     expand_attrs,
     pool_for_client,
     resolve_new_username,
+    tentatively,
     unknown_user,
 )
 from engine.local.cognito_errors import (
@@ -45,10 +46,31 @@ from engine.local.cognito_triggers import (
 )
 
 # Claims a PreTokenGeneration trigger cannot change (Cognito keeps its own values).
-PROTECTED_CLAIMS = frozenset({
-    "acr", "amr", "aud", "at_hash", "auth_time", "azp", "c_hash", "client_id", "cognito:username", "exp",
-    "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope", "sub", "token_use", "username",
-})
+PROTECTED_CLAIMS = frozenset(
+    {
+        "acr",
+        "amr",
+        "aud",
+        "at_hash",
+        "auth_time",
+        "azp",
+        "c_hash",
+        "client_id",
+        "cognito:username",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nbf",
+        "nonce",
+        "origin_jti",
+        "scope",
+        "sub",
+        "token_use",
+        "username",
+    }
+)
 REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
 _FLOWS = {
     "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
@@ -61,13 +83,17 @@ def _check_flow_enabled(client: Any, flow: str) -> None:
     # Only enforced when the client lists its flows (moto's lenient default stays otherwise).
     allowed = client.extended_config.get("ExplicitAuthFlows")
     if allowed and not set(_FLOWS[flow]) & set(allowed):
-        message = ("USER_PASSWORD_AUTH flow not enabled for this client" if flow == "USER_PASSWORD_AUTH"
-                   else "Auth flow not enabled for this client")
+        message = (
+            "USER_PASSWORD_AUTH flow not enabled for this client"
+            if flow == "USER_PASSWORD_AUTH"
+            else "Auth flow not enabled for this client"
+        )
         raise InvalidParameterException(message)
 
 
-def initiate_auth(client_id: str, flow: str, parameters: dict[str, str],
-                  client_metadata: dict[str, str] | None) -> dict[str, Any] | None:
+def initiate_auth(
+    client_id: str, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
+) -> dict[str, Any] | None:
     """InitiateAuth USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
     if flow in REFRESH_FLOWS:
         _, pool, client = pool_for_client(client_id)
@@ -81,8 +107,14 @@ def initiate_auth(client_id: str, flow: str, parameters: dict[str, str],
     return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
 
 
-def admin_initiate_auth(backend: Any, pool_id: str, client_id: str, flow: str, parameters: dict[str, str],
-                        client_metadata: dict[str, str] | None) -> dict[str, Any] | None:
+def admin_initiate_auth(
+    backend: Any,
+    pool_id: str,
+    client_id: str,
+    flow: str,
+    parameters: dict[str, str],
+    client_metadata: dict[str, str] | None,
+) -> dict[str, Any] | None:
     """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH and REFRESH_TOKEN_AUTH;
     ``None`` for other flows."""
     if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", *REFRESH_FLOWS):
@@ -99,40 +131,65 @@ def admin_initiate_auth(backend: Any, pool_id: str, client_id: str, flow: str, p
     return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
 
 
-def migrate_user(pool: Any, client: Any, username: str, password: str | None,
-                 client_metadata: dict[str, str] | None) -> Any:
+def migrate_user(
+    pool: Any, client: Any, username: str, password: str | None, client_metadata: dict[str, str] | None
+) -> Any:
     """Ask the UserMigration trigger about an unknown user; create the user it describes.
 
     ``password`` is the sign-in password (``None`` in the forgot-password flow, where the user
     is created in RESET_REQUIRED). No attributes back means the user does not exist.
     """
     if password is not None:
-        source, request = "UserMigration_Authentication", {"password": password,
-                                                           "validationData": client_metadata or None}
+        source, request = (
+            "UserMigration_Authentication",
+            {"password": password, "validationData": client_metadata or None},
+        )
     else:
-        source, request = "UserMigration_ForgotPassword", with_metadata({"validationData": None},
-                                                                        client_metadata)
-    response = invoke_trigger(pool, "UserMigration", make_event(
-        pool, source, username, client.id if client else None, request, dict(MIGRATION_DEFAULTS)))
+        source, request = "UserMigration_ForgotPassword", with_metadata({"validationData": None}, client_metadata)
+    response = invoke_trigger(
+        pool,
+        "UserMigration",
+        make_event(pool, source, username, client.id if client else None, request, dict(MIGRATION_DEFAULTS)),
+    )
     answer = migration(response)
     if not answer.user_attributes:
         raise unknown_user(client)
     internal_name, attributes = resolve_new_username(pool, username, expand_attrs(answer.user_attributes))
     confirmed = password is not None and answer.final_user_status == "CONFIRMED"
-    user = CognitoIdpUser(pool.id, internal_name, password if confirmed else None,
-                          UserStatus.CONFIRMED if confirmed else UserStatus.RESET_REQUIRED, attributes)
-    drafts = [] if answer.message_action == "SUPPRESS" else [
-        compose(pool, user, target, kind=outbox.USER_MIGRATION, trigger_source=None, code=None,
-                username=username, client_id=None, client_metadata=None)
-        for target in invitation_targets(user.attribute_lookup, answer.delivery_mediums)]
+    user = CognitoIdpUser(
+        pool.id,
+        internal_name,
+        password if confirmed else None,
+        UserStatus.CONFIRMED if confirmed else UserStatus.RESET_REQUIRED,
+        attributes,
+    )
+    drafts = (
+        []
+        if answer.message_action == "SUPPRESS"
+        else [
+            compose(
+                pool,
+                user,
+                target,
+                kind=outbox.USER_MIGRATION,
+                trigger_source=None,
+                code=None,
+                username=username,
+                client_id=None,
+                client_metadata=None,
+            )
+            for target in invitation_targets(user.attribute_lookup, answer.delivery_mediums)
+        ]
+    )
     pool.users[user.username] = user
     for draft in drafts:
         send(pool, username, draft)
     return user
 
 
-def _sign_in(backend: Any, pool: Any, client: Any, username: str, password: str,
-             client_metadata: dict[str, str] | None) -> dict[str, Any]:
+def _sign_in(
+    backend: Any, pool: Any, client: Any, username: str, password: str, client_metadata: dict[str, str] | None
+) -> dict[str, Any]:
     user = pool._get_user(username)
     if user is None:
         if not has_trigger(pool, "UserMigration"):
@@ -141,10 +198,12 @@ def _sign_in(backend: Any, pool: Any, client: Any, username: str, password: str,
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
     if has_trigger(pool, "PreAuthentication"):
-        request: dict[str, Any] = {"userAttributes": event_attributes(user),
-                                   "validationData": client_metadata or None}
-        invoke_trigger(pool, "PreAuthentication", make_event(
-            pool, "PreAuthentication_Authentication", user.username, client.id, request, {}))
+        request: dict[str, Any] = {"userAttributes": event_attributes(user), "validationData": client_metadata or None}
+        invoke_trigger(
+            pool,
+            "PreAuthentication",
+            make_event(pool, "PreAuthentication_Authentication", user.username, client.id, request, {}),
+        )
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
     if user.password != password:
@@ -154,12 +213,19 @@ def _sign_in(backend: Any, pool: Any, client: Any, username: str, password: str,
     challenge = _challenge(backend, pool, user, username)
     if challenge is not None:
         return challenge
-    if has_trigger(pool, "PostAuthentication"):
-        request = {"userAttributes": event_attributes(user), "newDeviceUsed": False}
-        invoke_trigger(pool, "PostAuthentication", make_event(
-            pool, "PostAuthentication_Authentication", user.username, client.id, request, {}))
+    _post_authentication(pool, client, user)
     overrides = pre_token_generation(pool, client, user, "TokenGeneration_Authentication")
     return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides)}
+
+
+def _post_authentication(pool: Any, client: Any, user: Any) -> None:
+    if has_trigger(pool, "PostAuthentication"):
+        request = {"userAttributes": event_attributes(user), "newDeviceUsed": False}
+        invoke_trigger(
+            pool,
+            "PostAuthentication",
+            make_event(pool, "PostAuthentication_Authentication", user.username, client.id, request, {}),
+        )
 
 
 def _challenge(backend: Any, pool: Any, user: Any, username: str) -> dict[str, Any] | None:
@@ -168,7 +234,8 @@ def _challenge(backend: Any, pool: Any, user: Any, username: str) -> dict[str, A
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
         name = "NEW_PASSWORD_REQUIRED"
     elif (user.software_token_mfa_enabled and user.preferred_mfa_setting == "SOFTWARE_TOKEN_MFA") or (
-            pool.mfa_config == "ON" and user.token_verified):
+        pool.mfa_config == "ON" and user.token_verified
+    ):
         name = "SOFTWARE_TOKEN_MFA"
     elif user.sms_mfa_enabled and user.preferred_mfa_setting == "SMS_MFA":
         name = "SMS_MFA"
@@ -183,32 +250,46 @@ def _challenge(backend: Any, pool: Any, user: Any, username: str) -> dict[str, A
     return {"ChallengeName": name, "ChallengeParameters": parameters, "Session": session}
 
 
-def pre_token_generation(pool: Any, client: Any, user: Any, source: str,
-                         status: str | None = None) -> TokenOverrides | None:
+def pre_token_generation(
+    pool: Any, client: Any, user: Any, source: str, status: str | None = None
+) -> TokenOverrides | None:
     """Ask the PreTokenGeneration trigger (if any) how to change the tokens about to be issued."""
     if not has_trigger(pool, "PreTokenGeneration"):
         return None
     config = (pool.extended_config.get("LambdaConfig") or {}).get("PreTokenGenerationConfig") or {}
     version = "2" if config.get("LambdaVersion") in ("V2_0", "V3_0") else "1"
-    groups = sorted(user.groups, key=lambda g: (g.precedence if g.precedence is not None else 1 << 31))
+    groups = sorted(user.groups, key=lambda g: g.precedence if g.precedence is not None else 1 << 31)
     request: dict[str, Any] = {
         "userAttributes": event_attributes(user, status=status),
-        "groupConfiguration": {"groupsToOverride": [g.group_name for g in groups],
-                               "iamRolesToOverride": [g.role_arn for g in groups if g.role_arn],
-                               "preferredRole": None},
+        "groupConfiguration": {
+            "groupsToOverride": [g.group_name for g in groups],
+            "iamRolesToOverride": [g.role_arn for g in groups if g.role_arn],
+            "preferredRole": None,
+        },
     }
     if version == "2":
         request["scopes"] = ["aws.cognito.signin.user.admin"]
         response = {"claimsAndScopeOverrideDetails": None}
     else:
         response = {"claimsOverrideDetails": None}
-    answer = invoke_trigger(pool, "PreTokenGeneration", make_event(
-        pool, source, user.username, client.id, request, response, version=version))
+    answer = invoke_trigger(
+        pool,
+        "PreTokenGeneration",
+        make_event(pool, source, user.username, client.id, request, response, version=version),
+    )
     return token_overrides(answer, version)
 
 
-def _rewrite(pool: Any, token: str, table: dict[str, Any], add: dict[str, str], suppress: list[str],
-             groups: list[str] | None, roles: list[str] | None, preferred: str | None) -> str:
+def _rewrite(
+    pool: Any,
+    token: str,
+    table: dict[str, Any],
+    add: dict[str, str],
+    suppress: list[str],
+    groups: list[str] | None,
+    roles: list[str] | None,
+    preferred: str | None,
+) -> str:
     """Re-sign ``token`` with claims changed, keeping moto's token table in step."""
     decoded = jwt.decode(token, pool.json_web_key)
     claims = dict(decoded.claims)
@@ -233,19 +314,39 @@ def issue_tokens(pool: Any, client: Any, username: str, overrides: TokenOverride
     access_token, expires_in = pool.create_access_token(client.id, username, origin_jti)
     id_token, _ = pool.create_id_token(client.id, username, origin_jti)
     id_token, access_token = apply_overrides(pool, id_token, access_token, overrides)
-    return {"IdToken": id_token, "AccessToken": access_token, "RefreshToken": refresh_token,
-            "ExpiresIn": expires_in, "TokenType": "Bearer"}
+    return {
+        "IdToken": id_token,
+        "AccessToken": access_token,
+        "RefreshToken": refresh_token,
+        "ExpiresIn": expires_in,
+        "TokenType": "Bearer",
+    }
 
 
-def apply_overrides(pool: Any, id_token: str, access_token: str,
-                    overrides: TokenOverrides | None) -> tuple[str, str]:
+def apply_overrides(pool: Any, id_token: str, access_token: str, overrides: TokenOverrides | None) -> tuple[str, str]:
     """The ID and access tokens with a PreTokenGeneration answer applied (re-signed)."""
     if overrides is not None:
-        id_token = _rewrite(pool, id_token, pool.id_tokens, overrides.id_add, overrides.id_suppress,
-                            overrides.groups, overrides.roles, overrides.preferred_role)
+        id_token = _rewrite(
+            pool,
+            id_token,
+            pool.id_tokens,
+            overrides.id_add,
+            overrides.id_suppress,
+            overrides.groups,
+            overrides.roles,
+            overrides.preferred_role,
+        )
         if overrides.access_add or overrides.access_suppress or overrides.groups is not None:
-            access_token = _rewrite(pool, access_token, pool.access_tokens, overrides.access_add,
-                                    overrides.access_suppress, overrides.groups, None, None)
+            access_token = _rewrite(
+                pool,
+                access_token,
+                pool.access_tokens,
+                overrides.access_add,
+                overrides.access_suppress,
+                overrides.groups,
+                None,
+                None,
+            )
     return id_token, access_token
 
 
@@ -269,8 +370,15 @@ def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any
     overrides = pre_token_generation(pool, client, user, "TokenGeneration_RefreshTokens")
     access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
     id_token, access_token = apply_overrides(pool, id_token, access_token, overrides)
-    return {"ChallengeParameters": {}, "AuthenticationResult": {
-        "IdToken": id_token, "AccessToken": access_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}}
+    return {
+        "ChallengeParameters": {},
+        "AuthenticationResult": {
+            "IdToken": id_token,
+            "AccessToken": access_token,
+            "ExpiresIn": expires_in,
+            "TokenType": "Bearer",
+        },
+    }
 
 
 def respond_new_password(client_id: str, session: str, responses: dict[str, str]) -> dict[str, Any] | None:
@@ -291,12 +399,10 @@ def respond_new_password(client_id: str, session: str, responses: dict[str, str]
     backend._validate_password(pool.id, new_password)
     if pool.mfa_config == "ON":
         return None
-    if has_trigger(pool, "PostAuthentication"):
-        request = {"userAttributes": event_attributes(user, status="CONFIRMED"), "newDeviceUsed": False}
-        invoke_trigger(pool, "PostAuthentication", make_event(
-            pool, "PostAuthentication_Authentication", user.username, client.id, request, {}))
-    overrides = pre_token_generation(pool, client, user, "TokenGeneration_NewPasswordChallenge", "CONFIRMED")
-    user.password = new_password
-    user.status = UserStatus.CONFIRMED
+    with tentatively(pool, user):
+        user.password = new_password
+        user.status = UserStatus.CONFIRMED
+        _post_authentication(pool, client, user)
+        overrides = pre_token_generation(pool, client, user, "TokenGeneration_NewPasswordChallenge")
     del backend.sessions[session]
     return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides)}

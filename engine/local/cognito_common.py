@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
@@ -89,8 +91,9 @@ def user_or_client_error(pool: Any, username: str) -> Any:
     return user
 
 
-def resolve_new_username(pool: Any, username: str,
-                         attributes: list[dict[str, str]]) -> tuple[str | None, list[dict[str, str]]]:
+def resolve_new_username(
+    pool: Any, username: str, attributes: list[dict[str, str]]
+) -> tuple[str | None, list[dict[str, str]]]:
     """The internal user name (``None``: Cognito generates one) and attributes of a new user.
 
     In a pool whose users sign in with email or phone number (UsernameAttributes), the given
@@ -107,16 +110,37 @@ def resolve_new_username(pool: Any, username: str,
     raise InvalidParameterException("Username should be either an email or a phone number.")
 
 
+@contextmanager
+def tentatively(pool: Any, user: Any, *, insert: bool = False) -> Iterator[None]:
+    """Changes made to ``user`` in the block (and, with ``insert``, the user itself) are undone
+    if the block fails.
+
+    Cognito runs PostConfirmation and PostAuthentication once the user is in its new state, and
+    their functions often look the user up (AdminAddUserToGroup, AdminGetUser...). So the
+    change is made first, the trigger runs, and a failing trigger rolls the change back.
+    """
+    saved = (user.status, list(user.attributes), user.password)
+    if insert:
+        pool.users[user.username] = user
+    try:
+        yield
+    except BaseException:
+        user.status, attributes, user.password = saved
+        user.attributes = attributes
+        user.attribute_lookup = flatten_attrs(attributes)
+        if insert:
+            pool.users.pop(user.username, None)
+        raise
+
+
 def status_name(user: Any) -> str:
     status = user.status
     return str(status.value if isinstance(status, UserStatus) else status)
 
 
-def event_attributes(user: Any, *, status: str | None = None,
-                     extra: dict[str, str] | None = None) -> dict[str, str]:
+def event_attributes(user: Any, *, status: str | None = None) -> dict[str, str]:
     """A user's attributes as trigger events show them: sub first, then cognito:user_status."""
     flat = flatten_attrs(user.attributes)
-    flat.update(extra or {})
     attributes = {"sub": flat.pop("sub", user.id)}
     attributes.update(flat)
     attributes["cognito:user_status"] = status or status_name(user)

@@ -18,11 +18,21 @@ from moto.cognitoidp.exceptions import (
 from moto.core.exceptions import JsonRESTError
 
 __all__ = [
-    "CodeMismatchException", "ExpiredCodeException", "InvalidLambdaResponseException",
-    "InvalidParameterException", "NotAuthorizedError", "PasswordResetRequiredException",
-    "ResourceNotFoundError", "UnexpectedLambdaException", "UnsupportedUserStateException",
-    "UserLambdaValidationException", "UserNotConfirmedException", "UserNotFoundError",
-    "UsernameExistsException", "code_mismatch", "expired_code",
+    "CodeMismatchException",
+    "ExpiredCodeException",
+    "InvalidLambdaResponseException",
+    "InvalidParameterException",
+    "NotAuthorizedError",
+    "PasswordResetRequiredException",
+    "ResourceNotFoundError",
+    "UnexpectedLambdaException",
+    "UnsupportedUserStateException",
+    "UserLambdaValidationException",
+    "UserNotConfirmedException",
+    "UserNotFoundError",
+    "UsernameExistsException",
+    "code_mismatch",
+    "expired_code",
 ]
 
 

@@ -37,8 +37,11 @@ class Target:
 
     def details(self) -> dict[str, str]:
         """The ``CodeDeliveryDetails`` Cognito returns (destination masked)."""
-        return {"Destination": mask(self.address, self.medium), "DeliveryMedium": self.medium,
-                "AttributeName": self.attribute}
+        return {
+            "Destination": mask(self.address, self.medium),
+            "DeliveryMedium": self.medium,
+            "AttributeName": self.attribute,
+        }
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,7 @@ def verification_target(pool: Any, attributes: dict[str, str]) -> Target | None:
     Cognito prefers the phone number when both email and phone number are auto-verified.
     """
     auto = pool.extended_config.get("AutoVerifiedAttributes") or []
-    if ("phone_number" in auto and attributes.get("phone_number")
-            and attributes.get("phone_number_verified") != "true"):
+    if "phone_number" in auto and attributes.get("phone_number") and attributes.get("phone_number_verified") != "true":
         return Target("SMS", "phone_number", attributes["phone_number"])
     if "email" in auto and attributes.get("email") and attributes.get("email_verified") != "true":
         return Target("EMAIL", "email", attributes["email"])
@@ -104,20 +106,26 @@ def verification_target(pool: Any, attributes: dict[str, str]) -> Target | None:
 def recovery_target(pool: Any, attributes: dict[str, str]) -> Target:
     """Where a password reset code goes, following the pool's AccountRecoverySetting."""
     setting = pool.extended_config.get("AccountRecoverySetting") or {}
-    mechanisms = sorted(setting.get("RecoveryMechanisms") or [
-        {"Name": "verified_email", "Priority": 1}, {"Name": "verified_phone_number", "Priority": 2}],
-        key=lambda m: m.get("Priority", 0))
+    mechanisms = sorted(
+        setting.get("RecoveryMechanisms")
+        or [{"Name": "verified_email", "Priority": 1}, {"Name": "verified_phone_number", "Priority": 2}],
+        key=lambda m: m.get("Priority", 0),
+    )
     for mechanism in mechanisms:
         name = mechanism.get("Name")
         if name == "admin_only":
             raise NotAuthorizedError("Contact administrator to reset password.")
         if name == "verified_email" and attributes.get("email") and attributes.get("email_verified") == "true":
             return Target("EMAIL", "email", attributes["email"])
-        if (name == "verified_phone_number" and attributes.get("phone_number")
-                and attributes.get("phone_number_verified") == "true"):
+        if (
+            name == "verified_phone_number"
+            and attributes.get("phone_number")
+            and attributes.get("phone_number_verified") == "true"
+        ):
             return Target("SMS", "phone_number", attributes["phone_number"])
     raise InvalidParameterException(
-        "Cannot reset password for the user as there is no registered/verified email or phone_number")
+        "Cannot reset password for the user as there is no registered/verified email or phone_number"
+    )
 
 
 def invitation_targets(attributes: dict[str, str], mediums: list[str] | None) -> list[Target]:
@@ -139,13 +147,18 @@ def _templates(pool: Any, kind: str) -> tuple[str, str, str]:
     if kind in (outbox.ADMIN_CREATE_USER, outbox.USER_MIGRATION):
         invite = (config.get("AdminCreateUserConfig") or {}).get("InviteMessageTemplate") or {}
         default = f"Your username is {USERNAME_PARAMETER} and temporary password is {CODE_PARAMETER}. "
-        return (invite.get("EmailMessage") or default, invite.get("EmailSubject") or "Your temporary password",
-                invite.get("SMSMessage") or default)
+        return (
+            invite.get("EmailMessage") or default,
+            invite.get("EmailSubject") or "Your temporary password",
+            invite.get("SMSMessage") or default,
+        )
     template = config.get("VerificationMessageTemplate") or {}
     default = f"Your verification code is {CODE_PARAMETER}. "
-    return (config.get("EmailVerificationMessage") or template.get("EmailMessage") or default,
-            config.get("EmailVerificationSubject") or template.get("EmailSubject") or "Your verification code",
-            config.get("SmsVerificationMessage") or template.get("SmsMessage") or default)
+    return (
+        config.get("EmailVerificationMessage") or template.get("EmailMessage") or default,
+        config.get("EmailVerificationSubject") or template.get("EmailSubject") or "Your verification code",
+        config.get("SmsVerificationMessage") or template.get("SmsMessage") or default,
+    )
 
 
 @dataclass(frozen=True)
@@ -159,8 +172,18 @@ class Draft:
     subject: str | None
 
 
-def compose(pool: Any, user: Any, target: Target, *, kind: str, trigger_source: str | None, code: str | None,
-            username: str, client_id: str | None, client_metadata: dict[str, str] | None) -> Draft:
+def compose(
+    pool: Any,
+    user: Any,
+    target: Target,
+    *,
+    kind: str,
+    trigger_source: str | None,
+    code: str | None,
+    username: str,
+    client_id: str | None,
+    client_metadata: dict[str, str] | None,
+) -> Draft:
     """The message for ``kind``; runs the pool's CustomMessage trigger when there is one.
 
     ``username`` fills ``{username}`` in invitations. Call before changing any state: a
@@ -169,15 +192,27 @@ def compose(pool: Any, user: Any, target: Target, *, kind: str, trigger_source: 
     email, subject, sms = _templates(pool, kind)
     if trigger_source is not None and has_trigger(pool, "CustomMessage"):
         invitation = kind == outbox.ADMIN_CREATE_USER
-        request = with_metadata({
-            "userAttributes": event_attributes(user),
-            "codeParameter": CODE_PARAMETER,
-            "linkParameter": LINK_PARAMETER,
-            "usernameParameter": USERNAME_PARAMETER if invitation else None,
-        }, client_metadata)
-        response = invoke_trigger(pool, "CustomMessage", make_event(
-            pool, trigger_source, user.username, client_id, request,
-            {"smsMessage": None, "emailMessage": None, "emailSubject": None}))
+        request = with_metadata(
+            {
+                "userAttributes": event_attributes(user),
+                "codeParameter": CODE_PARAMETER,
+                "linkParameter": LINK_PARAMETER,
+                "usernameParameter": USERNAME_PARAMETER if invitation else None,
+            },
+            client_metadata,
+        )
+        response = invoke_trigger(
+            pool,
+            "CustomMessage",
+            make_event(
+                pool,
+                trigger_source,
+                user.username,
+                client_id,
+                request,
+                {"smsMessage": None, "emailMessage": None, "emailSubject": None},
+            ),
+        )
         custom_sms, custom_email, custom_subject = custom_message(response)
         sms, email, subject = custom_sms or sms, custom_email or email, custom_subject or subject
     body = sms if target.medium == "SMS" else email
@@ -187,10 +222,19 @@ def compose(pool: Any, user: Any, target: Target, *, kind: str, trigger_source: 
 
 def send(pool: Any, username: str, draft: Draft) -> None:
     """Deliver ``draft``: record it in the outbox."""
-    outbox.OUTBOX.record(outbox.Message(
-        user_pool_id=pool.id, username=username, recipient=draft.target.address, kind=draft.kind,
-        code=draft.code, text=draft.text, time=datetime.now(UTC), medium=draft.target.medium,
-        subject=draft.subject))
+    outbox.OUTBOX.record(
+        outbox.Message(
+            user_pool_id=pool.id,
+            username=username,
+            recipient=draft.target.address,
+            kind=draft.kind,
+            code=draft.code,
+            text=draft.text,
+            time=datetime.now(UTC),
+            medium=draft.target.medium,
+            subject=draft.subject,
+        )
+    )
 
 
 def temporary_password(pool: Any) -> str:
@@ -199,8 +243,12 @@ def temporary_password(pool: Any) -> str:
     length = max(12, int(policy.get("MinimumLength") or 8))
     rng = secrets.SystemRandom()
     symbols = "!@#%^&*"
-    chars = [rng.choice(string.ascii_uppercase), rng.choice(string.ascii_lowercase),
-             rng.choice(string.digits), rng.choice(symbols)]
+    chars = [
+        rng.choice(string.ascii_uppercase),
+        rng.choice(string.ascii_lowercase),
+        rng.choice(string.digits),
+        rng.choice(symbols),
+    ]
     alphabet = string.ascii_letters + string.digits + symbols
     chars += [rng.choice(alphabet) for _ in range(length - len(chars))]
     rng.shuffle(chars)

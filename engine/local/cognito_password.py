@@ -11,6 +11,7 @@ from engine.local.cognito_common import (
     check_secret_hash,
     find_by_access_token,
     pool_for_client,
+    tentatively,
     user_or_client_error,
 )
 from engine.local.cognito_errors import NotAuthorizedError, UserNotFoundError, code_mismatch, expired_code
@@ -28,8 +29,9 @@ from engine.local.cognito_signup import post_confirmation
 from engine.local.cognito_triggers import has_trigger
 
 
-def forgot_password(client_id: str, username: str, client_metadata: dict[str, str] | None,
-                    secret_hash: str | None) -> dict[str, Any]:
+def forgot_password(
+    client_id: str, username: str, client_metadata: dict[str, str] | None, secret_hash: str | None
+) -> dict[str, Any]:
     """ForgotPassword: a reset code to the first verified recovery option (CustomMessage_ForgotPassword);
     an unknown user goes through the UserMigration trigger first."""
     _, pool, client = pool_for_client(client_id)
@@ -40,22 +42,42 @@ def forgot_password(client_id: str, username: str, client_metadata: dict[str, st
     if user is None:
         if client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
             # Cognito answers as if a code went out, so callers cannot probe for user names.
-            return {"CodeDeliveryDetails": {"Destination": f"{username[:1]}***@{username[:1]}***",
-                                            "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+            return {
+                "CodeDeliveryDetails": {
+                    "Destination": f"{username[:1]}***@{username[:1]}***",
+                    "DeliveryMedium": "EMAIL",
+                    "AttributeName": "email",
+                }
+            }
         raise UserNotFoundError("Username/client id combination not found.")
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
     target = recovery_target(pool, user.attribute_lookup)
     code = new_code()
-    draft = compose(pool, user, target, kind=outbox.FORGOT_PASSWORD, trigger_source="CustomMessage_ForgotPassword",
-                    code=code, username=username, client_id=client_id, client_metadata=client_metadata)
+    draft = compose(
+        pool,
+        user,
+        target,
+        kind=outbox.FORGOT_PASSWORD,
+        trigger_source="CustomMessage_ForgotPassword",
+        code=code,
+        username=username,
+        client_id=client_id,
+        client_metadata=client_metadata,
+    )
     set_pending(user, outbox.FORGOT_PASSWORD, code, target.attribute, RESET_CODE_TTL)
     send(pool, username, draft)
     return {"CodeDeliveryDetails": target.details()}
 
 
-def confirm_forgot_password(client_id: str, username: str, code: str, password: str,
-                            client_metadata: dict[str, str] | None, secret_hash: str | None) -> None:
+def confirm_forgot_password(
+    client_id: str,
+    username: str,
+    code: str,
+    password: str,
+    client_metadata: dict[str, str] | None,
+    secret_hash: str | None,
+) -> None:
     """ConfirmForgotPassword: the last reset code sent, a password the policy accepts, then
     PostConfirmation_ConfirmForgotPassword; the code works once."""
     backend, pool, client = pool_for_client(client_id)
@@ -67,10 +89,11 @@ def confirm_forgot_password(client_id: str, username: str, code: str, password: 
     if sent.code != str(code):
         raise code_mismatch()
     backend._validate_password(pool.id, password)
-    post_confirmation(pool, user, "PostConfirmation_ConfirmForgotPassword", client_id, client_metadata)
-    user.password = password
-    if user.status != UserStatus.UNCONFIRMED:
-        user.status = UserStatus.CONFIRMED
+    with tentatively(pool, user):
+        user.password = password
+        if user.status != UserStatus.UNCONFIRMED:
+            user.status = UserStatus.CONFIRMED
+        post_confirmation(pool, user, "PostConfirmation_ConfirmForgotPassword", client_id, client_metadata)
     clear_pending(user, outbox.FORGOT_PASSWORD)
 
 

@@ -25,44 +25,69 @@ def _params(response: Any) -> dict[str, Any]:
 
 def sign_up(self: Any) -> ActionResult:
     p = _params(self)
-    return ActionResult(cognito_signup.sign_up(
-        p.get("ClientId", ""), p.get("Username", ""), p.get("Password", ""), p.get("UserAttributes") or [],
-        p.get("ValidationData"), p.get("ClientMetadata"), p.get("SecretHash")))
+    return ActionResult(
+        cognito_signup.sign_up(
+            p.get("ClientId", ""),
+            p.get("Username", ""),
+            p.get("Password", ""),
+            p.get("UserAttributes") or [],
+            p.get("ValidationData"),
+            p.get("ClientMetadata"),
+            p.get("SecretHash"),
+        )
+    )
 
 
 def confirm_sign_up(self: Any) -> ActionResult:
     p = _params(self)
-    cognito_signup.confirm_sign_up(p.get("ClientId", ""), p.get("Username", ""), p.get("ConfirmationCode", ""),
-                                   p.get("ClientMetadata"), p.get("SecretHash"))
+    cognito_signup.confirm_sign_up(
+        p.get("ClientId", ""),
+        p.get("Username", ""),
+        p.get("ConfirmationCode", ""),
+        p.get("ClientMetadata"),
+        p.get("SecretHash"),
+    )
     return EmptyResult()
 
 
 def admin_confirm_sign_up(self: Any) -> ActionResult:
     p = _params(self)
-    cognito_signup.admin_confirm_sign_up(self.backend, p.get("UserPoolId", ""), p.get("Username", ""),
-                                         p.get("ClientMetadata"))
+    cognito_signup.admin_confirm_sign_up(
+        self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata")
+    )
     return EmptyResult()
 
 
 def resend_confirmation_code(self: Any) -> ActionResult:
     p = _params(self)
-    return ActionResult(cognito_signup.resend_confirmation_code(
-        p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")))
+    return ActionResult(
+        cognito_signup.resend_confirmation_code(
+            p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
+        )
+    )
 
 
 def admin_create_user(self: Any) -> ActionResult:
     p = _params(self)
     user = cognito_signup.admin_create_user(
-        self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("UserAttributes") or [],
-        p.get("ValidationData"), p.get("TemporaryPassword"), p.get("MessageAction"),
-        p.get("DesiredDeliveryMediums"), p.get("ClientMetadata"))
+        self.backend,
+        p.get("UserPoolId", ""),
+        p.get("Username", ""),
+        p.get("UserAttributes") or [],
+        p.get("ValidationData"),
+        p.get("TemporaryPassword"),
+        p.get("MessageAction"),
+        p.get("DesiredDeliveryMediums"),
+        p.get("ClientMetadata"),
+    )
     return ActionResult({"User": user.to_json(extended=True)})
 
 
 def initiate_auth(self: Any) -> Any:
     p = _params(self)
-    result = cognito_auth.initiate_auth(p.get("ClientId", ""), p.get("AuthFlow", ""),
-                                        p.get("AuthParameters") or {}, p.get("ClientMetadata"))
+    result = cognito_auth.initiate_auth(
+        p.get("ClientId", ""), p.get("AuthFlow", ""), p.get("AuthParameters") or {}, p.get("ClientMetadata")
+    )
     if result is None:
         return ORIGINALS["initiate_auth"](self)
     return ActionResult(result)
@@ -71,8 +96,13 @@ def initiate_auth(self: Any) -> Any:
 def admin_initiate_auth(self: Any) -> Any:
     p = _params(self)
     result = cognito_auth.admin_initiate_auth(
-        self.backend, p.get("UserPoolId", ""), p.get("ClientId", ""), p.get("AuthFlow", ""),
-        p.get("AuthParameters") or {}, p.get("ClientMetadata"))
+        self.backend,
+        p.get("UserPoolId", ""),
+        p.get("ClientId", ""),
+        p.get("AuthFlow", ""),
+        p.get("AuthParameters") or {},
+        p.get("ClientMetadata"),
+    )
     if result is None:
         return ORIGINALS["admin_initiate_auth"](self)
     return ActionResult(result)
@@ -82,8 +112,9 @@ def respond_to_auth_challenge(self: Any) -> Any:
     p = _params(self)
     result = None
     if p.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        result = cognito_auth.respond_new_password(p.get("ClientId", ""), p.get("Session", ""),
-                                                   p.get("ChallengeResponses") or {})
+        result = cognito_auth.respond_new_password(
+            p.get("ClientId", ""), p.get("Session", ""), p.get("ChallengeResponses") or {}
+        )
     if result is None:
         return ORIGINALS["respond_to_auth_challenge"](self)
     return ActionResult(result)
@@ -93,8 +124,9 @@ def admin_respond_to_auth_challenge(self: Any) -> Any:
     p = _params(self)
     result = None
     if p.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        result = cognito_auth.respond_new_password(p.get("ClientId", ""), p.get("Session", ""),
-                                                   p.get("ChallengeResponses") or {})
+        result = cognito_auth.respond_new_password(
+            p.get("ClientId", ""), p.get("Session", ""), p.get("ChallengeResponses") or {}
+        )
     if result is None:
         return ORIGINALS["admin_respond_to_auth_challenge"](self)
     return ActionResult(result)
@@ -102,15 +134,23 @@ def admin_respond_to_auth_challenge(self: Any) -> Any:
 
 def forgot_password(self: Any) -> ActionResult:
     p = _params(self)
-    return ActionResult(cognito_password.forgot_password(
-        p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")))
+    return ActionResult(
+        cognito_password.forgot_password(
+            p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
+        )
+    )
 
 
 def confirm_forgot_password(self: Any) -> ActionResult:
     p = _params(self)
     cognito_password.confirm_forgot_password(
-        p.get("ClientId", ""), p.get("Username", ""), p.get("ConfirmationCode", ""), p.get("Password", ""),
-        p.get("ClientMetadata"), p.get("SecretHash"))
+        p.get("ClientId", ""),
+        p.get("Username", ""),
+        p.get("ConfirmationCode", ""),
+        p.get("Password", ""),
+        p.get("ClientMetadata"),
+        p.get("SecretHash"),
+    )
     return EmptyResult()
 
 
@@ -150,5 +190,7 @@ def normalize_lambda_config(config: dict[str, Any]) -> None:
         lambda_config["PreTokenGeneration"] = versioned["LambdaArn"]
         versioned.setdefault("LambdaVersion", "V1_0")
     elif lambda_config.get("PreTokenGeneration"):
-        lambda_config["PreTokenGenerationConfig"] = {"LambdaArn": lambda_config["PreTokenGeneration"],
-                                                     "LambdaVersion": "V1_0"}
+        lambda_config["PreTokenGenerationConfig"] = {
+            "LambdaArn": lambda_config["PreTokenGeneration"],
+            "LambdaVersion": "V1_0",
+        }

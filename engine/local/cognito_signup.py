@@ -19,6 +19,7 @@ from engine.local.cognito_common import (
     flatten_attrs,
     pool_for_client,
     resolve_new_username,
+    tentatively,
     user_or_client_error,
 )
 from engine.local.cognito_errors import (
@@ -49,33 +50,49 @@ from engine.local.cognito_triggers import has_trigger, invoke_trigger, make_even
 PRE_SIGN_UP_DEFAULTS = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
 
-def post_confirmation(pool: Any, user: Any, trigger_source: str, client_id: str | None,
-                      client_metadata: dict[str, str] | None, extra: dict[str, str] | None = None) -> None:
-    """Run the PostConfirmation trigger (if any) for ``user`` as it will be once confirmed."""
+def post_confirmation(
+    pool: Any, user: Any, trigger_source: str, client_id: str | None, client_metadata: dict[str, str] | None
+) -> None:
+    """Run the PostConfirmation trigger (if any) for ``user``, already confirmed (``tentatively``)."""
     if not has_trigger(pool, "PostConfirmation"):
         return
-    request = with_metadata({"userAttributes": event_attributes(user, status="CONFIRMED", extra=extra)},
-                            client_metadata)
-    invoke_trigger(pool, "PostConfirmation",
-                   make_event(pool, trigger_source, user.username, client_id, request, {}))
+    request = with_metadata({"userAttributes": event_attributes(user, status="CONFIRMED")}, client_metadata)
+    invoke_trigger(pool, "PostConfirmation", make_event(pool, trigger_source, user.username, client_id, request, {}))
 
 
-def _pre_sign_up(pool: Any, user: Any, source: str, client_id: str | None, attributes: list[dict[str, str]],
-                 validation_data: list[dict[str, str]] | None,
-                 client_metadata: dict[str, str] | None) -> tuple[bool, bool, bool]:
+def _pre_sign_up(
+    pool: Any,
+    user: Any,
+    source: str,
+    client_id: str | None,
+    attributes: list[dict[str, str]],
+    validation_data: list[dict[str, str]] | None,
+    client_metadata: dict[str, str] | None,
+) -> tuple[bool, bool, bool]:
     if not has_trigger(pool, "PreSignUp"):
         return False, False, False
-    request = with_metadata({"userAttributes": flatten_attrs(attributes),
-                             "validationData": flatten_attrs(validation_data) if validation_data else None},
-                            client_metadata)
-    response = invoke_trigger(pool, "PreSignUp", make_event(pool, source, user.username, client_id, request,
-                                                           dict(PRE_SIGN_UP_DEFAULTS)))
+    request = with_metadata(
+        {
+            "userAttributes": flatten_attrs(attributes),
+            "validationData": flatten_attrs(validation_data) if validation_data else None,
+        },
+        client_metadata,
+    )
+    response = invoke_trigger(
+        pool, "PreSignUp", make_event(pool, source, user.username, client_id, request, dict(PRE_SIGN_UP_DEFAULTS))
+    )
     return pre_sign_up_flags(response)
 
 
-def sign_up(client_id: str, username: str, password: str, attributes: list[dict[str, str]],
-            validation_data: list[dict[str, str]] | None, client_metadata: dict[str, str] | None,
-            secret_hash: str | None) -> dict[str, Any]:
+def sign_up(
+    client_id: str,
+    username: str,
+    password: str,
+    attributes: list[dict[str, str]],
+    validation_data: list[dict[str, str]] | None,
+    client_metadata: dict[str, str] | None,
+    secret_hash: str | None,
+) -> dict[str, Any]:
     """SignUp: PreSignUp (auto-confirm / auto-verify), PostConfirmation if auto-confirmed,
     else a confirmation code (CustomMessage_SignUp) to an auto-verified attribute."""
     backend, pool, client = pool_for_client(client_id)
@@ -87,7 +104,8 @@ def sign_up(client_id: str, username: str, password: str, attributes: list[dict[
     user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
 
     confirm, verify_email, verify_phone = _pre_sign_up(
-        pool, user, "PreSignUp_SignUp", client_id, attributes, validation_data, client_metadata)
+        pool, user, "PreSignUp_SignUp", client_id, attributes, validation_data, client_metadata
+    )
     verified = {}
     if verify_email:
         if not user.attribute_lookup.get("email"):
@@ -103,14 +121,24 @@ def sign_up(client_id: str, username: str, password: str, attributes: list[dict[
     draft: Draft | None = None
     code = None
     if confirm:
-        post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", client_id, client_metadata)
         user.status = UserStatus.CONFIRMED
+        with tentatively(pool, user, insert=True):
+            post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", client_id, client_metadata)
     else:
         target = verification_target(pool, user.attribute_lookup)
         if target is not None:
             code = new_code()
-            draft = compose(pool, user, target, kind=outbox.SIGN_UP, trigger_source="CustomMessage_SignUp",
-                            code=code, username=username, client_id=client_id, client_metadata=client_metadata)
+            draft = compose(
+                pool,
+                user,
+                target,
+                kind=outbox.SIGN_UP,
+                trigger_source="CustomMessage_SignUp",
+                code=code,
+                username=username,
+                client_id=client_id,
+                client_metadata=client_metadata,
+            )
 
     pool.users[user.username] = user
     result: dict[str, Any] = {"UserConfirmed": confirm, "UserSub": user.id}
@@ -121,20 +149,22 @@ def sign_up(client_id: str, username: str, password: str, attributes: list[dict[
     return result
 
 
-def _confirm_now(pool: Any, user: Any, client_id: str | None, client_metadata: dict[str, str] | None,
-                 verified_attribute: str | None) -> None:
+def _confirm_now(
+    pool: Any, user: Any, client_id: str | None, client_metadata: dict[str, str] | None, verified_attribute: str | None
+) -> None:
     if user.status == UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
-    extra = {f"{verified_attribute}_verified": "true"} if verified_attribute else None
-    post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", client_id, client_metadata, extra)
-    user.status = UserStatus.CONFIRMED
-    if extra:
-        user.update_attributes([{"Name": k, "Value": v} for k, v in extra.items()])
+    with tentatively(pool, user):
+        user.status = UserStatus.CONFIRMED
+        if verified_attribute:
+            user.update_attributes([{"Name": f"{verified_attribute}_verified", "Value": "true"}])
+        post_confirmation(pool, user, "PostConfirmation_ConfirmSignUp", client_id, client_metadata)
     clear_pending(user, outbox.SIGN_UP)
 
 
-def confirm_sign_up(client_id: str, username: str, code: str, client_metadata: dict[str, str] | None,
-                    secret_hash: str | None) -> None:
+def confirm_sign_up(
+    client_id: str, username: str, code: str, client_metadata: dict[str, str] | None, secret_hash: str | None
+) -> None:
     """ConfirmSignUp: the code must be the last one sent; confirming verifies its attribute."""
     _, pool, client = pool_for_client(client_id)
     check_secret_hash(client, username, secret_hash)
@@ -149,8 +179,7 @@ def confirm_sign_up(client_id: str, username: str, code: str, client_metadata: d
     _confirm_now(pool, user, client_id, client_metadata, sent.attribute)
 
 
-def admin_confirm_sign_up(backend: Any, pool_id: str, username: str,
-                          client_metadata: dict[str, str] | None) -> None:
+def admin_confirm_sign_up(backend: Any, pool_id: str, username: str, client_metadata: dict[str, str] | None) -> None:
     """AdminConfirmSignUp: confirms without a code (PostConfirmation_ConfirmSignUp still runs)."""
     pool = backend.describe_user_pool(pool_id)
     user = pool._get_user(username)
@@ -159,8 +188,9 @@ def admin_confirm_sign_up(backend: Any, pool_id: str, username: str,
     _confirm_now(pool, user, NO_CLIENT, client_metadata, None)
 
 
-def resend_confirmation_code(client_id: str, username: str, client_metadata: dict[str, str] | None,
-                             secret_hash: str | None) -> dict[str, Any]:
+def resend_confirmation_code(
+    client_id: str, username: str, client_metadata: dict[str, str] | None, secret_hash: str | None
+) -> dict[str, Any]:
     """ResendConfirmationCode: a new code (the old one stops working), CustomMessage_ResendCode."""
     _, pool, client = pool_for_client(client_id)
     check_secret_hash(client, username, secret_hash)
@@ -171,25 +201,58 @@ def resend_confirmation_code(client_id: str, username: str, client_metadata: dic
     if target is None:
         raise InvalidParameterException("Auto verification not turned on.")
     code = new_code()
-    draft = compose(pool, user, target, kind=outbox.RESEND_CODE, trigger_source="CustomMessage_ResendCode",
-                    code=code, username=username, client_id=client_id, client_metadata=client_metadata)
+    draft = compose(
+        pool,
+        user,
+        target,
+        kind=outbox.RESEND_CODE,
+        trigger_source="CustomMessage_ResendCode",
+        code=code,
+        username=username,
+        client_id=client_id,
+        client_metadata=client_metadata,
+    )
     set_pending(user, outbox.SIGN_UP, code, target.attribute, SIGN_UP_CODE_TTL)
     send(pool, username, draft)
     return {"CodeDeliveryDetails": target.details()}
 
 
-def _invitations(pool: Any, user: Any, username: str, password: str, mediums: list[str] | None,
-                 client_metadata: dict[str, str] | None) -> list[Draft]:
+def _invitations(
+    pool: Any,
+    user: Any,
+    username: str,
+    password: str,
+    mediums: list[str] | None,
+    client_metadata: dict[str, str] | None,
+) -> list[Draft]:
     targets: list[Target] = invitation_targets(user.attribute_lookup, mediums)
-    return [compose(pool, user, target, kind=outbox.ADMIN_CREATE_USER,
-                    trigger_source="CustomMessage_AdminCreateUser", code=password, username=username,
-                    client_id=NO_CLIENT, client_metadata=client_metadata) for target in targets]
+    return [
+        compose(
+            pool,
+            user,
+            target,
+            kind=outbox.ADMIN_CREATE_USER,
+            trigger_source="CustomMessage_AdminCreateUser",
+            code=password,
+            username=username,
+            client_id=NO_CLIENT,
+            client_metadata=client_metadata,
+        )
+        for target in targets
+    ]
 
 
-def admin_create_user(backend: Any, pool_id: str, username: str, attributes: list[dict[str, str]],
-                      validation_data: list[dict[str, str]] | None, temporary: str | None,
-                      message_action: str | None, mediums: list[str] | None,
-                      client_metadata: dict[str, str] | None) -> Any:
+def admin_create_user(
+    backend: Any,
+    pool_id: str,
+    username: str,
+    attributes: list[dict[str, str]],
+    validation_data: list[dict[str, str]] | None,
+    temporary: str | None,
+    message_action: str | None,
+    mediums: list[str] | None,
+    client_metadata: dict[str, str] | None,
+) -> Any:
     """AdminCreateUser: PreSignUp_AdminCreateUser (its auto flags do not apply), then the
     invitation with the temporary password (CustomMessage_AdminCreateUser) unless SUPPRESS."""
     pool = backend.describe_user_pool(pool_id)
@@ -201,8 +264,7 @@ def admin_create_user(backend: Any, pool_id: str, username: str, attributes: lis
         if user is None:
             raise UserNotFoundError("User does not exist.")
         if user.status != UserStatus.FORCE_CHANGE_PASSWORD:
-            raise UnsupportedUserStateException(
-                f"Resend not possible. {username} status is not FORCE_CHANGE_PASSWORD.")
+            raise UnsupportedUserStateException(f"Resend not possible. {username} status is not FORCE_CHANGE_PASSWORD.")
         drafts = _invitations(pool, user, username, password, mediums, client_metadata)
         user.password = password
         for draft in drafts:
@@ -212,10 +274,10 @@ def admin_create_user(backend: Any, pool_id: str, username: str, attributes: lis
         raise UsernameExistsException("User account already exists")
     internal_name, attributes = resolve_new_username(pool, username, attributes)
     user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
-    _pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data,
-                 client_metadata)
-    drafts = [] if message_action == "SUPPRESS" else _invitations(
-        pool, user, username, password, mediums, client_metadata)
+    _pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data, client_metadata)
+    drafts = (
+        [] if message_action == "SUPPRESS" else _invitations(pool, user, username, password, mediums, client_metadata)
+    )
     pool.users[user.username] = user
     for draft in drafts:
         send(pool, username, draft)

@@ -48,8 +48,16 @@ def has_trigger(pool: Any, trigger: str) -> bool:
     return trigger_arn(pool, trigger) is not None
 
 
-def make_event(pool: Any, trigger_source: str, username: str, client_id: str | None,
-               request: dict[str, Any], response: dict[str, Any], *, version: str = "1") -> dict[str, Any]:
+def make_event(
+    pool: Any,
+    trigger_source: str,
+    username: str,
+    client_id: str | None,
+    request: dict[str, Any],
+    response: dict[str, Any],
+    *,
+    version: str = "1",
+) -> dict[str, Any]:
     """A trigger event with Cognito's common fields."""
     return {
         "version": version,
@@ -93,7 +101,8 @@ def invoke_trigger(pool: Any, trigger: str, event: dict[str, Any]) -> dict[str, 
         raise UnexpectedLambdaException(f"{trigger} invocation failed due to error {error}.") from error
     if result.caller_gave_up:
         raise UnexpectedLambdaException(
-            f"{trigger} invocation failed due to error Socket timeout while invoking Lambda function.")
+            f"{trigger} invocation failed due to error Socket timeout while invoking Lambda function."
+        )
     if result.function_error:
         raise UserLambdaValidationException(f"{trigger} failed with error {result.error_message()}.")
     try:
@@ -107,6 +116,7 @@ def invoke_trigger(pool: Any, trigger: str, event: dict[str, Any]) -> dict[str, 
 
 
 # --- reading responses; a field of the wrong type makes the whole output unrecognizable ---
+
 
 def _optional(response: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = response.get(key)
@@ -135,9 +145,11 @@ def _string_list(value: Any) -> list[str] | None:
 
 def pre_sign_up_flags(response: dict[str, Any]) -> tuple[bool, bool, bool]:
     """(autoConfirmUser, autoVerifyEmail, autoVerifyPhone)."""
-    return (bool(_optional(response, "autoConfirmUser", bool)),
-            bool(_optional(response, "autoVerifyEmail", bool)),
-            bool(_optional(response, "autoVerifyPhone", bool)))
+    return (
+        bool(_optional(response, "autoConfirmUser", bool)),
+        bool(_optional(response, "autoVerifyEmail", bool)),
+        bool(_optional(response, "autoVerifyPhone", bool)),
+    )
 
 
 @dataclass(frozen=True)
@@ -151,8 +163,12 @@ class Migration:
 
 
 MIGRATION_DEFAULTS: dict[str, Any] = {
-    "userAttributes": None, "finalUserStatus": None, "messageAction": None,
-    "desiredDeliveryMediums": None, "forceAliasCreation": None, "enableSMSMFA": None,
+    "userAttributes": None,
+    "finalUserStatus": None,
+    "messageAction": None,
+    "desiredDeliveryMediums": None,
+    "forceAliasCreation": None,
+    "enableSMSMFA": None,
 }
 
 
@@ -172,8 +188,11 @@ def migration(response: dict[str, Any]) -> Migration:
 
 def custom_message(response: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(smsMessage, emailMessage, emailSubject); ``None`` keeps Cognito's own."""
-    return (_optional(response, "smsMessage", str), _optional(response, "emailMessage", str),
-            _optional(response, "emailSubject", str))
+    return (
+        _optional(response, "smsMessage", str),
+        _optional(response, "emailMessage", str),
+        _optional(response, "emailSubject", str),
+    )
 
 
 @dataclass(frozen=True)
@@ -194,8 +213,10 @@ def _claims(details: Any) -> tuple[dict[str, str], list[str]]:
         return {}, []
     if not isinstance(details, dict):
         raise InvalidLambdaResponseException()
-    return (_string_map(details.get("claimsToAddOrOverride")) or {},
-            _string_list(details.get("claimsToSuppress")) or [])
+    return (
+        _string_map(details.get("claimsToAddOrOverride")) or {},
+        _string_list(details.get("claimsToSuppress")) or [],
+    )
 
 
 def token_overrides(response: dict[str, Any], version: str) -> TokenOverrides:
@@ -210,7 +231,11 @@ def token_overrides(response: dict[str, Any], version: str) -> TokenOverrides:
         access_add, access_suppress = {}, []
     groups = _optional(details, "groupOverrideDetails", dict)
     return TokenOverrides(
-        id_add, id_suppress, access_add, access_suppress,
+        id_add,
+        id_suppress,
+        access_add,
+        access_suppress,
         _string_list(groups.get("groupsToOverride")) if groups else None,
         _string_list(groups.get("iamRolesToOverride")) if groups else None,
-        _optional(groups, "preferredRole", str) if groups else None)
+        _optional(groups, "preferredRole", str) if groups else None,
+    )

@@ -24,7 +24,8 @@ class HookError(TargetError):
         super().__init__(
             f"local AWS hook '{hook}' cannot be installed: {problem}",
             hint=f"the embedded local AWS is written against moto=={EXPECTED_MOTO}; "
-                 f"installed is moto=={getattr(moto, '__version__', '?')}")
+            f"installed is moto=={getattr(moto, '__version__', '?')}",
+        )
         self.hook = hook
 
 
@@ -42,8 +43,7 @@ def check_callable(hook: str, owner: Any, name: str, params: tuple[str, ...]) ->
     except (ValueError, TypeError):
         return  # a builtin without introspectable parameters (e.g. lru_cache's cache_clear): it exists
     if found != params:
-        raise HookError(hook, f"{_describe(owner)}.{name} takes ({', '.join(found)}), "
-                              f"expected ({', '.join(params)})")
+        raise HookError(hook, f"{_describe(owner)}.{name} takes ({', '.join(found)}), expected ({', '.join(params)})")
 
 
 def check_absent(hook: str, owner: Any, name: str) -> None:

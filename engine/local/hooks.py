@@ -18,8 +18,10 @@ Hooks:
 * ``lambda-backend`` / ``logs-backend``: the Lambda and CloudWatch Logs methods the runtime calls.
 * ``backend-lock``: in-process boto3 requests hold the backend lock (see ``locking``).
 
-``install`` also calls ``engine.local.cloudformation.install()`` (Cognito resources for
-moto's CloudFormation).
+The behaviour hooks take effect only while a ``LocalAWS`` or ``LocalServer`` is active; with
+none active (plain ``mock_aws``) moto behaves as shipped, so results never depend on whether
+a local AWS ran earlier in the process. ``install`` also calls
+``engine.local.cloudformation.install()`` (Cognito resources for moto's CloudFormation).
 """
 
 from __future__ import annotations
@@ -69,7 +71,37 @@ def _mark(function: Callable[..., Any], hook: str) -> Callable[..., Any]:
     return function
 
 
+def _local_aws_active() -> bool:
+    from engine.local import activation  # imported here: activation imports this module
+
+    return activation.active()
+
+
+def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Callable[..., Any]:
+    """``ours`` while a LocalAWS or LocalServer is active, else moto's own behaviour.
+
+    The hooks stay installed for the rest of the process, but code that uses plain
+    ``mock_aws`` (with no local AWS started) keeps getting exactly moto, whatever ran before.
+    """
+
+    @functools.wraps(ours)
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        if _local_aws_active():
+            return ours(*args, **kwargs)
+        return moto(*args, **kwargs)
+
+    return _mark(gated, hook)
+
+
+def _not_in_moto(name: str) -> Callable[..., Any]:
+    def missing(self: Any) -> Any:
+        raise NotImplementedError(f"The {name} action has not been implemented")  # moto's own words
+
+    return missing
+
+
 # --- cognito-operations -------------------------------------------------------------------
+
 
 def _check_cognito_operations() -> None:
     for name in cognito_responses.REPLACED:
@@ -85,13 +117,15 @@ def _check_cognito_operations() -> None:
 
 def _apply_cognito_operations() -> None:
     for name, function in cognito_responses.REPLACED.items():
-        cognito_responses.ORIGINALS[name] = getattr(CognitoIdpResponse, name)
-        setattr(CognitoIdpResponse, name, _mark(function, "cognito-operations"))
+        original = getattr(CognitoIdpResponse, name)
+        cognito_responses.ORIGINALS[name] = original
+        setattr(CognitoIdpResponse, name, _gated("cognito-operations", function, original))
     for name, function in cognito_responses.ADDED.items():
-        setattr(CognitoIdpResponse, name, _mark(function, "cognito-operations"))
+        setattr(CognitoIdpResponse, name, _gated("cognito-operations", function, _not_in_moto(name)))
 
 
 # --- cognito-models -----------------------------------------------------------------------
+
 
 def _check_cognito_models() -> None:
     hook = "cognito-models"
@@ -101,18 +135,19 @@ def _check_cognito_models() -> None:
     check_callable(hook, CognitoIdpBackend, "describe_user_pool", ("self", "user_pool_id"))
     check_callable(hook, CognitoIdpUserPool, "_get_user", ("self", "username"))
     check_callable(hook, CognitoIdpUserPool, "create_refresh_token", ("self", "client_id", "username"))
-    check_callable(hook, CognitoIdpUserPool, "create_access_token", ("self", "client_id", "username",
-                                                                     "origin_jti"))
+    check_callable(hook, CognitoIdpUserPool, "create_access_token", ("self", "client_id", "username", "origin_jti"))
     check_callable(hook, CognitoIdpUserPool, "create_id_token", ("self", "client_id", "username", "origin_jti"))
     check_callable(hook, CognitoIdpUserPool, "sign_out", ("self", "username"))
     check_callable(hook, CognitoIdpUserPool, "create_tokens_from_refresh_token", ("self", "refresh_token"))
-    check_callable(hook, CognitoIdpUser, "__init__", ("self", "user_pool_id", "username", "password", "status",
-                                                      "attributes"))
+    check_callable(
+        hook, CognitoIdpUser, "__init__", ("self", "user_pool_id", "username", "password", "status", "attributes")
+    )
     check_callable(hook, CognitoIdpUser, "update_attributes", ("self", "new_attributes"))
     check_callable(hook, CognitoIdpUser, "to_json", ("self", "extended", "attributes_key", "attributes_to_get"))
 
 
 # --- cognito-lambda-config ----------------------------------------------------------------
+
 
 def _check_lambda_config() -> None:
     _callable("cognito-lambda-config", CognitoIdpUserPool, "update_extended_config", "self", "extended_config")
@@ -121,16 +156,17 @@ def _check_lambda_config() -> None:
 def _apply_lambda_config() -> None:
     original = CognitoIdpUserPool.update_extended_config
 
-    @functools.wraps(original)
     def update_extended_config(self: Any, extended_config: dict[str, Any]) -> None:
         original(self, extended_config)
         cognito_responses.normalize_lambda_config(self.extended_config)
 
-    CognitoIdpUserPool.update_extended_config = _mark(update_extended_config,  # type: ignore[method-assign]
-                                                      "cognito-lambda-config")
+    CognitoIdpUserPool.update_extended_config = _gated(  # type: ignore[method-assign]
+        "cognito-lambda-config", update_extended_config, original
+    )
 
 
 # --- cognito-key-cache ----------------------------------------------------------------------
+
 
 class _CachedRSAKey:
     """``joserfc.jwk.RSAKey`` whose ``import_key`` remembers what it parsed.
@@ -185,6 +221,7 @@ def _apply_key_cache() -> None:
 
 # --- lambda-invoke, lambda-backend, logs-backend --------------------------------------------
 
+
 def _check_lambda_invoke() -> None:
     _callable("lambda-invoke", LambdaFunction, "invoke", "self", "body", "request_headers", "response_headers")
 
@@ -193,7 +230,9 @@ def _apply_lambda_invoke() -> None:
     def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
         return lambda_api.invoke(self, body, request_headers, response_headers)
 
-    LambdaFunction.invoke = _mark(invoke, "lambda-invoke")  # type: ignore[method-assign]
+    LambdaFunction.invoke = _gated(  # type: ignore[method-assign]
+        "lambda-invoke", invoke, LambdaFunction.invoke
+    )
 
 
 def _check_lambda_backend() -> None:
@@ -205,11 +244,11 @@ def _check_logs_backend() -> None:
     hook = "logs-backend"
     check_callable(hook, LogsBackend, "ensure_log_group", ("self", "log_group_name"))
     check_callable(hook, LogsBackend, "create_log_stream", ("self", "log_group_name", "log_stream_name"))
-    check_callable(hook, LogsBackend, "put_log_events", ("self", "log_group_name", "log_stream_name",
-                                                         "log_events"))
+    check_callable(hook, LogsBackend, "put_log_events", ("self", "log_group_name", "log_stream_name", "log_events"))
 
 
 # --- backend-lock -------------------------------------------------------------------------
+
 
 def _check_backend_lock() -> None:
     _callable("backend-lock", BotocoreStubber, "process_request", "self", "request")

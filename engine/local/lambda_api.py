@@ -12,6 +12,7 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
+from engine.local.lambda_outcome import version_of
 from engine.local.lambda_runtime import UnsupportedFunction, invoke_function
 
 
@@ -56,6 +57,6 @@ def invoke(fn: Any, body: Any, request_headers: Any, response_headers: Any) -> b
         raise InvalidRuntimeException(str(error)) from error
     if result.function_error:
         response_headers["x-amz-function-error"] = result.function_error
-    response_headers["x-amz-executed-version"] = "$LATEST"
+    response_headers["x-amz-executed-version"] = version_of(fn)
     response_headers["x-amz-log-result"] = base64.b64encode(result.log_tail.encode("utf-8")).decode("ascii")
     return result.payload

@@ -62,8 +62,9 @@ def code_dir(code_bytes: bytes, code_sha: str) -> Path:
             with zipfile.ZipFile(io.BytesIO(code_bytes)) as archive:
                 archive.extractall(target)
         except zipfile.BadZipFile as error:
-            raise CodeError("Runtime.InvalidCodePackage",
-                            f"Could not unzip the function's code package: {error}") from error
+            raise CodeError(
+                "Runtime.InvalidCodePackage", f"Could not unzip the function's code package: {error}"
+            ) from error
         importlib.invalidate_caches()
         _code_dirs[code_sha] = target
         return target
@@ -102,8 +103,7 @@ class ModuleSpace:
         finally:
             if root in sys.path:
                 sys.path.remove(root)
-            self._modules = {name: module for name, module in list(sys.modules.items())
-                             if self._is_own(name)}
+            self._modules = {name: module for name, module in list(sys.modules.items()) if self._is_own(name)}
             for name in self._modules:
                 sys.modules.pop(name, None)
             sys.modules.update(saved)
@@ -117,19 +117,17 @@ def load_handler(handler: str) -> Callable[[Any, Any], Any]:
     """
     module_name, _, function_name = handler.rpartition(".")
     if not module_name or not function_name:
-        raise CodeError("Runtime.MalformedHandlerName",
-                        f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)")
+        raise CodeError(
+            "Runtime.MalformedHandlerName", f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)"
+        )
     module_name = module_name.replace("/", ".")
     try:
         module = importlib.import_module(module_name)
     except SyntaxError as error:
-        raise CodeError("Runtime.UserCodeSyntaxError",
-                        f"Syntax error in module '{module_name}': {error}") from error
+        raise CodeError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {error}") from error
     except ImportError as error:
-        raise CodeError("Runtime.ImportModuleError",
-                        f"Unable to import module '{module_name}': {error}") from error
+        raise CodeError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}") from error
     function = getattr(module, function_name, None)
     if not callable(function):
-        raise CodeError("Runtime.HandlerNotFound",
-                        f"Handler '{function_name}' missing on module '{module_name}'")
+        raise CodeError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'")
     return function  # type: ignore[no-any-return]

@@ -161,8 +161,7 @@ class ThreadLogHandler(logging.Handler):
             self.handleError(record)
 
 
-def write_to_cloudwatch(account_id: str, region: str, group: str, stream: str,
-                        events: list[tuple[int, str]]) -> None:
+def write_to_cloudwatch(account_id: str, region: str, group: str, stream: str, events: list[tuple[int, str]]) -> None:
     """Append ``events`` to ``group``/``stream`` in moto's logs backend (both created if needed)."""
     backend: Any = logs_backends[account_id][region]
     backend.ensure_log_group(group)

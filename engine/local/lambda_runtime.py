@@ -15,14 +15,11 @@ execution environment. An invocation:
 from __future__ import annotations
 
 import ctypes
-import decimal
 import json
 import logging
 import os
-import resource
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +32,7 @@ from engine.local import lambda_logs
 from engine.local.compat import require
 from engine.local.lambda_code import CodeError, ModuleSpace, code_dir, load_handler
 from engine.local.lambda_logs import LogSink, ThreadLogHandler
+from engine.local.lambda_outcome import error_log_line, error_payload, marshal, version_of, write_report
 from engine.local.locking import adopt, holding, lend
 
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
@@ -78,7 +76,7 @@ class LambdaContext:
 
     def __init__(self, fn: Any, request_id: str, log_stream: str, deadline: float) -> None:
         self.function_name: str = fn.function_name
-        self.function_version = "$LATEST"
+        self.function_version = version_of(fn)
         self.invoked_function_arn: str = fn.function_arn
         # The Python runtime reads this from an environment variable, so it is a string there too.
         self.memory_limit_in_mb = str(fn.memory_size)
@@ -125,19 +123,34 @@ def reset_instances() -> None:
 
 
 def _check_supported(fn: Any) -> None:
-    require(_HOOK, fn, "function_name", "function_arn", "handler", "run_time", "timeout",
-            "memory_size", "environment_vars", "account_id", "region", "package_type")
+    require(
+        _HOOK,
+        fn,
+        "function_name",
+        "function_arn",
+        "handler",
+        "run_time",
+        "timeout",
+        "memory_size",
+        "environment_vars",
+        "account_id",
+        "region",
+        "package_type",
+    )
     if fn.package_type == "Image":
-        raise UnsupportedFunction(f"function {fn.function_name} is a container image; the local "
-                                  "Lambda runtime runs Python zip packages only")
+        raise UnsupportedFunction(
+            f"function {fn.function_name} is a container image; the local Lambda runtime runs Python zip packages only"
+        )
     if not str(fn.run_time or "").startswith("python"):
-        raise UnsupportedFunction(f"function {fn.function_name} uses runtime {fn.run_time}; the local "
-                                  "Lambda runtime runs Python functions only")
+        raise UnsupportedFunction(
+            f"function {fn.function_name} uses runtime {fn.run_time}; the local "
+            "Lambda runtime runs Python functions only"
+        )
     require(_HOOK, fn, "code_bytes", "code_sha_256")
 
 
-def _new_log_stream() -> str:
-    return f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+def _new_log_stream(fn: Any) -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/[{version_of(fn)}]{uuid.uuid4().hex}"
 
 
 def _instance_for(fn: Any) -> _Instance:
@@ -146,7 +159,7 @@ def _instance_for(fn: Any) -> _Instance:
     instance = _instances.get(fn.function_arn)
     if instance is None or instance.fingerprint != fingerprint:
         root = code_dir(fn.code_bytes, fn.code_sha_256)
-        instance = _Instance(fingerprint, ModuleSpace(root), _new_log_stream())
+        instance = _Instance(fingerprint, ModuleSpace(root), _new_log_stream(fn))
         _instances[fn.function_arn] = instance
     return instance
 
@@ -155,25 +168,26 @@ def _environment(fn: Any, instance: _Instance) -> dict[str, str]:
     # An endpoint in the function's own configuration would point its clients back at this
     # process over HTTP, behind the lock its invocation holds: handlers always reach the local
     # backends directly instead.
-    env = {str(k): str(v) for k, v in (fn.environment_vars or {}).items()
-           if not str(k).startswith("AWS_ENDPOINT_URL")}
+    env = {str(k): str(v) for k, v in (fn.environment_vars or {}).items() if not str(k).startswith("AWS_ENDPOINT_URL")}
     # Lambda's reserved variables win over the function's own.
-    env.update({
-        "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.function_name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": instance.log_stream,
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "AWS_REGION": fn.region,
-        "AWS_DEFAULT_REGION": fn.region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
-        "_HANDLER": str(fn.handler),
-        "LAMBDA_TASK_ROOT": str(instance.space.root),
-        "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
-        "AWS_SESSION_TOKEN": LOCAL_CREDENTIALS["aws_session_token"],
-    })
+    env.update(
+        {
+            "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": version_of(fn),
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": instance.log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": fn.region,
+            "AWS_DEFAULT_REGION": fn.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
+            "_HANDLER": str(fn.handler),
+            "LAMBDA_TASK_ROOT": str(instance.space.root),
+            "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+            "AWS_SESSION_TOKEN": LOCAL_CREDENTIALS["aws_session_token"],
+        }
+    )
     return env
 
 
@@ -214,12 +228,19 @@ def _stop_thread(thread: threading.Thread, run: _Run) -> None:
     """Raise ``LambdaTimeout`` in the handler thread, if it is still in the function's code."""
     with run.mutex:
         if run.in_user_code and thread.ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
-                                                       ctypes.py_object(LambdaTimeout))
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(LambdaTimeout))
 
 
-def _run_handler(run: _Run, instance: _Instance, handler_name: str, event: Any, context: LambdaContext,
-                 sink: LogSink, log_handler: ThreadLogHandler, lease: Any) -> None:
+def _run_handler(
+    run: _Run,
+    instance: _Instance,
+    handler_name: str,
+    event: Any,
+    context: LambdaContext,
+    sink: LogSink,
+    log_handler: ThreadLogHandler,
+    lease: Any,
+) -> None:
     try:
         adopt(lease)
         lambda_logs.route_current_thread(sink)
@@ -232,7 +253,7 @@ def _run_handler(run: _Run, instance: _Instance, handler_name: str, event: Any, 
                     run.init_ms = (time.monotonic() - started) * 1000
             finally:
                 run.init_done.set()
-            sink.add(f"START RequestId: {context.aws_request_id} Version: $LATEST")
+            sink.add(f"START RequestId: {context.aws_request_id} Version: {context.function_version}")
             run.result = instance.handler(event, context)
         except BaseException as error:
             run.error = error
@@ -243,29 +264,6 @@ def _run_handler(run: _Run, instance: _Instance, handler_name: str, event: Any, 
         pass
     finally:
         lambda_logs.route_current_thread(None)
-
-
-def _marshal(result: Any) -> bytes:
-    def default(value: Any) -> Any:  # the Python runtime serializes Decimal (DynamoDB numbers)
-        if isinstance(value, decimal.Decimal):
-            return float(value)
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-    return json.dumps(result, default=default).encode("utf-8")
-
-
-def _error_payload(error: BaseException, request_id: str, code_root: str) -> dict[str, Any]:
-    if isinstance(error, CodeError):
-        return {"errorMessage": error.message, "errorType": error.error_type,
-                "requestId": request_id, "stackTrace": []}
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
-    stack = [line.replace(code_root, "/var/task") for line in traceback.format_list(frames)]
-    return {"errorMessage": str(error), "errorType": type(error).__name__,
-            "requestId": request_id, "stackTrace": stack}
-
-
-def _max_memory_mb(limit: int) -> int:
-    return min(limit, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None) -> InvocationResult:
@@ -292,12 +290,14 @@ def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None)
         started = time.monotonic()
         stopped = False
         try:
-            with _environ(_environment(fn, instance)), _root_logging(instance, log_handler), \
-                    instance.space.active():
+            with _environ(_environment(fn, instance)), _root_logging(instance, log_handler), instance.space.active():
                 context = LambdaContext(fn, request_id, instance.log_stream, started + limit)
                 thread = threading.Thread(
-                    target=_run_handler, name=f"lambda:{fn.function_name}", daemon=True,
-                    args=(run, instance, str(fn.handler), event, context, sink, log_handler, lease))
+                    target=_run_handler,
+                    name=f"lambda:{fn.function_name}",
+                    daemon=True,
+                    args=(run, instance, str(fn.handler), event, context, sink, log_handler, lease),
+                )
                 thread.start()
                 run.init_done.wait(INIT_LIMIT_SECONDS)
                 # Lambda does not count the init phase against the function's timeout.
@@ -309,12 +309,22 @@ def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None)
         finally:
             lease.revoke()
             lambda_logs.uninstall_router()
-        return _finish(fn, instance, run, sink, request_id, started, stopped,
-                       caller_gave_up=stopped and limit < timeout)
+        return _finish(
+            fn, instance, run, sink, request_id, started, stopped, caller_gave_up=stopped and limit < timeout
+        )
 
 
-def _finish(fn: Any, instance: _Instance, run: _Run, sink: LogSink, request_id: str, started: float,
-            stopped: bool, *, caller_gave_up: bool) -> InvocationResult:
+def _finish(
+    fn: Any,
+    instance: _Instance,
+    run: _Run,
+    sink: LogSink,
+    request_id: str,
+    started: float,
+    stopped: bool,
+    *,
+    caller_gave_up: bool,
+) -> InvocationResult:
     duration_ms = (time.monotonic() - started) * 1000 - (run.init_ms or 0.0)
     function_error: str | None = None
     if stopped:
@@ -325,57 +335,50 @@ def _finish(fn: Any, instance: _Instance, run: _Run, sink: LogSink, request_id: 
             sink.add(message)
             payload = json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout"}).encode()
         else:
-            payload = json.dumps({"errorMessage": "Socket timeout while invoking Lambda function",
-                                  "errorType": "CallerTimeout"}).encode()
+            payload = json.dumps(
+                {"errorMessage": "Socket timeout while invoking Lambda function", "errorType": "CallerTimeout"}
+            ).encode()
         _instances.pop(fn.function_arn, None)  # Lambda replaces an environment that timed out
     elif run.error is not None:
         function_error = "Unhandled"
-        body = _error_payload(run.error, request_id, str(instance.space.root))
-        sink.add(_error_log_line(body))
+        body = error_payload(run.error, request_id, str(instance.space.root))
+        sink.add(error_log_line(body))
         payload = json.dumps(body).encode()
         if isinstance(run.error, CodeError):
             instance.handler = None  # init failed: the next invocation initializes again
+        elif isinstance(run.error, SystemExit):
+            _instances.pop(fn.function_arn, None)  # the runtime process is gone: next call is cold
     else:
         try:
-            payload = _marshal(run.result)
+            payload = marshal(run.result)
         except (TypeError, ValueError) as error:
             function_error = "Unhandled"
-            body = {"errorMessage": f"Unable to marshal response: {error}",
-                    "errorType": "Runtime.MarshalError", "requestId": request_id, "stackTrace": []}
-            sink.add(_error_log_line(body))
+            body = {
+                "errorMessage": f"Unable to marshal response: {error}",
+                "errorType": "Runtime.MarshalError",
+                "requestId": request_id,
+                "stackTrace": [],
+            }
+            sink.add(error_log_line(body))
             payload = json.dumps(body).encode()
-    _write_report(fn, instance, sink, request_id, duration_ms, run.init_ms)
+    write_report(fn, sink, request_id, duration_ms, run.init_ms)
     events = sink.close()
-    lambda_logs.write_to_cloudwatch(fn.account_id, fn.region, f"/aws/lambda/{fn.function_name}",
-                                    instance.log_stream, events)
+    lambda_logs.write_to_cloudwatch(
+        fn.account_id, fn.region, f"/aws/lambda/{fn.function_name}", instance.log_stream, events
+    )
     tail = "".join(message for _, message in events)[-_LOG_TAIL_BYTES:]
-    return InvocationResult(payload, function_error, request_id, tail, timed_out=stopped and not caller_gave_up,
-                            caller_gave_up=caller_gave_up)
-
-
-def _error_log_line(body: dict[str, Any]) -> str:
-    text = f"[ERROR] {body['errorType']}: {body['errorMessage']}"
-    if body.get("stackTrace"):
-        text += "\nTraceback (most recent call last):\n" + "".join(body["stackTrace"])
-    return text
-
-
-def _write_report(fn: Any, instance: _Instance, sink: LogSink, request_id: str, duration_ms: float,
-                  init_ms: float | None) -> None:
-    if not any(message.startswith("START RequestId:") for _, message in sink.events):
-        sink.add(f"START RequestId: {request_id} Version: $LATEST")
-    sink.add(f"END RequestId: {request_id}")
-    report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-              f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\t"
-              f"Memory Size: {fn.memory_size} MB\tMax Memory Used: {_max_memory_mb(int(fn.memory_size))} MB\t")
-    if init_ms is not None:
-        report += f"Init Duration: {init_ms:.2f} ms\t"
-    sink.add(report)
+    return InvocationResult(
+        payload,
+        function_error,
+        request_id,
+        tail,
+        timed_out=stopped and not caller_gave_up,
+        caller_gave_up=caller_gave_up,
+    )
 
 
 def _failed_before_start(fn: Any, error: CodeError) -> InvocationResult:
     """The code package itself is unusable: report it like Lambda, as an unhandled error."""
     request_id = str(uuid.uuid4())
-    body = {"errorMessage": error.message, "errorType": error.error_type,
-            "requestId": request_id, "stackTrace": []}
-    return InvocationResult(json.dumps(body).encode(), "Unhandled", request_id, _error_log_line(body))
+    body = {"errorMessage": error.message, "errorType": error.error_type, "requestId": request_id, "stackTrace": []}
+    return InvocationResult(json.dumps(body).encode(), "Unhandled", request_id, error_log_line(body))

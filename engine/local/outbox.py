@@ -45,9 +45,15 @@ class Message:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the time as ISO 8601)."""
         return {
-            "user_pool_id": self.user_pool_id, "username": self.username, "recipient": self.recipient,
-            "kind": self.kind, "code": self.code, "text": self.text, "time": self.time.isoformat(),
-            "medium": self.medium, "subject": self.subject,
+            "user_pool_id": self.user_pool_id,
+            "username": self.username,
+            "recipient": self.recipient,
+            "kind": self.kind,
+            "code": self.code,
+            "text": self.text,
+            "time": self.time.isoformat(),
+            "medium": self.medium,
+            "subject": self.subject,
         }
 
 
@@ -67,18 +73,23 @@ class Outbox:
         for callback in subscribers:
             callback(message)
 
-    def messages(self, *, username: str | None = None, user_pool_id: str | None = None,
-                 kind: str | None = None) -> list[Message]:
+    def messages(
+        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
+    ) -> list[Message]:
         """Messages in the order sent, keeping those that match every filter given."""
         with self._lock:
             found = list(self._messages)
-        return [m for m in found
-                if (username is None or m.username == username)
-                and (user_pool_id is None or m.user_pool_id == user_pool_id)
-                and (kind is None or m.kind == kind)]
+        return [
+            m
+            for m in found
+            if (username is None or m.username == username)
+            and (user_pool_id is None or m.user_pool_id == user_pool_id)
+            and (kind is None or m.kind == kind)
+        ]
 
-    def latest(self, *, username: str | None = None, user_pool_id: str | None = None,
-               kind: str | None = None) -> Message | None:
+    def latest(
+        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
+    ) -> Message | None:
         """The most recent message matching the filters, or ``None``."""
         found = self.messages(username=username, user_pool_id=user_pool_id, kind=kind)
         return found[-1] if found else None

@@ -100,8 +100,9 @@ class LocalServer:
         self.url = f"http://{self.host}:{self.port}"
         server = self._server
         # A short poll interval: stop() waits for the serving loop to notice (0.5 s by default).
-        self._thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05),
-                                        name="scenario-local-server", daemon=True)
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.05), name="scenario-local-server", daemon=True
+        )
         self._thread.start()
         return self.url
 

@@ -48,14 +48,18 @@ def _broken(*args: Any) -> None:
     """A stand-in with a different signature."""
 
 
-@pytest.mark.parametrize(("owner", "name", "hook", "problem"), [
-    (LambdaFunction, "invoke", "lambda-invoke", "LambdaFunction.invoke takes (args), expected (self, body"),
-    (CognitoIdpUserPool, "create_id_token", "cognito-models", "CognitoIdpUserPool.create_id_token takes (args)"),
-    (CognitoIdpResponse, "initiate_auth", "cognito-operations", "CognitoIdpResponse.initiate_auth takes (args)"),
-    (BotocoreStubber, "process_request", "backend-lock", "BotocoreStubber.process_request takes (args)"),
-])
-def test_a_changed_signature_names_the_broken_hook(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str,
-                                                   hook: str, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("owner", "name", "hook", "problem"),
+    [
+        (LambdaFunction, "invoke", "lambda-invoke", "LambdaFunction.invoke takes (args), expected (self, body"),
+        (CognitoIdpUserPool, "create_id_token", "cognito-models", "CognitoIdpUserPool.create_id_token takes (args)"),
+        (CognitoIdpResponse, "initiate_auth", "cognito-operations", "CognitoIdpResponse.initiate_auth takes (args)"),
+        (BotocoreStubber, "process_request", "backend-lock", "BotocoreStubber.process_request takes (args)"),
+    ],
+)
+def test_a_changed_signature_names_the_broken_hook(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, hook: str, problem: str
+) -> None:
     monkeypatch.setattr(owner, name, _broken)
     with pytest.raises(HookError) as caught:
         hooks.verify()
@@ -82,3 +86,34 @@ def test_hook_errors_are_target_errors_that_name_the_pinned_moto(monkeypatch: py
         hooks.verify()
     assert isinstance(caught.value, TargetError)
     assert "moto==5.2.1" in caught.value.render()
+
+
+def test_plain_mock_aws_keeps_moto_behaviour_while_no_local_aws_runs() -> None:
+    from localaws import PASSWORD, session
+    from moto import mock_aws
+
+    with mock_aws():
+        idp = session().client("cognito-idp")
+        pool_id = idp.create_user_pool(PoolName="plain", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"]["ClientId"]
+        idp.sign_up(
+            ClientId=client_id,
+            Username="ann",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "ann@example.com"}],
+        )
+        idp.confirm_sign_up(ClientId=client_id, Username="ann", ConfirmationCode="any code at all")  # moto's way
+        with pytest.raises(NotImplementedError, match="delete_user"):
+            idp.delete_user(AccessToken="x")
+    with LocalAWS():  # and the local AWS still has its own behaviour afterwards
+        idp = session().client("cognito-idp")
+        pool_id = idp.create_user_pool(PoolName="local", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"]["ClientId"]
+        idp.sign_up(
+            ClientId=client_id,
+            Username="ann",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "ann@example.com"}],
+        )
+        with pytest.raises(idp.exceptions.CodeMismatchException):
+            idp.confirm_sign_up(ClientId=client_id, Username="ann", ConfirmationCode="any code at all")

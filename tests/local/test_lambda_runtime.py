@@ -9,7 +9,7 @@ import os
 import pytest
 from localaws import Env, error_of, zipped
 
-ECHO = '''
+ECHO = """
 import json, logging, os
 logger = logging.getLogger()
 
@@ -23,7 +23,7 @@ def handler(event, context):
             "remaining": context.get_remaining_time_in_millis(),
             "env": {k: os.environ.get(k) for k in ("GREETING", "AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION",
                                                    "AWS_LAMBDA_LOG_STREAM_NAME", "_HANDLER")}}
-'''
+"""
 
 
 def invoke(env: Env, name: str, payload: object, **kwargs: object) -> tuple[dict[str, object], object]:
@@ -34,9 +34,15 @@ def invoke(env: Env, name: str, payload: object, **kwargs: object) -> tuple[dict
 def log_messages(env: Env, name: str) -> dict[str, list[str]]:
     logs = env.client("logs")
     group = f"/aws/lambda/{name}"
-    return {s["logStreamName"]: [e["message"] for e in logs.get_log_events(
-        logGroupName=group, logStreamName=s["logStreamName"], startFromHead=True)["events"]]
-        for s in logs.describe_log_streams(logGroupName=group)["logStreams"]}
+    return {
+        s["logStreamName"]: [
+            e["message"]
+            for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"], startFromHead=True)[
+                "events"
+            ]
+        ]
+        for s in logs.describe_log_streams(logGroupName=group)["logStreams"]
+    }
 
 
 def test_invoke_returns_the_handler_result_with_context_and_environment(aws: Env) -> None:
@@ -47,8 +53,13 @@ def test_invoke_returns_the_handler_result_with_context_and_environment(aws: Env
     assert body["function"] == "echo" and body["arn"] == arn and body["memory"] == "128"
     assert body["group"] == "/aws/lambda/echo"
     assert 0 < body["remaining"] <= 7000
-    assert body["env"] == {"GREETING": "hello", "AWS_LAMBDA_FUNCTION_NAME": "echo", "AWS_REGION": "us-east-1",
-                           "AWS_LAMBDA_LOG_STREAM_NAME": body["stream"], "_HANDLER": "index.handler"}
+    assert body["env"] == {
+        "GREETING": "hello",
+        "AWS_LAMBDA_FUNCTION_NAME": "echo",
+        "AWS_REGION": "us-east-1",
+        "AWS_LAMBDA_LOG_STREAM_NAME": body["stream"],
+        "_HANDLER": "index.handler",
+    }
     assert "GREETING" not in os.environ and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
 
 
@@ -94,18 +105,38 @@ def test_unhandled_error_payload_and_log(aws: Env) -> None:
     assert "REPORT RequestId" in tail
 
 
-@pytest.mark.parametrize(("files", "handler", "error_type", "message"), [
-    ({"index.py": "x = 1\n"}, "index.handler", "Runtime.HandlerNotFound",
-     "Handler 'handler' missing on module 'index'"),
-    ({"index.py": "import not_there\n"}, "index.handler", "Runtime.ImportModuleError",
-     "Unable to import module 'index': No module named 'not_there'"),
-    ({"index.py": "def handler(:\n"}, "index.handler", "Runtime.UserCodeSyntaxError",
-     "Syntax error in module 'index'"),
-    ({"index.py": "def handler(e, c):\n    return object()\n"}, "index.handler", "Runtime.MarshalError",
-     "Unable to marshal response: Object of type object is not JSON serializable"),
-])
-def test_code_problems_are_reported_like_lambda(local: Env, files: dict[str, str], handler: str,
-                                                error_type: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("files", "handler", "error_type", "message"),
+    [
+        (
+            {"index.py": "x = 1\n"},
+            "index.handler",
+            "Runtime.HandlerNotFound",
+            "Handler 'handler' missing on module 'index'",
+        ),
+        (
+            {"index.py": "import not_there\n"},
+            "index.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'index': No module named 'not_there'",
+        ),
+        (
+            {"index.py": "def handler(:\n"},
+            "index.handler",
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module 'index'",
+        ),
+        (
+            {"index.py": "def handler(e, c):\n    return object()\n"},
+            "index.handler",
+            "Runtime.MarshalError",
+            "Unable to marshal response: Object of type object is not JSON serializable",
+        ),
+    ],
+)
+def test_code_problems_are_reported_like_lambda(
+    local: Env, files: dict[str, str], handler: str, error_type: str, message: str
+) -> None:
     local.function("broken", files, handler=handler)
     response, body = invoke(local, "broken", {})
     assert response["FunctionError"] == "Unhandled"
@@ -135,26 +166,44 @@ def test_environment_variables_never_leak_between_functions(local: Env) -> None:
 
 def test_same_module_names_in_two_functions_do_not_clash(local: Env) -> None:
     for name in ("one", "two"):
-        local.function(name, {"index.py": "import helpers\ndef handler(e, c):\n    return helpers.NAME\n",
-                              "helpers.py": f"NAME = {name!r}\n"})
+        local.function(
+            name,
+            {
+                "index.py": "import helpers\ndef handler(e, c):\n    return helpers.NAME\n",
+                "helpers.py": f"NAME = {name!r}\n",
+            },
+        )
     assert invoke(local, "one", {})[1] == "one"
     assert invoke(local, "two", {})[1] == "two"
     assert invoke(local, "one", {})[1] == "one"
 
 
 def test_handler_in_a_package_path(local: Env) -> None:
-    local.function("pkg", {"src/__init__.py": "", "src/app.py": "from . import util\ndef main(e, c):\n"
-                           "    return util.VALUE\n", "src/util.py": "VALUE = 42\n"}, handler="src/app.main")
+    local.function(
+        "pkg",
+        {
+            "src/__init__.py": "",
+            "src/app.py": "from . import util\ndef main(e, c):\n    return util.VALUE\n",
+            "src/util.py": "VALUE = 42\n",
+        },
+        handler="src/app.main",
+    )
     assert invoke(local, "pkg", {})[1] == 42
 
 
 def test_handler_boto3_calls_reach_the_same_backend(aws: Env) -> None:
     aws.client("dynamodb").create_table(
-        TableName="seen", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
-    aws.function("writer", "import boto3\ndef handler(e, c):\n"
-                 "    boto3.client('dynamodb').put_item(TableName='seen', Item={'k': {'S': e['k']}})\n"
-                 "    return boto3.client('dynamodb').scan(TableName='seen')['Count']\n")
+        TableName="seen",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    aws.function(
+        "writer",
+        "import boto3\ndef handler(e, c):\n"
+        "    boto3.client('dynamodb').put_item(TableName='seen', Item={'k': {'S': e['k']}})\n"
+        "    return boto3.client('dynamodb').scan(TableName='seen')['Count']\n",
+    )
     assert invoke(aws, "writer", {"k": "x"})[1] == 1
     assert aws.client("dynamodb").get_item(TableName="seen", Key={"k": {"S": "x"}})["Item"] == {"k": {"S": "x"}}
 
@@ -163,8 +212,13 @@ def test_code_from_s3(local: Env) -> None:
     s3 = local.client("s3")
     s3.create_bucket(Bucket="code")
     s3.put_object(Bucket="code", Key="fn.zip", Body=zipped({"app.py": "def go(e, c):\n    return 's3'\n"}))
-    local.lam.create_function(FunctionName="from-s3", Runtime="python3.11", Role=local.role(), Handler="app.go",
-                              Code={"S3Bucket": "code", "S3Key": "fn.zip"})
+    local.lam.create_function(
+        FunctionName="from-s3",
+        Runtime="python3.11",
+        Role=local.role(),
+        Handler="app.go",
+        Code={"S3Bucket": "code", "S3Key": "fn.zip"},
+    )
     assert invoke(local, "from-s3", {})[1] == "s3"
 
 
@@ -179,5 +233,23 @@ def test_dry_run_does_not_run_the_function(local: Env) -> None:
     local.function("echo", ECHO)
     response = local.lam.invoke(FunctionName="echo", InvocationType="DryRun")
     assert response["StatusCode"] == 204
-    assert "/aws/lambda/echo" not in [g["logGroupName"] for g in
-                                      local.client("logs").describe_log_groups()["logGroups"]]
+    assert "/aws/lambda/echo" not in [
+        g["logGroupName"] for g in local.client("logs").describe_log_groups()["logGroups"]
+    ]
+
+
+def test_a_published_version_runs_as_that_version(local: Env) -> None:
+    local.function("echo", ECHO)
+    version = local.lam.publish_version(FunctionName="echo")["Version"]
+    # moto's Invoke ignores the Qualifier parameter; a qualified function name selects the version.
+    response, body = invoke(local, f"echo:{version}", {})
+    assert response["ExecutedVersion"] == version
+    assert f"/[{version}]" in body["stream"]
+    assert log_messages(local, "echo")[body["stream"]][0].endswith(f" Version: {version}\n")
+
+
+def test_sys_exit_is_a_runtime_exit_error(local: Env) -> None:
+    local.function("quit", "import sys\ndef handler(e, c):\n    sys.exit(3)\n")
+    response, body = invoke(local, "quit", {})
+    assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")

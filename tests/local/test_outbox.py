@@ -11,8 +11,15 @@ from engine.local.server import LocalServer
 
 
 def message(username: str, kind: str = "SignUp", pool: str = "pool-1", code: str | None = "123456") -> Message:
-    return Message(user_pool_id=pool, username=username, recipient=f"{username}@example.com", kind=kind,
-                   code=code, text=f"Your verification code is {code}. ", time=datetime.now(UTC))
+    return Message(
+        user_pool_id=pool,
+        username=username,
+        recipient=f"{username}@example.com",
+        kind=kind,
+        code=code,
+        text=f"Your verification code is {code}. ",
+        time=datetime.now(UTC),
+    )
 
 
 def test_filters_and_latest() -> None:

@@ -75,13 +75,19 @@ def test_in_process_local_aws_shares_the_server_state(served: Env) -> None:
 
 def test_trigger_in_the_server_writes_where_http_clients_read(served: Env) -> None:
     dynamodb = served.client("dynamodb")
-    dynamodb.create_table(TableName="signups", KeySchema=[{"AttributeName": "user", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "user", "AttributeType": "S"}],
-                          BillingMode="PAY_PER_REQUEST")
-    arn = served.function("record", "import boto3\ndef handler(event, context):\n"
-                          "    boto3.client('dynamodb').put_item(TableName='signups',\n"
-                          "        Item={'user': {'S': event['userName']}})\n"
-                          "    event['response']['autoConfirmUser'] = True\n    return event\n")
+    dynamodb.create_table(
+        TableName="signups",
+        KeySchema=[{"AttributeName": "user", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "user", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    arn = served.function(
+        "record",
+        "import boto3\ndef handler(event, context):\n"
+        "    boto3.client('dynamodb').put_item(TableName='signups',\n"
+        "        Item={'user': {'S': event['userName']}})\n"
+        "    event['response']['autoConfirmUser'] = True\n    return event\n",
+    )
     _, client_id = served.pool({"PreSignUp": arn})
     assert served.sign_up(client_id, "dan")["UserConfirmed"] is True
     assert dynamodb.get_item(TableName="signups", Key={"user": {"S": "dan"}})["Item"] == {"user": {"S": "dan"}}
@@ -90,8 +96,10 @@ def test_trigger_in_the_server_writes_where_http_clients_read(served: Env) -> No
 def test_concurrent_clients_keep_state_consistent(served: Env) -> None:
     pre = served.trigger("pre")
     pool_id, client_id = served.pool({"PreSignUp": pre})
-    clients = [session().client("cognito-idp", endpoint_url=served.url, config=Config(retries={"max_attempts": 1}))
-               for _ in range(6)]
+    clients = [
+        session().client("cognito-idp", endpoint_url=served.url, config=Config(retries={"max_attempts": 1}))
+        for _ in range(6)
+    ]
     failures: list[BaseException] = []
     duplicates: list[str] = []
 
@@ -99,12 +107,19 @@ def test_concurrent_clients_keep_state_consistent(served: Env) -> None:
         idp = clients[index]
         name = f"user{index}"
         try:
-            idp.sign_up(ClientId=client_id, Username=name, Password=PASSWORD,
-                        UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}])
+            idp.sign_up(
+                ClientId=client_id,
+                Username=name,
+                Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}],
+            )
             code = served.outbox.latest(username=name).code
             idp.confirm_sign_up(ClientId=client_id, Username=name, ConfirmationCode=code)
-            idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                              AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD})
+            idp.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD},
+            )
             try:  # everybody also races for the same user name: exactly one may win
                 idp.sign_up(ClientId=client_id, Username="contested", Password=PASSWORD)
             except ClientError as error:
@@ -128,13 +143,16 @@ def test_concurrent_clients_keep_state_consistent(served: Env) -> None:
 
 def test_errors_keep_their_codes_over_http(served: Env) -> None:
     assert error_of(lambda: served.idp.delete_user(AccessToken="nope")) == (
-        "NotAuthorizedException", "Invalid Access Token")
+        "NotAuthorizedException",
+        "Invalid Access Token",
+    )
 
 
 RECORD_SIGNUP = (
     "import boto3\ndef handler(event, context):\n"
     "    boto3.client('dynamodb').put_item(TableName='signups', Item={'user': {'S': event['userName']}})\n"
-    "    return event\n")
+    "    return event\n"
+)
 
 
 def test_a_server_in_another_process() -> None:
@@ -142,21 +160,29 @@ def test_a_server_in_another_process() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom engine.local.server import LocalServer\n"
-            "server = LocalServer()\nprint(server.start(), flush=True)\nsys.stdin.read()\nserver.stop()\n")
-    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True)
+    code = (
+        "import sys\nfrom engine.local.server import LocalServer\n"
+        "server = LocalServer()\nprint(server.start(), flush=True)\nsys.stdin.read()\nserver.stop()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         env = Env(url, None)
         dynamodb = env.client("dynamodb")
-        dynamodb.create_table(TableName="signups", KeySchema=[{"AttributeName": "user", "KeyType": "HASH"}],
-                              AttributeDefinitions=[{"AttributeName": "user", "AttributeType": "S"}],
-                              BillingMode="PAY_PER_REQUEST")
-        arn = env.lam.create_function(FunctionName="record", Runtime="python3.12", Role=env.role(),
-                                      Handler="index.handler",
-                                      Code={"ZipFile": zipped({"index.py": RECORD_SIGNUP})})["FunctionArn"]
+        dynamodb.create_table(
+            TableName="signups",
+            KeySchema=[{"AttributeName": "user", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "user", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        arn = env.lam.create_function(
+            FunctionName="record",
+            Runtime="python3.12",
+            Role=env.role(),
+            Handler="index.handler",
+            Code={"ZipFile": zipped({"index.py": RECORD_SIGNUP})},
+        )["FunctionArn"]
         _, client_id = env.pool({"PreSignUp": arn})
         env.sign_up(client_id, "zed")
         assert dynamodb.get_item(TableName="signups", Key={"user": {"S": "zed"}})["Item"] == {"user": {"S": "zed"}}

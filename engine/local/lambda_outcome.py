@@ -1,0 +1,74 @@
+"""What an invocation produced, in Lambda's words: payloads, error bodies, log lines."""
+
+from __future__ import annotations
+
+import decimal
+import json
+import resource
+import traceback
+from pathlib import Path
+from typing import Any
+
+from engine.local.lambda_code import CodeError
+from engine.local.lambda_logs import LogSink
+
+# Frames of this package (the runtime calling the handler) are left out of stack traces.
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def version_of(fn: Any) -> str:
+    """``$LATEST`` or the published version number the invocation runs."""
+    return str(getattr(fn, "version", None) or "$LATEST")
+
+
+def marshal(result: Any) -> bytes:
+    """The handler's return value as the JSON payload Lambda returns."""
+
+    def default(value: Any) -> Any:  # the Python runtime serializes Decimal (DynamoDB numbers)
+        if isinstance(value, decimal.Decimal):
+            return float(value)
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    return json.dumps(result, default=default).encode("utf-8")
+
+
+def error_payload(error: BaseException, request_id: str, code_root: str) -> dict[str, Any]:
+    """Lambda's body for an unhandled error: errorMessage, errorType, requestId, stackTrace."""
+    if isinstance(error, CodeError):
+        return {"errorMessage": error.message, "errorType": error.error_type, "requestId": request_id, "stackTrace": []}
+    if isinstance(error, SystemExit):  # the function ended its runtime process
+        return {
+            "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status "
+            f"{error.code if isinstance(error.code, int) else 1}",
+            "errorType": "Runtime.ExitError",
+        }
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(_PACKAGE_DIR)]
+    stack = [line.replace(code_root, "/var/task") for line in traceback.format_list(frames)]
+    return {"errorMessage": str(error), "errorType": type(error).__name__, "requestId": request_id, "stackTrace": stack}
+
+
+def max_memory_mb(limit: int) -> int:
+    return min(limit, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def error_log_line(body: dict[str, Any]) -> str:
+    """The ``[ERROR] Type: message`` log event (with the traceback) the Python runtime writes."""
+    text = f"[ERROR] {body['errorType']}: {body['errorMessage']}"
+    if body.get("stackTrace"):
+        text += "\nTraceback (most recent call last):\n" + "".join(body["stackTrace"])
+    return text
+
+
+def write_report(fn: Any, sink: LogSink, request_id: str, duration_ms: float, init_ms: float | None) -> None:
+    """END and REPORT (and START, if the invocation never got to write it)."""
+    if not any(message.startswith("START RequestId:") for _, message in sink.events):
+        sink.add(f"START RequestId: {request_id} Version: {version_of(fn)}")
+    sink.add(f"END RequestId: {request_id}")
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\t"
+        f"Memory Size: {fn.memory_size} MB\tMax Memory Used: {max_memory_mb(int(fn.memory_size))} MB\t"
+    )
+    if init_ms is not None:
+        report += f"Init Duration: {init_ms:.2f} ms\t"
+    sink.add(report)
