@@ -22,6 +22,7 @@ __all__ = [
     "ExpiredCodeException",
     "InvalidLambdaResponseException",
     "InvalidParameterException",
+    "InvalidPasswordError",
     "NotAuthorizedError",
     "PasswordResetRequiredException",
     "ResourceNotFoundError",
@@ -34,6 +35,13 @@ __all__ = [
     "code_mismatch",
     "expired_code",
 ]
+
+
+class InvalidPasswordError(JsonRESTError):
+    """A password the pool's policy refuses, with the rule it breaks."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidPasswordException", message)
 
 
 class UserLambdaValidationException(JsonRESTError):

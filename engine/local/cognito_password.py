@@ -14,7 +14,13 @@ from engine.local.cognito_common import (
     tentatively,
     user_or_client_error,
 )
-from engine.local.cognito_errors import NotAuthorizedError, UserNotFoundError, code_mismatch, expired_code
+from engine.local.cognito_errors import (
+    InvalidPasswordError,
+    NotAuthorizedError,
+    UserNotFoundError,
+    code_mismatch,
+    expired_code,
+)
 from engine.local.cognito_messages import (
     RESET_CODE_TTL,
     clear_pending,
@@ -104,3 +110,41 @@ def delete_user(access_token: str) -> None:
         group.users.discard(user)
     pool.users.pop(user.username, None)
     pool.sign_out(token_username)
+
+
+# Cognito's special characters for RequireSymbols (a space counts when it is not leading or trailing).
+SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-")
+
+
+def validate_password(backend: Any, user_pool_id: str, password: str) -> None:
+    """The pool's password policy with Cognito's own messages (moto has one generic message).
+
+    Cognito reports the first rule a password breaks, as
+    ``Password did not conform with policy: Password must have uppercase characters``.
+    """
+    pool = backend.describe_user_pool(user_pool_id)
+    policy = pool.extended_config.get("Policies", {}).get("PasswordPolicy", {})
+    inner = password[1:-1]
+    rules = [
+        (len(password) >= int(policy.get("MinimumLength", 8)), "Password not long enough"),
+        (len(password) <= int(policy.get("MaximumLength", 256)), "Password is too long"),
+        (
+            not policy.get("RequireUppercase", True) or any(c.isupper() for c in password),
+            "Password must have uppercase characters",
+        ),
+        (
+            not policy.get("RequireLowercase", True) or any(c.islower() for c in password),
+            "Password must have lowercase characters",
+        ),
+        (
+            not policy.get("RequireNumbers", True) or any(c.isdigit() for c in password),
+            "Password must have numeric characters",
+        ),
+        (
+            not policy.get("RequireSymbols", True) or any(c in SYMBOLS for c in password) or " " in inner,
+            "Password must have symbol characters",
+        ),
+    ]
+    for ok, why in rules:
+        if not ok:
+            raise InvalidPasswordError(f"Password did not conform with policy: {why}")

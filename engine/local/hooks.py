@@ -12,6 +12,7 @@ Hooks:
   (NEW_PASSWORD_REQUIRED), ForgotPassword, ConfirmForgotPassword answered by the local Cognito
   (triggers, codes, outbox); DeleteUser and ResendConfirmationCode added.
 * ``cognito-models``: the moto Cognito model methods the local Cognito builds on.
+* ``cognito-password-policy``: passwords checked with Cognito's per-rule messages and defaults.
 * ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step.
 * ``cognito-key-cache``: moto's bundled signing key parsed once, not for every user pool.
 * ``lambda-invoke``: Lambda functions run in-process (``lambda_runtime``) instead of Docker.
@@ -131,7 +132,7 @@ def _check_cognito_models() -> None:
     hook = "cognito-models"
     check_attribute(hook, cognito_models, "cognitoidp_backends")
     check_attribute(hook, cognito_models, "UserStatus")
-    check_callable(hook, CognitoIdpBackend, "_validate_password", ("self", "user_pool_id", "password"))
+    _callable(hook, CognitoIdpBackend, "_validate_password", "self", "user_pool_id", "password")
     check_callable(hook, CognitoIdpBackend, "describe_user_pool", ("self", "user_pool_id"))
     check_callable(hook, CognitoIdpUserPool, "_get_user", ("self", "username"))
     check_callable(hook, CognitoIdpUserPool, "create_refresh_token", ("self", "client_id", "username"))
@@ -147,6 +148,18 @@ def _check_cognito_models() -> None:
 
 
 # --- cognito-lambda-config ----------------------------------------------------------------
+
+
+def _check_password_policy() -> None:
+    _callable("cognito-password-policy", CognitoIdpBackend, "_validate_password", "self", "user_pool_id", "password")
+
+
+def _apply_password_policy() -> None:
+    from engine.local.cognito_password import validate_password
+
+    CognitoIdpBackend._validate_password = _gated(  # type: ignore[method-assign]
+        "cognito-password-policy", validate_password, CognitoIdpBackend._validate_password
+    )
 
 
 def _check_lambda_config() -> None:
@@ -269,6 +282,7 @@ HOOKS: tuple[Hook, ...] = (
     Hook("cognito-operations", _check_cognito_operations, _apply_cognito_operations),
     Hook("cognito-models", _check_cognito_models),
     Hook("cognito-lambda-config", _check_lambda_config, _apply_lambda_config),
+    Hook("cognito-password-policy", _check_password_policy, _apply_password_policy),
     Hook("cognito-key-cache", _check_key_cache, _apply_key_cache),
     Hook("lambda-invoke", _check_lambda_invoke, _apply_lambda_invoke),
     Hook("lambda-backend", _check_lambda_backend),
