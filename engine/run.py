@@ -155,7 +155,7 @@ def _run_one(
 
 
 def _summarise(console: Console, result: RunResult) -> None:
-    steps = [r for r in result.records if r.phase != "undo"]
+    steps = [r for r in result.records if r.phase == "steps"]
     undone = sum(1 for r in result.records if r.phase == "undo" and r.status == "ok")
     head = f"{result.scenario.path.name}: {len(steps)} steps, {undone} undone, {result.duration:.1f}s"
     error = result.error

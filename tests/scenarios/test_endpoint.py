@@ -82,7 +82,7 @@ def test_stack_command_needs_somewhere_to_deploy(scenario_cli):
 
 def test_run_against_an_endpoint_without_the_stack_says_how_to_deploy_it(scenario_run, server):
     url, _ = server
-    result = scenario_run(SCENARIOS / "hello.yaml", "--endpoint-url", url)
+    result = scenario_run(SCENARIOS / "migrate_user.yaml", "--endpoint-url", url)
     assert result.exit_code == 1
     assert "scenario stack deploy" in result.stderr
     assert "Traceback" not in result.output

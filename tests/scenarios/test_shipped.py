@@ -64,7 +64,17 @@ def test_activity_log_writes_last_login(scenario_run, backend, tmp_path):
     assert "The last login info for the user in the known users table is:" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["hello", "auto_confirm", "migrate_user", "activity_log"])
+def test_hello_lists_the_pools(scenario_run, backend):
+    result = replay(scenario_run, "hello")
+    assert result.exit_code == 0, result.output
+    assert "You don't have any user pools!" in result.stdout
+    backend.client("cognito-idp").create_user_pool(PoolName="mine")
+    result = replay(scenario_run, "hello")
+    assert result.exit_code == 0, result.output
+    assert "\tmine: us-east-1_" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log"])
 def test_replay_leaves_nothing_behind(scenario_run, backend, name):
     result = replay(scenario_run, name)
     assert result.exit_code == 0, result.output
