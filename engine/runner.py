@@ -28,7 +28,7 @@ from engine.errors import (
 )
 from engine.loader import locate
 from engine.prompter import Prompter, PromptSpec
-from engine.scenario import CLEANUP_PROMPT_ID, Scenario, Step
+from engine.scenario import CLEANUP_PROMPT_ID, Scenario, Step, check_rendered_arguments
 from engine.secrets import Secrets
 from engine.targets import Target
 from engine.templating import evaluate, render
@@ -314,6 +314,7 @@ class Runner:
             step=step.id,
             location_of=lambda p: locate(self.scenario.raw, (*step.path, step.action, *p)),
         )
+        check_rendered_arguments(rendered, action, self.scenario.raw, (*step.path, step.action), step.id)
         if kept:
             rendered.update(kept)
         return rendered

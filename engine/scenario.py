@@ -124,6 +124,15 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Scenario:
     )
 
 
+def check_rendered_arguments(args: Any, action: Action, root: Any, path: tuple[Any, ...], step_id: str) -> None:
+    """Check a step's arguments again once templates are rendered: a template may yield anything."""
+    try:
+        _validate(args, action.schema, root, path, step=step_id, error_class=ActionArgumentError)
+    except ActionArgumentError as exc:
+        exc.message = f"after rendering templates: {exc.message}"
+        raise
+
+
 def _suggest(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=3)
     return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

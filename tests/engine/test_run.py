@@ -274,3 +274,16 @@ def test_fault_injection_at_a_call_fails_the_step_and_undoes(scenario_run, write
         result.stderr
     )
     assert "[undo] pool (undo)" in result.stdout
+
+
+def test_rendered_arguments_are_checked_again(scenario_run, write):
+    scenario = write(
+        "rt.yaml",
+        'name: rt\nvars:\n  n: many\nsteps:\n  - list_user_pools: {max_results: "{{ vars.n }}"}\n',
+    )
+    result = scenario_run(scenario)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {scenario}:5:36: step 'list_user_pools': after rendering templates: 'max_results' must be an "
+        "integer, not a string\n"
+    )
