@@ -23,10 +23,11 @@ from engine.errors import (
     ScenarioError,
 )
 from engine.prompter import Prompter, stdin_is_interactive
+from engine.records import RunResult
 from engine.registry import load_registry
 from engine.reports.junit import write_junit
 from engine.reports.transcript import Transcript
-from engine.runner import Runner, RunResult
+from engine.runner import Runner
 from engine.scenario import Scenario, load_scenario
 from engine.secrets import Secrets
 from engine.targets import open_target

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -28,41 +27,12 @@ from engine.errors import (
 )
 from engine.loader import locate
 from engine.prompter import Prompter, PromptSpec
+from engine.records import RunResult, StepRecord
 from engine.scenario import CLEANUP_PROMPT_ID, Scenario, Step, check_rendered_arguments
 from engine.secrets import Secrets
 from engine.targets import Target
 from engine.templating import evaluate, render
 from engine.undo import UndoEntry, UndoFailure, UndoStack
-
-
-@dataclass
-class StepRecord:
-    """What happened in one step, for the console, the transcript and the JUnit report."""
-
-    scenario: str
-    step_id: str
-    action: str
-    title: str
-    phase: str  # steps | cleanup | undo
-    status: str  # ok | expected_error | allowed_error | skipped | failed
-    location: str
-    args: Any = None
-    result: Any = None
-    error: dict[str, str] | None = None
-    duration: float = 0.0
-    attempts: int = 0
-    calls: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RunResult:
-    """How a scenario run ended."""
-
-    scenario: Scenario
-    records: list[StepRecord]
-    error: BaseException | None
-    cleanup_failures: list[UndoFailure]
-    duration: float
 
 
 class Runner:

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from engine.errors import ScenarioError
-from engine.runner import RunResult
+from engine.records import RunResult
 from engine.secrets import Secrets
 
 

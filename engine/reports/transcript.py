@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from engine.runner import StepRecord
+from engine.records import StepRecord
 from engine.secrets import Secrets
 
 

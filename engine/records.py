@@ -1,0 +1,39 @@
+"""What a run produced: one record per step and undo, and how the scenario ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.scenario import Scenario
+from engine.undo import UndoFailure
+
+
+@dataclass
+class StepRecord:
+    """What happened in one step, for the console, the transcript and the JUnit report."""
+
+    scenario: str
+    step_id: str
+    action: str
+    title: str
+    phase: str  # steps | cleanup | undo
+    status: str  # ok | expected_error | allowed_error | skipped | failed
+    location: str
+    args: Any = None
+    result: Any = None
+    error: dict[str, str] | None = None
+    duration: float = 0.0
+    attempts: int = 0
+    calls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """How a scenario run ended."""
+
+    scenario: Scenario
+    records: list[StepRecord]
+    error: BaseException | None
+    cleanup_failures: list[UndoFailure]
+    duration: float
