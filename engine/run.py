@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,8 @@ def run_files(
     for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
         for value in entry.values:
             secrets.add(value)
+    if junit:
+        _check_writable(junit, "JUnit report")
     recorder = Transcript(transcript, secrets) if transcript else None
     results: list[RunResult] = []
     previous_handler = _sigterm_as_interrupt()
@@ -110,6 +113,13 @@ def run_files(
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
     return _exit_code(results)
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """Report paths are checked before anything runs, not after the resources exist."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write the {what} to {path}", hint="give a path in an existing, writable folder")
 
 
 def _run_one(

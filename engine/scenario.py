@@ -192,6 +192,12 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str | None, str | 
         suggestion = _suggest(name, allowed)
         hint = (suggestion + " " if suggestion else "") + f"allowed keys: {', '.join(allowed)}"
         return f"unknown key '{name}'{at}", hint, name
+    if error.validator == "type" and len(error.absolute_path) >= 2 and error.absolute_path[-2] == "steps":
+        return (
+            f"'{where}' must be a mapping, not {_typename(error.instance)}",
+            "a step is one action key plus optional modifiers, e.g. `- say: hello`",
+            None,
+        )
     if error.validator == "type":
         return (
             f"'{where or 'value'}' must be {_types(error.validator_value)}, not {_typename(error.instance)}",

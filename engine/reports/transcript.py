@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
+from engine.errors import InputError
 from engine.records import StepRecord
 from engine.secrets import Secrets
 
@@ -16,7 +17,13 @@ class Transcript:
     def __init__(self, path: Path, secrets: Secrets) -> None:
         self.path = path
         self.secrets = secrets
-        self._file: IO[str] = path.open("w", encoding="utf-8")
+        try:
+            self._file: IO[str] = path.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the transcript to {path}: {exc.strerror}",
+                hint="give a path in an existing, writable folder",
+            ) from None
 
     def write(self, record: StepRecord) -> None:
         line: dict[str, Any] = {

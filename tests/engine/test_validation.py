@@ -140,3 +140,31 @@ def test_missing_file(scenario_cli, tmp_path):
     result = scenario_cli("validate", tmp_path / "nope.yaml")
     assert result.exit_code == 2
     assert result.stderr == f"Error: no such file: {tmp_path / 'nope.yaml'}\n  hint: check the path\n"
+
+
+def test_unwritable_report_paths_are_refused_before_anything_runs(scenario_run, write, tmp_path):
+    scenario = write("s.yaml", "name: x\nsteps:\n  - say: ran\n")
+    result = scenario_run(scenario, "--junit", tmp_path / "missing" / "j.xml")
+    assert result.exit_code == 2 and "ran" not in result.stdout
+    assert result.stderr == (
+        f"Error: cannot write the JUnit report to {tmp_path / 'missing' / 'j.xml'}\n"
+        "  hint: give a path in an existing, writable folder\n"
+    )
+    result = scenario_run(scenario, "--transcript", tmp_path / "missing" / "t.jsonl")
+    assert result.exit_code == 2 and "ran" not in result.stdout
+    assert "cannot write the transcript to" in result.stderr
+
+
+def test_unreadable_and_non_mapping_files(scenario_cli, write, tmp_path):
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = scenario_cli("validate", binary)
+    assert result.exit_code == 2 and result.stderr.startswith(f"Error: cannot read {binary}:")
+    result = scenario_cli("validate", write("list.yaml", "- a\n- b\n"))
+    assert result.exit_code == 2
+    assert "list.yaml:1:1: a scenario file must be a mapping with at least 'name' and 'steps'" in result.stderr
+    result = scenario_cli("validate", write("step.yaml", "name: x\nsteps:\n  - say\n"))
+    assert result.stderr.endswith(
+        "step.yaml:3:5: 'steps.0' must be a mapping, not a string\n"
+        "  hint: a step is one action key plus optional modifiers, e.g. `- say: hello`\n"
+    )
