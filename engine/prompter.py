@@ -116,7 +116,13 @@ class Prompter:
         return spec.default
 
     def _ask_person(self, spec: PromptSpec, text: str) -> Any:
-        text = text.rstrip()
+        try:
+            return self._ask_terminal(spec, text.rstrip())
+        except click.exceptions.Abort:
+            # click turns Ctrl-C (and end of input) at a prompt into Abort: it is an interrupt.
+            raise KeyboardInterrupt from None
+
+    def _ask_terminal(self, spec: PromptSpec, text: str) -> Any:
         if spec.type == "confirm":
             default = _as_bool(spec.default) if spec.default is not None else None
             return click.confirm(text, default=default)

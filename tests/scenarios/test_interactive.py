@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -79,3 +80,16 @@ def test_a_person_runs_migrate_user_in_a_terminal():
     for password in PASSWORDS:
         assert password not in term.screen  # ...a password never is
     assert "PASSED migrate_user.yaml" in term.screen
+
+
+def test_ctrl_c_at_a_prompt_cleans_up_and_exits_130():
+    term = Terminal(str(BIN / "scenario-run"), str(SCENARIOS / "migrate_user.yaml"))
+    term.expect(r"Enter a username:")
+    term.proc.send_signal(signal.SIGINT)  # what the terminal sends on Ctrl-C
+    term.expect(r"FAILED migrate_user\.yaml(.|\n)*interrupted by Ctrl-C; cleaning up")
+    code = term.proc.wait(timeout=60)
+    os.close(term.master)
+    assert code == 130, term.screen
+    assert "[undo] add_trigger (undo)  restore the Lambda triggers (UserMigration)" in term.screen
+    assert "interrupted by Ctrl-C; cleaning up" in term.screen
+    assert "Traceback" not in term.screen and "internal error" not in term.screen
