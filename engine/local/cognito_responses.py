@@ -108,7 +108,8 @@ def admin_initiate_auth(self: Any) -> Any:
     return ActionResult(result)
 
 
-def respond_to_auth_challenge(self: Any) -> Any:
+def _respond_to_challenge(self: Any, operation: str) -> Any:
+    """NEW_PASSWORD_REQUIRED is answered locally (triggers, tokens); other challenges by moto."""
     p = _params(self)
     result = None
     if p.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
@@ -116,20 +117,16 @@ def respond_to_auth_challenge(self: Any) -> Any:
             p.get("ClientId", ""), p.get("Session", ""), p.get("ChallengeResponses") or {}
         )
     if result is None:
-        return ORIGINALS["respond_to_auth_challenge"](self)
+        return ORIGINALS[operation](self)
     return ActionResult(result)
+
+
+def respond_to_auth_challenge(self: Any) -> Any:
+    return _respond_to_challenge(self, "respond_to_auth_challenge")
 
 
 def admin_respond_to_auth_challenge(self: Any) -> Any:
-    p = _params(self)
-    result = None
-    if p.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        result = cognito_auth.respond_new_password(
-            p.get("ClientId", ""), p.get("Session", ""), p.get("ChallengeResponses") or {}
-        )
-    if result is None:
-        return ORIGINALS["admin_respond_to_auth_challenge"](self)
-    return ActionResult(result)
+    return _respond_to_challenge(self, "admin_respond_to_auth_challenge")
 
 
 def forgot_password(self: Any) -> ActionResult:
