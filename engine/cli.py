@@ -52,6 +52,12 @@ def _run_options(func: Any) -> Any:
         click.option("--non-interactive", is_flag=True, help="Never ask; a missing answer is an error (exit 2)."),
         click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here."),
         click.option("--transcript", type=click.Path(path_type=Path), help="Write a JSON-lines transcript here."),
+        click.option(
+            "--json",
+            "json_report",
+            type=click.Path(path_type=Path),
+            help="Write a JSON summary of the run here (exit code, scenarios, steps).",
+        ),
         click.option("--no-color", is_flag=True, help="Plain output even on a terminal."),
         click.option("--fault-at", type=int, hidden=True, help="Testing: fail the Nth AWS call of the steps."),
     ]

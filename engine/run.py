@@ -27,6 +27,7 @@ from engine.prompter import Prompter, stdin_is_interactive
 from engine.records import RunResult
 from engine.registry import load_registry
 from engine.reports.junit import write_junit
+from engine.reports.summary import write_summary
 from engine.reports.transcript import Transcript
 from engine.runner import Runner
 from engine.scenario import Scenario, load_scenario
@@ -61,6 +62,7 @@ def run_files(
     transcript: Path | None,
     no_color: bool,
     fault_at: int | None,
+    json_report: Path | None = None,
 ) -> int:
     """Run every file in order; returns the process exit code."""
     registry = load_registry()
@@ -81,6 +83,8 @@ def run_files(
             secrets.add(value)
     if junit:
         _check_writable(junit, "JUnit report")
+    if json_report:
+        _check_writable(json_report, "JSON report")
     recorder = Transcript(transcript, secrets) if transcript else None
     results: list[RunResult] = []
     previous_handler = _sigterm_as_interrupt()
@@ -110,6 +114,8 @@ def run_files(
             recorder.close()
         if junit:
             write_junit(junit, results, secrets)
+        if json_report:
+            write_summary(json_report, results, _exit_code(results), secrets)
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
     return _exit_code(results)

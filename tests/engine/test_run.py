@@ -67,10 +67,12 @@ def test_replay_from_answers_file_with_rejected_password(scenario_run, write, tm
 def test_secrets_never_appear_in_any_output(scenario_run, write, tmp_path):
     scenario = write("flow.yaml", signup_scenario())
     answers = write("answers.yaml", f"password: [weakpassword, {PASSWORD}]\n")
-    transcript, junit = tmp_path / "t.jsonl", tmp_path / "j.xml"
-    result = scenario_run(scenario, "--answers", answers, "--transcript", transcript, "--junit", junit)
+    transcript, junit, summary = tmp_path / "t.jsonl", tmp_path / "j.xml", tmp_path / "s.json"
+    result = scenario_run(
+        scenario, "--answers", answers, "--transcript", transcript, "--junit", junit, "--json", summary
+    )
     assert result.exit_code == 0, result.output
-    everything = result.output + transcript.read_text() + junit.read_text()
+    everything = result.output + transcript.read_text() + junit.read_text() + summary.read_text()
     assert PASSWORD not in everything
     assert "weakpassword" not in everything
     assert "password ********" in result.stdout
@@ -287,3 +289,20 @@ def test_rendered_arguments_are_checked_again(scenario_run, write):
         f"Error: {scenario}:5:36: step 'list_user_pools': after rendering templates: 'max_results' must be an "
         "integer, not a string\n"
     )
+
+
+def test_json_summary_reports_the_outcome(scenario_run, write, tmp_path):
+    extra = '  - check: "1 == 2"\n'
+    scenario = write("flow.yaml", signup_scenario(extra))
+    summary = tmp_path / "s.json"
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}", "--json", summary)
+    assert result.exit_code == 1
+    document = json.loads(summary.read_text())
+    assert document["exit_code"] == 1
+    (run,) = document["scenarios"]
+    assert run["status"] == "failed" and run["left_behind"] == []
+    assert run["error"]["step"] == "check" and run["error"]["message"] == "check failed: 1 == 2"
+    assert run["error"]["location"] == f"{scenario}:41:5"
+    statuses = {(s["phase"], s["id"]): s["status"] for s in run["steps"]}
+    assert statuses[("steps", "sign_in")] == "ok" and statuses[("steps", "check")] == "failed"
+    assert statuses[("undo", "pool")] == "ok"
