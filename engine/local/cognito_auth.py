@@ -1,9 +1,10 @@
 """Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
-ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (other flows stay moto's).
+ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (other flows stay moto's), REFRESH_TOKEN_AUTH, and the
+NEW_PASSWORD_REQUIRED challenge.
 
-Order, as in Cognito: UserMigration for a user the pool does not know, PreAuthentication,
-the password and status checks, PostAuthentication, PreTokenGeneration, then the tokens.
-Tokens are only made once every trigger succeeded.
+Order, as in Cognito: UserMigration for a user the pool does not know (``cognito_migration``),
+PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
+tokens (``cognito_tokens``). Tokens are only made once every trigger succeeded.
 """
 
 from __future__ import annotations
@@ -12,17 +13,11 @@ import json
 import uuid
 from typing import Any
 
-from joserfc import jwt
-
-from engine.local import outbox
 from engine.local.cognito_common import (
-    CognitoIdpUser,
     UserStatus,
     check_secret_hash,
     event_attributes,
-    expand_attrs,
     pool_for_client,
-    resolve_new_username,
     tentatively,
     unknown_user,
 )
@@ -33,44 +28,10 @@ from engine.local.cognito_errors import (
     ResourceNotFoundError,
     UserNotConfirmedException,
 )
-from engine.local.cognito_messages import compose, invitation_targets, send
-from engine.local.cognito_triggers import (
-    MIGRATION_DEFAULTS,
-    TokenOverrides,
-    has_trigger,
-    invoke_trigger,
-    make_event,
-    migration,
-    token_overrides,
-    with_metadata,
-)
+from engine.local.cognito_migration import migrate_user
+from engine.local.cognito_tokens import apply_overrides, issue_tokens, pre_token_generation
+from engine.local.cognito_triggers import has_trigger, invoke_trigger, make_event
 
-# Claims a PreTokenGeneration trigger cannot change (Cognito keeps its own values).
-PROTECTED_CLAIMS = frozenset(
-    {
-        "acr",
-        "amr",
-        "aud",
-        "at_hash",
-        "auth_time",
-        "azp",
-        "c_hash",
-        "client_id",
-        "cognito:username",
-        "exp",
-        "iat",
-        "identities",
-        "iss",
-        "jti",
-        "nbf",
-        "nonce",
-        "origin_jti",
-        "scope",
-        "sub",
-        "token_use",
-        "username",
-    }
-)
 REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
 _FLOWS = {
     "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
@@ -129,62 +90,6 @@ def admin_initiate_auth(
     username = parameters.get("USERNAME") or ""
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
     return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
-
-
-def migrate_user(
-    pool: Any, client: Any, username: str, password: str | None, client_metadata: dict[str, str] | None
-) -> Any:
-    """Ask the UserMigration trigger about an unknown user; create the user it describes.
-
-    ``password`` is the sign-in password (``None`` in the forgot-password flow, where the user
-    is created in RESET_REQUIRED). No attributes back means the user does not exist.
-    """
-    if password is not None:
-        source, request = (
-            "UserMigration_Authentication",
-            {"password": password, "validationData": client_metadata or None},
-        )
-    else:
-        source, request = "UserMigration_ForgotPassword", with_metadata({"validationData": None}, client_metadata)
-    response = invoke_trigger(
-        pool,
-        "UserMigration",
-        make_event(pool, source, username, client.id if client else None, request, dict(MIGRATION_DEFAULTS)),
-    )
-    answer = migration(response)
-    if not answer.user_attributes:
-        raise unknown_user(client)
-    internal_name, attributes = resolve_new_username(pool, username, expand_attrs(answer.user_attributes))
-    confirmed = password is not None and answer.final_user_status == "CONFIRMED"
-    user = CognitoIdpUser(
-        pool.id,
-        internal_name,
-        password if confirmed else None,
-        UserStatus.CONFIRMED if confirmed else UserStatus.RESET_REQUIRED,
-        attributes,
-    )
-    drafts = (
-        []
-        if answer.message_action == "SUPPRESS"
-        else [
-            compose(
-                pool,
-                user,
-                target,
-                kind=outbox.USER_MIGRATION,
-                trigger_source=None,
-                code=None,
-                username=username,
-                client_id=None,
-                client_metadata=None,
-            )
-            for target in invitation_targets(user.attribute_lookup, answer.delivery_mediums)
-        ]
-    )
-    pool.users[user.username] = user
-    for draft in drafts:
-        send(pool, username, draft)
-    return user
 
 
 def _sign_in(
@@ -248,106 +153,6 @@ def _challenge(backend: Any, pool: Any, user: Any, username: str) -> dict[str, A
         attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
         parameters.update({"requiredAttributes": "[]", "userAttributes": json.dumps(attributes)})
     return {"ChallengeName": name, "ChallengeParameters": parameters, "Session": session}
-
-
-def pre_token_generation(
-    pool: Any, client: Any, user: Any, source: str, status: str | None = None
-) -> TokenOverrides | None:
-    """Ask the PreTokenGeneration trigger (if any) how to change the tokens about to be issued."""
-    if not has_trigger(pool, "PreTokenGeneration"):
-        return None
-    config = (pool.extended_config.get("LambdaConfig") or {}).get("PreTokenGenerationConfig") or {}
-    version = "2" if config.get("LambdaVersion") in ("V2_0", "V3_0") else "1"
-    groups = sorted(user.groups, key=lambda g: g.precedence if g.precedence is not None else 1 << 31)
-    request: dict[str, Any] = {
-        "userAttributes": event_attributes(user, status=status),
-        "groupConfiguration": {
-            "groupsToOverride": [g.group_name for g in groups],
-            "iamRolesToOverride": [g.role_arn for g in groups if g.role_arn],
-            "preferredRole": None,
-        },
-    }
-    if version == "2":
-        request["scopes"] = ["aws.cognito.signin.user.admin"]
-        response = {"claimsAndScopeOverrideDetails": None}
-    else:
-        response = {"claimsOverrideDetails": None}
-    answer = invoke_trigger(
-        pool,
-        "PreTokenGeneration",
-        make_event(pool, source, user.username, client.id, request, response, version=version),
-    )
-    return token_overrides(answer, version)
-
-
-def _rewrite(
-    pool: Any,
-    token: str,
-    table: dict[str, Any],
-    add: dict[str, str],
-    suppress: list[str],
-    groups: list[str] | None,
-    roles: list[str] | None,
-    preferred: str | None,
-) -> str:
-    """Re-sign ``token`` with claims changed, keeping moto's token table in step."""
-    decoded = jwt.decode(token, pool.json_web_key)
-    claims = dict(decoded.claims)
-    claims.update({k: v for k, v in add.items() if k not in PROTECTED_CLAIMS})
-    for name in suppress:
-        if name not in PROTECTED_CLAIMS:
-            claims.pop(name, None)
-    if groups is not None:
-        claims["cognito:groups"] = groups
-    if roles is not None:
-        claims["cognito:roles"] = roles
-    if preferred is not None:
-        claims["cognito:preferred_role"] = preferred
-    new = jwt.encode(dict(decoded.header), claims, pool.json_web_key)
-    table[new] = table.pop(token)
-    return new
-
-
-def issue_tokens(pool: Any, client: Any, username: str, overrides: TokenOverrides | None) -> dict[str, Any]:
-    """ID, access and refresh tokens (moto's), with a PreTokenGeneration answer applied."""
-    refresh_token, origin_jti = pool.create_refresh_token(client.id, username)
-    access_token, expires_in = pool.create_access_token(client.id, username, origin_jti)
-    id_token, _ = pool.create_id_token(client.id, username, origin_jti)
-    id_token, access_token = apply_overrides(pool, id_token, access_token, overrides)
-    return {
-        "IdToken": id_token,
-        "AccessToken": access_token,
-        "RefreshToken": refresh_token,
-        "ExpiresIn": expires_in,
-        "TokenType": "Bearer",
-    }
-
-
-def apply_overrides(pool: Any, id_token: str, access_token: str, overrides: TokenOverrides | None) -> tuple[str, str]:
-    """The ID and access tokens with a PreTokenGeneration answer applied (re-signed)."""
-    if overrides is not None:
-        id_token = _rewrite(
-            pool,
-            id_token,
-            pool.id_tokens,
-            overrides.id_add,
-            overrides.id_suppress,
-            overrides.groups,
-            overrides.roles,
-            overrides.preferred_role,
-        )
-        if overrides.access_add or overrides.access_suppress or overrides.groups is not None:
-            access_token = _rewrite(
-                pool,
-                access_token,
-                pool.access_tokens,
-                overrides.access_add,
-                overrides.access_suppress,
-                overrides.groups,
-                None,
-                None,
-            )
-    return id_token, access_token
 
 
 def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_auth import migrate_user
 from engine.local.cognito_common import (
     UserStatus,
     check_secret_hash,
@@ -31,6 +30,7 @@ from engine.local.cognito_messages import (
     send,
     set_pending,
 )
+from engine.local.cognito_migration import migrate_user
 from engine.local.cognito_signup import post_confirmation
 from engine.local.cognito_triggers import has_trigger
 

@@ -1,0 +1,67 @@
+"""User migration: asking the UserMigration trigger about a user the pool does not know, and creating
+the user it describes (at sign-in, and in the forgot-password flow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.local import outbox
+from engine.local.cognito_common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username, unknown_user
+from engine.local.cognito_messages import compose, invitation_targets, send
+from engine.local.cognito_triggers import MIGRATION_DEFAULTS, invoke_trigger, make_event, migration, with_metadata
+
+
+def migrate_user(
+    pool: Any, client: Any, username: str, password: str | None, client_metadata: dict[str, str] | None
+) -> Any:
+    """Ask the UserMigration trigger about an unknown user; create the user it describes.
+
+    ``password`` is the sign-in password (``None`` in the forgot-password flow, where the user
+    is created in RESET_REQUIRED). No attributes back means the user does not exist.
+    """
+    if password is not None:
+        source, request = (
+            "UserMigration_Authentication",
+            {"password": password, "validationData": client_metadata or None},
+        )
+    else:
+        source, request = "UserMigration_ForgotPassword", with_metadata({"validationData": None}, client_metadata)
+    response = invoke_trigger(
+        pool,
+        "UserMigration",
+        make_event(pool, source, username, client.id if client else None, request, dict(MIGRATION_DEFAULTS)),
+    )
+    answer = migration(response)
+    if not answer.user_attributes:
+        raise unknown_user(client)
+    internal_name, attributes = resolve_new_username(pool, username, expand_attrs(answer.user_attributes))
+    confirmed = password is not None and answer.final_user_status == "CONFIRMED"
+    user = CognitoIdpUser(
+        pool.id,
+        internal_name,
+        password if confirmed else None,
+        UserStatus.CONFIRMED if confirmed else UserStatus.RESET_REQUIRED,
+        attributes,
+    )
+    drafts = (
+        []
+        if answer.message_action == "SUPPRESS"
+        else [
+            compose(
+                pool,
+                user,
+                target,
+                kind=outbox.USER_MIGRATION,
+                trigger_source=None,
+                code=None,
+                username=username,
+                client_id=None,
+                client_metadata=None,
+            )
+            for target in invitation_targets(user.attribute_lookup, answer.delivery_mediums)
+        ]
+    )
+    pool.users[user.username] = user
+    for draft in drafts:
+        send(pool, username, draft)
+    return user

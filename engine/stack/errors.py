@@ -1,0 +1,64 @@
+"""AWS errors met while managing the stack, turned into ``TargetError`` with a hint a person can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from engine.errors import TargetError
+from engine.stack.defaults import DEFAULT_STACK_NAME
+
+_CREDENTIAL_CODES = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "InvalidAccessKeyId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "AccessDenied",
+    "AccessDeniedException",
+}
+
+
+@contextmanager
+def aws_errors(action: str, *, stack_name: str | None = None) -> Iterator[None]:
+    """Turn AWS errors (and the local backend rejecting a template) into a TargetError about ``action``."""
+    try:
+        yield
+    except NoCredentialsError as exc:
+        raise TargetError(
+            f"{action} failed: no AWS credentials",
+            hint="configure credentials (aws configure, AWS_PROFILE), or use the local target",
+        ) from exc
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", "Error"), error.get("Message", str(exc))
+        hint = None
+        if code in _CREDENTIAL_CODES:
+            hint = "check the credentials are valid and allowed to do this (aws sts get-caller-identity)"
+        elif code == "AlreadyExistsException" and stack_name:
+            hint = f"run `{destroy_command(stack_name)}` first"
+        raise TargetError(f"{action} failed: {code}: {message}", hint=hint) from exc
+    except BotoCoreError as exc:
+        raise TargetError(f"{action} failed: {exc}", hint="check the region and your network connection") from exc
+    except TargetError:
+        raise
+    except Exception as exc:
+        # Only the embedded backend raises plain exceptions from an AWS call: moto itself failing on a
+        # resource (a missing S3 object, an unsupported property). Real AWS answers with a ClientError.
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise TargetError(
+            f"{action} failed in the local backend: {type(exc).__name__}: {first_line}",
+            hint="check the template and its parameters; "
+            f"then `{destroy_command(stack_name or DEFAULT_STACK_NAME)}` "
+            "and deploy again",
+        ) from exc
+
+
+def destroy_command(stack_name: str) -> str:
+    """The CLI command that deletes ``stack_name``, for hints."""
+    if stack_name == DEFAULT_STACK_NAME:
+        return "scenario stack destroy"
+    return f"scenario stack destroy --stack {stack_name}"

@@ -1,0 +1,40 @@
+"""The trigger code as the zip the stack's Lambda functions are deployed from."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from engine.errors import TargetError
+
+# A fixed timestamp for every zip entry, so the same sources always give the same zip and S3 key.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def package_triggers(triggers_dir: Path) -> bytes:
+    """A deterministic zip of the handler modules (``*.py`` at the top of ``triggers_dir``).
+
+    Test modules, ``conftest.py`` and caches are left out; the same sources always give the same bytes.
+    """
+    sources = sorted(
+        path
+        for path in triggers_dir.glob("*.py")
+        if path.is_file()
+        and not path.name.startswith("test_")
+        and not path.name.endswith("_test.py")
+        and path.name != "conftest.py"
+    )
+    if not sources:
+        raise TargetError(
+            f"no Lambda handler modules (*.py) in {triggers_dir}",
+            hint="run from a scenario-run checkout with its triggers/ directory",
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sources:
+            info = zipfile.ZipInfo(path.name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16  # readable by the Lambda runtime's user
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()

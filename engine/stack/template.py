@@ -1,0 +1,46 @@
+"""Reading the stack's CloudFormation template, checked before anything is sent to AWS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.errors import TargetError
+
+
+def read_template(template: Path) -> str:
+    """The template's text, once it is known to be a YAML (or JSON) mapping with Resources."""
+    if not template.is_file():
+        raise TargetError(
+            f"stack template {template} not found",
+            hint="run from a scenario-run checkout, or pass the path of a template",
+        )
+    body = template.read_text(encoding="utf-8")
+    try:
+        with template.open(encoding="utf-8") as stream:  # a stream, so that errors name the file
+            parsed = yaml.load(stream, Loader=_TemplateLoader)  # a SafeLoader: builds no arbitrary objects
+    except yaml.YAMLError as exc:
+        raise TargetError(f"stack template {template} is not valid YAML: {exc}") from exc
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):
+        raise TargetError(
+            f"stack template {template} has no Resources mapping",
+            hint="a CloudFormation template is a mapping with a Resources section",
+        )
+    return body
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """SafeLoader that accepts CloudFormation's short-form tags (!Ref, !Sub, !GetAtt...)."""
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_TemplateLoader.add_multi_constructor("!", _construct_tagged)
