@@ -85,9 +85,10 @@ def test_a_person_runs_migrate_user_in_a_terminal():
 def test_ctrl_c_at_a_prompt_cleans_up_and_exits_130():
     term = Terminal(str(BIN / "scenario-run"), str(SCENARIOS / "migrate_user.yaml"))
     term.expect(r"Enter a username:")
+    time.sleep(0.5)  # a person takes a moment too: the process is waiting for input
     term.proc.send_signal(signal.SIGINT)  # what the terminal sends on Ctrl-C
-    term.expect(r"FAILED migrate_user\.yaml(.|\n)*interrupted by Ctrl-C; cleaning up")
-    code = term.proc.wait(timeout=60)
+    term.expect(r"FAILED migrate_user\.yaml(.|\n)*interrupted by Ctrl-C; cleaning up", timeout=180)
+    code = term.proc.wait(timeout=180)
     os.close(term.master)
     assert code == 130, term.screen
     assert "[undo] add_trigger (undo)  restore the Lambda triggers (UserMigration)" in term.screen
