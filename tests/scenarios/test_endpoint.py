@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,3 +121,57 @@ def test_ctrl_c_cleans_up_and_exits_130(write, server):
     assert "interrupted by Ctrl-C; cleaning up" in stderr
     assert "Traceback" not in stdout + stderr
     assert clients.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
+
+
+def test_scenario_serve_command_serves_until_interrupted(tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "CI": "true", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [str(BIN / "scenario"), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        url = f"http://127.0.0.1:{port}"
+        assert banner.startswith(f"Local AWS listening on {url} (outbox: {url}/_scenario/outbox)"), banner
+        deploy = subprocess.run(
+            [str(BIN / "scenario"), "stack", "deploy", "--endpoint-url", url],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert deploy.returncode == 0, deploy.stderr
+        run = subprocess.run(
+            [
+                str(BIN / "scenario-run"),
+                str(SCENARIOS / "migrate_user.yaml"),
+                "--endpoint-url",
+                url,
+                "--stack",
+                STACK,
+                "--answers",
+                str(SCENARIOS / "answers" / "migrate_user.yaml"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        with urllib.request.urlopen(f"{url}/_scenario/outbox?username=migrated_user") as response:
+            messages = json.load(response)["messages"]
+        assert [m["kind"] for m in messages] == ["ForgotPassword"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Stopping." in out
