@@ -25,6 +25,10 @@ def users(clients: Clients, pool_id: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def groups(clients: Clients, pool_id: str) -> list[str]:
+    return [g["GroupName"] for g in clients.client("cognito-idp").list_groups(UserPoolId=pool_id)["Groups"]]
+
+
 def table_items(clients: Clients, table: str) -> list[dict[str, Any]]:
     return list(clients.client("dynamodb").scan(TableName=table)["Items"])
 

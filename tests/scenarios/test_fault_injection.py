@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from backend_state import SCENARIOS, lambda_config, outputs, table_items, users
+from backend_state import SCENARIOS, groups, lambda_config, outputs, table_items, users
 
 
 def count_calls(scenario_run, name: str, tmp_path) -> int:
@@ -23,7 +23,7 @@ def count_calls(scenario_run, name: str, tmp_path) -> int:
     return sum(len(r["aws_calls"]) for r in records if r["phase"] == "steps")
 
 
-@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log"])
+@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log", "sign_up_confirm"])
 def test_a_failure_at_any_call_leaves_nothing_behind(scenario_run, backend, tmp_path, name):
     calls = count_calls(scenario_run, name, tmp_path)
     assert calls >= 10
@@ -40,3 +40,4 @@ def test_a_failure_at_any_call_leaves_nothing_behind(scenario_run, backend, tmp_
         assert users(backend, out["UserPoolId"]) == {}, context
         assert lambda_config(backend, out["UserPoolId"]) == {}, context
         assert table_items(backend, out["TableName"]) == [], context
+        assert groups(backend, out["UserPoolId"]) == [], context

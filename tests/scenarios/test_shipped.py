@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from backend_state import SCENARIOS, lambda_config, outputs, table_items, transcript, users
+from backend_state import SCENARIOS, groups, lambda_config, outputs, table_items, transcript, users
 
 
 def replay(scenario_run, name: str, *extra: object):
@@ -74,7 +74,7 @@ def test_hello_lists_the_pools(scenario_run, backend):
     assert "\tmine: us-east-1_" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log"])
+@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log", "sign_up_confirm"])
 def test_replay_leaves_nothing_behind(scenario_run, backend, name):
     result = replay(scenario_run, name)
     assert result.exit_code == 0, result.output
@@ -83,3 +83,15 @@ def test_replay_leaves_nothing_behind(scenario_run, backend, name):
     assert users(backend, out["UserPoolId"]) == {}
     assert lambda_config(backend, out["UserPoolId"]) == {}
     assert table_items(backend, out["TableName"]) == []
+    assert groups(backend, out["UserPoolId"]) == []
+
+
+def test_a_new_flow_written_without_python(scenario_run, backend, tmp_path):
+    log = tmp_path / "t.jsonl"
+    result = replay(scenario_run, "sign_up_confirm", "--answer", "remove_resources=no", "--transcript", log)
+    assert result.exit_code == 0, result.output
+    steps = transcript(log)
+    assert steps["confirm"]["attempts"] == 2  # the wrong code from the answers file, then the outbox's
+    out = outputs(backend)
+    assert users(backend, out["UserPoolId"])["new_user"]["status"] == "CONFIRMED"
+    assert groups(backend, out["UserPoolId"]) == ["scenario-testers"]
