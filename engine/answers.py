@@ -35,14 +35,14 @@ class _Entry:
 class Answers:
     """Replies per prompt id, consumed in order; the last value of a list is not repeated."""
 
-    source: str = "(no answers file)"
+    path: Path | None = None
     entries: dict[str, _Entry] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None, overrides: list[str] | None = None) -> Answers:
         answers = cls()
         if path is not None:
-            answers.source = str(path)
+            answers.path = path
             data = load_yaml_file(path)
             if data is None:
                 data = MarkedDict()

@@ -69,12 +69,15 @@ class Prompter:
         elif spec.default is not None:
             value = self._coerce_default(spec)
         else:
-            where = self.answers.source
+            if self.answers.path is None:
+                hint = f"pass --answers FILE with '{spec.id}: <value>' in it, or --answer {spec.id}=VALUE"
+            else:
+                hint = f"add '{spec.id}: <value>' to {self.answers.path}, or pass --answer {spec.id}=VALUE"
             raise MissingAnswerError(
                 f"prompt '{spec.id}' needs an answer and this run is non-interactive"
                 + (" (no more answers for it in the file)" if spec.id in self.answers.entries else ""),
                 location=spec.location,
-                hint=f"add '{spec.id}: <value>' to {where}, or pass --answer {spec.id}=VALUE",
+                hint=hint,
             )
         if secret:
             self.secrets.add(value)

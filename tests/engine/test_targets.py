@@ -71,3 +71,13 @@ def test_worst_outcome_decides_the_exit_code(scenario_run, write):
     result = scenario_run(bad, ok)
     assert result.exit_code == 1
     assert "FAILED bad.yaml" in result.stdout and "PASSED ok.yaml" in result.stdout
+
+
+def test_missing_answer_without_an_answers_file_says_how_to_give_one(scenario_run, write):
+    scenario = write("s.yaml", "name: s\nsteps:\n  - prompt: {id: username, text: 'Name?'}\n")
+    result = scenario_run(scenario)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {scenario}:3:5: step 'username': prompt 'username' needs an answer and this run is "
+        "non-interactive\n  hint: pass --answers FILE with 'username: <value>' in it, or --answer username=VALUE\n"
+    )
