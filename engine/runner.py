@@ -31,7 +31,7 @@ from engine.records import RunResult, StepRecord
 from engine.scenario import CLEANUP_PROMPT_ID, Scenario, Step, check_rendered_arguments
 from engine.secrets import Secrets
 from engine.targets import Target
-from engine.templating import evaluate, render
+from engine.templating import evaluate, is_template, iter_strings, render
 from engine.undo import UndoEntry, UndoFailure, UndoStack
 
 
@@ -284,7 +284,9 @@ class Runner:
             step=step.id,
             location_of=lambda p: locate(self.scenario.raw, (*step.path, step.action, *p)),
         )
-        check_rendered_arguments(rendered, action, self.scenario.raw, (*step.path, step.action), step.id)
+        if any(is_template(text) for _, text in iter_strings(raw)):
+            # Template-free arguments were fully checked when the scenario was loaded.
+            check_rendered_arguments(rendered, action, self.scenario.raw, (*step.path, step.action), step.id)
         if kept:
             rendered.update(kept)
         return rendered

@@ -79,20 +79,32 @@ def tracking_new_user(ctx: ActionContext, pool_id: str, user_name: str) -> Itera
     The check runs even when the call fails: a UserMigration trigger creates the user and
     then Cognito answers PasswordResetRequiredException.
     """
+    tracked: set[tuple[str, str]] = ctx.cache.setdefault("tracked_users", set())
+    if (pool_id, user_name) in tracked:
+        # This run already deletes the user at cleanup: nothing more to find out.
+        yield
+        return
     existed = user_exists(ctx, pool_id, user_name)
+
+    def delete_at_cleanup() -> None:
+        tracked.add((pool_id, user_name))
+        ctx.undo.push(
+            f"delete user '{user_name}' from user pool {pool_id}",
+            lambda: delete_user_if_present(ctx, pool_id, user_name),
+        )
+
     try:
         yield
     finally:
         if not existed:
-            description = f"delete user '{user_name}' from user pool {pool_id}"
             try:
                 created = user_exists(ctx, pool_id, user_name)
             except Exception:
                 # Cannot tell whether the call made the user: delete it if present, and fail the step.
-                ctx.undo.push(description, lambda: delete_user_if_present(ctx, pool_id, user_name))
+                delete_at_cleanup()
                 raise
             if created:
-                ctx.undo.push(description, lambda: delete_user_if_present(ctx, pool_id, user_name))
+                delete_at_cleanup()
 
 
 def pool_update_params(ctx: ActionContext, pool: dict[str, Any]) -> dict[str, Any]:
