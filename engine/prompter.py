@@ -133,6 +133,7 @@ class Prompter:
             click.prompt(text, default="", show_default=False, prompt_suffix=" ")
             return ""
         if spec.type == "choice":
+            click.echo(text)
             for i, choice in enumerate(spec.choices, 1):
                 click.echo(f"  {i}. {choice}")
             while True:

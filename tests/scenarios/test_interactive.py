@@ -94,3 +94,25 @@ def test_ctrl_c_at_a_prompt_cleans_up_and_exits_130():
     assert "[undo] add_trigger (undo)  restore the Lambda triggers (UserMigration)" in term.screen
     assert "interrupted by Ctrl-C; cleaning up" in term.screen
     assert "Traceback" not in term.screen and "internal error" not in term.screen
+
+
+def test_a_choice_a_pause_and_declining_cleanup_in_a_terminal():
+    term = Terminal(str(BIN / "scenario-run"), str(SCENARIOS / "auto_confirm.yaml"))
+    screen = term.expect(r"Which user do you want to use\?(.|\n)*Enter a number:")
+    assert "  1. test_user_1\r\n  2. test_user_2\r\n  3. test_user_3" in screen
+    term.type("7")
+    term.expect(r"Enter a number between 1 and 3\.")
+    term.type("2")
+    term.expect(r"\(the password will not display as you type\):")
+    term.type(PASSWORDS[1])
+    term.expect(r"Press Enter when you're ready to continue\.")
+    term.type("")
+    term.expect(r"Do you want to remove all of the AWS resources")
+    term.type("n")
+    term.expect(r"PASSED auto_confirm\.yaml")
+    assert term.proc.wait(timeout=60) == 0
+    os.close(term.master)
+    assert "Signing up user 'test_user_2' with email 'test_email_2@example.com' to Cognito." in term.screen
+    assert "User test_user_2 signed up, confirmed = true." in term.screen
+    assert "Be sure to remove resources when you're done with them to avoid unexpected charges!" in term.screen
+    assert PASSWORDS[1] not in term.screen
