@@ -306,3 +306,23 @@ def test_json_summary_reports_the_outcome(scenario_run, write, tmp_path):
     statuses = {(s["phase"], s["id"]): s["status"] for s in run["steps"]}
     assert statuses[("steps", "sign_in")] == "ok" and statuses[("steps", "check")] == "failed"
     assert statuses[("undo", "pool")] == "ok"
+
+
+def test_junit_reports_failures_skips_and_setup_errors(scenario_run, write, tmp_path):
+    junit = tmp_path / "j.xml"
+    scenario = write("f.yaml", 'name: f\nsteps:\n  - list_user_pools:\n    when: false\n  - check: "1 == 2"\n')
+    assert scenario_run(scenario, "--junit", junit).exit_code == 1
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("2", "1", "1")
+    failure = suite.find("testcase/failure")
+    assert failure is not None and failure.get("type") == "CheckFailed"
+    assert failure.text == f"{scenario}:5:5: CheckFailed: check failed: 1 == 2"
+
+    setup = write("e.yaml", "name: e\nenv: [NOT_SET_ANYWHERE]\nsteps:\n  - say: hi\n")
+    assert scenario_run(setup, "--junit", junit, env={"NOT_SET_ANYWHERE": None}).exit_code == 2  # type: ignore[dict-item]
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    case = suite.find("testcase")
+    assert case is not None and case.get("name") == "setup"
+    assert "environment variable NOT_SET_ANYWHERE is not set" in (case.find("failure").get("message") or "")  # type: ignore[union-attr]
