@@ -22,7 +22,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from engine.errors import Location, TemplateError
 
-MARKERS = ("{{", "{%", "{#")
+MARKERS = ("{{", "{%")
+# Cognito writes its code placeholder as {####}, which Jinja would read as a comment and drop;
+# comments are therefore switched off (their markers are set to text no scenario contains).
+_NO_COMMENT = ("\x00{#", "#}\x00")
 
 
 def _native_concat(values: Iterable[Any]) -> Any:
@@ -47,7 +50,13 @@ def _to_yaml(value: Any) -> str:
 
 def make_environment() -> jinja2.Environment:
     """The one sandboxed environment used for every template."""
-    env = _NativeSandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env = _NativeSandbox(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        comment_start_string=_NO_COMMENT[0],
+        comment_end_string=_NO_COMMENT[1],
+    )
     env.filters["to_yaml"] = _to_yaml
     return env
 

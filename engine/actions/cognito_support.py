@@ -117,6 +117,16 @@ def pool_update_params(ctx: ActionContext, pool: dict[str, Any]) -> dict[str, An
     members = idp.meta.service_model.operation_model("UpdateUserPool").input_shape.members
     params = {key: value for key, value in pool.items() if key in members and value not in (None, {}, [])}
     params["UserPoolId"] = pool["Id"]
+    # Describe returns settings that Update refuses to get back: the deprecated
+    # UnusedAccountValidityDays ("Please use TemporaryPasswordValidityDays in PasswordPolicy"), and the
+    # old verification message fields next to the VerificationMessageTemplate that replaced them.
+    if "AdminCreateUserConfig" in params:
+        params["AdminCreateUserConfig"] = {
+            k: v for k, v in params["AdminCreateUserConfig"].items() if k != "UnusedAccountValidityDays"
+        }
+    if "VerificationMessageTemplate" in params:
+        for old in ("EmailVerificationMessage", "EmailVerificationSubject", "SmsVerificationMessage"):
+            params.pop(old, None)
     return params
 
 

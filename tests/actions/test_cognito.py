@@ -49,3 +49,40 @@ def test_read_outbox_without_a_message_fails_the_step(scenario_run, write):
     result = scenario_run(write("o.yaml", "name: o\nsteps:\n" + steps))
     assert result.exit_code == 1
     assert "step 'read_outbox': no message for user 'nobody' in the local outbox" in result.stderr
+
+
+def test_setting_a_trigger_keeps_every_other_pool_setting(scenario_run, write):
+    steps = """\
+  - id: pool
+    aws_call:
+      service: cognito-idp
+      operation: CreateUserPool
+      params:
+        PoolName: keep
+        Policies: {PasswordPolicy: {MinimumLength: 12, TemporaryPasswordValidityDays: 3}}
+        AutoVerifiedAttributes: [email]
+        AdminCreateUserConfig: {AllowAdminCreateUserOnly: true}
+        VerificationMessageTemplate:
+          EmailMessage: "Your code is {####}"
+          DefaultEmailOption: CONFIRM_WITH_CODE
+        AccountRecoverySetting: {RecoveryMechanisms: [{Name: verified_email, Priority: 1}]}
+      undo: {operation: DeleteUserPool, params: {UserPoolId: "{{ result.UserPool.Id }}"}}
+  - set_trigger:
+      user_pool_id: "{{ steps.pool.result.UserPool.Id }}"
+      trigger: PostAuthentication
+      function_arn: arn:aws:lambda:us-east-1:123456789012:function:x
+  - id: after
+    aws_call:
+      service: cognito-idp
+      operation: DescribeUserPool
+      params: {UserPoolId: "{{ steps.pool.result.UserPool.Id }}"}
+    assert:
+      - result.UserPool.Policies.PasswordPolicy.MinimumLength == 12
+      - result.UserPool.AutoVerifiedAttributes == ['email']
+      - result.UserPool.AdminCreateUserConfig.AllowAdminCreateUserOnly
+      - result.UserPool.VerificationMessageTemplate.EmailMessage == 'Your code is {####}'
+      - result.UserPool.AccountRecoverySetting.RecoveryMechanisms[0].Name == 'verified_email'
+      - result.UserPool.LambdaConfig.PostAuthentication.endswith(':x')
+"""
+    result = scenario_run(write("keep.yaml", "name: keep\nsteps:\n" + steps))
+    assert result.exit_code == 0, result.output
