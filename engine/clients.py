@@ -15,6 +15,9 @@ LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "t
 
 # botocore's standard retry mode backs off on throttling and transient errors.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Local clients never follow AWS_ENDPOINT_URL* from the environment or config files: the local
+# target is the embedded backend or the --endpoint-url given, nothing else.
+_LOCAL_CONFIG = _CONFIG.merge(Config(ignore_configured_endpoint_urls=True))
 
 
 @cache
@@ -24,13 +27,13 @@ def _local_session(region: str) -> boto3.session.Session:
     return boto3.session.Session(region_name=region, **LOCAL_CREDENTIALS)
 
 
-_CLIENTS: dict[tuple[int, str, str | None], Any] = {}
+_CLIENTS: dict[tuple[int, str, str | None, int], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
 def _shared_client(session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config) -> Any:
     """One client per (session, service, endpoint) for the process: building a client class is slow."""
-    key = (id(session), service, endpoint_url)
+    key = (id(session), service, endpoint_url, id(config))
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
@@ -42,10 +45,13 @@ def _shared_client(session: boto3.session.Session, service: str, endpoint_url: s
 class Clients:
     """Creates and caches one boto3 client per service, all on the same session and endpoint."""
 
-    def __init__(self, session: boto3.session.Session, *, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self, session: boto3.session.Session, *, endpoint_url: str | None = None, local: bool = False
+    ) -> None:
         self.session = session
         self.endpoint_url = endpoint_url
         self.region = session.region_name or "us-east-1"
+        self._config = _LOCAL_CONFIG if local else _CONFIG
         self._cache: dict[str, Any] = {}
         self._hook_id = f"scenario-run-calls-{id(self)}"
         # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only while
@@ -58,7 +64,7 @@ class Clients:
     @classmethod
     def for_local(cls, region: str, endpoint_url: str | None = None) -> Clients:
         """Clients with fake credentials, for the embedded backend or a local server."""
-        return cls(_local_session(region), endpoint_url=endpoint_url)
+        return cls(_local_session(region), endpoint_url=endpoint_url, local=True)
 
     @classmethod
     def for_aws(cls, region: str | None, profile: str | None = None) -> Clients:
@@ -68,7 +74,7 @@ class Clients:
     def client(self, service: str) -> Any:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
         if service not in self._cache:
-            client = _shared_client(self.session, service, self.endpoint_url, _CONFIG)
+            client = _shared_client(self.session, service, self.endpoint_url, self._config)
             # A unique id: clients are shared, so each Clients unregisters its own hook on close.
             client.meta.events.register("before-call.*.*", self._before_call, unique_id=self._hook_id)
             self._cache[service] = client

@@ -81,3 +81,22 @@ def test_missing_answer_without_an_answers_file_says_how_to_give_one(scenario_ru
         f"Error: {scenario}:3:5: step 'username': prompt 'username' needs an answer and this run is "
         "non-interactive\n  hint: pass --answers FILE with 'username: <value>' in it, or --answer username=VALUE\n"
     )
+
+
+def test_local_target_ignores_endpoint_settings_in_the_environment(write):
+    scenario = write("s.yaml", "name: s\nsteps:\n  - list_user_pools:\n    assert: result.count == 0\n")
+    env = {
+        **os.environ,
+        "CI": "true",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "http://127.0.0.1:9",
+    }
+    proc = subprocess.run(
+        [str(BIN / "scenario-run"), str(scenario)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
