@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import cache
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 # Fake credentials for the local target: a real account can never be reached by accident.
@@ -24,7 +26,13 @@ _LOCAL_CONFIG = _CONFIG.merge(Config(ignore_configured_endpoint_urls=True))
 def _local_session(region: str) -> boto3.session.Session:
     # One session per region for the whole process: a new botocore session re-reads the
     # endpoint and service models, which costs more than a whole local scenario run.
-    return boto3.session.Session(region_name=region, **LOCAL_CREDENTIALS)
+    core = botocore.session.Session()
+    # Nothing of the user's AWS set-up applies locally: no profile (AWS_PROFILE may name one that
+    # does not exist here), no config or credentials file.
+    core.set_config_variable("profile", None)
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    return boto3.session.Session(region_name=region, botocore_session=core, **LOCAL_CREDENTIALS)
 
 
 _CLIENTS: dict[tuple[int, str, str | None, int], Any] = {}

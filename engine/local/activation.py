@@ -8,6 +8,7 @@ Starting it while a server already runs therefore never resets the server's stat
 
 from __future__ import annotations
 
+import os
 import threading
 
 from moto import mock_aws
@@ -22,9 +23,24 @@ _users = 0
 _mock: MockAWS | None = None
 
 
+# The user's own AWS set-up must not reach the local AWS: moto and the Lambda handlers build
+# default boto3 sessions, which would read a profile that may not exist here, config files, or an
+# endpoint override that sends calls somewhere else entirely.
+_FOREIGN_SETTINGS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE")
+
+
+def isolate_environment() -> None:
+    """Drop the user's AWS profile, files and endpoints from this process's environment."""
+    for name in [n for n in os.environ if n in _FOREIGN_SETTINGS or n.startswith("AWS_ENDPOINT_URL_")]:
+        del os.environ[name]
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+
+
 def acquire() -> None:
     """Install the hooks (once) and make sure ``mock_aws`` is active; pair with ``release``."""
     global _users, _mock
+    isolate_environment()
     hooks.install()
     with _lock:
         if _users == 0:

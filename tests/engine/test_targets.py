@@ -83,13 +83,15 @@ def test_missing_answer_without_an_answers_file_says_how_to_give_one(scenario_ru
     )
 
 
-def test_local_target_ignores_endpoint_settings_in_the_environment(write):
+def test_local_target_ignores_the_users_aws_setup(write):
     scenario = write("s.yaml", "name: s\nsteps:\n  - list_user_pools:\n    assert: result.count == 0\n")
     env = {
         **os.environ,
         "CI": "true",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "http://127.0.0.1:9",
+        "AWS_PROFILE": "no-such-profile",
+        "AWS_CONFIG_FILE": "/nonexistent/config",
     }
     proc = subprocess.run(
         [str(BIN / "scenario-run"), str(scenario)],
