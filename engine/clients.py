@@ -53,9 +53,7 @@ def _shared_client(session: boto3.session.Session, service: str, endpoint_url: s
 class Clients:
     """Creates and caches one boto3 client per service, all on the same session and endpoint."""
 
-    def __init__(
-        self, session: boto3.session.Session, *, endpoint_url: str | None = None, local: bool = False
-    ) -> None:
+    def __init__(self, session: boto3.session.Session, *, endpoint_url: str | None = None, local: bool = False) -> None:
         self.session = session
         self.endpoint_url = endpoint_url
         self.region = session.region_name or "us-east-1"
