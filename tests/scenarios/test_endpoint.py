@@ -89,7 +89,8 @@ def test_run_against_an_endpoint_without_the_stack_says_how_to_deploy_it(scenari
     assert "Traceback" not in result.output
 
 
-def test_ctrl_c_cleans_up_and_exits_130(write, server):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_cleans_up_and_exits_130(write, server, signum):
     url, clients = server
     scenario = write("slow.yaml", "name: slow\nsteps:\n" + POOL_STEPS + "  - sleep: 60\n")
     env = {**os.environ, "CI": "true", "PYTHONUNBUFFERED": "1"}
@@ -114,7 +115,7 @@ def test_ctrl_c_cleans_up_and_exits_130(write, server):
         "engine-test"
     ]
     time.sleep(0.3)  # into the sleep step
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, seen + stdout + stderr
     assert "[undo] pool (undo)  cognito-idp DeleteUserPool" in stdout
