@@ -400,6 +400,13 @@ class _Checker:
             )
 
     def check_templates_outside_steps(self) -> None:
-        for key in ("vars", "stack"):
-            for sub, text in iter_strings(self.root.get(key) or {}):
-                self._check_text(text, (key, *sub), None, expression=False)
+        for sub, text in iter_strings(self.root.get("vars") or {}):
+            self._check_text(text, ("vars", *sub), None, expression=False)
+        # The stack is read before anything can be rendered, so its settings are plain values.
+        for sub, text in iter_strings(self.root.get("stack") or {}):
+            if is_template(text):
+                raise SchemaError(
+                    "the stack settings cannot use templates",
+                    location=locate(self.root, ("stack", *sub)),
+                    hint="write the name as it is, or choose the stack on the command line with --stack NAME",
+                )

@@ -168,3 +168,13 @@ def test_unreadable_and_non_mapping_files(scenario_cli, write, tmp_path):
         "step.yaml:3:5: 'steps.0' must be a mapping, not a string\n"
         "  hint: a step is one action key plus optional modifiers, e.g. `- say: hello`\n"
     )
+
+
+def test_stack_settings_are_plain_values(scenario_cli, write):
+    path = write("s.yaml", 'name: x\nstack:\n  name: "{{ env.STACK }}"\nenv: [STACK]\nsteps:\n  - say: hi\n')
+    result = scenario_cli("validate", path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {path}:3:9: the stack settings cannot use templates\n"
+        "  hint: write the name as it is, or choose the stack on the command line with --stack NAME\n"
+    )
