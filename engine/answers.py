@@ -121,6 +121,7 @@ def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
 def _scalar(key: str, value: Any, location: Location | None) -> Any:
     if isinstance(value, dict | list):
         raise InputError(
-            f"answer '{key}' has a nested {type(value).__name__}; answers are plain values", location=location
+            f"answer '{key}' has a nested {'list' if isinstance(value, list) else 'mapping'}; answers are plain values",
+            location=location,
         )
     return value

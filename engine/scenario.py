@@ -159,7 +159,8 @@ def _validate(
         if leaf is None:
             continue
         path = (*prefix, *leaf.absolute_path)
-        message, hint, key = _explain(leaf)
+        # An action's whole argument (`sleep: abc`) is named after the action.
+        message, hint, key = _explain(leaf, str(prefix[-1]) if prefix and step else "value")
         location = locate(root, (*path, key), key=True) if key is not None else locate(root, path)
         raise error_class(message, location=location, step=step, hint=hint)
 
@@ -178,7 +179,7 @@ def _leaf_error(error: jsonschema.ValidationError) -> jsonschema.ValidationError
     return error
 
 
-def _explain(error: jsonschema.ValidationError) -> tuple[str, str | None, str | None]:
+def _explain(error: jsonschema.ValidationError, whole: str = "value") -> tuple[str, str | None, str | None]:
     """(message, hint, offending key) for a jsonschema error, in the scenario's own words."""
     where = ".".join(str(p) for p in error.absolute_path)
     at = f" in '{where}'" if where else ""
@@ -200,7 +201,7 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str | None, str | 
         )
     if error.validator == "type":
         return (
-            f"'{where or 'value'}' must be {_types(error.validator_value)}, not {_typename(error.instance)}",
+            f"'{where or whole}' must be {_types(error.validator_value)}, not {_typename(error.instance)}",
             None,
             None,
         )
@@ -209,7 +210,7 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str | None, str | 
         return f"'{where}' is {error.instance!r}, not one of the allowed values", f"use one of: {options}", None
     if error.validator == "oneOf" and error.context and all(e.validator == "type" for e in error.context):
         kinds = " or ".join(_types(e.validator_value) for e in error.context)
-        return f"'{where or 'value'}' must be {kinds}, not {_typename(error.instance)}", None, None
+        return f"'{where or whole}' must be {kinds}, not {_typename(error.instance)}", None, None
     return f"{error.message}{at}", None, None
 
 

@@ -37,8 +37,18 @@ def _native_concat(values: Iterable[Any]) -> Any:
     return "".join(str(v) for v in chain(head, values))
 
 
+class _NativeCodeGenerator(NativeCodeGenerator):
+    """Jinja folds constant output such as ``{{ [] }}`` or ``{{ 5 }}`` into text at compile time;
+    only literal text is folded here, so every expression keeps its type."""
+
+    def _output_child_to_const(self, node: jinja2.nodes.Expr, frame: Any, finalize: Any) -> str:
+        if not isinstance(node, jinja2.nodes.TemplateData):
+            raise jinja2.nodes.Impossible()
+        return super()._output_child_to_const(node, frame, finalize)  # type: ignore[no-any-return]
+
+
 class _NativeSandbox(SandboxedEnvironment):
-    code_generator_class = NativeCodeGenerator
+    code_generator_class = _NativeCodeGenerator
     concat = staticmethod(_native_concat)
 
 

@@ -1,0 +1,39 @@
+"""Templating keeps native types, never re-parses strings, and leaves Cognito's {####} alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import TemplateError
+from engine.templating import evaluate, render, render_string
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{{ [] }}", []),
+        ("{{ 5 }}", 5),
+        ("{{ names }}", ["a", "b"]),
+        ("{{ code }}", "012345"),
+        ("{{ number_text }}", "123456"),
+        ("x{{ 5 }}y", "x5y"),
+        ("Your code is {####}", "Your code is {####}"),
+        ("{{ user }}: {####}", "bob: {####}"),
+        ("plain", "plain"),
+    ],
+)
+def test_render_keeps_types(text, expected):
+    context = {"names": ["a", "b"], "code": "012345", "number_text": "123456", "user": "bob"}
+    assert render_string(text, context) == expected
+
+
+def test_render_walks_mappings_and_lists():
+    assert render({"a": ["{{ x }}", {"b": "{{ x + 1 }}"}]}, {"x": 1}) == {"a": [1, {"b": 2}]}
+
+
+def test_sandbox_and_strictness():
+    with pytest.raises(TemplateError, match="undefined value in template: 'missing' is undefined"):
+        render_string("{{ missing }}", {})
+    with pytest.raises(TemplateError, match="not allowed"):
+        render_string("{{ ''.__class__.__mro__ }}", {})
+    assert evaluate("x > 1 and y", {"x": 2, "y": True}) is True
