@@ -25,7 +25,7 @@ from engine.errors import (
 )
 from engine.loader import MarkedDict, load_yaml_file, locate
 from engine.schema import RESERVED_NAMES, STEP_MODIFIERS, generic_step_schema, top_level_schema
-from engine.templating import check_syntax, is_template, iter_strings
+from engine.templating import attribute_refs, check_syntax, is_template, iter_strings
 
 CLEANUP_PROMPT_ID = "remove_resources"
 CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were created during this demo (y/n)?"
@@ -399,6 +399,28 @@ class _Checker:
                 + "available: stack, vars, answers, steps, env, target, outbox_code(), "
                 "registered names",
             )
+        self._check_declared(text, location, step_id, expression=expression)
+
+    def _check_declared(self, text: str, location: Location | None, step_id: str | None, *, expression: bool) -> None:
+        """env.X must be in `env:`, and stack.X in `stack.outputs` when the scenario lists its outputs."""
+        env = set(self.root.get("env") or [])
+        for name in sorted(attribute_refs(text, "env", expression=expression) - env):
+            raise TemplateError(
+                f"template reads env.{name}, which the scenario does not declare",
+                location=location,
+                step=step_id,
+                hint=f"add {name} to the scenario's `env:` list (only listed variables are visible)",
+            )
+        outputs = (self.root.get("stack") or {}).get("outputs")
+        if outputs:
+            for name in sorted(attribute_refs(text, "stack", expression=expression) - set(outputs)):
+                suggestion = _suggest(name, sorted(outputs))
+                raise TemplateError(
+                    f"template reads stack.{name}, which is not in the scenario's stack outputs",
+                    location=location,
+                    step=step_id,
+                    hint=(suggestion + " " if suggestion else "") + "add it to `stack.outputs` if the stack has it",
+                )
 
     def check_templates_outside_steps(self) -> None:
         for sub, text in iter_strings(self.root.get("vars") or {}):

@@ -187,6 +187,26 @@ def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, fr
     return None, frozenset(jinja2.meta.find_undeclared_variables(ast))
 
 
+@lru_cache(maxsize=4096)
+def attribute_refs(text: str, name: str, *, expression: bool = False) -> frozenset[str]:
+    """Attributes read directly off the top-level ``name``: ``env.HOME`` and ``env['HOME']`` give HOME."""
+    source = text if not expression or is_template(text) else "{{ " + text + " }}"
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return frozenset()
+    found = set()
+    for node in ast.find_all(jinja2.nodes.Getattr):
+        if isinstance(node.node, jinja2.nodes.Name) and node.node.name == name:
+            found.add(node.attr)
+    for item in ast.find_all(jinja2.nodes.Getitem):
+        if isinstance(item.node, jinja2.nodes.Name) and item.node.name == name:
+            key = item.arg
+            if isinstance(key, jinja2.nodes.Const) and isinstance(key.value, str):
+                found.add(key.value)
+    return frozenset(found)
+
+
 def iter_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Every string inside ``value`` with its path."""
     if isinstance(value, str):

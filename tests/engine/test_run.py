@@ -265,7 +265,7 @@ def test_environment_only_where_asked(scenario_run, write):
     undeclared = write("undeclared.yaml", 'name: e\nsteps:\n  - say: "{{ env.HOME }}"\n')
     result = scenario_run(undeclared)
     assert result.exit_code == 2
-    assert "'dict object' has no attribute 'HOME'" in result.stderr
+    assert "template reads env.HOME, which the scenario does not declare" in result.stderr
 
 
 def test_fault_injection_at_a_call_fails_the_step_and_undoes(scenario_run, write):

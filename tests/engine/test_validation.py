@@ -178,3 +178,20 @@ def test_stack_settings_are_plain_values(scenario_cli, write):
         f"Error: {path}:3:9: the stack settings cannot use templates\n"
         "  hint: write the name as it is, or choose the stack on the command line with --stack NAME\n"
     )
+
+
+def test_env_and_stack_references_must_be_declared(scenario_cli, write):
+    env = write("env.yaml", "name: x\nenv: [HOME]\nsteps:\n  - say: \"{{ env.HOME }} {{ env['USER'] }}\"\n")
+    result = scenario_cli("validate", env)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {env}:4:10: step 'say': template reads env.USER, which the scenario does not declare\n"
+        "  hint: add USER to the scenario's `env:` list (only listed variables are visible)\n"
+    )
+    stack = write("stack.yaml", 'name: x\nstack: {outputs: [UserPoolId]}\nsteps:\n  - say: "{{ stack.UserPoolID }}"\n')
+    result = scenario_cli("validate", stack)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {stack}:4:10: step 'say': template reads stack.UserPoolID, which is not in the scenario's stack "
+        "outputs\n  hint: did you mean 'UserPoolId'? add it to `stack.outputs` if the stack has it\n"
+    )
