@@ -66,7 +66,7 @@ def _run_options(func: Any) -> Any:
     return func
 
 
-@main.command("run")
+@main.command("run", epilog=EXIT_CODES_HELP)
 @_run_options
 def run_command(**kwargs: Any) -> None:
     """Run scenario FILES (the same as scenario-run)."""
@@ -242,7 +242,13 @@ def stack_destroy(
         stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=click.echo)
 
 
-@click.command("scenario-run", context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_CODES_HELP = (
+    "Exit codes: 0 every scenario passed and cleaned up; 1 a step failed; 2 bad input, nothing ran; "
+    "3 internal error (a log file is written); 130 interrupted, after cleanup."
+)
+
+
+@click.command("scenario-run", context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @_run_options
 def _scenario_run(**kwargs: Any) -> None:
     """Run scenario FILES (YAML) on the embedded local AWS, an endpoint, or real AWS."""
