@@ -13,6 +13,10 @@ from engine.error_handler import handle_errors
 from engine.errors import InputError
 
 TARGETS = click.Choice(["local", "aws"])
+EXIT_CODES_HELP = (
+    "Exit codes: 0 every scenario passed and cleaned up; 1 a step failed; 2 bad input, nothing ran; "
+    "3 internal error (a log file is written); 130 interrupted, after cleanup."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -240,12 +244,6 @@ def stack_destroy(
     with handle_errors():
         clients = _stack_clients(target, endpoint_url, region, profile)
         stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=click.echo)
-
-
-EXIT_CODES_HELP = (
-    "Exit codes: 0 every scenario passed and cleaned up; 1 a step failed; 2 bad input, nothing ran; "
-    "3 internal error (a log file is written); 130 interrupted, after cleanup."
-)
 
 
 @click.command("scenario-run", context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
