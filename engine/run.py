@@ -22,6 +22,7 @@ from engine.errors import (
     InputError,
     Interrupted,
     ScenarioError,
+    exit_code_for,
 )
 from engine.prompter import Prompter, stdin_is_interactive
 from engine.records import RunResult
@@ -189,17 +190,8 @@ def _summarise(console: Console, result: RunResult) -> None:
 
 
 def _exit_code(results: list[RunResult]) -> int:
-    codes = []
-    for result in results:
-        error = result.error
-        if error is None:
-            codes.append(EXIT_OK)
-        elif isinstance(error, ScenarioError):
-            codes.append(error.exit_code)
-        elif isinstance(error, KeyboardInterrupt):
-            codes.append(EXIT_INTERRUPTED)
-        else:
-            codes.append(EXIT_INTERNAL)
+    codes = [exit_code_for(result.error) for result in results]
+    # The worst outcome among the files decides.
     for code in (EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_STEP_FAILED):
         if code in codes:
             return code

@@ -9,12 +9,12 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import jsonschema
 
-from engine.actions.base import Action
+from engine.actions.base import Action, StaticCheck
 from engine.errors import (
     ActionArgumentError,
     InputError,
@@ -311,8 +311,8 @@ class _Checker:
             )
         self.step_ids.add(step_id)
         _validate(args, action.schema, self.root, (*path, name), step=step_id, error_class=ActionArgumentError)
-        if hasattr(action, "check"):
-            for sub, message in action.check(args):
+        if hasattr(action, "check"):  # the optional StaticCheck part of the contract
+            for sub, message in cast(StaticCheck, action).check(args):
                 raise ActionArgumentError(message, location=locate(self.root, (*path, name, *sub)), step=step_id)
         modifiers = {k: v for k, v in raw.items() if k != name}
         self._check_retry(modifiers, path, step_id)

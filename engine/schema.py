@@ -7,7 +7,6 @@ is merged in. ``schema/scenario.schema.json`` is this output, checked in for edi
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from engine.actions.base import Action, JsonSchema
 
@@ -139,10 +138,3 @@ def schema_text(registry: dict[str, Action]) -> str:
 def generic_step_schema() -> JsonSchema:
     """For the first validation pass: modifiers checked, the action key left to the second pass."""
     return {"type": "object", "properties": dict(STEP_MODIFIERS)}
-
-
-def describe_type(schema: Any) -> str:
-    if isinstance(schema, dict) and "type" in schema:
-        kind = schema["type"]
-        return " or ".join(kind) if isinstance(kind, list) else str(kind)
-    return "value"
