@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from engine import stack
 from engine.clients import Clients
 from engine.local import LocalAWS
-from engine.run import run_files
+from engine.run import RunOptions, run_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "migrate_user.yaml"
@@ -30,19 +30,8 @@ USER, EMAIL, WEAK, STRONG = "migrated_user", "migrated_user@example.com", "weakp
 def engine_run() -> None:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = run_files(
-            files=(SCENARIO,),
-            answers=(ANSWERS,),
-            answer=(),
-            target="local",
-            endpoint_url=None,
-            stack_name=stack.DEFAULT_STACK_NAME,
-            region="us-east-1",
-            profile=None,
-            non_interactive=True,
-            junit=None,
-            transcript=None,
-            no_color=True,
-            fault_at=None,
+            (SCENARIO,),
+            RunOptions(answers=(ANSWERS,), stack_name=stack.DEFAULT_STACK_NAME, non_interactive=True, no_color=True),
         )
     assert code == 0, "the engine run failed"
 

@@ -13,6 +13,7 @@ Format (YAML)::
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ class Answers:
         entry = self.entries.get(prompt_id)
         return entry.location if entry else None
 
-    def check_known(self, prompt_ids: set[str]) -> None:
+    def check_known(self, prompt_ids: Set[str]) -> None:
         """Every answer must belong to a prompt of the scenario: a typo must not go unnoticed."""
         for key, entry in self.entries.items():
             if key not in prompt_ids:
@@ -99,7 +100,7 @@ class Answers:
 
 def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
     if isinstance(value, dict):
-        if "value" not in value or set(value) - {"value", "values", "secret"}:
+        if "value" not in value or set(value) - {"value", "secret"}:
             raise InputError(
                 f"answer '{key}' must be a value, a list, or {{value: ..., secret: true}}",
                 location=location,

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from engine.error_handler import handle_errors
+from engine.error_handler import HandledCommand, HandledGroup
 from engine.errors import InputError
 
 TARGETS = click.Choice(["local", "aws"])
@@ -19,7 +19,7 @@ EXIT_CODES_HELP = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HandledGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="scenario-run")
 def main() -> None:
     """Run Amazon Cognito scenarios written in YAML, on an embedded local AWS or real AWS."""
@@ -72,12 +72,9 @@ def _run_options(func: Any) -> Any:
 
 @main.command("run", epilog=EXIT_CODES_HELP)
 @_run_options
-def run_command(**kwargs: Any) -> None:
+def run_command(files: tuple[Path, ...], **options: Any) -> None:
     """Run scenario FILES (the same as scenario-run)."""
-    from engine.run import run_files
-
-    with handle_errors():
-        sys.exit(run_files(**kwargs))
+    _run(files, options)
 
 
 @main.command("validate")
@@ -86,16 +83,15 @@ def run_command(**kwargs: Any) -> None:
 def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
     """Check scenario FILES (schema, actions, arguments, templates) without calling AWS."""
     from engine.answers import Answers
+    from engine.planner import load_scenario
     from engine.registry import load_registry
-    from engine.scenario import load_scenario
 
-    with handle_errors():
-        registry = load_registry()
-        for path in files:
-            scenario = load_scenario(path, registry)
-            if answers is not None:
-                Answers.load(answers).check_known(scenario.prompt_ids)
-            click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
+    registry = load_registry()
+    for path in files:
+        scenario = load_scenario(path, registry)
+        if answers is not None:
+            Answers.load(answers).check_known(scenario.prompt_ids)
+        click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
 
 
 @main.command("actions")
@@ -106,28 +102,27 @@ def actions_command(name: str | None) -> None:
 
     from engine.registry import load_registry
 
-    with handle_errors():
-        registry = load_registry()
-        if name is not None and name not in registry:
-            import difflib
+    registry = load_registry()
+    if name is not None and name not in registry:
+        import difflib
 
-            close = difflib.get_close_matches(name, list(registry), n=3)
-            raise InputError(
-                f"unknown action '{name}'",
-                hint=(f"did you mean {', '.join(close)}? " if close else "") + "run `scenario actions` to list them",
-            )
-        for action_name in [name] if name else sorted(registry):
-            action = registry[action_name]
-            click.echo(click.style(action_name, bold=True) + f": {action.description}")
-            if name:
-                props = action.schema.get("properties", {})
-                required = set(action.schema.get("required", []))
-                for arg, spec in props.items():
-                    mark = " (required)" if arg in required else ""
-                    desc = spec.get("description", "")
-                    click.echo(f"    {arg}{mark}: {desc}".rstrip(": ").rstrip())
-                example = yaml.safe_dump([{action_name: action.example}], sort_keys=False).rstrip()
-                click.echo("  example:\n" + "\n".join("    " + line for line in example.splitlines()))
+        close = difflib.get_close_matches(name, list(registry), n=3)
+        raise InputError(
+            f"unknown action '{name}'",
+            hint=(f"did you mean {', '.join(close)}? " if close else "") + "run `scenario actions` to list them",
+        )
+    for action_name in [name] if name else sorted(registry):
+        action = registry[action_name]
+        click.echo(click.style(action_name, bold=True) + f": {action.description}")
+        if name:
+            props = action.schema.get("properties", {})
+            required = set(action.schema.get("required", []))
+            for arg, spec in props.items():
+                mark = " (required)" if arg in required else ""
+                desc = spec.get("description", "")
+                click.echo(f"    {arg}{mark}: {desc}".rstrip(": ").rstrip())
+            example = yaml.safe_dump([{action_name: action.example}], sort_keys=False).rstrip()
+            click.echo("  example:\n" + "\n".join("    " + line for line in example.splitlines()))
 
 
 @main.command("schema")
@@ -137,12 +132,11 @@ def schema_command(output: Path | None) -> None:
     from engine.registry import load_registry
     from engine.schema import schema_text
 
-    with handle_errors():
-        text = schema_text(load_registry())
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
+    text = schema_text(load_registry())
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command("serve")
@@ -155,17 +149,16 @@ def serve_command(host: str, port: int, region: str) -> None:
 
     from engine.local.server import LocalServer
 
-    with handle_errors():
-        server = LocalServer(host=host, port=port, region=region)
-        url = server.start()
-        click.echo(f"Local AWS listening on {url} (outbox: {url}/_scenario/outbox). Ctrl-C to stop.")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            click.echo("Stopping.")
-        finally:
-            server.stop()
+    server = LocalServer(host=host, port=port, region=region)
+    url = server.start()
+    click.echo(f"Local AWS listening on {url} (outbox: {url}/_scenario/outbox). Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("Stopping.")
+    finally:
+        server.stop()
 
 
 @main.group("stack")
@@ -212,12 +205,11 @@ def stack_deploy(
     """Package the triggers, deploy the stack and print its outputs."""
     from engine import stack
 
-    with handle_errors():
-        clients = _stack_clients(target, endpoint_url, region, profile)
-        outputs = stack.deploy(
-            clients, stack_name or stack.DEFAULT_STACK_NAME, template or stack.DEFAULT_TEMPLATE, log=click.echo
-        )
-        click.echo(json.dumps(outputs, indent=2, sort_keys=True))
+    clients = _stack_clients(target, endpoint_url, region, profile)
+    outputs = stack.deploy(
+        clients, stack_name or stack.DEFAULT_STACK_NAME, template or stack.DEFAULT_TEMPLATE, log=click.echo
+    )
+    click.echo(json.dumps(outputs, indent=2, sort_keys=True))
 
 
 @stack_group.command("outputs")
@@ -228,9 +220,8 @@ def stack_outputs(
     """Print the stack's outputs as JSON."""
     from engine import stack
 
-    with handle_errors():
-        clients = _stack_clients(target, endpoint_url, region, profile)
-        click.echo(json.dumps(stack.outputs(clients, stack_name or stack.DEFAULT_STACK_NAME), indent=2, sort_keys=True))
+    clients = _stack_clients(target, endpoint_url, region, profile)
+    click.echo(json.dumps(stack.outputs(clients, stack_name or stack.DEFAULT_STACK_NAME), indent=2, sort_keys=True))
 
 
 @stack_group.command("destroy")
@@ -241,19 +232,23 @@ def stack_destroy(
     """Delete the stack and its artifact bucket."""
     from engine import stack
 
-    with handle_errors():
-        clients = _stack_clients(target, endpoint_url, region, profile)
-        stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=click.echo)
+    clients = _stack_clients(target, endpoint_url, region, profile)
+    stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=click.echo)
 
 
-@click.command("scenario-run", context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+@click.command(
+    "scenario-run", cls=HandledCommand, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP
+)
 @_run_options
-def _scenario_run(**kwargs: Any) -> None:
+def _scenario_run(files: tuple[Path, ...], **options: Any) -> None:
     """Run scenario FILES (YAML) on the embedded local AWS, an endpoint, or real AWS."""
-    from engine.run import run_files
+    _run(files, options)
 
-    with handle_errors():
-        sys.exit(run_files(**kwargs))
+
+def _run(files: tuple[Path, ...], options: dict[str, Any]) -> None:
+    from engine.run import RunOptions, run_files
+
+    sys.exit(run_files(files, RunOptions(**options)))
 
 
 def run_main() -> None:

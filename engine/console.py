@@ -16,12 +16,9 @@ RULE = "-" * 88
 class Console:
     """Writes to the terminal through the run's secret mask."""
 
-    def __init__(
-        self, secrets: Secrets, *, stream: IO[str] | None = None, color: bool | None = None, quiet: bool = False
-    ) -> None:
+    def __init__(self, secrets: Secrets, *, stream: IO[str] | None = None, color: bool | None = None) -> None:
         self.secrets = secrets
         self.stream = stream
-        self.quiet = quiet
         out = stream or sys.stdout
         if color is None:
             # https://no-color.org: any non-empty NO_COLOR turns colour off.
@@ -36,12 +33,10 @@ class Console:
 
     def say(self, text: str) -> None:
         """Narrative text, as the seed's scenarios print it."""
-        if not self.quiet:
-            self._echo(text.rstrip("\n"))
+        self._echo(text.rstrip("\n"))
 
     def rule(self) -> None:
-        if not self.quiet:
-            self._echo(RULE, dim=True)
+        self._echo(RULE, dim=True)
 
     def step(self, status: str, step_id: str, action: str, detail: str = "") -> None:
         """One line per finished step: ``[ok] id (action) detail``."""

@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -49,3 +50,19 @@ def handle_errors() -> Iterator[None]:
     except Exception as exc:
         report_internal(exc)
         sys.exit(EXIT_INTERNAL)
+
+
+class _HandlesErrors:
+    """Every command invoked through this object ends in ``handle_errors``: one place for all commands."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with handle_errors():
+            return super().invoke(ctx)  # type: ignore[misc]
+
+
+class HandledCommand(_HandlesErrors, click.Command):
+    """A command whose errors become messages and exit codes."""
+
+
+class HandledGroup(_HandlesErrors, click.Group):
+    """A group whose commands' errors become messages and exit codes."""

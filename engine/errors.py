@@ -7,6 +7,7 @@ Exit codes are decided here and only here (see ``exit_code_for``):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -117,3 +118,12 @@ def exit_code_for(error: BaseException | None) -> int:
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
     return EXIT_INTERNAL
+
+
+def worst_exit_code(errors: Iterable[BaseException | None]) -> int:
+    """The exit code of several runs: the worst outcome among them decides."""
+    codes = {exit_code_for(error) for error in errors}
+    for code in (EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_STEP_FAILED):
+        if code in codes:
+            return code
+    return EXIT_OK

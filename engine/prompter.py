@@ -59,6 +59,7 @@ class Prompter:
 
     def ask(self, spec: PromptSpec, *, again: bool = False) -> Any:
         """The reply to ``spec``; ``again`` asks with ``retry_text`` (a rejected value)."""
+        self.specs[spec.id] = spec
         text = spec.retry_text if again and spec.retry_text else spec.text
         secret = spec.type == "password" or spec.secret or self.answers.is_secret(spec.id)
         value = self.answers.take(spec.id)
@@ -83,6 +84,10 @@ class Prompter:
             self.secrets.add(value)
         self.replies[spec.id] = value
         return value
+
+    def ask_again(self, prompt_id: str) -> Any:
+        """Ask the prompt ``prompt_id`` once more (a retry rejected its value)."""
+        return self.ask(self.specs[prompt_id], again=True)
 
     def _check_given(self, spec: PromptSpec, value: Any) -> Any:
         where = self.answers.location(spec.id)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from engine.scenario import Scenario
+from engine.plan import Plan
 from engine.undo import UndoFailure
+
+RecordPhase = Literal["steps", "cleanup", "undo"]
+StepStatus = Literal["ok", "expected_error", "allowed_error", "skipped", "failed"]
 
 
 @dataclass
@@ -17,8 +20,8 @@ class StepRecord:
     step_id: str
     action: str
     title: str
-    phase: str  # steps | cleanup | undo
-    status: str  # ok | expected_error | allowed_error | skipped | failed
+    phase: RecordPhase
+    status: StepStatus
     location: str
     args: Any = None
     result: Any = None
@@ -32,7 +35,7 @@ class StepRecord:
 class RunResult:
     """How a scenario run ended."""
 
-    scenario: Scenario
+    scenario: Plan
     records: list[StepRecord]
     error: BaseException | None
     cleanup_failures: list[UndoFailure]

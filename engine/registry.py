@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import entry_points
+from typing import Any
 
-from engine.actions.base import Action
+from engine.actions.base import Action, ActionBase, ActionContext
 from engine.errors import PluginError
 
 ENTRY_POINT_GROUP = "scenario_run.actions"
 _REQUIRED = ("name", "description", "schema", "example", "run")
+_OPTIONAL = ("deferred", "quiet", "asks", "step_id", "check")
+
+
+class _WithDefaults(ActionBase):
+    """A plugin object that fills in only the required part of the contract, with the defaults for the rest."""
+
+    def __init__(self, impl: Any) -> None:
+        self._impl = impl
+        self.name: str = impl.name
+        self.description: str = impl.description
+        self.schema: dict[str, Any] = impl.schema
+        self.example: Any = impl.example
+        for attr in _OPTIONAL:
+            if hasattr(impl, attr):
+                setattr(self, attr, getattr(impl, attr))
+        self.deferred = frozenset(self.deferred)
+
+    def run(self, args: Any, ctx: ActionContext) -> Any:
+        return self._impl.run(args, ctx)
 
 
 def _check(action: object, source: str) -> Action:
@@ -27,7 +47,9 @@ def _check(action: object, source: str) -> Action:
         )
     if not isinstance(getattr(action, "schema", None), dict):
         raise PluginError(f"action '{name}' from plugin '{source}' has a schema that is not a mapping")
-    return action  # type: ignore[return-value]
+    if isinstance(action, Action):
+        return action
+    return _WithDefaults(action)
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,9 @@ import click
 from engine.answers import Answers
 from engine.console import Console
 from engine.error_handler import report_internal
-from engine.errors import (
-    EXIT_BAD_INPUT,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_STEP_FAILED,
-    InputError,
-    Interrupted,
-    ScenarioError,
-    exit_code_for,
-)
+from engine.errors import InputError, Interrupted, ScenarioError, worst_exit_code
+from engine.plan import Plan
+from engine.planner import load_scenario
 from engine.prompter import Prompter, stdin_is_interactive
 from engine.records import RunResult
 from engine.registry import load_registry
@@ -31,9 +24,27 @@ from engine.reports.junit import write_junit
 from engine.reports.summary import write_summary
 from engine.reports.transcript import Transcript
 from engine.runner import Runner
-from engine.scenario import Scenario, load_scenario
 from engine.secrets import Secrets
 from engine.targets import open_target
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run scenario files: the ``scenario-run`` options, with their defaults."""
+
+    answers: tuple[Path, ...] = ()  # one for all files, or one per file
+    answer: tuple[str, ...] = ()  # ID=VALUE overrides
+    target: str = "local"  # local | aws
+    endpoint_url: str | None = None
+    stack_name: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    non_interactive: bool = False
+    junit: Path | None = None
+    transcript: Path | None = None
+    json_report: Path | None = None
+    no_color: bool = False
+    fault_at: int | None = None  # testing: fail the Nth AWS call of the steps
 
 
 def _answers_for(files: tuple[Path, ...], answers: tuple[Path, ...]) -> list[Path | None]:
@@ -49,63 +60,34 @@ def _answers_for(files: tuple[Path, ...], answers: tuple[Path, ...]) -> list[Pat
     )
 
 
-def run_files(
-    files: tuple[Path, ...],
-    answers: tuple[Path, ...],
-    answer: tuple[str, ...],
-    target: str,
-    endpoint_url: str | None,
-    stack_name: str | None,
-    region: str | None,
-    profile: str | None,
-    non_interactive: bool,
-    junit: Path | None,
-    transcript: Path | None,
-    no_color: bool,
-    fault_at: int | None,
-    json_report: Path | None = None,
-) -> int:
+def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     """Run every file in order; returns the process exit code."""
     registry = load_registry()
     # Everything is checked before anything runs: a typo in the third file must not surface after
     # the first two have created resources.
-    plans: list[tuple[Scenario, Answers]] = []
-    for path, answers_path in zip(files, _answers_for(files, answers), strict=True):
-        scenario = load_scenario(path, registry)
-        replies = Answers.load(answers_path, list(answer))
-        replies.check_known(scenario.prompt_ids)
-        plans.append((scenario, replies))
+    plans: list[tuple[Plan, Answers]] = []
+    for path, answers_path in zip(files, _answers_for(files, options.answers), strict=True):
+        plan = load_scenario(path, registry)
+        replies = Answers.load(answers_path, list(options.answer))
+        replies.check_known(plan.prompt_ids)
+        plans.append((plan, replies))
 
-    interactive = not non_interactive and stdin_is_interactive()
+    interactive = not options.non_interactive and stdin_is_interactive()
     secrets = Secrets()
-    console = Console(secrets, color=False if no_color else None)
+    console = Console(secrets, color=False if options.no_color else None)
     for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
         for value in entry.values:
             secrets.add(value)
-    if junit:
-        _check_writable(junit, "JUnit report")
-    if json_report:
-        _check_writable(json_report, "JSON report")
-    recorder = Transcript(transcript, secrets) if transcript else None
+    for report, what in ((options.junit, "JUnit report"), (options.json_report, "JSON report")):
+        if report:
+            _check_writable(report, what)
+    recorder = Transcript(options.transcript, secrets) if options.transcript else None
     results: list[RunResult] = []
     previous_handler = _sigterm_as_interrupt()
     try:
-        for scenario, replies in plans:
-            result = _run_one(
-                scenario,
-                replies,
-                registry,
-                target=target,
-                endpoint_url=endpoint_url,
-                stack_name=stack_name,
-                region=region,
-                profile=profile,
-                interactive=interactive,
-                secrets=secrets,
-                console=console,
-                recorder=recorder,
-                fault_at=fault_at,
-            )
+        for plan, replies in plans:
+            prompter = Prompter(replies, secrets, interactive=interactive)
+            result = _run_one(plan, prompter, options, console=console, recorder=recorder)
             results.append(result)
             _summarise(console, result)
             if isinstance(result.error, Interrupted):
@@ -113,10 +95,10 @@ def run_files(
     finally:
         if recorder:
             recorder.close()
-        if junit:
-            write_junit(junit, results, secrets)
-        if json_report:
-            write_summary(json_report, results, _exit_code(results), secrets)
+        if options.junit:
+            write_junit(options.junit, results, secrets)
+        if options.json_report:
+            write_summary(options.json_report, results, _exit_code(results), secrets)
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
     return _exit_code(results)
@@ -130,41 +112,28 @@ def _check_writable(path: Path, what: str) -> None:
 
 
 def _run_one(
-    scenario: Scenario,
-    replies: Answers,
-    registry: dict[str, Any],
-    *,
-    target: str,
-    endpoint_url: str | None,
-    stack_name: str | None,
-    region: str | None,
-    profile: str | None,
-    interactive: bool,
-    secrets: Secrets,
-    console: Console,
-    recorder: Transcript | None,
-    fault_at: int | None,
+    plan: Plan, prompter: Prompter, options: RunOptions, *, console: Console, recorder: Transcript | None
 ) -> RunResult:
     console.rule()
-    console.say(f"{scenario.name}  ({scenario.path})")
-    if scenario.description:
-        console.say(scenario.description.strip())
+    console.say(f"{plan.name}  ({plan.path})")
+    if plan.description:
+        console.say(plan.description.strip())
     console.rule()
-    prompter = Prompter(replies, secrets, interactive=interactive)
     try:
-        opened = open_target(target, region=region, endpoint_url=endpoint_url, profile=profile)
+        opened = open_target(
+            options.target, region=options.region, endpoint_url=options.endpoint_url, profile=options.profile
+        )
     except ScenarioError as exc:
-        return RunResult(scenario, [], exc, [], 0.0)
+        return RunResult(plan, [], exc, [], 0.0)
     try:
-        opened.clients.fault_at = fault_at
+        opened.clients.fault_at = options.fault_at
         runner = Runner(
-            scenario,
-            registry,
+            plan,
             opened,
             prompter=prompter,
             console=console,
-            secrets=secrets,
-            stack_name=stack_name,
+            secrets=prompter.secrets,
+            stack_name=options.stack_name,
             on_record=recorder.write if recorder else None,
         )
         return runner.run()
@@ -190,12 +159,7 @@ def _summarise(console: Console, result: RunResult) -> None:
 
 
 def _exit_code(results: list[RunResult]) -> int:
-    codes = [exit_code_for(result.error) for result in results]
-    # The worst outcome among the files decides.
-    for code in (EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_STEP_FAILED):
-        if code in codes:
-            return code
-    return EXIT_OK
+    return worst_exit_code(result.error for result in results)
 
 
 def _sigterm_as_interrupt() -> Any:

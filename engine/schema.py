@@ -1,7 +1,8 @@
 """The scenario JSON schema, generated from the action registry.
 
-The common step modifiers live here; each action's argument schema lives with the action and
-is merged in. ``schema/scenario.schema.json`` is this output, checked in for editors.
+The step modifiers' schemas live with the plan (``engine.plan.STEP_MODIFIERS``), each action's
+argument schema with the action; both are merged in here. ``schema/scenario.schema.json`` is this
+output, checked in for editors.
 """
 
 from __future__ import annotations
@@ -9,58 +10,9 @@ from __future__ import annotations
 import json
 
 from engine.actions.base import Action, JsonSchema
+from engine.plan import STEP_MODIFIERS
 
 SCHEMA_ID = "https://scenario-run.dev/schema/scenario.schema.json"
-
-_CODES: JsonSchema = {
-    "oneOf": [
-        {"type": "string", "minLength": 1},
-        {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
-    ]
-}
-_EXPRESSIONS: JsonSchema = {
-    "oneOf": [
-        {"type": "string", "minLength": 1},
-        {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
-    ]
-}
-
-STEP_MODIFIERS: dict[str, JsonSchema] = {
-    "id": {
-        "type": "string",
-        "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-        "description": "Name of the step; its result is steps.<id>. Defaults to the action name.",
-    },
-    "title": {"type": "string", "description": "Human title shown in reports."},
-    "when": {"type": ["string", "boolean"], "description": "Run the step only when this expression is true."},
-    "expect_error": {**_CODES, "description": "The step passes only if the call fails with this AWS error code."},
-    "allow_error": {**_CODES, "description": "These AWS error codes do not fail the step (result.error is set)."},
-    "retry": {
-        "type": "object",
-        "additionalProperties": False,
-        "description": "Try the step again, bounded: on given error codes and/or until a condition holds.",
-        "properties": {
-            "on_error": {**_CODES, "description": "AWS error codes that make the step try again."},
-            "attempts": {"type": "integer", "minimum": 1, "maximum": 100, "default": 3},
-            "reprompt": {
-                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
-                "description": "Prompt ids asked again (with their retry_text) before the next try.",
-            },
-            "delay": {"type": "number", "minimum": 0, "maximum": 300, "default": 0},
-            "until": {"type": "string", "description": "Expression on `result`; retry until it is true."},
-        },
-    },
-    "register": {
-        "type": "string",
-        "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-        "description": "Also store the result as a top-level template variable of this name.",
-    },
-    "assert": {**_EXPRESSIONS, "description": "Expressions on `result` that must be true after the step."},
-}
-
-RESERVED_NAMES = frozenset(
-    {"stack", "vars", "answers", "steps", "env", "target", "result", "outbox_code", "outbox_messages", "error"}
-)
 
 
 def step_schema(registry: dict[str, Action]) -> JsonSchema:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,10 +63,9 @@ class Target:
     clients: Clients
     outbox: Any = None
     local: Any = None
-    deployed: list[str] = field(default_factory=list)
 
     def stack_outputs(
-        self, spec: dict[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Any
+        self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Any
     ) -> dict[str, str]:
         """Outputs of the scenario's stack; on the embedded backend the template is deployed first."""
         from engine import stack as stacks
@@ -80,7 +80,6 @@ class Target:
                 if not template.is_absolute():
                     template = (scenario_dir / template).resolve()
                 outputs = stacks.deploy(self.clients, name, template, log=log)
-                self.deployed.append(name)
             else:
                 outputs = stacks.outputs(self.clients, name)
         except (ClientError, BotoCoreError) as exc:

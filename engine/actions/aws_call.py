@@ -16,7 +16,7 @@ from botocore.exceptions import UnknownServiceError
 from botocore.model import OperationModel, Shape
 from botocore.validate import ParamValidator
 
-from engine.actions.base import STRING, ActionContext, obj, plain
+from engine.actions.base import STRING, ActionBase, ActionContext, Problem, obj, plain
 from engine.templating import is_template
 
 _CALL = obj({"service": STRING, "operation": STRING, "params": {"type": "object"}}, ["operation"])
@@ -98,7 +98,7 @@ def _fill_templates(value: Any, shape: Shape | None) -> Any:
     return value
 
 
-def check_call(service: str, operation: str, params: Any) -> list[tuple[list[Any], str]]:
+def check_call(service: str, operation: str, params: Any) -> list[Problem]:
     """Problems with a call, each as (path inside the call, message)."""
     if is_template(service) or is_template(operation):
         return []
@@ -118,7 +118,7 @@ def check_call(service: str, operation: str, params: Any) -> list[tuple[list[Any
     return [(path, f"invalid parameters for {service} {model.name}: {' '.join(text.split())}")]
 
 
-class AwsCall:
+class AwsCall(ActionBase):
     """``aws_call``: any boto3 operation by service and operation name."""
 
     name = "aws_call"
@@ -132,9 +132,9 @@ class AwsCall:
         "operation": "AdminGetUser",
         "params": {"UserPoolId": "{{ stack.UserPoolId }}", "Username": "alice"},
     }
-    deferred = ("undo",)
+    deferred = frozenset({"undo"})
 
-    def check(self, args: Any) -> list[tuple[list[Any], str]]:
+    def check(self, args: Any) -> list[Problem]:
         problems = check_call(args["service"], args["operation"], args.get("params"))
         undo = args.get("undo")
         if isinstance(undo, dict):

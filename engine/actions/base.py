@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 if TYPE_CHECKING:
     from engine.clients import Clients
     from engine.console import Console
-    from engine.prompter import Prompter
+    from engine.prompter import Prompter, PromptSpec
     from engine.secrets import Secrets
     from engine.undo import UndoStack
 
 JsonSchema = dict[str, Any]
+
+
+Problem = tuple[list[Any], str]  # (path inside the arguments, message)
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -24,30 +28,61 @@ class Action(Protocol):
     arguments (merged into the scenario schema); ``example`` is a valid argument value shown
     by ``scenario actions``. ``run`` performs the step and returns its result (JSON-like); when
     it creates or changes something it registers how to undo it with ``ctx.undo.push``.
+
+    Everything else the engine reads from an action is declared here too; ``ActionBase`` gives
+    the defaults, and the registry supplies them for a plugin object that leaves them out:
+
+    * ``deferred``: argument names the engine does not render before ``run`` (the action renders
+      them itself with ``ctx.render``, e.g. an undo that uses the call's result);
+    * ``quiet``: no status line when the step succeeds (narrative, prompts);
+    * ``asks``: the step asks a person, so its id is a prompt id (a key of the answers file);
+    * ``step_id(args)``: an id the step takes from its own arguments when it has no ``id:``;
+    * ``check(args)``: problems found without calling AWS, reported by ``scenario validate``.
     """
 
     name: str
     description: str
     schema: JsonSchema
     example: Any
+    deferred: frozenset[str]
+    quiet: bool
+    asks: bool
+
+    def step_id(self, args: Any) -> str | None:
+        """The step's id taken from its arguments, or None for the default (the action name)."""
+        ...
+
+    def check(self, args: Any) -> list[Problem]:
+        """Problems as (path inside args, message); templated values are left alone."""
+        ...
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
         """Perform the step with rendered ``args``; raise on failure."""
         ...
 
 
-@runtime_checkable
-class StaticCheck(Protocol):
-    """Optional: an action that can check its arguments further without calling AWS."""
+class ActionBase:
+    """The defaults of the optional part of the ``Action`` contract; subclass it or not."""
 
-    def check(self, args: Any) -> list[tuple[list[Any], str]]:
-        """Problems as (path inside args, message); templated values are left alone."""
-        ...
+    deferred: frozenset[str] = frozenset()
+    quiet: bool = False
+    asks: bool = False
+
+    def step_id(self, args: Any) -> str | None:
+        return None
+
+    def check(self, args: Any) -> list[Problem]:
+        return []
 
 
 @dataclass
 class ActionContext:
-    """What a running action may use: clients for the target, the console, prompts, undo."""
+    """What a running action may use: clients for the target, the console, prompts, undo.
+
+    Actions reach run state only through these methods: ``render``/``evaluate`` read the
+    template namespace, ``set_var`` writes ``vars``, ``ask`` asks a prompt, ``state`` keeps a
+    plugin's own per-run data (one instance per class, e.g. a lookup cache).
+    """
 
     clients: Clients
     console: Console
@@ -56,18 +91,30 @@ class ActionContext:
     secrets: Secrets
     target: str
     step_id: str
-    template_vars: dict[str, Any] = field(default_factory=dict)
     outbox: Any = None
-    cache: dict[str, Any] = field(default_factory=dict)  # shared by all steps of one run
-    render: Callable[..., Any] = lambda value, extra=None: value
+    render: Callable[[Any, Mapping[str, Any] | None], Any] = field(default=lambda value, extra: value)
+    evaluate: Callable[[str], Any] = field(default=lambda expression: None)
+    set_var: Callable[[str, Any], None] = field(default=lambda name, value: None)
+    run_state: dict[type, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         """The boto3 client for ``service`` on this run's target."""
         return self.clients.client(service)
 
+    def ask(self, spec: PromptSpec) -> Any:
+        """Ask ``spec`` (or take its answer in a replay); a retry can ask it again by id."""
+        return self.prompter.ask(spec)
+
+    def state(self, kind: type[T]) -> T:
+        """This run's instance of ``kind`` (made with ``kind()`` on first use), shared by all steps."""
+        found = self.run_state.get(kind)
+        if found is None:
+            found = self.run_state[kind] = kind()
+        return cast(T, found)
+
 
 @dataclass
-class SimpleAction:
+class SimpleAction(ActionBase):
     """A ready-made ``Action``: a name, a schema, an example and a function."""
 
     name: str
@@ -77,18 +124,32 @@ class SimpleAction:
     func: Callable[[Any, ActionContext], Any]
     # Narrative and prompt steps speak for themselves: no status line on success.
     quiet: bool = False
+    asks: bool = False
+    id_from: str | None = None  # an argument whose value names the step (a prompt's `id`)
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
         return self.func(args, ctx)
 
+    def step_id(self, args: Any) -> str | None:
+        if self.id_from and isinstance(args, dict) and isinstance(args.get(self.id_from), str):
+            return str(args[self.id_from])
+        return None
+
 
 def action(
-    name: str, description: str, schema: JsonSchema, example: Any, *, quiet: bool = False
+    name: str,
+    description: str,
+    schema: JsonSchema,
+    example: Any,
+    *,
+    quiet: bool = False,
+    asks: bool = False,
+    id_from: str | None = None,
 ) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
     """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``."""
 
     def wrap(func: Callable[[Any, ActionContext], Any]) -> SimpleAction:
-        return SimpleAction(name, description, schema, example, func, quiet)
+        return SimpleAction(name, description, schema, example, func, quiet, asks, id_from)
 
     return wrap
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from engine.actions.base import ActionContext
+from engine.aws_errors import client_error, error_code
 
 LAMBDA_TRIGGERS = [
     "PreSignUp",
@@ -24,15 +26,19 @@ LAMBDA_TRIGGERS = [
 ]
 
 
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+@dataclass
+class _CognitoRunState:
+    """Per run: which pool each app client belongs to, and the users this run already deletes at cleanup."""
+
+    pool_of_client: dict[str, str] = field(default_factory=dict)
+    tracked_users: set[tuple[str, str]] = field(default_factory=set)
 
 
 def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None) -> str:
     """The user pool of an app client: given, or found by listing pools (cached per run)."""
     if user_pool_id:
         return user_pool_id
-    cache: dict[str, str] = ctx.cache.setdefault("pool_of_client", {})
+    cache = ctx.state(_CognitoRunState).pool_of_client
     if client_id in cache:
         return cache[client_id]
     idp = ctx.client("cognito-idp")
@@ -42,14 +48,8 @@ def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None
                 for app in cpage["UserPoolClients"]:
                     cache[app["ClientId"]] = pool["Id"]
     if client_id not in cache:
-        raise ClientError(
-            {
-                "Error": {
-                    "Code": "ResourceNotFoundException",
-                    "Message": f"No user pool has an app client with id {client_id}",
-                }
-            },
-            "ListUserPoolClients",
+        raise client_error(
+            "ResourceNotFoundException", f"No user pool has an app client with id {client_id}", "ListUserPoolClients"
         )
     return cache[client_id]
 
@@ -79,7 +79,7 @@ def tracking_new_user(ctx: ActionContext, pool_id: str, user_name: str) -> Itera
     The check runs even when the call fails: a UserMigration trigger creates the user and
     then Cognito answers PasswordResetRequiredException.
     """
-    tracked: set[tuple[str, str]] = ctx.cache.setdefault("tracked_users", set())
+    tracked = ctx.state(_CognitoRunState).tracked_users
     if (pool_id, user_name) in tracked:
         # This run already deletes the user at cleanup: nothing more to find out.
         yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -24,8 +25,15 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+@dataclass
+class _KeySchemas:
+    """Per run: the key attribute names of each table used."""
+
+    by_table: dict[str, list[str]] = field(default_factory=dict)
+
+
 def _key_names(ctx: ActionContext, table: str) -> list[str]:
-    cache: dict[str, list[str]] = ctx.cache.setdefault("key_schema", {})
+    cache = ctx.state(_KeySchemas).by_table
     if table not in cache:
         schema = ctx.client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
         cache[table] = [k["AttributeName"] for k in schema]

@@ -7,7 +7,6 @@ from typing import Any
 
 from engine.actions.base import ActionContext, action, obj
 from engine.errors import StepFailed
-from engine.templating import evaluate
 
 
 @action(
@@ -52,7 +51,7 @@ def rule(args: Any, ctx: ActionContext) -> Any:
 def check(args: Any, ctx: ActionContext) -> Any:
     expressions = [args] if isinstance(args, str) else list(args)
     for expression in expressions:
-        if not evaluate(expression, ctx.template_vars, step=ctx.step_id):
+        if not ctx.evaluate(expression):
             raise StepFailed(f"check failed: {expression}", code="CheckFailed")
     return {"checked": len(expressions)}
 
@@ -65,7 +64,8 @@ def check(args: Any, ctx: ActionContext) -> Any:
     quiet=True,
 )
 def set_vars(args: Any, ctx: ActionContext) -> Any:
-    ctx.template_vars["vars"].update(args)
+    for name, value in args.items():
+        ctx.set_var(name, value)
     return dict(args)
 
 

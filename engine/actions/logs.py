@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from engine.actions.base import STRING, ActionContext, action, obj
+from engine.aws_errors import client_error, error_code
 
 
 @action(
@@ -34,16 +35,15 @@ def recent_log_events(args: Any, ctx: ActionContext) -> Any:
                 "logStreams"
             ]
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ResourceNotFoundException" or time.monotonic() >= deadline:
+            if error_code(exc) != "ResourceNotFoundException" or time.monotonic() >= deadline:
                 raise
             streams = []
         if streams or time.monotonic() >= deadline:
             break
         time.sleep(1)
     if not streams:
-        raise ClientError(
-            {"Error": {"Code": "ResourceNotFoundException", "Message": f"Log group {group} has no log streams yet"}},
-            "DescribeLogStreams",
+        raise client_error(
+            "ResourceNotFoundException", f"Log group {group} has no log streams yet", "DescribeLogStreams"
         )
     stream = streams[0]["logStreamName"]
     events = logs.get_log_events(

@@ -38,6 +38,8 @@ PROMPT_SCHEMA = obj(
         "retry_text": "Enter another password:",
     },
     quiet=True,
+    asks=True,
+    id_from="id",
 )
 def prompt(args: Any, ctx: ActionContext) -> Any:
     choices = args.get("choices") or []
@@ -57,8 +59,7 @@ def prompt(args: Any, ctx: ActionContext) -> Any:
         from engine.errors import StepFailed
 
         raise StepFailed(f"prompt '{spec.id}' has no choices to offer", code="NoChoices")
-    ctx.prompter.specs[spec.id] = spec
-    return ctx.prompter.ask(spec)
+    return ctx.ask(spec)
 
 
 @action(
@@ -72,12 +73,13 @@ def prompt(args: Any, ctx: ActionContext) -> Any:
     },
     "Press Enter when you're ready to continue.",
     quiet=True,
+    asks=True,
+    id_from="id",
 )
 def pause(args: Any, ctx: ActionContext) -> Any:
     text = args if isinstance(args, str) else args["text"]
     spec = PromptSpec(id=ctx.step_id, text=text, type="pause", default="")
-    ctx.prompter.specs[spec.id] = spec
-    ctx.prompter.ask(spec)
+    ctx.ask(spec)
     return None
 
 

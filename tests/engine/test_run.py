@@ -326,3 +326,14 @@ def test_junit_reports_failures_skips_and_setup_errors(scenario_run, write, tmp_
     case = suite.find("testcase")
     assert case is not None and case.get("name") == "setup"
     assert "environment variable NOT_SET_ANYWHERE is not set" in (case.find("failure").get("message") or "")  # type: ignore[union-attr]
+
+
+def test_a_step_timeout_fails_the_step_and_names_it(scenario_run, write):
+    scenario = write("slow.yaml", "name: slow\nsteps:\n  - sleep: 30\n    timeout: 0.3\n  - say: never\n")
+    result = scenario_run(scenario)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: {scenario}:3:5: step 'sleep': timed out after 0.3s\n"
+        "  hint: raise the step's `timeout:` if it needs longer"
+    )
+    assert "never" not in result.stdout

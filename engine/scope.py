@@ -1,0 +1,83 @@
+"""The names a template sees during a run, and the one place that writes them.
+
+``TEMPLATE_NAMES`` is the single list of built-in names: validation checks references against
+it, step ids and ``register`` names may not shadow it, and ``Scope`` builds the context from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.errors import TemplateError
+
+TEMPLATE_NAMES: tuple[str, ...] = (
+    "stack",
+    "vars",
+    "answers",
+    "steps",
+    "env",
+    "target",
+    "outbox_code",
+    "outbox_messages",
+)
+# Names only an `assert`, `retry.until` or a deferred argument sees: the step's own outcome.
+RESULT_NAMES: tuple[str, ...] = ("result", "error")
+RESERVED_NAMES = frozenset(TEMPLATE_NAMES + RESULT_NAMES)
+NAMES_HINT = "available: stack, vars, answers, steps, env, target, outbox_code(), registered names"
+
+
+class Scope:
+    """The template namespace of one run: built-in names, step outcomes and registered names."""
+
+    def __init__(self, *, target: str, answers: Mapping[str, Any], outbox: Any) -> None:
+        self._outbox = outbox
+        self._values: dict[str, Any] = {
+            "target": target,
+            "stack": {},
+            "vars": {},
+            "answers": answers,
+            "steps": {},
+            "env": {},
+            "outbox_code": self._outbox_code,
+            "outbox_messages": self._outbox_messages,
+        }
+
+    def context(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The mapping templates are rendered with (``extra``: e.g. ``result`` for an assertion)."""
+        return {**self._values, **extra} if extra else self._values
+
+    def set_stack(self, outputs: Mapping[str, str]) -> None:
+        self._values["stack"] = dict(outputs)
+
+    def set_env(self, values: Mapping[str, str]) -> None:
+        self._values["env"] = dict(values)
+
+    def set_var(self, name: str, value: Any) -> None:
+        self._values["vars"][name] = value
+
+    def set_outcome(self, step_id: str, status: str, result: Any, error: Mapping[str, str] | None) -> None:
+        """``steps.<id>``: how a step ended."""
+        self._values["steps"][step_id] = {"status": status, "result": result, "error": error}
+
+    def register(self, name: str, value: Any) -> None:
+        """A step's ``register: name``: its result as a top-level name."""
+        self._values[name] = value
+
+    # -- template functions ------------------------------------------------------------------
+
+    def _outbox_code(self, user_name: str, kind: str | None = None) -> str:
+        if self._outbox is None:
+            raise TemplateError(
+                "outbox_code() works only on the local target or a `scenario serve` endpoint",
+                hint="guard it: {{ outbox_code(user) if target != 'aws' else none }}",
+            )
+        message = self._outbox.latest(username=user_name, kind=kind)
+        if message is None or not message.code:
+            raise TemplateError(f"the local outbox has no code for user '{user_name}'")
+        return str(message.code)
+
+    def _outbox_messages(self, user_name: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        if self._outbox is None:
+            return []
+        return [m.__dict__ | {"time": str(m.time)} for m in self._outbox.messages(username=user_name, kind=kind)]
