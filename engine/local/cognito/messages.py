@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import event_attributes
-from engine.local.cognito_errors import InvalidParameterException, NotAuthorizedError
-from engine.local.cognito_triggers import custom_message, has_trigger, invoke_trigger, make_event, with_metadata
+from engine.local.cognito.common import event_attributes
+from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError
+from engine.local.cognito.triggers import custom_message, has_trigger, invoke_trigger, make_event, with_metadata
 
 CODE_PARAMETER = "{####}"
 LINK_PARAMETER = "{##Click Here##}"

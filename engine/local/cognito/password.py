@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import (
+from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
     find_by_access_token,
@@ -13,14 +13,14 @@ from engine.local.cognito_common import (
     tentatively,
     user_or_client_error,
 )
-from engine.local.cognito_errors import (
+from engine.local.cognito.exceptions import (
     InvalidPasswordError,
     NotAuthorizedError,
     UserNotFoundError,
     code_mismatch,
     expired_code,
 )
-from engine.local.cognito_messages import (
+from engine.local.cognito.messages import (
     RESET_CODE_TTL,
     clear_pending,
     compose,
@@ -30,9 +30,9 @@ from engine.local.cognito_messages import (
     send,
     set_pending,
 )
-from engine.local.cognito_migration import migrate_user
-from engine.local.cognito_signup import post_confirmation
-from engine.local.cognito_triggers import has_trigger
+from engine.local.cognito.migration import migrate_user
+from engine.local.cognito.signup import post_confirmation
+from engine.local.cognito.triggers import has_trigger
 
 
 def forgot_password(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import (
+from engine.local.cognito.common import (
     NO_CLIENT,
     CognitoIdpUser,
     UserStatus,
@@ -22,7 +22,7 @@ from engine.local.cognito_common import (
     tentatively,
     user_or_client_error,
 )
-from engine.local.cognito_errors import (
+from engine.local.cognito.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     UnsupportedUserStateException,
@@ -31,7 +31,7 @@ from engine.local.cognito_errors import (
     code_mismatch,
     expired_code,
 )
-from engine.local.cognito_messages import (
+from engine.local.cognito.messages import (
     SIGN_UP_CODE_TTL,
     Draft,
     Target,
@@ -45,7 +45,7 @@ from engine.local.cognito_messages import (
     temporary_password,
     verification_target,
 )
-from engine.local.cognito_triggers import has_trigger, invoke_trigger, make_event, pre_sign_up_flags, with_metadata
+from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event, pre_sign_up_flags, with_metadata
 
 PRE_SIGN_UP_DEFAULTS = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username, unknown_user
-from engine.local.cognito_messages import compose, invitation_targets, send
-from engine.local.cognito_triggers import MIGRATION_DEFAULTS, invoke_trigger, make_event, migration, with_metadata
+from engine.local.cognito.common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username, unknown_user
+from engine.local.cognito.messages import compose, invitation_targets, send
+from engine.local.cognito.triggers import MIGRATION_DEFAULTS, invoke_trigger, make_event, migration, with_metadata
 
 
 def migrate_user(

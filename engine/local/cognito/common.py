@@ -10,7 +10,7 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backen
 from moto.cognitoidp.utils import check_secret_hash as _secret_hash_matches
 from moto.cognitoidp.utils import expand_attrs, flatten_attrs, validate_username_format
 
-from engine.local.cognito_errors import (
+from engine.local.cognito.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     ResourceNotFoundError,

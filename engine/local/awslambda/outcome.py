@@ -9,8 +9,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from engine.local.lambda_code import CodeError
-from engine.local.lambda_logs import LogSink
+from engine.local.awslambda.code import CodeError
+from engine.local.awslambda.logs import LogSink
 
 # Frames of this package (the runtime calling the handler) are left out of stack traces.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
