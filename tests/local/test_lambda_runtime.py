@@ -253,3 +253,13 @@ def test_sys_exit_is_a_runtime_exit_error(local: Env) -> None:
     response, body = invoke(local, "quit", {})
     assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ExitError"
     assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")
+
+
+def test_closing_the_output_router_leaves_the_stream_behind_it_alone() -> None:
+    # io closes the router when it is garbage collected, by when the stream it stood in for may be closed.
+    from engine.local.awslambda import logs
+
+    with open(os.devnull, "w") as stream:
+        router = logs._Router(stream)
+    router.close()
+    assert router.closed
