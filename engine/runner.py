@@ -26,6 +26,7 @@ from engine.errors import (
     TemplateError,
 )
 from engine.loader import locate
+from engine.local.outbox import Message
 from engine.prompter import Prompter, PromptSpec
 from engine.records import RunResult, StepRecord
 from engine.scenario import CLEANUP_PROMPT_ID, Scenario, Step, check_rendered_arguments
@@ -125,10 +126,10 @@ class Runner:
             self.context["vars"][name] = render(
                 value, self.context, location_of=lambda p, n=name: locate(self.scenario.raw, ("vars", n, *p))
             )
-        if self.target.outbox is not None and hasattr(self.target.outbox, "subscribe"):
+        if self.target.outbox is not None:
             self._unsubscribe = self.target.outbox.subscribe(self._show_message)
 
-    def _show_message(self, message: Any) -> None:
+    def _show_message(self, message: Message) -> None:
         code = f" (code {message.code})" if message.code else ""
         self.console.message(f"[outbox] {message.kind} message to {message.recipient}{code}: {message.text}")
 

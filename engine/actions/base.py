@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from engine.clients import Clients
     from engine.console import Console
+    from engine.local.outbox import OutboxReader
     from engine.prompter import Prompter
     from engine.secrets import Secrets
     from engine.undo import UndoStack
@@ -57,7 +58,7 @@ class ActionContext:
     target: str
     step_id: str
     template_vars: dict[str, Any] = field(default_factory=dict)
-    outbox: Any = None
+    outbox: OutboxReader | None = None
     cache: dict[str, Any] = field(default_factory=dict)  # shared by all steps of one run
     render: Callable[..., Any] = lambda value, extra=None: value
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from moto.core.models import DEFAULT_ACCOUNT_ID
-
-from engine.local import activation
 from engine.local.outbox import OUTBOX, Message, Outbox
 
 __all__ = ["LocalAWS", "Message", "Outbox"]
+
+# moto (through ``activation``) is imported only once a LocalAWS is made: ``engine.targets`` imports
+# ``engine.local.outbox``, which runs this file, and ``--target aws`` must not need moto.
 
 
 class LocalAWS:
@@ -38,6 +38,8 @@ class LocalAWS:
     """
 
     def __init__(self, region: str = "us-east-1") -> None:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+
         self.region = region
         self.account_id: str = DEFAULT_ACCOUNT_ID
         self._started = False
@@ -50,12 +52,16 @@ class LocalAWS:
     def start(self) -> None:
         """Activate the local AWS (idempotent); the hooks are installed once per process."""
         if not self._started:
+            from engine.local import activation
+
             activation.acquire()
             self._started = True
 
     def stop(self) -> None:
         """Deactivate (idempotent); the last user in the process drops all local data."""
         if self._started:
+            from engine.local import activation
+
             self._started = False
             activation.release()
 
