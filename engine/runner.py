@@ -16,6 +16,7 @@ from engine.aws_errors import describe as _describe
 from engine.console import Console
 from engine.dispatch import Dispatcher
 from engine.errors import InputError, Interrupted, ScenarioError, StepFailed
+from engine.local.outbox import Message
 from engine.plan import CLEANUP_PROMPT_ID, Plan
 from engine.prompter import Prompter, PromptSpec
 from engine.records import RunResult, StepRecord
@@ -108,14 +109,12 @@ class Runner:
         self.scope.set_stack(self.target.stack_outputs(self.plan.stack, self.plan.path.parent, self.stack_name, log))
         for var in self.plan.vars:
             self.scope.set_var(var.name, render(var.value, self.scope.context(), location_of=var.location_of))
-        if self.target.outbox is not None and hasattr(self.target.outbox, "subscribe"):
+        if self.target.outbox is not None:
             self._unsubscribe = self.target.outbox.subscribe(self._show_message)
 
-    def _show_message(self, message: object) -> None:
-        code = getattr(message, "code", None)
-        shown = f" (code {code})" if code else ""
-        kind, recipient, text = (getattr(message, k) for k in ("kind", "recipient", "text"))
-        self.console.message(f"[outbox] {kind} message to {recipient}{shown}: {text}")
+    def _show_message(self, message: Message) -> None:
+        code = f" (code {message.code})" if message.code else ""
+        self.console.message(f"[outbox] {message.kind} message to {message.recipient}{code}: {message.text}")
 
     def _record(self, record: StepRecord) -> None:
         self.records.append(record)

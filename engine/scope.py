@@ -7,9 +7,12 @@ it, step ids and ``register`` names may not shadow it, and ``Scope`` builds the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import TemplateError
+
+if TYPE_CHECKING:
+    from engine.local.outbox import OutboxReader
 
 TEMPLATE_NAMES: tuple[str, ...] = (
     "stack",
@@ -30,7 +33,7 @@ NAMES_HINT = "available: stack, vars, answers, steps, env, target, outbox_code()
 class Scope:
     """The template namespace of one run: built-in names, step outcomes and registered names."""
 
-    def __init__(self, *, target: str, answers: Mapping[str, Any], outbox: Any) -> None:
+    def __init__(self, *, target: str, answers: Mapping[str, Any], outbox: OutboxReader | None) -> None:
         self._outbox = outbox
         self._values: dict[str, Any] = {
             "target": target,

@@ -9,19 +9,17 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from engine.clients import Clients
 from engine.errors import TargetError
-
-if TYPE_CHECKING:
-    from engine.local.outbox import Message
+from engine.local.outbox import Message, OutboxReader  # no moto: --target aws must not need it
 
 DEFAULT_REGION = "us-east-1"
 
@@ -32,7 +30,10 @@ class HttpOutbox:
     def __init__(self, endpoint_url: str) -> None:
         self.url = endpoint_url.rstrip("/") + "/_scenario/outbox"
 
-    def messages(self, **filters: str | None) -> list[Message]:
+    def messages(
+        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
+    ) -> list[Message]:
+        filters = {"username": username, "user_pool_id": user_pool_id, "kind": kind}
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v})
         try:
             with urllib.request.urlopen(f"{self.url}?{query}", timeout=10) as response:
@@ -42,17 +43,25 @@ class HttpOutbox:
                 f"cannot read the outbox at {self.url}: {exc}", hint="the endpoint must be a `scenario serve` server"
             ) from None
         items = data.get("messages", data) if isinstance(data, dict) else data
-        from engine.local.outbox import Message  # not at import time: --target aws needs no moto
-
         fields = Message.__dataclass_fields__
         return [
             Message(**{k: v for k, v in m.items() if k in fields} | {"time": datetime.fromisoformat(m["time"])})
             for m in items
         ]
 
-    def latest(self, **filters: str | None) -> Message | None:
-        found = self.messages(**filters)
+    def latest(
+        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
+    ) -> Message | None:
+        found = self.messages(username=username, user_pool_id=user_pool_id, kind=kind)
         return found[-1] if found else None
+
+    def subscribe(self, callback: Callable[[Message], None]) -> Callable[[], None]:
+        """The server does not push its messages to this process: ``callback`` is never called."""
+        return _no_op
+
+
+def _no_op() -> None:
+    pass
 
 
 @dataclass
@@ -61,7 +70,7 @@ class Target:
 
     name: str  # local | endpoint | aws
     clients: Clients
-    outbox: Any = None
+    outbox: OutboxReader | None = None
     local: Any = None
 
     def stack_outputs(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 if TYPE_CHECKING:
     from engine.clients import Clients
     from engine.console import Console
+    from engine.local.outbox import OutboxReader
     from engine.prompter import Prompter, PromptSpec
     from engine.secrets import Secrets
     from engine.undo import UndoStack
@@ -91,7 +92,7 @@ class ActionContext:
     secrets: Secrets
     target: str
     step_id: str
-    outbox: Any = None
+    outbox: OutboxReader | None = None
     render: Callable[[Any, Mapping[str, Any] | None], Any] = field(default=lambda value, extra: value)
     evaluate: Callable[[str], Any] = field(default=lambda expression: None)
     set_var: Callable[[str, Any], None] = field(default=lambda name, value: None)

@@ -15,7 +15,7 @@ from moto import mock_aws
 from moto.core.models import MockAWS
 
 from engine.local import hooks
-from engine.local.lambda_runtime import reset_instances
+from engine.local.awslambda.runtime import reset_instances
 from engine.local.outbox import OUTBOX
 
 _lock = threading.Lock()
@@ -41,7 +41,7 @@ def acquire() -> None:
     """Install the hooks (once) and make sure ``mock_aws`` is active; pair with ``release``."""
     global _users, _mock
     isolate_environment()
-    hooks.install()
+    hooks.install(active)
     with _lock:
         if _users == 0:
             _mock = mock_aws()

@@ -15,13 +15,14 @@ Hooks:
 * ``cognito-password-policy``: passwords checked with Cognito's per-rule messages and defaults.
 * ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step.
 * ``cognito-key-cache``: moto's bundled signing key parsed once, not for every user pool.
-* ``lambda-invoke``: Lambda functions run in-process (``lambda_runtime``) instead of Docker.
+* ``lambda-invoke``: Lambda functions run in-process (``awslambda.runtime``) instead of Docker.
 * ``lambda-backend`` / ``logs-backend``: the Lambda and CloudWatch Logs methods the runtime calls.
 * ``backend-lock``: in-process boto3 requests hold the backend lock (see ``locking``).
 
 The behaviour hooks take effect only while a ``LocalAWS`` or ``LocalServer`` is active; with
 none active (plain ``mock_aws``) moto behaves as shipped, so results never depend on whether
-a local AWS ran earlier in the process. ``install`` also calls
+a local AWS ran earlier in the process; ``install`` is given the test (``activation.active``), so
+this module does not import the one that turns the local AWS on. ``install`` also calls
 ``engine.local.cloudformation.install()`` (Cognito resources for moto's CloudFormation).
 """
 
@@ -42,7 +43,9 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.logs.models import LogsBackend
 
-from engine.local import cognito_responses, lambda_api
+from engine.local.awslambda import api as lambda_api
+from engine.local.cognito import responses as cognito_responses
+from engine.local.cognito.password import validate_password
 from engine.local.compat import HookError, check_absent, check_attribute, check_callable
 from engine.local.locking import holding
 
@@ -72,10 +75,13 @@ def _mark(function: Callable[..., Any], hook: str) -> Callable[..., Any]:
     return function
 
 
-def _local_aws_active() -> bool:
-    from engine.local import activation  # imported here: activation imports this module
+def _never() -> bool:
+    return False
 
-    return activation.active()
+
+# Whether a LocalAWS or LocalServer is active; ``install`` is told how to ask (``activation.active``),
+# so this module depends on nothing that turns the local AWS on.
+_local_aws_active: Callable[[], bool] = _never
 
 
 def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Callable[..., Any]:
@@ -155,8 +161,6 @@ def _check_password_policy() -> None:
 
 
 def _apply_password_policy() -> None:
-    from engine.local.cognito_password import validate_password
-
     CognitoIdpBackend._validate_password = _gated(  # type: ignore[method-assign]
         "cognito-password-policy", validate_password, CognitoIdpBackend._validate_password
     )
@@ -300,15 +304,21 @@ def verify() -> None:
         hook.check()
 
 
-def install() -> None:
-    """Verify, then install every hook (once per process; later calls do nothing)."""
-    global _installed
+def install(active: Callable[[], bool]) -> None:
+    """Verify, then install every hook (once per process; later calls do nothing).
+
+    The behaviour hooks take effect only while ``active()`` is true.
+    """
+    global _installed, _local_aws_active
     with _install_lock:
         if _installed:
             return
         verify()
+        _local_aws_active = active
         for hook in HOOKS:
             hook.apply()
+        # Imported only now: moto's CloudFormation imports its EC2, which builds a boto3 session at import
+        # time, and that must come after activation.isolate_environment() dropped the user's AWS profile.
         from engine.local import cloudformation
 
         cloudformation.install()

@@ -2,7 +2,9 @@
 
 Real Cognito emails or texts a person; locally every message lands in one process-wide
 ``Outbox`` so a scenario (or a person watching an interactive run) can read the code from it.
-The embedded backend and the local HTTP server share the same outbox.
+The embedded backend and the local HTTP server share the same outbox; ``OutboxReader`` is what a
+run needs from an outbox, this one or a server's read over HTTP. Importing this module (and the
+``engine.local`` package) imports no moto, so ``--target aws`` can use these types too.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 # Message kinds, one per reason Cognito sends something.
 SIGN_UP = "SignUp"
@@ -55,6 +57,27 @@ class Message:
             "medium": self.medium,
             "subject": self.subject,
         }
+
+
+class OutboxReader(Protocol):
+    """What a run reads codes from: this process's ``Outbox``, or a server's (``engine.targets.HttpOutbox``)."""
+
+    def messages(
+        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
+    ) -> list[Message]:
+        """Messages in the order sent, keeping those that match every filter given."""
+        ...
+
+    def latest(
+        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
+    ) -> Message | None:
+        """The most recent message matching the filters, or ``None``."""
+        ...
+
+    def subscribe(self, callback: Callable[[Message], None]) -> Callable[[], None]:
+        """Call ``callback`` with each new message this process can hear of (a server's are not pushed to
+        it, so there it never is); returns a function that unsubscribes."""
+        ...
 
 
 class Outbox:

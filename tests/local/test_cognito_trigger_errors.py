@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from localaws import Env, error_of
 
-from engine.local import cognito_triggers
+from engine.local.cognito import triggers
 
 
 def test_a_raising_pre_sign_up_fails_sign_up_and_creates_no_user(aws: Env) -> None:
@@ -89,7 +89,7 @@ def test_a_timed_out_trigger_fails_with_the_lambda_timeout_message(local: Env) -
 
 
 def test_cognito_stops_waiting_after_its_own_limit(local: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cognito_triggers, "COGNITO_WAIT_SECONDS", 0.3)  # Cognito's is 5 s
+    monkeypatch.setattr(triggers, "COGNITO_WAIT_SECONDS", 0.3)  # Cognito's is 5 s
     pre = local.trigger("pre", mode="sleep", seconds=2, timeout=10)
     _, client_id = local.pool({"PreSignUp": pre})
     assert error_of(lambda: local.sign_up(client_id, "sam")) == (

@@ -12,7 +12,7 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
 
 from engine.errors import TargetError
-from engine.local import LocalAWS, hooks
+from engine.local import LocalAWS, activation, hooks
 from engine.local.compat import HookError
 
 
@@ -29,8 +29,8 @@ def test_the_pinned_moto_passes_every_check() -> None:
 
 def test_install_is_idempotent() -> None:
     patched = BotocoreStubber.process_request
-    hooks.install()
-    hooks.install()
+    hooks.install(activation.active)
+    hooks.install(activation.active)
     assert BotocoreStubber.process_request is patched
     assert not getattr(patched.__wrapped__, "__scenario_hook__", False)  # wraps moto's, not itself
 

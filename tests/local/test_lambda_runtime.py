@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 
 import pytest
 from localaws import Env, error_of, zipped
@@ -253,3 +254,21 @@ def test_sys_exit_is_a_runtime_exit_error(local: Env) -> None:
     response, body = invoke(local, "quit", {})
     assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ExitError"
     assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")
+
+
+def test_closing_the_output_router_leaves_the_stream_behind_it_alone() -> None:
+    # io closes the router when it is garbage collected, by when the stream it stood in for may be closed.
+    from engine.local.awslambda import logs
+
+    with open(os.devnull, "w") as stream:
+        router = logs._Router(stream)
+    router.close()
+    assert router.closed
+
+
+def test_without_the_resource_module_the_report_gives_the_memory_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows has no `resource`: the local AWS still imports and runs, reporting the function's memory size.
+    from engine.local.awslambda import outcome
+
+    monkeypatch.setitem(sys.modules, "resource", None)  # `import resource` now raises ImportError
+    assert outcome.max_memory_mb(128) == 128

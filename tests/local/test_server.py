@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -13,6 +15,7 @@ from botocore.exceptions import ClientError
 from localaws import PASSWORD, Env, error_of, session, zipped
 
 from engine.local import LocalAWS
+from engine.local.outbox import Message
 from engine.local.server import LocalServer
 
 
@@ -52,6 +55,26 @@ def test_engine_http_outbox_reads_the_endpoint(served: Env) -> None:
     served.sign_up(client_id, "cat")
     message = HttpOutbox(str(served.url)).latest(username="cat", kind="SignUp")
     assert message is not None and message.code == served.outbox.latest(username="cat").code
+
+
+def test_a_server_outbox_is_subscribed_to_like_the_local_one_but_pushes_nothing(served: Env) -> None:
+    from engine.targets import HttpOutbox
+
+    heard: list[Message] = []
+    unsubscribe = HttpOutbox(str(served.url)).subscribe(heard.append)
+    _, client_id = served.pool()
+    served.sign_up(client_id, "dog")
+    unsubscribe()
+    assert heard == []
+
+
+def test_the_outbox_types_and_the_targets_import_no_moto() -> None:
+    # --target aws must work without moto: engine.targets imports engine.local.outbox at module level.
+    code = (
+        "import sys, engine.targets, engine.local.outbox; print(sorted(m for m in sys.modules if m.startswith('moto')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_port_zero_picks_a_free_port_and_stop_is_idempotent() -> None:
@@ -157,9 +180,6 @@ RECORD_SIGNUP = (
 
 def test_a_server_in_another_process() -> None:
     """As ``scenario serve`` runs it: triggers run inside the server process and reach its state."""
-    import subprocess
-    import sys
-
     code = (
         "import sys\nfrom engine.local.server import LocalServer\n"
         "server = LocalServer()\nprint(server.start(), flush=True)\nsys.stdin.read()\nserver.stop()\n"

@@ -2,9 +2,9 @@
 ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (other flows stay moto's), REFRESH_TOKEN_AUTH, and the
 NEW_PASSWORD_REQUIRED challenge.
 
-Order, as in Cognito: UserMigration for a user the pool does not know (``cognito_migration``),
+Order, as in Cognito: UserMigration for a user the pool does not know (``migration``),
 PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
-tokens (``cognito_tokens``). Tokens are only made once every trigger succeeded.
+tokens (``tokens``). Tokens are only made once every trigger succeeded.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import uuid
 from typing import Any
 
-from engine.local.cognito_common import (
+from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
     event_attributes,
@@ -21,16 +21,16 @@ from engine.local.cognito_common import (
     tentatively,
     unknown_user,
 )
-from engine.local.cognito_errors import (
+from engine.local.cognito.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     PasswordResetRequiredException,
     ResourceNotFoundError,
     UserNotConfirmedException,
 )
-from engine.local.cognito_migration import migrate_user
-from engine.local.cognito_tokens import apply_overrides, issue_tokens, pre_token_generation
-from engine.local.cognito_triggers import has_trigger, invoke_trigger, make_event
+from engine.local.cognito.migration import migrate_user
+from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation
+from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event
 
 REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
 _FLOWS = {

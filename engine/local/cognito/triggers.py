@@ -22,13 +22,13 @@ from typing import Any
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import lambda_backends
 
-from engine.local.cognito_common import NO_CLIENT
-from engine.local.cognito_errors import (
+from engine.local.awslambda.runtime import UnsupportedFunction, invoke_function
+from engine.local.cognito.common import NO_CLIENT
+from engine.local.cognito.exceptions import (
     InvalidLambdaResponseException,
     UnexpectedLambdaException,
     UserLambdaValidationException,
 )
-from engine.local.lambda_runtime import UnsupportedFunction, invoke_function
 
 COGNITO_WAIT_SECONDS = 5.0  # Cognito gives up on a trigger after 5 seconds
 SDK_VERSION = "aws-sdk-unknown-unknown"

@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from engine.local import cognito_auth, cognito_password, cognito_signup
+from engine.local.cognito import auth, password, signup
 
 # Filled in by hooks.install: moto's own implementation of operations we only partly take over.
 ORIGINALS: dict[str, Callable[[Any], Any]] = {}
@@ -26,7 +26,7 @@ def _params(response: Any) -> dict[str, Any]:
 def sign_up(self: Any) -> ActionResult:
     p = _params(self)
     return ActionResult(
-        cognito_signup.sign_up(
+        signup.sign_up(
             p.get("ClientId", ""),
             p.get("Username", ""),
             p.get("Password", ""),
@@ -40,7 +40,7 @@ def sign_up(self: Any) -> ActionResult:
 
 def confirm_sign_up(self: Any) -> ActionResult:
     p = _params(self)
-    cognito_signup.confirm_sign_up(
+    signup.confirm_sign_up(
         p.get("ClientId", ""),
         p.get("Username", ""),
         p.get("ConfirmationCode", ""),
@@ -52,16 +52,14 @@ def confirm_sign_up(self: Any) -> ActionResult:
 
 def admin_confirm_sign_up(self: Any) -> ActionResult:
     p = _params(self)
-    cognito_signup.admin_confirm_sign_up(
-        self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata")
-    )
+    signup.admin_confirm_sign_up(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata"))
     return EmptyResult()
 
 
 def resend_confirmation_code(self: Any) -> ActionResult:
     p = _params(self)
     return ActionResult(
-        cognito_signup.resend_confirmation_code(
+        signup.resend_confirmation_code(
             p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
         )
     )
@@ -69,7 +67,7 @@ def resend_confirmation_code(self: Any) -> ActionResult:
 
 def admin_create_user(self: Any) -> ActionResult:
     p = _params(self)
-    user = cognito_signup.admin_create_user(
+    user = signup.admin_create_user(
         self.backend,
         p.get("UserPoolId", ""),
         p.get("Username", ""),
@@ -85,7 +83,7 @@ def admin_create_user(self: Any) -> ActionResult:
 
 def initiate_auth(self: Any) -> Any:
     p = _params(self)
-    result = cognito_auth.initiate_auth(
+    result = auth.initiate_auth(
         p.get("ClientId", ""), p.get("AuthFlow", ""), p.get("AuthParameters") or {}, p.get("ClientMetadata")
     )
     if result is None:
@@ -95,7 +93,7 @@ def initiate_auth(self: Any) -> Any:
 
 def admin_initiate_auth(self: Any) -> Any:
     p = _params(self)
-    result = cognito_auth.admin_initiate_auth(
+    result = auth.admin_initiate_auth(
         self.backend,
         p.get("UserPoolId", ""),
         p.get("ClientId", ""),
@@ -113,7 +111,7 @@ def _respond_to_challenge(self: Any, operation: str) -> Any:
     p = _params(self)
     result = None
     if p.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        result = cognito_auth.respond_new_password(
+        result = auth.respond_new_password(
             p.get("ClientId", ""), p.get("Session", ""), p.get("ChallengeResponses") or {}
         )
     if result is None:
@@ -132,7 +130,7 @@ def admin_respond_to_auth_challenge(self: Any) -> Any:
 def forgot_password(self: Any) -> ActionResult:
     p = _params(self)
     return ActionResult(
-        cognito_password.forgot_password(
+        password.forgot_password(
             p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
         )
     )
@@ -140,7 +138,7 @@ def forgot_password(self: Any) -> ActionResult:
 
 def confirm_forgot_password(self: Any) -> ActionResult:
     p = _params(self)
-    cognito_password.confirm_forgot_password(
+    password.confirm_forgot_password(
         p.get("ClientId", ""),
         p.get("Username", ""),
         p.get("ConfirmationCode", ""),
@@ -152,7 +150,7 @@ def confirm_forgot_password(self: Any) -> ActionResult:
 
 
 def delete_user(self: Any) -> ActionResult:
-    cognito_password.delete_user(_params(self).get("AccessToken", ""))
+    password.delete_user(_params(self).get("AccessToken", ""))
     return EmptyResult()
 
 

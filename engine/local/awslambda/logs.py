@@ -72,6 +72,7 @@ class _Router(io.TextIOBase):
     def __init__(self, fallback: TextIO) -> None:
         super().__init__()
         self.fallback = fallback
+        self._closing = False
 
     def write(self, text: str) -> int:
         sink = _sinks.get(threading.get_ident())
@@ -81,8 +82,15 @@ class _Router(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        if threading.get_ident() not in _sinks:
+        if not self._closing and threading.get_ident() not in _sinks:
             self.fallback.flush()
+
+    def close(self) -> None:
+        # io closes the router when it is garbage collected, long after it stood in for the stream behind it,
+        # and io's close flushes first: the stream is not ours and may be closed by then (pytest's capture
+        # files are), so that flush raised ValueError, which Python 3.13 reports as an unraisable exception.
+        self._closing = True
+        super().close()
 
     def isatty(self) -> bool:
         return False

@@ -10,19 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import (
+from engine.local.cognito.common import (
     NO_CLIENT,
     CognitoIdpUser,
     UserStatus,
     check_secret_hash,
+    client_call_user,
     event_attributes,
     flatten_attrs,
     pool_for_client,
     resolve_new_username,
     tentatively,
-    user_or_client_error,
 )
-from engine.local.cognito_errors import (
+from engine.local.cognito.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     UnsupportedUserStateException,
@@ -31,21 +31,18 @@ from engine.local.cognito_errors import (
     code_mismatch,
     expired_code,
 )
-from engine.local.cognito_messages import (
-    SIGN_UP_CODE_TTL,
+from engine.local.cognito.messages import (
     Draft,
-    Target,
     clear_pending,
-    compose,
-    invitation_targets,
-    new_code,
+    draft_code,
+    draft_invitations,
     pending,
     send,
-    set_pending,
+    send_code,
     temporary_password,
     verification_target,
 )
-from engine.local.cognito_triggers import has_trigger, invoke_trigger, make_event, pre_sign_up_flags, with_metadata
+from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event, pre_sign_up_flags, with_metadata
 
 PRE_SIGN_UP_DEFAULTS = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
@@ -119,7 +116,6 @@ def sign_up(
         user.update_attributes([{"Name": k, "Value": v} for k, v in verified.items()])
 
     draft: Draft | None = None
-    code = None
     if confirm:
         user.status = UserStatus.CONFIRMED
         with tentatively(pool, user, insert=True):
@@ -127,25 +123,14 @@ def sign_up(
     else:
         target = verification_target(pool, user.attribute_lookup)
         if target is not None:
-            code = new_code()
-            draft = compose(
-                pool,
-                user,
-                target,
-                kind=outbox.SIGN_UP,
-                trigger_source="CustomMessage_SignUp",
-                code=code,
-                username=username,
-                client_id=client_id,
-                client_metadata=client_metadata,
+            draft = draft_code(
+                pool, user, target, outbox.SIGN_UP, username, client_id=client_id, client_metadata=client_metadata
             )
 
     pool.users[user.username] = user
     result: dict[str, Any] = {"UserConfirmed": confirm, "UserSub": user.id}
-    if draft is not None and code is not None:
-        set_pending(user, outbox.SIGN_UP, code, draft.target.attribute, SIGN_UP_CODE_TTL)
-        send(pool, username, draft)
-        result["CodeDeliveryDetails"] = draft.target.details()
+    if draft is not None:
+        result["CodeDeliveryDetails"] = send_code(pool, user, username, draft)
     return result
 
 
@@ -166,9 +151,7 @@ def confirm_sign_up(
     client_id: str, username: str, code: str, client_metadata: dict[str, str] | None, secret_hash: str | None
 ) -> None:
     """ConfirmSignUp: the code must be the last one sent; confirming verifies its attribute."""
-    _, pool, client = pool_for_client(client_id)
-    check_secret_hash(client, username, secret_hash)
-    user = user_or_client_error(pool, username)
+    _, pool, user = client_call_user(client_id, username, secret_hash)
     if user.status == UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
     sent = pending(user, outbox.SIGN_UP)
@@ -192,54 +175,24 @@ def resend_confirmation_code(
     client_id: str, username: str, client_metadata: dict[str, str] | None, secret_hash: str | None
 ) -> dict[str, Any]:
     """ResendConfirmationCode: a new code (the old one stops working), CustomMessage_ResendCode."""
-    _, pool, client = pool_for_client(client_id)
-    check_secret_hash(client, username, secret_hash)
-    user = user_or_client_error(pool, username)
+    _, pool, user = client_call_user(client_id, username, secret_hash)
     if user.status == UserStatus.CONFIRMED:
         raise InvalidParameterException("User is already confirmed.")
     target = verification_target(pool, user.attribute_lookup)
     if target is None:
         raise InvalidParameterException("Auto verification not turned on.")
-    code = new_code()
-    draft = compose(
-        pool,
-        user,
-        target,
-        kind=outbox.RESEND_CODE,
-        trigger_source="CustomMessage_ResendCode",
-        code=code,
-        username=username,
-        client_id=client_id,
-        client_metadata=client_metadata,
+    draft = draft_code(
+        pool, user, target, outbox.RESEND_CODE, username, client_id=client_id, client_metadata=client_metadata
     )
-    set_pending(user, outbox.SIGN_UP, code, target.attribute, SIGN_UP_CODE_TTL)
-    send(pool, username, draft)
-    return {"CodeDeliveryDetails": target.details()}
+    return {"CodeDeliveryDetails": send_code(pool, user, username, draft)}
 
 
 def _invitations(
-    pool: Any,
-    user: Any,
-    username: str,
-    password: str,
-    mediums: list[str] | None,
-    client_metadata: dict[str, str] | None,
+    pool: Any, user: Any, username: str, password: str, mediums: list[str] | None, metadata: dict[str, str] | None
 ) -> list[Draft]:
-    targets: list[Target] = invitation_targets(user.attribute_lookup, mediums)
-    return [
-        compose(
-            pool,
-            user,
-            target,
-            kind=outbox.ADMIN_CREATE_USER,
-            trigger_source="CustomMessage_AdminCreateUser",
-            code=password,
-            username=username,
-            client_id=NO_CLIENT,
-            client_metadata=client_metadata,
-        )
-        for target in targets
-    ]
+    return draft_invitations(
+        pool, user, username, mediums, kind=outbox.ADMIN_CREATE_USER, password=password, client_metadata=metadata
+    )
 
 
 def admin_create_user(
@@ -267,8 +220,7 @@ def admin_create_user(
             raise UnsupportedUserStateException(f"Resend not possible. {username} status is not FORCE_CHANGE_PASSWORD.")
         drafts = _invitations(pool, user, username, password, mediums, client_metadata)
         user.password = password
-        for draft in drafts:
-            send(pool, username, draft)
+        send(pool, username, *drafts)
         return user
     if pool._get_user(username) is not None:
         raise UsernameExistsException("User account already exists")
@@ -279,6 +231,5 @@ def admin_create_user(
         [] if message_action == "SUPPRESS" else _invitations(pool, user, username, password, mediums, client_metadata)
     )
     pool.users[user.username] = user
-    for draft in drafts:
-        send(pool, username, draft)
+    send(pool, username, *drafts)
     return user

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username, unknown_user
-from engine.local.cognito_messages import compose, invitation_targets, send
-from engine.local.cognito_triggers import MIGRATION_DEFAULTS, invoke_trigger, make_event, migration, with_metadata
+from engine.local.cognito.common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username, unknown_user
+from engine.local.cognito.messages import draft_invitations, send
+from engine.local.cognito.triggers import MIGRATION_DEFAULTS, invoke_trigger, make_event, migration, with_metadata
 
 
 def migrate_user(
@@ -46,22 +46,16 @@ def migrate_user(
     drafts = (
         []
         if answer.message_action == "SUPPRESS"
-        else [
-            compose(
-                pool,
-                user,
-                target,
-                kind=outbox.USER_MIGRATION,
-                trigger_source=None,
-                code=None,
-                username=username,
-                client_id=None,
-                client_metadata=None,
-            )
-            for target in invitation_targets(user.attribute_lookup, answer.delivery_mediums)
-        ]
+        else draft_invitations(
+            pool,
+            user,
+            username,
+            answer.delivery_mediums,
+            kind=outbox.USER_MIGRATION,
+            password=None,
+            client_metadata=None,
+        )
     )
     pool.users[user.username] = user
-    for draft in drafts:
-        send(pool, username, draft)
+    send(pool, username, *drafts)
     return user

@@ -3,9 +3,8 @@
 moto 5.2.1 has no CloudFormation model for ``AWS::Cognito::UserPool`` or ``AWS::Cognito::UserPoolClient``
 (a template using them fails), and its ``AWS::Lambda::Permission`` model adds a statement with a random id
 and keeps nothing, so the permission can be neither updated nor deleted. The models for the three types
-are in ``cloudformation_user_pool``, ``cloudformation_user_pool_client`` and
-``cloudformation_lambda_permission`` (what they share in ``cloudformation_common``); ``install()`` here
-makes moto's template parser use them.
+are in ``user_pool``, ``user_pool_client`` and ``lambda_permission`` (what they share in ``common``);
+``install()`` here makes moto's template parser use them.
 
 moto finds CloudFormation models as the direct subclasses of ``CloudFormationModel``, keyed by
 ``cloudformation_type()``, through a map cached in ``moto.cloudformation.parsing``. Defining the classes
@@ -24,10 +23,10 @@ from moto.cloudformation import parsing
 from moto.cognitoidp import models as cognito_models
 from moto.core.common_models import CloudFormationModel
 
-from engine.local.cloudformation_common import HOOK
-from engine.local.cloudformation_lambda_permission import LambdaPermissionResource
-from engine.local.cloudformation_user_pool import CognitoUserPoolResource
-from engine.local.cloudformation_user_pool_client import CognitoUserPoolClientResource
+from engine.local.cloudformation.common import HOOK
+from engine.local.cloudformation.lambda_permission import LambdaPermissionResource
+from engine.local.cloudformation.user_pool import CognitoUserPoolResource
+from engine.local.cloudformation.user_pool_client import CognitoUserPoolClientResource
 from engine.local.compat import HookError, check_attribute, check_callable
 
 _installed = False

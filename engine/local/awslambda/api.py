@@ -12,8 +12,8 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
-from engine.local.lambda_outcome import version_of
-from engine.local.lambda_runtime import UnsupportedFunction, invoke_function
+from engine.local.awslambda.outcome import version_of
+from engine.local.awslambda.runtime import UnsupportedFunction, invoke_function
 
 
 class InvalidRequestContentException(JsonRESTError):

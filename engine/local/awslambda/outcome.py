@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import decimal
 import json
-import resource
 import traceback
 from pathlib import Path
 from typing import Any
 
-from engine.local.lambda_code import CodeError
-from engine.local.lambda_logs import LogSink
+from engine.local.awslambda.code import CodeError
+from engine.local.awslambda.logs import LogSink
 
 # Frames of this package (the runtime calling the handler) are left out of stack traces.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -48,6 +47,12 @@ def error_payload(error: BaseException, request_id: str, code_root: str) -> dict
 
 
 def max_memory_mb(limit: int) -> int:
+    """Max Memory Used: the process's peak, at most ``limit``; ``limit`` itself where Python has no
+    ``resource`` module (Windows), which is why it is imported here and not with the module."""
+    try:
+        import resource
+    except ImportError:
+        return limit
     return min(limit, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 
-from engine.local.cloudformation_common import ResourceMixin, lambda_backend
+from engine.local.cloudformation.common import ResourceMixin, lambda_backend
 
 # The AddPermission parameters a Permission resource carries; FunctionName says where it goes.
 _PERMISSION_PARAMS = (

@@ -28,11 +28,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.clients import LOCAL_CREDENTIALS
-from engine.local import lambda_logs
+from engine.local.awslambda import logs as lambda_logs
+from engine.local.awslambda.code import CodeError, ModuleSpace, code_dir, load_handler
+from engine.local.awslambda.logs import LogSink, ThreadLogHandler
+from engine.local.awslambda.outcome import error_log_line, error_payload, marshal, version_of, write_report
 from engine.local.compat import require
-from engine.local.lambda_code import CodeError, ModuleSpace, code_dir, load_handler
-from engine.local.lambda_logs import LogSink, ThreadLogHandler
-from engine.local.lambda_outcome import error_log_line, error_payload, marshal, version_of, write_report
 from engine.local.locking import adopt, holding, lend
 
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import event_attributes
-from engine.local.cognito_errors import InvalidParameterException, NotAuthorizedError
-from engine.local.cognito_triggers import custom_message, has_trigger, invoke_trigger, make_event, with_metadata
+from engine.local.cognito.common import event_attributes
+from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError
+from engine.local.cognito.triggers import custom_message, has_trigger, invoke_trigger, make_event, with_metadata
 
 CODE_PARAMETER = "{####}"
 LINK_PARAMETER = "{##Click Here##}"
@@ -25,6 +25,21 @@ USERNAME_PARAMETER = "{username}"
 SIGN_UP_CODE_TTL = 24 * 3600
 RESET_CODE_TTL = 3600
 _PENDING_ATTR = "_scenario_pending_codes"  # kept on moto's user object: reset with the backend
+
+# The CustomMessage trigger source of each kind of message (None: Cognito runs no trigger for it).
+_TRIGGER_SOURCES: dict[str, str | None] = {
+    outbox.SIGN_UP: "CustomMessage_SignUp",
+    outbox.RESEND_CODE: "CustomMessage_ResendCode",
+    outbox.FORGOT_PASSWORD: "CustomMessage_ForgotPassword",
+    outbox.ADMIN_CREATE_USER: "CustomMessage_AdminCreateUser",
+    outbox.USER_MIGRATION: None,
+}
+# What a code sent with a message of each kind is for (the code a confirmation must match), and its lifetime.
+_CODE_PURPOSES = {
+    outbox.SIGN_UP: (outbox.SIGN_UP, SIGN_UP_CODE_TTL),
+    outbox.RESEND_CODE: (outbox.SIGN_UP, SIGN_UP_CODE_TTL),
+    outbox.FORGOT_PASSWORD: (outbox.FORGOT_PASSWORD, RESET_CODE_TTL),
+}
 
 
 @dataclass(frozen=True)
@@ -178,7 +193,6 @@ def compose(
     target: Target,
     *,
     kind: str,
-    trigger_source: str | None,
     code: str | None,
     username: str,
     client_id: str | None,
@@ -190,6 +204,7 @@ def compose(
     failing trigger must fail the API call with nothing changed.
     """
     email, subject, sms = _templates(pool, kind)
+    trigger_source = _TRIGGER_SOURCES[kind]
     if trigger_source is not None and has_trigger(pool, "CustomMessage"):
         invitation = kind == outbox.ADMIN_CREATE_USER
         request = with_metadata(
@@ -220,21 +235,86 @@ def compose(
     return Draft(target, kind, code, text, subject if target.medium == "EMAIL" else None)
 
 
-def send(pool: Any, username: str, draft: Draft) -> None:
-    """Deliver ``draft``: record it in the outbox."""
-    outbox.OUTBOX.record(
-        outbox.Message(
-            user_pool_id=pool.id,
-            username=username,
-            recipient=draft.target.address,
-            kind=draft.kind,
-            code=draft.code,
-            text=draft.text,
-            time=datetime.now(UTC),
-            medium=draft.target.medium,
-            subject=draft.subject,
+def send(pool: Any, username: str, *drafts: Draft) -> None:
+    """Deliver ``drafts``: record them in the outbox."""
+    for draft in drafts:
+        outbox.OUTBOX.record(
+            outbox.Message(
+                user_pool_id=pool.id,
+                username=username,
+                recipient=draft.target.address,
+                kind=draft.kind,
+                code=draft.code,
+                text=draft.text,
+                time=datetime.now(UTC),
+                medium=draft.target.medium,
+                subject=draft.subject,
+            )
         )
+
+
+def draft_code(
+    pool: Any,
+    user: Any,
+    target: Target,
+    kind: str,
+    username: str,
+    *,
+    client_id: str | None,
+    client_metadata: dict[str, str] | None,
+) -> Draft:
+    """A new code (SignUp, ResendCode or ForgotPassword ``kind``) in its message to ``target``, not yet sent.
+
+    Runs the CustomMessage trigger: call before changing any state, then ``send_code``.
+    """
+    return compose(
+        pool,
+        user,
+        target,
+        kind=kind,
+        code=new_code(),
+        username=username,
+        client_id=client_id,
+        client_metadata=client_metadata,
     )
+
+
+def send_code(pool: Any, user: Any, username: str, draft: Draft) -> dict[str, str]:
+    """Send a ``draft_code`` message: its code replaces the user's earlier one for the same purpose and
+    expires as Cognito's does. Returns the ``CodeDeliveryDetails``."""
+    purpose, ttl = _CODE_PURPOSES[draft.kind]
+    if draft.code is None:
+        raise ValueError(f"a {draft.kind} message without a code")
+    set_pending(user, purpose, draft.code, draft.target.attribute, ttl)
+    send(pool, username, draft)
+    return draft.target.details()
+
+
+def draft_invitations(
+    pool: Any,
+    user: Any,
+    username: str,
+    mediums: list[str] | None,
+    *,
+    kind: str,
+    password: str | None = None,
+    client_metadata: dict[str, str] | None = None,
+) -> list[Draft]:
+    """The AdminCreateUser invitation (with the temporary ``password``) or the UserMigration welcome to each
+    of the user's addresses on ``mediums`` (``invitation_targets``), not yet sent (see ``compose``)."""
+    return [
+        compose(
+            pool,
+            user,
+            target,
+            kind=kind,
+            code=password,
+            username=username,
+            client_id=None,
+            client_metadata=client_metadata,
+        )
+        for target in invitation_targets(user.attribute_lookup, mediums)
+    ]
 
 
 def temporary_password(pool: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 
-from engine.local.cloudformation_common import ResourceMixin, api_params, cognito_backend, moto_attr
+from engine.local.cloudformation.common import ResourceMixin, api_params, cognito_backend, moto_attr
 
 # Not client settings: the client's identity, and what is fixed at creation (a change replaces the client).
 _CLIENT_FIXED = ("UserPoolId", "ClientId", "GenerateSecret", "ClientSecret")

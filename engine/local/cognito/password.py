@@ -5,34 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito_common import (
+from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
+    client_call_user,
     find_by_access_token,
     pool_for_client,
     tentatively,
-    user_or_client_error,
 )
-from engine.local.cognito_errors import (
+from engine.local.cognito.exceptions import (
     InvalidPasswordError,
     NotAuthorizedError,
     UserNotFoundError,
     code_mismatch,
     expired_code,
 )
-from engine.local.cognito_messages import (
-    RESET_CODE_TTL,
-    clear_pending,
-    compose,
-    new_code,
-    pending,
-    recovery_target,
-    send,
-    set_pending,
-)
-from engine.local.cognito_migration import migrate_user
-from engine.local.cognito_signup import post_confirmation
-from engine.local.cognito_triggers import has_trigger
+from engine.local.cognito.messages import clear_pending, draft_code, pending, recovery_target, send_code
+from engine.local.cognito.migration import migrate_user
+from engine.local.cognito.signup import post_confirmation
+from engine.local.cognito.triggers import has_trigger
 
 
 def forgot_password(
@@ -59,21 +50,10 @@ def forgot_password(
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
     target = recovery_target(pool, user.attribute_lookup)
-    code = new_code()
-    draft = compose(
-        pool,
-        user,
-        target,
-        kind=outbox.FORGOT_PASSWORD,
-        trigger_source="CustomMessage_ForgotPassword",
-        code=code,
-        username=username,
-        client_id=client_id,
-        client_metadata=client_metadata,
+    draft = draft_code(
+        pool, user, target, outbox.FORGOT_PASSWORD, username, client_id=client_id, client_metadata=client_metadata
     )
-    set_pending(user, outbox.FORGOT_PASSWORD, code, target.attribute, RESET_CODE_TTL)
-    send(pool, username, draft)
-    return {"CodeDeliveryDetails": target.details()}
+    return {"CodeDeliveryDetails": send_code(pool, user, username, draft)}
 
 
 def confirm_forgot_password(
@@ -86,9 +66,7 @@ def confirm_forgot_password(
 ) -> None:
     """ConfirmForgotPassword: the last reset code sent, a password the policy accepts, then
     PostConfirmation_ConfirmForgotPassword; the code works once."""
-    backend, pool, client = pool_for_client(client_id)
-    check_secret_hash(client, username, secret_hash)
-    user = user_or_client_error(pool, username)
+    backend, pool, user = client_call_user(client_id, username, secret_hash)
     sent = pending(user, outbox.FORGOT_PASSWORD)
     if sent is None:
         raise expired_code()

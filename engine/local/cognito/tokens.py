@@ -7,8 +7,8 @@ from typing import Any
 
 from joserfc import jwt
 
-from engine.local.cognito_common import event_attributes
-from engine.local.cognito_triggers import TokenOverrides, has_trigger, invoke_trigger, make_event, token_overrides
+from engine.local.cognito.common import event_attributes
+from engine.local.cognito.triggers import TokenOverrides, has_trigger, invoke_trigger, make_event, token_overrides
 
 # Claims a PreTokenGeneration trigger cannot change (Cognito keeps its own values).
 PROTECTED_CLAIMS = frozenset(

@@ -10,7 +10,7 @@ from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backen
 from moto.cognitoidp.utils import check_secret_hash as _secret_hash_matches
 from moto.cognitoidp.utils import expand_attrs, flatten_attrs, validate_username_format
 
-from engine.local.cognito_errors import (
+from engine.local.cognito.exceptions import (
     InvalidParameterException,
     NotAuthorizedError,
     ResourceNotFoundError,
@@ -24,6 +24,7 @@ __all__ = [
     "CognitoIdpUser",
     "UserStatus",
     "check_secret_hash",
+    "client_call_user",
     "event_attributes",
     "expand_attrs",
     "find_by_access_token",
@@ -32,37 +33,38 @@ __all__ = [
     "resolve_new_username",
     "status_name",
     "unknown_user",
-    "user_or_client_error",
 ]
 
 
-def pool_for_client(client_id: str) -> tuple[Any, Any, Any]:
-    """(backend, pool, client) of the app client ``client_id``, in whichever account and region."""
+def _every_pool() -> Iterator[tuple[Any, Any]]:
+    """(backend, pool) for every user pool, in every account and region."""
     for account_backends in cognitoidp_backends.values():
         for region, backend in list(account_backends.items()):
             if region == "global":
                 continue
             for pool in list(backend.user_pools.values()):
-                client = pool.clients.get(client_id)
-                if client is not None:
-                    return backend, pool, client
+                yield backend, pool
+
+
+def pool_for_client(client_id: str) -> tuple[Any, Any, Any]:
+    """(backend, pool, client) of the app client ``client_id``, in whichever account and region."""
+    for backend, pool in _every_pool():
+        client = pool.clients.get(client_id)
+        if client is not None:
+            return backend, pool, client
     raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
 
 
 def find_by_access_token(access_token: str) -> tuple[Any, Any, str]:
     """(pool, user, token user name) for a live access token, else NotAuthorizedException."""
-    for account_backends in cognitoidp_backends.values():
-        for region, backend in list(account_backends.items()):
-            if region == "global":
-                continue
-            for pool in list(backend.user_pools.values()):
-                found = pool.access_tokens.get(access_token)
-                if found is not None:
-                    _, username = found
-                    user = pool._get_user(username)
-                    if user is None:
-                        raise NotAuthorizedError("User does not exist.")
-                    return pool, user, username
+    for _, pool in _every_pool():
+        found = pool.access_tokens.get(access_token)
+        if found is not None:
+            _, username = found
+            user = pool._get_user(username)
+            if user is None:
+                raise NotAuthorizedError("User does not exist.")
+            return pool, user, username
     raise NotAuthorizedError("Invalid Access Token")
 
 
@@ -83,12 +85,15 @@ def unknown_user(client: Any) -> Exception:
     return UserNotFoundError("User does not exist.")
 
 
-def user_or_client_error(pool: Any, username: str) -> Any:
-    """The user of a client-based call (ConfirmSignUp, ForgotPassword, ...) or Cognito's error."""
+def client_call_user(client_id: str, username: str, secret_hash: str | None) -> tuple[Any, Any, Any]:
+    """(backend, pool, user) of a client-based call about an existing user (ConfirmSignUp,
+    ConfirmForgotPassword, ...): the client must exist, the secret hash match and the user exist."""
+    backend, pool, client = pool_for_client(client_id)
+    check_secret_hash(client, username, secret_hash)
     user = pool._get_user(username)
     if user is None:
         raise UserNotFoundError("Username/client id combination not found.")
-    return user
+    return backend, pool, user
 
 
 def resolve_new_username(

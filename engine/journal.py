@@ -1,0 +1,179 @@
+"""The run journal: a durable record of what a run is about to make and has made, per run.
+
+Before any call that can create or change something, the run appends the intent (and how to
+undo it) to its journal file and flushes it to disk; then it appends what the call did, and
+what cleanup undid. A run that completes its cleanup removes its journal. A journal left behind
+belongs to a run that was killed (or whose cleanup failed): ``scenario cleanup`` reads it and
+finishes the job. A live run holds an exclusive lock on its journal, so a journal that can be
+locked is one nobody is finishing.
+
+Journals are JSON lines in the state directory: ``$SCENARIO_RUN_STATE_DIR``, else
+``$XDG_STATE_HOME/scenario-run``, else ``~/.local/state/scenario-run``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: liveness then falls back to the pid
+    fcntl = None  # type: ignore[assignment]
+
+
+def state_dir() -> Path:
+    """Where journals live (created on first use, private to the user)."""
+    explicit = os.environ.get("SCENARIO_RUN_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "scenario-run"
+
+
+def journals_dir(root: Path | None = None) -> Path:
+    return (root or state_dir()) / "journals"
+
+
+class Journal:
+    """The journal of the running process: append-only, each record on disk before the call it announces."""
+
+    def __init__(self, path: Path, stream: IO[str]) -> None:
+        self.path = path
+        self._stream = stream
+
+    @classmethod
+    def create(cls, header: dict[str, Any], root: Path | None = None) -> Journal:
+        folder = journals_dir(root)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        run_id = header.setdefault("run", f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}")
+        path = folder / f"{run_id}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        stream = os.fdopen(fd, "a", encoding="utf-8")
+        if fcntl is not None:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        journal = cls(path, stream)
+        journal.write({"op": "run", "pid": os.getpid(), "host": socket.gethostname(), "started": time.time(), **header})
+        return journal
+
+    @property
+    def run_id(self) -> str:
+        return self.path.stem
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append ``record`` and force it to disk: it must survive a kill right after this returns."""
+        self._stream.write(json.dumps(record, default=str) + "\n")
+        self._stream.flush()
+        os.fsync(self._stream.fileno())
+
+    def close(self, *, remove: bool) -> None:
+        """Release the lock; ``remove`` when nothing is left to undo."""
+        with contextlib.suppress(OSError):
+            self._stream.close()
+        if remove:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+
+@dataclass
+class JournalEntry:
+    """One intent as the journal tells it, with the latest state it reached."""
+
+    id: int
+    kind: str | None
+    params: dict[str, Any]
+    description: str
+    step: str
+    since: float
+    state: str = "pending"
+
+
+@dataclass
+class RunJournal:
+    """A journal read back: the run's header and its entries (those not yet done are what is left)."""
+
+    path: Path
+    header: dict[str, Any]
+    entries: list[JournalEntry] = field(default_factory=list)
+
+    @property
+    def left(self) -> list[JournalEntry]:
+        """What is still to undo, in undo order (last in, first out)."""
+        return [e for e in reversed(self.entries) if e.state in ("pending", "needed")]
+
+
+def read(path: Path) -> RunJournal:
+    """Read a journal; a last line cut short by a kill is ignored."""
+    header: dict[str, Any] = {}
+    entries: dict[int, JournalEntry] = {}
+    with path.open(encoding="utf-8") as stream:
+        for line in stream:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            op = record.get("op")
+            if op == "run":
+                header = record
+            elif op == "intent":
+                entries[record["id"]] = JournalEntry(
+                    id=record["id"],
+                    kind=record.get("kind"),
+                    params=dict(record.get("params") or {}),
+                    description=record.get("description", ""),
+                    step=record.get("step", ""),
+                    since=float(record.get("since", 0)),
+                    state=record.get("state", "pending"),
+                )
+            elif op in ("needed", "void", "done") and record.get("id") in entries:
+                entry = entries[record["id"]]
+                entry.state = op
+                entry.params.update(record.get("params") or {})
+    return RunJournal(path, header, sorted(entries.values(), key=lambda e: e.id))
+
+
+def abandoned(root: Path | None = None) -> list[Path]:
+    """Journals of runs that are no longer alive (their lock is free), oldest first."""
+    folder = journals_dir(root)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.jsonl")):
+        if not _alive(path):
+            found.append(path)
+    return found
+
+
+def _alive(path: Path) -> bool:
+    if fcntl is None:  # pragma: no cover
+        return False
+    try:
+        with path.open("a") as stream:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def finishing(path: Path) -> Any:
+    """Hold ``path``'s lock while `scenario cleanup` finishes it (two cleanups never race); yields a Journal."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    stream = os.fdopen(fd, "a", encoding="utf-8")
+    try:
+        if fcntl is not None:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield Journal(path, stream)
+    finally:
+        with contextlib.suppress(OSError):
+            stream.close()

@@ -1,0 +1,1 @@
+"""The local AWS Lambda: Python functions run in-process, with their logs in CloudWatch Logs."""

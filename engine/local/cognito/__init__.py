@@ -1,0 +1,1 @@
+"""The local Amazon Cognito user pools: the operations moto lacks or answers without triggers."""
