@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,15 @@ def serve_command(host: str, port: int, region: str) -> None:
         server.stop()
 
 
+@main.command("cleanup")
+@click.option("--dry-run", is_flag=True, help="Show what would be undone; change nothing.")
+def cleanup_command(dry_run: bool) -> None:
+    """Finish the cleanup of runs that were killed (kill -9, a CI timeout) before they could."""
+    from engine.recovery import finish_abandoned
+
+    sys.exit(finish_abandoned(dry_run=dry_run, echo=click.echo))
+
+
 @main.group("stack")
 def stack_group() -> None:
     """Deploy, show or remove the project's CloudFormation stack (infra/template.yaml)."""
@@ -253,4 +263,21 @@ def _run(files: tuple[Path, ...], options: dict[str, Any]) -> None:
 
 def run_main() -> None:
     """Entry point of the ``scenario-run`` script."""
+    signals_interrupt()
     _scenario_run()
+
+
+def scenario_main() -> None:
+    """Entry point of the ``scenario`` script."""
+    signals_interrupt()
+    main()
+
+
+def signals_interrupt() -> None:
+    """SIGTERM (a CI job cancelled) interrupts like Ctrl-C from the first moment: cleanup, then exit 130."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)

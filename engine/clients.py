@@ -11,6 +11,8 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from engine import fault_hooks
+
 # Fake credentials for the local target: a real account can never be reached by accident.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 
@@ -77,12 +79,17 @@ class Clients:
         """Clients on the default credential chain: only when the user asked for real AWS."""
         return cls(boto3.session.Session(region_name=region, profile_name=profile))
 
+    def uncounted(self) -> Clients:
+        """Clients on the same session and endpoint whose calls are not the scenario's (leases, journals)."""
+        return Clients(self.session, endpoint_url=self.endpoint_url, local=self._config is _LOCAL_CONFIG)
+
     def client(self, service: str) -> Any:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
         if service not in self._cache:
             client = _shared_client(self.session, service, self.endpoint_url, self._config)
             # A unique id: clients are shared, so each Clients unregisters its own hook on close.
             client.meta.events.register("before-call.*.*", self._before_call, unique_id=self._hook_id)
+            client.meta.events.register("after-call.*.*", self._after_call, unique_id=self._hook_id + "-after")
             self._cache[service] = client
         return self._cache[service]
 
@@ -90,12 +97,19 @@ class Clients:
         """Detach this run's call counting from the shared clients."""
         for client in self._cache.values():
             client.meta.events.unregister("before-call.*.*", unique_id=self._hook_id)
+            client.meta.events.unregister("after-call.*.*", unique_id=self._hook_id + "-after")
         self._cache.clear()
 
+    def _after_call(self, **_: Any) -> None:
+        if self.counting:
+            fault_hooks.at("after", len(self.calls))
+
     def _before_call(self, model: Any, **_: Any) -> None:
+        fault_hooks.latency()
         if not self.counting:
             return
         self.calls.append(f"{model.service_model.service_name}.{model.name}")
+        fault_hooks.at("before", len(self.calls))
         if self.fault_at is not None and len(self.calls) == self.fault_at:
             from botocore.exceptions import ClientError
 

@@ -18,6 +18,7 @@ from engine.actions.base import ActionContext
 from engine.aws_errors import error_code, error_message
 from engine.console import Console
 from engine.errors import ActionArgumentError, ScenarioError, StepFailed
+from engine.leases import NoLeases
 from engine.plan import Phase, StepPlan
 from engine.prompter import Prompter
 from engine.records import StepRecord
@@ -64,6 +65,7 @@ class Dispatcher:
         self.undo = undo
         self.on_record = on_record
         self.run_state: dict[type, Any] = {}  # plugins' per-run data (ActionContext.state)
+        self.leases: NoLeases = NoLeases()
 
     def execute(self, step: StepPlan, phase: Phase) -> StepRecord:
         """Run ``step``; its record is reported whatever happens; a failure is raised after that."""
@@ -189,6 +191,7 @@ class Dispatcher:
             evaluate=partial(self._evaluate, step_id=step.id),
             set_var=self.scope.set_var,
             run_state=self.run_state,
+            leases=self.leases,
         )
         self.undo.step_id = step.id
         try:

@@ -102,6 +102,7 @@ class RunJournal:
     path: Path
     header: dict[str, Any]
     entries: list[JournalEntry] = field(default_factory=list)
+    leases: list[str] = field(default_factory=list)  # lease keys the run took
 
     @property
     def left(self) -> list[JournalEntry]:
@@ -113,6 +114,7 @@ def read(path: Path) -> RunJournal:
     """Read a journal; a last line cut short by a kill is ignored."""
     header: dict[str, Any] = {}
     entries: dict[int, JournalEntry] = {}
+    leases: list[str] = []
     with path.open(encoding="utf-8") as stream:
         for line in stream:
             try:
@@ -132,11 +134,13 @@ def read(path: Path) -> RunJournal:
                     since=float(record.get("since", 0)),
                     state=record.get("state", "pending"),
                 )
+            elif op == "lease":
+                leases.append(str(record.get("key")))
             elif op in ("needed", "void", "done") and record.get("id") in entries:
                 entry = entries[record["id"]]
                 entry.state = op
                 entry.params.update(record.get("params") or {})
-    return RunJournal(path, header, sorted(entries.values(), key=lambda e: e.id))
+    return RunJournal(path, header, sorted(entries.values(), key=lambda e: e.id), leases)
 
 
 def abandoned(root: Path | None = None) -> list[Path]:

@@ -15,10 +15,12 @@ from engine.answers import Answers
 from engine.console import Console
 from engine.error_handler import report_internal
 from engine.errors import InputError, Interrupted, ScenarioError, worst_exit_code
+from engine.journal import abandoned
 from engine.plan import Plan
 from engine.planner import load_scenario
 from engine.prompter import Prompter, stdin_is_interactive
 from engine.records import RunResult
+from engine.recovery import finish_abandoned
 from engine.registry import load_registry
 from engine.reports.junit import write_junit
 from engine.reports.summary import write_summary
@@ -81,6 +83,7 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     for report, what in ((options.junit, "JUnit report"), (options.json_report, "JSON report")):
         if report:
             _check_writable(report, what)
+    _notice_abandoned_runs(console, interactive)
     recorder = Transcript(options.transcript, secrets) if options.transcript else None
     results: list[RunResult] = []
     previous_handler = _sigterm_as_interrupt()
@@ -102,6 +105,19 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
     return _exit_code(results)
+
+
+def _notice_abandoned_runs(console: Console, interactive: bool) -> None:
+    """Runs killed before their cleanup left journals: say so, and offer to finish them."""
+    found = abandoned()
+    if not found:
+        return
+    console.warn(
+        f"{len(found)} earlier run(s) ended before their cleanup (killed?) and may have left resources: "
+        "run `scenario cleanup` (add --dry-run to see what it would undo)"
+    )
+    if interactive and click.confirm("Run `scenario cleanup` now?", default=False):
+        finish_abandoned(dry_run=False, echo=console.say)
 
 
 def _check_writable(path: Path, what: str) -> None:

@@ -16,6 +16,8 @@ from engine.aws_errors import describe as _describe
 from engine.console import Console
 from engine.dispatch import Dispatcher
 from engine.errors import InputError, Interrupted, ScenarioError, StepFailed
+from engine.journal import Journal
+from engine.leases import Leases, NoLeases
 from engine.local.outbox import Message
 from engine.plan import CLEANUP_PROMPT_ID, Plan
 from engine.prompter import Prompter, PromptSpec
@@ -24,7 +26,7 @@ from engine.scope import Scope
 from engine.secrets import Secrets
 from engine.targets import Target
 from engine.templating import render
-from engine.undo import UndoEntry, UndoFailure, UndoStack
+from engine.undo import UndoContext, UndoEntry, UndoFailure, UndoStack
 
 
 class Runner:
@@ -47,7 +49,9 @@ class Runner:
         self.console = console
         self.stack_name = stack_name
         self.on_record = on_record
-        self.undo = UndoStack()
+        self.journal: Journal | None = None
+        self.leases: NoLeases = NoLeases()
+        self.undo = UndoStack(UndoContext(target.clients, self.leases))
         self.records: list[StepRecord] = []
         self.scope = Scope(target=target.name, answers=prompter.replies, outbox=target.outbox)
         self.dispatcher = Dispatcher(
@@ -61,12 +65,14 @@ class Runner:
             on_record=self._record,
         )
         self._unsubscribe: Callable[[], None] | None = None
+        self._cleanup_steps_done = False
 
     def run(self) -> RunResult:
         """Run the steps, then clean up; never raises."""
         started = time.monotonic()
         error: BaseException | None = None
         try:
+            self._open_journal()
             self._prepare()
             self.target.clients.counting = True
             for step in self.plan.steps:
@@ -77,21 +83,62 @@ class Runner:
             error = exc
         finally:
             self.target.clients.counting = False
-        try:
-            failures = self._cleanup(interrupted=isinstance(error, Interrupted))
-        finally:
-            if self._unsubscribe is not None:
-                self._unsubscribe()
-        if error is None and failures:
-            names = "; ".join(f"{f.entry.description}: {_describe(f.error)}" for f in failures)
+        if isinstance(error, InputError) and self.target.clients.calls:
+            # Found only after AWS calls were made: not "nothing ran" (exit 2) but a failed run.
             error = StepFailed(
-                f"cleanup failed: {names}",
-                code="CleanupFailed",
-                hint="remove what is listed by hand (AWS console or CLI)",
+                error.message, code=type(error).__name__, location=error.location, step=error.step, hint=error.hint
             )
+        failures, step_failures = self._cleanup_to_the_end(interrupted=isinstance(error, Interrupted))
+        left = self.undo.pending()
+        self._close(left)
+        if error is None and (failures or step_failures):
+            names = "; ".join([*step_failures, *(f"{f.entry.description}: {_describe(f.error)}" for f in failures)])
+            error = StepFailed(f"cleanup failed: {names}", code="CleanupFailed", hint=self._leftover_hint(left))
         if error is None and self.undo.interrupted:
-            error = Interrupted("interrupted by Ctrl-C during cleanup")
+            error = Interrupted(
+                "interrupted by Ctrl-C during cleanup", hint=self._leftover_hint(left) if left else None
+            )
         return RunResult(self.plan, self.records, error, failures, time.monotonic() - started)
+
+    def _open_journal(self) -> None:
+        """On a target that outlives this process, what the run makes is journalled and shared pools are leased."""
+        if self.target.name == "local":
+            return  # the embedded AWS dies with the process: nothing can be left behind
+        clients = self.target.clients
+        self.journal = Journal.create(
+            {
+                "scenario": str(self.plan.path),
+                "target": {
+                    "kind": self.target.name,
+                    "endpoint_url": clients.endpoint_url,
+                    "region": clients.region,
+                    "profile": self.target.profile,
+                },
+            }
+        )
+        journal = self.journal
+        self.leases = Leases(
+            clients.uncounted().client("dynamodb"),
+            journal.run_id,
+            on_wait=lambda text: self.console.step("wait", "lease", "lease", text),
+            on_take=lambda key: journal.write({"op": "lease", "key": key}),
+        )
+        self.undo = UndoStack(UndoContext(clients, self.leases), journal)
+        self.dispatcher.undo = self.undo
+        self.dispatcher.leases = self.leases
+
+    def _close(self, left: list[UndoEntry]) -> None:
+        self.leases.release_all()
+        if self.journal is not None:
+            self.journal.close(remove=not left)
+            if left:
+                for entry in left:
+                    self.console.warn(f"left behind: {entry.description}")
+
+    def _leftover_hint(self, left: list[UndoEntry]) -> str:
+        if self.journal is not None and left:
+            return f"run `scenario cleanup` to finish (journal: {self.journal.path})"
+        return "remove what is listed by hand (AWS console or CLI)"
 
     def _prepare(self) -> None:
         missing = [name for name in self.plan.env if name not in os.environ]
@@ -123,9 +170,24 @@ class Runner:
 
     # -- cleanup -----------------------------------------------------------------------------
 
-    def _cleanup(self, *, interrupted: bool) -> list[UndoFailure]:
+    def _cleanup_to_the_end(self, *, interrupted: bool) -> tuple[list[UndoFailure], list[str]]:
+        """Cleanup, carried on once more if a signal cuts it short (a third leaves the rest journalled)."""
+        try:
+            try:
+                return self._cleanup(interrupted=interrupted)
+            except KeyboardInterrupt:
+                self.undo.interrupted = True
+                return self._cleanup(interrupted=True)
+        except KeyboardInterrupt:
+            self.undo.interrupted = True
+            return [], []
+        finally:
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+
+    def _cleanup(self, *, interrupted: bool) -> tuple[list[UndoFailure], list[str]]:
         if not len(self.undo) and not self.plan.cleanup_steps:
-            return []
+            return [], []
         if not interrupted and self.plan.cleanup_question is not None:
             spec = PromptSpec(id=CLEANUP_PROMPT_ID, type="confirm", default=True, text=self.plan.cleanup_question)
             try:
@@ -136,13 +198,16 @@ class Runner:
                 self.console.say("Be sure to remove resources when you're done with them to avoid unexpected charges!")
                 for entry in self.undo.pending():
                     self.console.step("skipped", entry.step_id, "undo", entry.description)
-                return []
-        for step in self.plan.cleanup_steps:
+                return [], []
+        step_failures = []
+        for step in self.plan.cleanup_steps if not self._cleanup_steps_done else ():
             try:
                 self.dispatcher.execute(step, "cleanup")
             except (Exception, KeyboardInterrupt) as exc:
+                step_failures.append(f"cleanup step '{step.id}': {_describe(exc)}")
                 self.console.warn(f"cleanup step '{step.id}' failed: {_describe(exc)}")
-        return self.undo.run_all(self._undo_done)
+        self._cleanup_steps_done = True
+        return self.undo.run_all(self._undo_done), step_failures
 
     def _undo_done(self, entry: UndoEntry, error: BaseException | None) -> None:
         self._record(
@@ -157,9 +222,5 @@ class Runner:
                 error=None if error is None else {"code": type(error).__name__, "message": _describe(error)},
             )
         )
-        self.console.step(
-            "undo" if error is None else "failed",
-            entry.step_id,
-            "undo",
-            entry.description + ("" if error is None else f": {_describe(error)}"),
-        )
+        detail = f": {_describe(error)}" if error is not None else (f" ({entry.note})" if entry.note else "")
+        self.console.step("undo" if error is None else "failed", entry.step_id, "undo", entry.description + detail)

@@ -72,6 +72,7 @@ class Target:
     clients: Clients
     outbox: OutboxReader | None = None
     local: Any = None
+    profile: str | None = None
 
     def stack_outputs(
         self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Any
@@ -122,7 +123,7 @@ def open_target(kind: str, *, region: str | None, endpoint_url: str | None, prof
                 raise NoRegionError()
         except (BotoCoreError, ValueError) as exc:
             raise _target_error(exc, "aws") from None
-        return Target("aws", clients)
+        return Target("aws", clients, profile=profile)
     from engine.local import LocalAWS
 
     local = LocalAWS(region or DEFAULT_REGION)

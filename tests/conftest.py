@@ -35,6 +35,14 @@ def _invoke(command: object, args: list[str], env: dict[str, str] | None, input:
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's run journals in a folder of its own, never the user's state directory."""
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("SCENARIO_RUN_STATE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def scenario_run():
     """``scenario_run(*args)``: the ``scenario-run`` command, in-process."""

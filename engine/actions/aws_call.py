@@ -8,18 +8,36 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import botocore.session
-from botocore.exceptions import UnknownServiceError
+from botocore.exceptions import ClientError, UnknownServiceError
 from botocore.model import OperationModel, Shape
 from botocore.validate import ParamValidator
 
 from engine.actions.base import STRING, ActionBase, ActionContext, Problem, obj, plain
-from engine.templating import is_template
+from engine.aws_errors import error_code
+from engine.clients import Clients
+from engine.errors import ActionArgumentError
+from engine.templating import check_syntax, is_template, iter_strings
+from engine.undo import UndoContext, undo_kind
 
-_CALL = obj({"service": STRING, "operation": STRING, "params": {"type": "object"}}, ["operation"])
+_CODES = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string", "minLength": 1}}]}
+_CALL = obj(
+    {
+        "service": STRING,
+        "operation": STRING,
+        "params": {"type": "object"},
+        "already_gone": {
+            **_CODES,
+            "description": "Error codes that mean the thing is already gone: the undo counts as done.",
+        },
+    },
+    ["operation"],
+)
+UNDO_CALL = "aws_call"
 SCHEMA = obj(
     {
         "service": {**STRING, "description": "boto3 service name, e.g. cognito-idp, dynamodb, s3"},
@@ -145,38 +163,66 @@ class AwsCall(ActionBase):
         return problems
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
-        result = self._call(
-            ctx, args["service"], args["operation"], args.get("params") or {}, bool(args.get("paginate"))
-        )
         undo = args.get("undo")
-        if undo:
-            spec = ctx.render(undo, {"result": result})
-            service = spec.get("service", args["service"])
-            ctx.undo.push(
-                f"{service} {spec['operation']} (undo of {args['operation']})",
-                lambda: self._call(ctx, service, spec["operation"], spec.get("params") or {}, False),
+        if not undo:
+            return _call(
+                ctx.clients, args["service"], args["operation"], args.get("params") or {}, args.get("paginate")
             )
+        # The undo is on record before the call. One that uses the call's `result` is rendered after
+        # it; a run killed in between leaves an entry `scenario cleanup` can only report.
+        later = any("result" in check_syntax(text)[1] for _, text in iter_strings(undo))
+        spec = None if later else ctx.render(undo, None)
+        service = (spec or undo).get("service", args["service"])
+        entry = ctx.undo.intend(
+            UNDO_CALL,
+            {"service": service, "call": spec},
+            f"{service} {undo['operation']} (undo of {args['operation']})",
+        )
+        try:
+            result = _call(
+                ctx.clients, args["service"], args["operation"], args.get("params") or {}, args.get("paginate")
+            )
+        except ClientError:
+            ctx.undo.resolve(entry, needed=False)  # AWS refused the call: nothing was made
+            raise
+        ctx.undo.resolve(entry, needed=True, params={"call": spec or ctx.render(undo, {"result": result})})
         return result
 
-    @staticmethod
-    def _call(ctx: ActionContext, service: str, operation: str, params: dict[str, Any], paginate: bool) -> Any:
-        model, why = _operation(service, operation)
-        if model is None:
-            from engine.errors import ActionArgumentError
 
-            raise ActionArgumentError(str(why), step=ctx.step_id)
-        client = ctx.client(service)
-        method = botocore.xform_name(model.name)
-        if paginate and client.can_paginate(method):
-            merged: dict[str, Any] = {}
-            for page in client.get_paginator(method).paginate(**params):
-                for key, value in plain(page).items():
-                    if isinstance(value, list):
-                        merged.setdefault(key, []).extend(value)
-                    else:
-                        merged[key] = value
-            return merged
-        return plain(getattr(client, method)(**params))
+@undo_kind(UNDO_CALL)
+def _undo_call(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+    call = params.get("call")
+    if not call:
+        raise ActionArgumentError(
+            "the undo needs the call's result, which was not recorded before the run ended",
+            hint="check by hand whether the call made something, and remove it",
+        )
+    gone = call.get("already_gone") or []
+    try:
+        _call(context.clients, params["service"], call["operation"], call.get("params") or {}, False)
+    except ClientError as exc:
+        if error_code(exc) in ([gone] if isinstance(gone, str) else gone):
+            return "already gone"
+        raise
+    return None
+
+
+def _call(clients: Clients, service: str, operation: str, params: dict[str, Any], paginate: Any) -> Any:
+    model, why = _operation(service, operation)
+    if model is None:
+        raise ActionArgumentError(str(why))
+    client = clients.client(service)
+    method = botocore.xform_name(model.name)
+    if paginate and client.can_paginate(method):
+        merged: dict[str, Any] = {}
+        for page in client.get_paginator(method).paginate(**params):
+            for key, value in plain(page).items():
+                if isinstance(value, list):
+                    merged.setdefault(key, []).extend(value)
+                else:
+                    merged[key] = value
+        return merged
+    return plain(getattr(client, method)(**params))
 
 
 ACTIONS = [AwsCall()]

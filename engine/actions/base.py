@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 if TYPE_CHECKING:
     from engine.clients import Clients
     from engine.console import Console
+    from engine.leases import NoLeases
     from engine.local.outbox import OutboxReader
     from engine.prompter import Prompter, PromptSpec
     from engine.secrets import Secrets
@@ -97,6 +98,7 @@ class ActionContext:
     evaluate: Callable[[str], Any] = field(default=lambda expression: None)
     set_var: Callable[[str, Any], None] = field(default=lambda name, value: None)
     run_state: dict[type, Any] = field(default_factory=dict)
+    leases: NoLeases = field(default_factory=lambda: _no_leases())
 
     def client(self, service: str) -> Any:
         """The boto3 client for ``service`` on this run's target."""
@@ -153,6 +155,12 @@ def action(
         return SimpleAction(name, description, schema, example, func, quiet, asks, id_from)
 
     return wrap
+
+
+def _no_leases() -> NoLeases:
+    from engine.leases import NoLeases
+
+    return NoLeases()
 
 
 def obj(properties: dict[str, JsonSchema], required: list[str] | None = None) -> JsonSchema:

@@ -79,7 +79,7 @@ def sign_up(args: Any, ctx: ActionContext) -> Any:
     if args.get("validation_data"):
         params["ValidationData"] = [{"Name": k, "Value": v} for k, v in args["validation_data"].items()]
     params |= _optional(args, client_metadata="ClientMetadata")
-    with cs.tracking_new_user(ctx, pool_id, args["user_name"]):
+    with cs.creating_user(ctx, pool_id, args["user_name"]):
         return plain(ctx.client("cognito-idp").sign_up(**params))
 
 
@@ -126,7 +126,7 @@ def resend_confirmation_code(args: Any, ctx: ActionContext) -> Any:
 )
 def sign_in(args: Any, ctx: ActionContext) -> Any:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
-    with cs.tracking_new_user(ctx, pool_id, args["user_name"]):
+    with cs.maybe_creating_user(ctx, pool_id, args["user_name"]):
         response = ctx.client("cognito-idp").initiate_auth(
             AuthFlow="USER_PASSWORD_AUTH",
             ClientId=args["client_id"],
@@ -150,7 +150,7 @@ def sign_in(args: Any, ctx: ActionContext) -> Any:
 )
 def forgot_password(args: Any, ctx: ActionContext) -> Any:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
-    with cs.tracking_new_user(ctx, pool_id, args["user_name"]):
+    with cs.maybe_creating_user(ctx, pool_id, args["user_name"]):
         return plain(
             ctx.client("cognito-idp").forgot_password(
                 ClientId=args["client_id"],
@@ -193,7 +193,11 @@ def confirm_forgot_password(args: Any, ctx: ActionContext) -> Any:
     {"access_token": "{{ steps.sign_in.result.AccessToken }}"},
 )
 def delete_user(args: Any, ctx: ActionContext) -> Any:
-    return plain(ctx.client("cognito-idp").delete_user(AccessToken=args["access_token"]))
+    result = plain(ctx.client("cognito-idp").delete_user(AccessToken=args["access_token"]))
+    owner = cs.token_user(args["access_token"])
+    if owner is not None:
+        cs.user_deleted(ctx, *owner)
+    return result
 
 
 @action(
@@ -219,7 +223,7 @@ def admin_create_user(args: Any, ctx: ActionContext) -> Any:
     if action_value != "SEND":
         params["MessageAction"] = action_value
     params |= _optional(args, temporary_password="TemporaryPassword", client_metadata="ClientMetadata")
-    with cs.tracking_new_user(ctx, args["user_pool_id"], args["user_name"]):
+    with cs.creating_user(ctx, args["user_pool_id"], args["user_name"]):
         return plain(ctx.client("cognito-idp").admin_create_user(**params))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import json
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from engine.actions.base import ActionContext
 from engine.aws_errors import client_error, error_code
+from engine.undo import UndoContext, UndoEntry, undo_kind
 
 LAMBDA_TRIGGERS = [
     "PreSignUp",
@@ -54,6 +57,13 @@ def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None
     return cache[client_id]
 
 
+DELETE_USER = "cognito.delete_user"
+RESTORE_TRIGGERS = "cognito.restore_triggers"
+# A user made less than this long before the run's intent was written is taken as the run's own
+# when the outcome of the creating call is unknown (clocks of this machine and AWS may differ).
+CLOCK_SLACK = 5.0
+
+
 def user_exists(ctx: ActionContext, pool_id: str, user_name: str) -> bool:
     try:
         ctx.client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username=user_name)
@@ -64,56 +74,99 @@ def user_exists(ctx: ActionContext, pool_id: str, user_name: str) -> bool:
     return True
 
 
-def delete_user_if_present(ctx: ActionContext, pool_id: str, user_name: str) -> None:
+@undo_kind(DELETE_USER)
+def _delete_user(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+    idp = context.clients.client("cognito-idp")
+    pool_id, user_name = params["pool_id"], params["user_name"]
     try:
-        ctx.client("cognito-idp").admin_delete_user(UserPoolId=pool_id, Username=user_name)
+        if not certain:
+            made = idp.admin_get_user(UserPoolId=pool_id, Username=user_name)["UserCreateDate"].timestamp()
+            if made < since - CLOCK_SLACK:
+                return "existed before this run: kept"
+        idp.admin_delete_user(UserPoolId=pool_id, Username=user_name)
     except ClientError as exc:
-        if error_code(exc) != "UserNotFoundException":
-            raise
+        if error_code(exc) == "UserNotFoundException":
+            return "already gone"
+        raise
+    return None
+
+
+def _user_undo(ctx: ActionContext, pool_id: str, user_name: str) -> UndoEntry:
+    return ctx.undo.intend(
+        DELETE_USER,
+        {"pool_id": pool_id, "user_name": user_name},
+        f"delete user '{user_name}' from user pool {pool_id}",
+    )
 
 
 @contextmanager
-def tracking_new_user(ctx: ActionContext, pool_id: str, user_name: str) -> Iterator[None]:
-    """Register an undo that deletes ``user_name`` if the wrapped call created it.
+def creating_user(ctx: ActionContext, pool_id: str, user_name: str) -> Iterator[None]:
+    """Around a call that creates ``user_name`` when it succeeds (SignUp, AdminCreateUser).
 
-    The check runs even when the call fails: a UserMigration trigger creates the user and
-    then Cognito answers PasswordResetRequiredException.
+    The intent to delete the user is on record before the call; UsernameExistsException means the
+    user was somebody else's, so there is nothing to undo.
     """
     tracked = ctx.state(_CognitoRunState).tracked_users
     if (pool_id, user_name) in tracked:
-        # This run already deletes the user at cleanup: nothing more to find out.
         yield
         return
-    existed = user_exists(ctx, pool_id, user_name)
+    entry = _user_undo(ctx, pool_id, user_name)
+    try:
+        yield
+    except ClientError as exc:
+        ctx.undo.resolve(entry, needed=error_code(exc) != "UsernameExistsException")
+        raise
+    ctx.undo.resolve(entry, needed=True)
+    tracked.add((pool_id, user_name))
 
-    def delete_at_cleanup() -> None:
+
+@contextmanager
+def maybe_creating_user(ctx: ActionContext, pool_id: str, user_name: str) -> Iterator[None]:
+    """Around a call that may create ``user_name`` (a UserMigration trigger on sign-in or ForgotPassword).
+
+    One read first: a user who exists already is not this run's. Otherwise the user is deleted at
+    cleanup whatever the call answers: the trigger creates the user and then Cognito may answer
+    PasswordResetRequiredException; deleting a user who is not there counts as done.
+    """
+    tracked = ctx.state(_CognitoRunState).tracked_users
+    if (pool_id, user_name) in tracked:
+        yield
+        return
+    if user_exists(ctx, pool_id, user_name):
         tracked.add((pool_id, user_name))
-        ctx.undo.push(
-            f"delete user '{user_name}' from user pool {pool_id}",
-            lambda: delete_user_if_present(ctx, pool_id, user_name),
-        )
-
+        yield
+        return
+    entry = _user_undo(ctx, pool_id, user_name)
+    tracked.add((pool_id, user_name))
     try:
         yield
     finally:
-        if not existed:
-            try:
-                created = user_exists(ctx, pool_id, user_name)
-            except Exception:
-                # Cannot tell whether the call made the user: delete it if present, and fail the step.
-                delete_at_cleanup()
-                raise
-            if created:
-                delete_at_cleanup()
+        ctx.undo.resolve(entry, needed=True)
 
 
-def pool_update_params(ctx: ActionContext, pool: dict[str, Any]) -> dict[str, Any]:
+def token_user(access_token: str) -> tuple[str, str] | None:
+    """(pool id, user name) an access token was issued for, read from its claims (not verified:
+    the service just accepted the token), or None when it does not say."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        pool_id = str(claims["iss"]).rstrip("/").rsplit("/", 1)[1]
+        return pool_id, str(claims["username"])
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def user_deleted(ctx: ActionContext, pool_id: str, user_name: str) -> None:
+    """The flow deleted the user itself: its undo is done."""
+    ctx.undo.settle(DELETE_USER, {"pool_id": pool_id, "user_name": user_name})
+
+
+def pool_update_params(idp: Any, pool: dict[str, Any]) -> dict[str, Any]:
     """UpdateUserPool parameters that keep every current setting.
 
     UpdateUserPool resets whatever it is not given to the default, so every setting that
     DescribeUserPool returns and UpdateUserPool accepts is passed back unchanged.
     """
-    idp = ctx.client("cognito-idp")
     members = idp.meta.service_model.operation_model("UpdateUserPool").input_shape.members
     params = {key: value for key, value in pool.items() if key in members and value not in (None, {}, [])}
     params["UserPoolId"] = pool["Id"]
@@ -131,26 +184,63 @@ def pool_update_params(ctx: ActionContext, pool: dict[str, Any]) -> dict[str, An
 
 
 def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str | None]) -> dict[str, Any]:
-    """Apply trigger changes (None removes one); register an undo restoring the old LambdaConfig."""
+    """Apply trigger changes (None removes one); the undo restores exactly the keys this run changed.
+
+    The run takes each changed trigger's lease until its cleanup (runs that need the same trigger
+    of the same pool take turns) and the pool's lease around each read-modify-write of its
+    LambdaConfig, which UpdateUserPool replaces whole.
+    """
+    for trigger in changes:
+        ctx.leases.hold(f"cognito:{pool_id}:{trigger}")
     idp = ctx.client("cognito-idp")
-    pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
-    previous = dict(pool.get("LambdaConfig") or {})
-    config = dict(previous)
-    for trigger, arn in changes.items():
-        if arn is None:
-            config.pop(trigger, None)
-        else:
-            config[trigger] = arn
-    params = pool_update_params(ctx, pool)
-    params["LambdaConfig"] = config
-    idp.update_user_pool(**params)
-
-    def restore() -> None:
-        current = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
-        restore_params = pool_update_params(ctx, current)
-        restore_params["LambdaConfig"] = previous
-        idp.update_user_pool(**restore_params)
-
-    names = ", ".join(changes)
-    ctx.undo.push(f"restore the Lambda triggers ({names}) of user pool {pool_id}", restore)
+    with ctx.leases.lease(f"cognito:{pool_id}"):
+        pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        previous = dict(pool.get("LambdaConfig") or {})
+        config = dict(previous)
+        for trigger, arn in changes.items():
+            if arn is None:
+                config.pop(trigger, None)
+            else:
+                config[trigger] = arn
+        params = pool_update_params(ctx.client("cognito-idp"), pool)
+        params["LambdaConfig"] = config
+        restore = {trigger: [config.get(trigger), previous.get(trigger)] for trigger in changes}
+        names = ", ".join(changes)
+        with ctx.undo.intent(
+            RESTORE_TRIGGERS,
+            {"pool_id": pool_id, "triggers": restore},
+            f"restore the Lambda triggers ({names}) of user pool {pool_id}",
+        ):
+            idp.update_user_pool(**params)
     return {"UserPoolId": pool_id, "LambdaConfig": config, "PreviousLambdaConfig": previous}
+
+
+@undo_kind(RESTORE_TRIGGERS)
+def _restore_triggers(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+    """Put back each trigger this run set, but only while it still has the value this run gave it."""
+    idp = context.clients.client("cognito-idp")
+    pool_id = params["pool_id"]
+    with context.leases.lease(f"cognito:{pool_id}"):
+        try:
+            pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return "the user pool is gone"
+            raise
+        config = dict(pool.get("LambdaConfig") or {})
+        changed = []
+        for trigger, (ours, before) in params["triggers"].items():
+            if config.get(trigger) != ours:
+                continue  # changed since by someone else (or never applied): theirs now
+            changed.append(trigger)
+            if before is None:
+                config.pop(trigger, None)
+            else:
+                config[trigger] = before
+        if not changed:
+            return "already as found"
+        update = pool_update_params(idp, pool)
+        update["LambdaConfig"] = config
+        idp.update_user_pool(**update)
+    kept = sorted(set(params["triggers"]) - set(changed))
+    return f"changed since by another run, kept: {', '.join(kept)}" if kept else None

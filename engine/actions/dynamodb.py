@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import partial
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from engine.actions.base import STRING, ActionContext, action, obj, plain
+from engine.aws_errors import error_code
+from engine.undo import UndoContext, undo_kind
 
 _SER = TypeSerializer()
 _DES = TypeDeserializer()
@@ -25,19 +28,17 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@dataclass
-class _KeySchemas:
-    """Per run: the key attribute names of each table used."""
-
-    by_table: dict[str, list[str]] = field(default_factory=dict)
+RESTORE_ITEM = "dynamodb.restore_item"
+# Key attribute names per (endpoint, region, table): a table's key schema is fixed for its life.
+_KEY_NAMES: dict[tuple[str | None, str, str], list[str]] = {}
 
 
 def _key_names(ctx: ActionContext, table: str) -> list[str]:
-    cache = ctx.state(_KeySchemas).by_table
-    if table not in cache:
+    cache_key = (ctx.clients.endpoint_url, ctx.clients.region, table)
+    if cache_key not in _KEY_NAMES:
         schema = ctx.client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
-        cache[table] = [k["AttributeName"] for k in schema]
-    return cache[table]
+        _KEY_NAMES[cache_key] = [k["AttributeName"] for k in schema]
+    return _KEY_NAMES[cache_key]
 
 
 def put_items_undoably(ctx: ActionContext, table: str, items: list[dict[str, Any]]) -> None:
@@ -47,16 +48,44 @@ def put_items_undoably(ctx: ActionContext, table: str, items: list[dict[str, Any
     for data in items:
         item = to_item(data)
         key = {k: item[k] for k in keys}
-        # ALL_OLD hands back the item this put replaced, so restoring it needs no extra read.
-        previous = ddb.put_item(TableName=table, Item=item, ReturnValues="ALL_OLD").get("Attributes")
         label = ", ".join(f"{k}={data[k]}" for k in keys)
-        if previous is None:
-            ctx.undo.push(f"delete item {label} from table {table}", partial(ddb.delete_item, TableName=table, Key=key))
+        # Runs that put the same item take turns: an identical item put by another run is not ours to remove.
+        ctx.leases.hold(f"dynamodb:{table}:{json.dumps(key, sort_keys=True)}")
+        with ctx.undo.intent(
+            RESTORE_ITEM, {"table": table, "key": key, "put": item}, f"delete item {label} from table {table}"
+        ) as entry:
+            # ALL_OLD hands back the item this put replaced, so restoring it needs no extra read.
+            previous = ddb.put_item(TableName=table, Item=item, ReturnValues="ALL_OLD").get("Attributes")
+            if previous is not None:
+                entry.description = f"restore item {label} in table {table}"
+            ctx.undo.resolve(entry, needed=True, params={"previous": previous})
+
+
+@undo_kind(RESTORE_ITEM)
+def _restore_item(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+    """Delete the item this run put (or put back the one it replaced), only while it is still this run's."""
+    ddb = context.clients.client("dynamodb")
+    put = params["put"]
+    names = {f"#a{i}": name for i, name in enumerate(put)}
+    values = {f":v{i}": value for i, value in enumerate(put.values())}
+    condition = {
+        "ConditionExpression": " AND ".join(f"#a{i} = :v{i}" for i in range(len(put))),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    previous = params.get("previous") if certain else None
+    try:
+        if previous:
+            ddb.put_item(TableName=params["table"], Item=previous, **condition)
         else:
-            ctx.undo.push(
-                f"restore item {label} in table {table}",
-                partial(ddb.put_item, TableName=table, Item=previous),
-            )
+            ddb.delete_item(TableName=params["table"], Key=params["key"], **condition)
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return "already gone or changed since by another run: kept"
+        if error_code(exc) == "ResourceNotFoundException":
+            return "the table is gone"
+        raise
+    return None
 
 
 @action(

@@ -85,7 +85,7 @@ def test_missing_answer_fails_fast_and_cleans_up(scenario_run, write):
     scenario = write("flow.yaml", signup_scenario())
     answers = write("answers.yaml", "remove_resources: yes\n")
     result = scenario_run(scenario, "--answers", answers)
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # found after AWS calls were made: a failed run, not "nothing ran"
     assert (
         f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
         f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE"
@@ -228,7 +228,8 @@ cleanup:
     result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
     out = result.stdout
     assert out.index("[ok] delete_user (delete_user)") < out.index("Deleted user.") < out.index("[failed] orphan")
-    assert "[undo] sign_up (undo)" in out and "[undo] pool (undo)" in out  # attempted after the failure
+    assert "[undo] pool (undo)" in out  # attempted after the failure
+    assert "[undo] sign_up (undo)" not in out  # the flow deleted its user itself: nothing left to undo
     assert result.exit_code == 1
     assert "cleanup failed: cognito-idp DeleteUserPool (undo of CreateUserPool): ResourceNotFoundException" in (
         result.stderr
@@ -337,3 +338,10 @@ def test_a_step_timeout_fails_the_step_and_names_it(scenario_run, write):
         "  hint: raise the step's `timeout:` if it needs longer"
     )
     assert "never" not in result.stdout
+
+
+def test_missing_answer_before_any_call_is_bad_input(scenario_run, write):
+    scenario = write("ask.yaml", "name: ask\nsteps:\n  - prompt: {id: who, text: Who?}\n  - list_user_pools:\n")
+    result = scenario_run(scenario)
+    assert result.exit_code == 2
+    assert "step 'who': prompt 'who' needs an answer and this run is non-interactive" in result.stderr

@@ -27,6 +27,9 @@ from engine.targets import Target
 class FakeClients:
     """What the runner reads of a target's clients: the calls made and the counting switch."""
 
+    endpoint_url = None
+    region = "us-east-1"
+
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.counting = False
@@ -72,7 +75,7 @@ def run(write):
         out = io.StringIO()
         runner = Runner(
             plan,
-            Target("fake", FakeClients()),  # type: ignore[arg-type]
+            Target("local", FakeClients()),  # type: ignore[arg-type]
             prompter=Prompter(Answers(), secrets, interactive=False),
             console=Console(secrets, stream=out, color=False),
             secrets=secrets,

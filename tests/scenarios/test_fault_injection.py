@@ -28,11 +28,17 @@ def test_a_failure_at_any_call_leaves_nothing_behind(scenario_run, backend, tmp_
     calls = count_calls(scenario_run, name, tmp_path)
     assert calls >= 5
     out = outputs(backend)
-    for n in range(1, calls + 1):
+    # A warm run may make fewer calls than the first (per-process lookups are cached): go on until
+    # a fault lands past the last call, and check that every call before it was faulted.
+    for n in range(1, calls + 2):
         result = scenario_run(
             SCENARIOS / f"{name}.yaml", "--answers", SCENARIOS / "answers" / f"{name}.yaml", "--fault-at", n
         )
         context = f"fault at call {n} of {name}:\n{result.output}"
+        if result.exit_code == 0:
+            assert n > calls - 2, context  # only the cached lookups may be gone
+            assert users(backend, out["UserPoolId"]) == {}, context
+            break
         assert result.exit_code == 1, context
         assert "InjectedFault: fault injected at AWS call" in result.stderr, context
         assert f"{name}.yaml:" in result.stderr and ": step '" in result.stderr, context
