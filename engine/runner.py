@@ -239,6 +239,7 @@ class Runner:
             outbox=self.target.outbox,
             cache=self.cache,
             render=partial(self._render_with, step_id=step.id),
+            base_dir=self.scenario.path.parent,
         )
         self.undo.step_id = step.id
         try:

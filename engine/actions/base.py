@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class ActionContext:
     outbox: Any = None
     cache: dict[str, Any] = field(default_factory=dict)  # shared by all steps of one run
     render: Callable[..., Any] = lambda value, extra=None: value
+    base_dir: Path = Path()  # the scenario file's folder: relative paths in arguments start there
 
     def client(self, service: str) -> Any:
         """The boto3 client for ``service`` on this run's target."""
