@@ -204,6 +204,7 @@ def _stack_clients(target: str, endpoint_url: str | None, region: str | None, pr
 @stack_group.command("deploy")
 @_stack_options
 @click.option("--template", type=click.Path(path_type=Path), help="Template (default: infra/template.yaml).")
+@click.option("--parameter", "parameters", multiple=True, metavar="NAME=VALUE", help="A template parameter.")
 def stack_deploy(
     target: str,
     endpoint_url: str | None,
@@ -211,13 +212,18 @@ def stack_deploy(
     region: str | None,
     profile: str | None,
     template: Path | None,
+    parameters: tuple[str, ...],
 ) -> None:
     """Package the triggers, deploy the stack and print its outputs."""
     from engine import stack
 
     clients = _stack_clients(target, endpoint_url, region, profile)
     outputs = stack.deploy(
-        clients, stack_name or stack.DEFAULT_STACK_NAME, template or stack.DEFAULT_TEMPLATE, log=click.echo
+        clients,
+        stack_name or stack.DEFAULT_STACK_NAME,
+        template or stack.DEFAULT_TEMPLATE,
+        log=click.echo,
+        parameters=dict(item.partition("=")[::2] for item in parameters),
     )
     click.echo(json.dumps(outputs, indent=2, sort_keys=True))
 
@@ -244,6 +250,25 @@ def stack_destroy(
 
     clients = _stack_clients(target, endpoint_url, region, profile)
     stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=click.echo)
+
+
+@main.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init_command(directory: Path) -> None:
+    """Start a project in DIRECTORY: a flow, its answers, a template, a Lambda handler, CI and hooks."""
+    from engine.cli_adoption import init
+
+    init(directory)
+
+
+@main.command("examples")
+@click.argument("name", required=False)
+@click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path), help="Copy NAME here.")
+def examples_command(name: str | None, directory: Path | None) -> None:
+    """List the shipped scenarios, or copy NAME (with what it uses) into a directory (--to)."""
+    from engine.cli_adoption import examples
+
+    examples(name, directory)
 
 
 @click.command(

@@ -77,6 +77,8 @@ class Clients:
     @classmethod
     def for_aws(cls, region: str | None, profile: str | None = None) -> Clients:
         """Clients on the default credential chain: only when the user asked for real AWS."""
+        # boto3 reads AWS_DEFAULT_REGION only; AWS_REGION is what the AWS CLI v2 and the SDKs of other languages read.
+        region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
         return cls(boto3.session.Session(region_name=region, profile_name=profile))
 
     def uncounted(self) -> Clients:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
@@ -66,6 +67,7 @@ class Dispatcher:
         self.on_record = on_record
         self.run_state: dict[type, Any] = {}  # plugins' per-run data (ActionContext.state)
         self.leases: NoLeases = NoLeases()
+        self.base_dir = Path(".")  # the scenario file's folder: relative paths in arguments start there
 
     def execute(self, step: StepPlan, phase: Phase) -> StepRecord:
         """Run ``step``; its record is reported whatever happens; a failure is raised after that."""
@@ -192,6 +194,7 @@ class Dispatcher:
             set_var=self.scope.set_var,
             run_state=self.run_state,
             leases=self.leases,
+            base_dir=self.base_dir,
         )
         self.undo.step_id = step.id
         try:

@@ -64,6 +64,7 @@ class Runner:
             undo=self.undo,
             on_record=self._record,
         )
+        self.dispatcher.base_dir = plan.path.parent
         self._unsubscribe: Callable[[], None] | None = None
         self._cleanup_steps_done = False
 

@@ -44,7 +44,19 @@ def top_level_schema(step: JsonSchema) -> JsonSchema:
                 "deployed automatically unless --stack is given.",
                 "properties": {
                     "name": {"type": "string", "minLength": 1},
-                    "template": {"type": "string", "minLength": 1},
+                    "template": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "CloudFormation template, relative to the scenario. Local paths in a "
+                        "function's Code (a .py file, a folder, a .zip) are packaged and uploaded, as "
+                        "`aws cloudformation package` does; a folder's requirements.txt is vendored.",
+                    },
+                    "parameters": {
+                        "type": "object",
+                        "additionalProperties": {"type": ["string", "number", "boolean", "array"]},
+                        "description": "Template parameters. Each must be declared by the template, and every "
+                        "parameter without a Default must be given.",
+                    },
                     "outputs": {"type": "array", "items": {"type": "string"}},
                 },
             },

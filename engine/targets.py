@@ -85,11 +85,9 @@ class Target:
         spec = spec or {}
         name = stack_name or spec.get("name") or stacks.DEFAULT_STACK_NAME
         try:
-            if self.name == "local" and stack_name is None:
-                template = Path(spec["template"]) if spec.get("template") else stacks.DEFAULT_TEMPLATE
-                if not template.is_absolute():
-                    template = (scenario_dir / template).resolve()
-                outputs = stacks.deploy(self.clients, name, template, log=log)
+            # A stack that exists and that the scenario gives no template for is only read.
+            if self.name == "local" and stack_name is None and (spec.get("template") or not self._exists(name)):
+                outputs = self._deploy(spec, scenario_dir, name, log)
             else:
                 outputs = stacks.outputs(self.clients, name)
         except (ClientError, BotoCoreError) as exc:
@@ -100,6 +98,31 @@ class Target:
                 f"stack '{name}' has no output {', '.join(missing)}",
                 hint="deploy the project's infra/template.yaml (`scenario stack deploy`)",
             )
+        return outputs
+
+    def _exists(self, name: str) -> bool:
+        from engine.stack.status import describe
+
+        return describe(self.clients, name) is not None
+
+    def _deploy(self, spec: Mapping[str, Any], scenario_dir: Path, name: str, log: Any) -> dict[str, str]:
+        from engine import stack as stacks
+        from engine.loader import locate
+
+        template = Path(spec["template"]) if spec.get("template") else stacks.DEFAULT_TEMPLATE
+        if not template.is_absolute():
+            template = (scenario_dir / template).resolve()
+        given = spec.get("parameters") or {}
+        first = getattr(getattr(spec, "location", None), "file", "the scenario")
+        outputs = stacks.deploy(
+            self.clients,
+            name,
+            template,
+            log=log,
+            parameters=given,
+            source=first,
+            where=lambda key: locate(spec, ("parameters", key), key=True) if key else locate(spec, ("parameters",)),
+        )
         return outputs
 
     def close(self) -> None:
@@ -138,7 +161,9 @@ def _target_error(exc: Exception, target: str) -> TargetError:
             hint="configure credentials (aws configure, AWS_PROFILE, or environment variables)",
         )
     if isinstance(exc, NoRegionError):
-        return TargetError("no AWS region configured for --target aws", hint="pass --region or set AWS_REGION")
+        return TargetError(
+            "no AWS region configured for --target aws", hint="pass --region or set AWS_DEFAULT_REGION (or AWS_REGION)"
+        )
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return TargetError(

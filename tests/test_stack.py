@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from engine import stack
 from engine.clients import Clients
-from engine.errors import TargetError
+from engine.errors import InputError, TargetError
 from engine.local.cloudformation import install
 
 OUTPUT_NAMES = {
@@ -232,7 +232,9 @@ def test_a_template_the_local_backend_rejects_is_a_target_error(clients: Clients
     assert clients.client("s3").list_buckets()["Buckets"] == []
 
 
-def test_aws_errors_become_target_errors(clients: Clients, tmp_path: Path) -> None:
+def test_a_required_parameter_nobody_gives_is_bad_input_before_anything_is_created(
+    clients: Clients, tmp_path: Path
+) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(
         "Parameters:\n  CodeBucket: {Type: String}\n  CodeKey: {Type: String}\n"
@@ -242,11 +244,13 @@ def test_aws_errors_become_target_errors(clients: Clients, tmp_path: Path) -> No
         "      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]\n"
         "      BillingMode: PAY_PER_REQUEST\n"
     )
-    with pytest.raises(TargetError) as caught:
+    with pytest.raises(InputError) as caught:
         stack.deploy(clients, "bad", template, log=lambda _: None)
-    assert caught.value.message.startswith("creating stack bad failed: ValidationError:")
-    assert "Extra" in caught.value.message
-    # The stack was never created, so the code uploaded for it is taken back.
+    assert caught.value.message == f"the template {template} requires the parameter 'Extra' (it has no Default)"
+    assert caught.value.hint == "pass --parameter Extra=VALUE"
+    # Given, it deploys (with the project's triggers in CodeBucket/CodeKey).
+    assert stack.deploy(clients, "bad", template, log=lambda _: None, parameters={"Extra": "x"}) == {}
+    stack.destroy(clients, "bad", log=lambda _: None)
     assert clients.client("s3").list_buckets()["Buckets"] == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class ActionContext:
     set_var: Callable[[str, Any], None] = field(default=lambda name, value: None)
     run_state: dict[type, Any] = field(default_factory=dict)
     leases: NoLeases = field(default_factory=lambda: _no_leases())
+    base_dir: Path = Path()  # the scenario file's folder: relative paths in arguments start there
 
     def client(self, service: str) -> Any:
         """The boto3 client for ``service`` on this run's target."""

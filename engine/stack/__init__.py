@@ -1,31 +1,38 @@
 """Deploy, read and destroy the CloudFormation stack the Cognito scenarios run against.
 
-The stack is ``infra/template.yaml``: the known-users table, the user pool and its client, and the three
-trigger functions, whose code is ``triggers/`` zipped and uploaded to an artifact bucket owned by this
-tool (``scenario-run-artifacts-<account>-<region>``). The same code deploys to real AWS and to the
+The project's stack is ``infra/template.yaml``: the known-users table, the user pool and its client, and the
+three trigger functions, whose code is ``triggers/`` zipped and uploaded to an artifact bucket owned by this
+tool (``scenario-run-artifacts-<account>-<region>``) and passed as its ``CodeBucket``/``CodeKey``. Any other
+template names its code as local paths (``code``: packaged the way ``aws cloudformation package`` does) and
+gets only the parameters it declares (``parameters``). The same code deploys to real AWS and to the
 embedded local AWS (moto, with ``engine.local.cloudformation.install()``), where every step completes at
 once. Everything a person can get wrong here surfaces as ``TargetError`` with a hint, never a traceback.
 
 This package's ``deploy``/``outputs``/``destroy`` are the entry points; the pieces: ``defaults`` (default
-name, template and trigger directory), ``packaging`` (the trigger zip), ``template`` (reading the
-template), ``artifacts`` (the S3 bucket), ``status`` (describing and waiting) and ``errors`` (AWS errors
-as ``TargetError``).
+name, template and trigger directory), ``packaging`` (the trigger zip), ``code`` (local code paths),
+``vendor`` (requirements), ``parameters`` (checking them), ``template`` (reading the template),
+``artifacts`` (the S3 bucket), ``status`` (describing and waiting) and ``errors`` (AWS errors as
+``TargetError``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from engine.clients import Clients
-from engine.errors import TargetError
+from engine.errors import Location, TargetError
 from engine.stack.artifacts import delete_objects, ensure_artifact_bucket, remove_artifacts
+from engine.stack.code import code_key, local_code, zip_code
 from engine.stack.defaults import DEFAULT_STACK_NAME, DEFAULT_TEMPLATE, TRIGGERS_DIR
 from engine.stack.errors import aws_errors
 from engine.stack.packaging import package_triggers
+from engine.stack.parameters import LEGACY_CODE_PARAMETERS, check_parameters
 from engine.stack.status import READY, check_updatable, describe, failure_reason, status_hint, wait
-from engine.stack.template import read_template
+from engine.stack.template import load_template, read_template
 
 # The defaults and package_triggers are imported from here by the CLI, the tests and the docs.
 __all__ = [
@@ -46,31 +53,52 @@ def deploy(
     *,
     log: Callable[[str], None] = print,
     triggers_dir: Path = TRIGGERS_DIR,
+    parameters: Mapping[str, Any] | None = None,
+    source: str = "--parameter",
+    where: Callable[[str | None], Location | None] = lambda _: None,
 ) -> dict[str, str]:
-    """Create or update the stack from ``template`` with freshly packaged triggers; return its outputs.
+    """Create or update the stack from ``template`` with its code packaged; return its outputs.
 
-    Creates the artifact bucket if needed and uploads the zip of ``triggers_dir`` under a key holding its
-    sha256, so changed code updates the functions and unchanged code is not an update at all.
+    ``parameters`` (from ``source``, located by ``where``) must be declared by the template, which must get
+    every parameter it requires: both are checked before anything is sent. Local code paths are zipped and
+    uploaded to the artifact bucket under keys holding their sha256, so changed code updates the functions
+    and unchanged code is not an update at all. A template declaring ``CodeBucket``/``CodeKey`` (the
+    project's own) gets ``triggers_dir`` zipped into them unless the scenario gives them.
     """
     body = read_template(template)
-    code = package_triggers(triggers_dir)
+    parsed = load_template(template)
+    declared = parsed.get("Parameters") or {}
+    given = dict(parameters or {})
+    legacy = all(name in declared and name not in given for name in LEGACY_CODE_PARAMETERS)
+    filled = frozenset(LEGACY_CODE_PARAMETERS if legacy else ())
+    values = check_parameters(declared, given, template, source=source, where=where, filled=filled)
+    packages = local_code(parsed, template)
     stack = describe(clients, stack_name)
     if stack is not None:
         check_updatable(clients, stack)
-    bucket = ensure_artifact_bucket(clients, log=log)
-    key = f"{stack_name}/triggers-{hashlib.sha256(code).hexdigest()}.zip"
-    with aws_errors(f"uploading the triggers to s3://{bucket}/{key}"):
-        clients.client("s3").put_object(Bucket=bucket, Key=key, Body=code)
-    log(f"Uploaded the triggers ({len(code)} bytes) to s3://{bucket}/{key}")
+    keys: list[str] = []
+    if legacy or packages:
+        bucket = ensure_artifact_bucket(clients, log=log)
+    if legacy:
+        code = package_triggers(triggers_dir)
+        key = f"{stack_name}/triggers-{hashlib.sha256(code).hexdigest()}.zip"
+        _upload(clients, bucket, key, code, "the triggers", log)
+        values.update(CodeBucket=bucket, CodeKey=key)
+        keys.append(key)
+    for package in packages:
+        code = zip_code(package.path, log=log)
+        key = code_key(stack_name, package.resource, code)
+        _upload(clients, bucket, key, code, f"{package.resource}'s code ({package.path.name})", log)
+        parsed["Resources"][package.resource]["Properties"][package.prop] = {"S3Bucket": bucket, "S3Key": key}
+        keys.append(key)
+    if packages:
+        body = json.dumps(parsed, indent=1)  # the rewritten template, in the long form JSON allows
 
     cfn = clients.client("cloudformation")
     request = {
         "StackName": stack_name,
         "TemplateBody": body,
-        "Parameters": [
-            {"ParameterKey": "CodeBucket", "ParameterValue": bucket},
-            {"ParameterKey": "CodeKey", "ParameterValue": key},
-        ],
+        "Parameters": [{"ParameterKey": name, "ParameterValue": value} for name, value in values.items()],
         "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
     }
     if stack is None:
@@ -79,7 +107,7 @@ def deploy(
             with aws_errors(f"creating stack {stack_name}", stack_name=stack_name):
                 stack_id = cfn.create_stack(**request)["StackId"]
         except TargetError:
-            if describe(clients, stack_name) is None:  # rejected outright: take the upload back
+            if keys and describe(clients, stack_name) is None:  # rejected outright: take the upload back
                 remove_artifacts(clients, stack_name, log=lambda _: None)
             raise
         wait(clients, "stack_create_complete", stack_id, stack_name)
@@ -94,10 +122,17 @@ def deploy(
             log(f"Stack {stack_name} is already up to date.")
         else:
             wait(clients, "stack_update_complete", stack["StackId"], stack_name)
-    delete_objects(clients, bucket, f"{stack_name}/", keep=key)  # earlier code zips are not needed now
+    if keys:
+        delete_objects(clients, bucket, f"{stack_name}/", keep=set(keys))  # earlier code zips are not needed now
     result = outputs(clients, stack_name)
     log(f"Stack {stack_name} is ready.")
     return result
+
+
+def _upload(clients: Clients, bucket: str, key: str, code: bytes, what: str, log: Callable[[str], None]) -> None:
+    with aws_errors(f"uploading {what} to s3://{bucket}/{key}"):
+        clients.client("s3").put_object(Bucket=bucket, Key=key, Body=code)
+    log(f"Uploaded {what} ({len(code)} bytes) to s3://{bucket}/{key}")
 
 
 def outputs(clients: Clients, stack_name: str) -> dict[str, str]:

@@ -49,9 +49,9 @@ def remove_artifacts(clients: Clients, stack_name: str, *, log: Callable[[str], 
     log(f"Deleted bucket {bucket}.")
 
 
-def delete_objects(clients: Clients, bucket: str, prefix: str, *, keep: str | None = None) -> None:
-    """Delete every object (all versions) under ``prefix`` except the key ``keep``."""
-    doomed = [entry for entry in _object_versions(clients, bucket, prefix) if entry["Key"] != keep]
+def delete_objects(clients: Clients, bucket: str, prefix: str, *, keep: set[str] | None = None) -> None:
+    """Delete every object (all versions) under ``prefix`` except the keys in ``keep``."""
+    doomed = [entry for entry in _object_versions(clients, bucket, prefix) if entry["Key"] not in (keep or set())]
     for start in range(0, len(doomed), 1000):  # DeleteObjects takes at most 1000 keys
         with aws_errors(f"deleting objects in s3://{bucket}"):
             clients.client("s3").delete_objects(

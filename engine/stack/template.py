@@ -44,3 +44,30 @@ def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> 
 
 
 _TemplateLoader.add_multi_constructor("!", _construct_tagged)
+
+
+def load_template(template: Path) -> dict[str, Any]:
+    """The template as data, short-form tags in their long form (``!Ref X`` is ``{"Ref": "X"}``).
+
+    Call after ``read_template``. The result dumps to a JSON template CloudFormation accepts, which is how a
+    template whose code paths were replaced is sent (``aws cloudformation package`` does the same).
+    """
+    with template.open(encoding="utf-8") as stream:
+        parsed: dict[str, Any] = yaml.load(stream, Loader=_LongFormLoader)
+    return parsed
+
+
+class _LongFormLoader(yaml.SafeLoader):
+    """SafeLoader that turns CloudFormation's short-form tags into their long-form mappings."""
+
+
+def _construct_long_form(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    value = _construct_tagged(loader, suffix, node)
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    return {f"Fn::{suffix}": value}
+
+
+_LongFormLoader.add_multi_constructor("!", _construct_long_form)

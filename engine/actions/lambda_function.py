@@ -1,0 +1,178 @@
+"""Lambda actions: create a function from a .py file, a folder or inline code, ready to be a trigger.
+
+The function gets a role of its own (unless ``role_arn`` is given) and permission for Cognito to invoke it;
+cleanup deletes the function and the role it created. Files are packaged like a template's local code
+(``engine.stack.code``): a folder recursively, its ``requirements.txt`` vendored.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engine.actions.base import STRING, ActionContext, action, obj
+from engine.aws_errors import error_code, error_message
+from engine.errors import InputError, StepFailed
+from engine.stack.code import zip_code
+from engine.undo import UndoContext, undo_kind
+
+DELETE_FUNCTION = "lambda.delete_function"
+DELETE_ROLE = "iam.delete_role"
+
+_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+# What AWSLambdaBasicExecutionRole grants, inline: the local backend has no AWS managed policies.
+_LOGS = {
+    "Effect": "Allow",
+    "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+    "Resource": "*",
+}
+
+SCHEMA = obj(
+    {
+        "code": {**STRING, "description": "A .py file, a folder or a .zip, relative to the scenario file."},
+        "inline": {**STRING, "description": "The handler's Python source, deployed as index.py."},
+        "name": {**STRING, "description": "Function name (default: scenario-<step id>-<random>)."},
+        "handler": {
+            **STRING,
+            "description": "module.function (default: <file>.handler for a .py file, else index.handler).",
+        },
+        "runtime": {**STRING, "default": "python3.12"},
+        "timeout": {"type": "integer", "minimum": 1, "maximum": 900, "default": 5},
+        "environment": {"type": "object", "additionalProperties": {"type": "string"}},
+        "role_arn": {**STRING, "description": "Use this role instead of creating one."},
+        "policy": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "IAM policy statements added to the created role (besides writing its logs).",
+        },
+    }
+)
+SCHEMA["oneOf"] = [{"required": ["code"]}, {"required": ["inline"]}]
+
+
+@action(
+    "create_function",
+    "Create a Lambda function (with a role) from a .py file, a folder or inline code; deleted at cleanup.",
+    SCHEMA,
+    {"code": "functions/pre_token.py", "environment": {"CLAIM": "premium"}},
+)
+def create_function(args: dict[str, Any], ctx: ActionContext) -> Any:
+    name = args.get("name") or f"scenario-{ctx.step_id}-{secrets.token_hex(3)}"[:64]
+    runtime = args.get("runtime", "python3.12")
+    if ctx.target != "aws" and not runtime.startswith("python"):
+        raise StepFailed(
+            f"function {name} uses runtime {runtime}, but the local target runs Python handlers only "
+            "(python3.9 to python3.13): use a python3.x runtime, or run with --target aws",
+            code="UnsupportedRuntime",
+        )
+    code, handler = _package(args, ctx)
+    lam = ctx.client("lambda")
+    role_arn = args.get("role_arn") or _create_role(ctx, f"{name}-role"[:64], args.get("policy") or [])
+    params = {
+        "FunctionName": name,
+        "Runtime": runtime,
+        "Role": role_arn,
+        "Handler": args.get("handler") or handler,
+        "Code": {"ZipFile": code},
+        "Timeout": args.get("timeout", 5),
+        "Environment": {"Variables": dict(args.get("environment") or {})},
+    }
+    with ctx.undo.intent(DELETE_FUNCTION, {"name": name}, f"delete Lambda function {name}"):
+        created = _create_when_role_is_ready(ctx, params)
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="cognito-idp-invoke",
+        Action="lambda:InvokeFunction",
+        Principal="cognito-idp.amazonaws.com",
+    )
+    if ctx.target == "aws":
+        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return {k: created[k] for k in ("FunctionName", "FunctionArn", "Runtime", "Handler", "Role")}
+
+
+def _package(args: dict[str, Any], ctx: ActionContext) -> tuple[bytes, str]:
+    """The zip and the default handler for ``code`` or ``inline``."""
+    if "inline" in args:
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("index.py", args["inline"])
+        return buffer.getvalue(), "index.handler"
+    path = Path(args["code"])
+    if not path.is_absolute():
+        path = (ctx.base_dir / path).resolve()
+    if not path.exists():
+        raise InputError(
+            f"code {args['code']} does not exist (looked for {path})",
+            step=ctx.step_id,
+            hint="the path is relative to the scenario file",
+        )
+    handler = f"{path.stem}.handler" if path.suffix == ".py" else "index.handler"
+    return zip_code(path, log=lambda text: ctx.console.message(text)), handler
+
+
+def _create_role(ctx: ActionContext, role_name: str, statements: list[dict[str, Any]]) -> str:
+    iam = ctx.client("iam")
+    with ctx.undo.intent(DELETE_ROLE, {"role_name": role_name}, f"delete IAM role {role_name}"):
+        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]
+    document = {"Version": "2012-10-17", "Statement": [_LOGS, *statements]}
+    iam.put_role_policy(RoleName=role_name, PolicyName="scenario", PolicyDocument=json.dumps(document))
+    return str(role["Arn"])
+
+
+def _create_when_role_is_ready(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
+    """CreateFunction; on AWS a new role takes a few seconds before Lambda may assume it."""
+    for attempt in range(10):
+        try:
+            return dict(ctx.client("lambda").create_function(**params))
+        except ClientError as exc:
+            message = error_message(exc)
+            if ctx.target != "aws" or "cannot be assumed" not in message or attempt == 9:
+                raise
+            time.sleep(3)
+    raise AssertionError("unreachable")
+
+
+@undo_kind(DELETE_FUNCTION)
+def _delete_function(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+    try:
+        context.clients.client("lambda").delete_function(FunctionName=params["name"])
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return "already gone"
+        raise
+    return None
+
+
+@undo_kind(DELETE_ROLE)
+def _delete_role(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+    iam, role_name = context.clients.client("iam"), params["role_name"]
+    try:
+        _delete_role_and_policies(iam, role_name)
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return "already gone"
+        raise
+    return None
+
+
+def _delete_role_and_policies(iam: Any, role_name: str) -> None:
+    for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
+    for policy in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=role_name, PolicyName=policy)
+    iam.delete_role(RoleName=role_name)
+
+
+ACTIONS = [create_function]

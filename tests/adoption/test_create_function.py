@@ -1,0 +1,93 @@
+"""create_function: a handler from a file, a folder or inline code, a trigger at once, gone at cleanup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STACK = """\
+Resources:
+  UserPool:
+    Type: AWS::Cognito::UserPool
+    Properties: {UserPoolName: pool}
+  UserPoolClient:
+    Type: AWS::Cognito::UserPoolClient
+    Properties: {UserPoolId: !Ref UserPool, ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]}
+Outputs:
+  UserPoolId: {Value: !Ref UserPool}
+  UserPoolClientId: {Value: !Ref UserPoolClient}
+"""
+
+
+def test_a_handler_file_becomes_a_trigger_and_is_removed_with_its_role(write, scenario_run) -> None:
+    write("pool.yaml", STACK)
+    write(
+        "block_list.py",
+        """\
+        def handler(event, context):
+            if event["userName"] == "mallory":
+                raise Exception("mallory is blocked")
+            return event
+        """,
+    )
+    scenario = write(
+        "flow.yaml",
+        """\
+        name: Block list from a file
+        stack: {name: pool, template: pool.yaml}
+        steps:
+          - id: fn
+            create_function: {code: block_list.py}
+          - set_trigger:
+              user_pool_id: "{{ stack.UserPoolId }}"
+              trigger: PreSignUp
+              function_arn: "{{ steps.fn.result.FunctionArn }}"
+          - sign_up: {client_id: "{{ stack.UserPoolClientId }}", user_name: mallory, password: Str0ng-Passw0rd!}
+            expect_error: UserLambdaValidationException
+          - id: inline
+            create_function:
+              name: inline-fn
+              inline: "def handler(event, context):\\n    return event\\n"
+          - check: "steps.fn.result.Handler == 'block_list.handler' and steps.inline.result.Handler == 'index.handler'"
+        cleanup: {ask: false}
+        """,
+    )
+    result = scenario_run(scenario, "--non-interactive")
+    assert result.exit_code == 0, result.output
+    assert "[undo] inline (undo)  delete Lambda function inline-fn" in result.output
+    assert "[undo] inline (undo)  delete IAM role inline-fn-role" in result.output
+    assert "[undo] fn (undo)  delete IAM role scenario-fn-" in result.output
+
+
+def test_a_non_python_runtime_is_a_clear_error_locally(write, scenario_run) -> None:
+    scenario = write(
+        "flow.yaml",
+        """\
+        name: Node handler
+        steps:
+          - create_function: {name: node-fn, inline: "exports.handler = async (e) => e;", runtime: nodejs20.x}
+        cleanup: {ask: false}
+        """,
+    )
+    result = scenario_run(scenario, "--non-interactive")
+    assert result.exit_code == 1
+    assert (
+        "step 'create_function': function node-fn uses runtime nodejs20.x, but the local target runs Python "
+        "handlers only (python3.9 to python3.13): use a python3.x runtime, or run with --target aws" in result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_code_file_names_the_step(write, scenario_run, tmp_path: Path) -> None:
+    scenario = write(
+        "flow.yaml",
+        """\
+        name: Missing file
+        steps:
+          - id: fn
+            create_function: {code: nope.py}
+        cleanup: {ask: false}
+        """,
+    )
+    result = scenario_run(scenario, "--non-interactive")
+    assert result.exit_code == 2, result.output
+    assert f"step 'fn': code nope.py does not exist (looked for {tmp_path / 'nope.py'})" in result.output
