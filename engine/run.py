@@ -79,6 +79,8 @@ def run_files(
     interactive = not non_interactive and stdin_is_interactive()
     secrets = Secrets()
     console = Console(secrets, color=False if no_color else None)
+    for scenario, _ in plans:
+        secrets.add_env(scenario.env)
     for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
         for value in entry.values:
             secrets.add(value)
