@@ -86,6 +86,7 @@ def run_command(**kwargs: Any) -> None:
 def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
     """Check scenario FILES (schema, actions, arguments, templates) without calling AWS."""
     from engine.answers import Answers
+    from engine.code_notice import code_notice
     from engine.registry import load_registry
     from engine.scenario import load_scenario
 
@@ -96,6 +97,8 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
             if answers is not None:
                 Answers.load(answers).check_known(scenario.prompt_ids)
             click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
+            if notice := code_notice(scenario.raw):
+                click.echo(f"{path}: {notice}", err=True)
 
 
 @main.command("actions")

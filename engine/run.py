@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from engine.answers import Answers
+from engine.code_notice import code_notice
 from engine.console import Console
 from engine.error_handler import report_internal
 from engine.errors import (
@@ -152,6 +153,8 @@ def _run_one(
     if scenario.description:
         console.say(scenario.description.strip())
     console.rule()
+    if target == "local" and not endpoint_url and (notice := code_notice(scenario.raw)):
+        console.warn(notice)
     prompter = Prompter(replies, secrets, interactive=interactive)
     try:
         opened = open_target(target, region=region, endpoint_url=endpoint_url, profile=profile)
