@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -197,8 +198,8 @@ def read_text_file(path: Path, what: str = "YAML file") -> str:
         raise InputError(f"no such file: {path}", hint="check the path") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    info = os.fstat(fd)
+    with os.fdopen(fd, "rb", closefd=True) if stat.S_ISREG(info.st_mode) else _closing(fd) as handle:
         if not stat.S_ISREG(info.st_mode):
             raise InputError(
                 f"cannot read {path}: not a regular file",
@@ -220,6 +221,14 @@ def read_text_file(path: Path, what: str = "YAML file") -> str:
             f"cannot read {path}: not UTF-8 text (byte {exc.start})",
             hint=f"is this a {what}? binary files cannot be read",
         ) from None
+
+
+@contextmanager
+def _closing(fd: int) -> Iterator[Any]:
+    try:
+        yield None
+    finally:
+        os.close(fd)
 
 
 def load_yaml_file(path: Path) -> Any:
