@@ -84,6 +84,7 @@ def run_command(files: tuple[Path, ...], **options: Any) -> None:
 def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
     """Check scenario FILES (schema, actions, arguments, templates) without calling AWS."""
     from engine.answers import Answers
+    from engine.code_notice import code_notice
     from engine.planner import load_scenario
     from engine.registry import load_registry
 
@@ -93,6 +94,8 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
         if answers is not None:
             Answers.load(answers).check_known(scenario.prompt_ids)
         click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
+        if notice := code_notice(scenario):
+            click.echo(f"{path}: {notice}", err=True)
 
 
 @main.command("actions")
@@ -144,13 +147,17 @@ def schema_command(output: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=4566, show_default=True, type=int)
 @click.option("--region", default="us-east-1", show_default=True)
-def serve_command(host: str, port: int, region: str) -> None:
+@click.option("--cors-origin", help="Let web pages of this origin call the server (e.g. http://localhost:3000).")
+@click.option("--access-key-id", envvar="SCENARIO_ACCESS_KEY_ID", help="Accept only requests with this access key id.")
+def serve_command(host: str, port: int, region: str, cors_origin: str | None, access_key_id: str | None) -> None:
     """Serve the embedded local AWS over HTTP (triggers fire, codes go to /_scenario/outbox)."""
     import time
 
-    from engine.local.server import LocalServer
+    from engine.local.server import LocalServer, exposure_warning
 
-    server = LocalServer(host=host, port=port, region=region)
+    server = LocalServer(host=host, port=port, region=region, cors_origin=cors_origin, access_key_id=access_key_id)
+    if warning := exposure_warning(host):
+        click.echo(click.style(warning, fg="red", bold=True), err=True)
     url = server.start()
     click.echo(f"Local AWS listening on {url} (outbox: {url}/_scenario/outbox). Ctrl-C to stop.")
     try:

@@ -13,15 +13,33 @@ from botocore.config import Config
 
 from engine import fault_hooks
 
+# The access key id a `scenario serve --access-key-id` expects from its clients.
+ACCESS_KEY_ENV = "SCENARIO_ACCESS_KEY_ID"
 # Fake credentials for the local target: a real account can never be reached by accident.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 
 
 # botocore's standard retry mode backs off on throttling and transient errors.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
-# Local clients never follow AWS_ENDPOINT_URL* from the environment or config files: the local
-# target is the embedded backend or the --endpoint-url given, nothing else.
-_LOCAL_CONFIG = _CONFIG.merge(Config(ignore_configured_endpoint_urls=True))
+# Local clients never follow AWS_ENDPOINT_URL* from the environment or config files, nor dual-stack
+# or FIPS settings (their hosts are not ones the local backend answers): the local target is the
+# embedded backend or the --endpoint-url given, nothing else.
+_LOCAL_CONFIG = _CONFIG.merge(
+    Config(
+        ignore_configured_endpoint_urls=True,
+        use_dualstack_endpoint=False,
+        use_fips_endpoint=False,
+        s3={"use_dualstack_endpoint": False, "addressing_style": "path"},
+    )
+)
+# Settings botocore reads from the environment that could send a local client elsewhere.
+_LOCAL_OVERRIDES = {
+    "use_dualstack_endpoint": False,
+    "use_fips_endpoint": False,
+    "ca_bundle": None,
+    "ignore_configured_endpoint_urls": True,
+    "sts_regional_endpoints": "regional",
+}
 
 
 @cache
@@ -34,6 +52,8 @@ def _local_session(region: str) -> boto3.session.Session:
     core.set_config_variable("profile", None)
     core.set_config_variable("config_file", os.devnull)
     core.set_config_variable("credentials_file", os.devnull)
+    for name, value in _LOCAL_OVERRIDES.items():
+        core.set_config_variable(name, value)
     return boto3.session.Session(region_name=region, botocore_session=core, **LOCAL_CREDENTIALS)
 
 
@@ -72,7 +92,18 @@ class Clients:
     @classmethod
     def for_local(cls, region: str, endpoint_url: str | None = None) -> Clients:
         """Clients with fake credentials, for the embedded backend or a local server."""
-        return cls(_local_session(region), endpoint_url=endpoint_url, local=True)
+        clients = cls(_local_session(region), endpoint_url=endpoint_url, local=True)
+        if endpoint_url:
+            # A `scenario serve` started with --access-key-id accepts only that key id.
+            access_key = os.environ.get(ACCESS_KEY_ENV)
+            if access_key:
+                clients.session = boto3.session.Session(
+                    region_name=region,
+                    botocore_session=clients.session._session,
+                    aws_access_key_id=access_key,
+                    aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+                )
+        return clients
 
     @classmethod
     def for_aws(cls, region: str | None, profile: str | None = None) -> Clients:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
 import sys
-import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,22 +11,22 @@ from typing import Any
 
 import click
 
+from engine.crash_log import masked_argv, write_private
 from engine.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ScenarioError
+from engine.secrets import mask_everywhere
 
 
 def write_crash_log(error: BaseException) -> Path:
-    """Save the traceback of an internal bug and return the file's path."""
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = Path(tempfile.gettempdir()) / f"scenario-run-crash-{stamp}.log"
+    """Save the traceback of an internal bug (secret arguments masked) and return the file's path."""
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    path.write_text(f"scenario-run internal error\nargv: {sys.argv}\n\n{text}", encoding="utf-8")
-    return path
+    return write_private(f"scenario-run internal error\nargv: {masked_argv(sys.argv)}\n\n{text}")
 
 
 def report_internal(error: BaseException) -> None:
     path = write_crash_log(error)
+    summary = mask_everywhere(f"{type(error).__name__}: {error}")
     click.echo(
-        f"Error: internal error ({type(error).__name__}: {error}). This is a bug in scenario-run.\n"
+        f"Error: internal error ({summary}). This is a bug in scenario-run.\n"
         f"  The traceback is in {path}; please include it in a bug report.",
         err=True,
     )

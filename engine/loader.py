@@ -2,11 +2,20 @@
 
 Scenario and answers errors must point at the line that is wrong, so the loader builds
 ``MarkedDict``/``MarkedList`` nodes that remember where each of their keys and items stands.
+
+Input is untrusted, so before anything is built the parsed node graph is checked: at most
+``MAX_NODES`` nodes once every alias is expanded (a few hundred bytes of nested aliases can stand
+for billions), at most ``MAX_DEPTH`` levels of nesting, no recursive alias and no ``.nan``/``.inf``.
+Only regular files of at most ``MAX_FILE_BYTES`` are read (not a FIFO, a device or a folder).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +39,13 @@ class MarkedList(list[Any]):
     item_locations: list[Location]
 
 
+MAX_NODES = 1_000_000
+MAX_DEPTH = 100
+MAX_FILE_BYTES = 16 * 1024 * 1024
+_NON_FINITE = re.compile(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 def _loc(file: str, node: yaml.Node) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -44,23 +60,30 @@ class _MarkedLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     filename = "<string>"
 
     def construct_marked_mapping(self, node: yaml.MappingNode) -> MarkedDict:
+        # YAML merge keys (`<<: *base`): merged pairs come first and the mapping's own keys override
+        # them; only a key written twice in the mapping itself is a duplicate.
+        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
         self.flatten_mapping(node)
+        merged = len(node.value) - own
         result = MarkedDict()
         result.location = _loc(self.filename, node)
         result.key_locations = {}
         result.value_locations = {}
-        for key_node, value_node in node.value:
+        own_keys: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             # Keys are taken as written: YAML 1.1 would turn `on:` or `yes:` into booleans.
             if isinstance(key_node, yaml.ScalarNode):
                 key = str(key_node.value)
             else:
                 key = str(self.construct_object(key_node, deep=True))
-            if key in result:
-                raise InputError(
-                    f"duplicate key '{key}' (first at line {result.key_locations[key].line})",
-                    location=_loc(self.filename, key_node),
-                    hint="each key may appear once in a mapping; remove or rename one of them",
-                )
+            if index >= merged:
+                if key in own_keys:
+                    raise InputError(
+                        f"duplicate key '{key}' (first at line {result.key_locations[key].line})",
+                        location=_loc(self.filename, key_node),
+                        hint="each key may appear once in a mapping; remove or rename one of them",
+                    )
+                own_keys.add(key)
             result[key] = self.construct_object(value_node, deep=True)
             result.key_locations[key] = _loc(self.filename, key_node)
             result.value_locations[key] = _loc(self.filename, value_node)
@@ -77,12 +100,73 @@ _MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _M
 _MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkedLoader.construct_marked_sequence)
 
 
+def _check_graph(root: yaml.Node, filename: str) -> None:
+    """Refuse alias bombs, recursive aliases, deep nesting and non-finite numbers before building."""
+    sizes: dict[int, int] = {}
+    # Iterative depth-first walk: (node, depth, children done?).
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            open_nodes.discard(key)
+            children = _children(node)
+            total = 1 + sum(sizes[id(child)] for child in children)
+            if total > MAX_NODES:
+                raise InputError(
+                    f"this value expands to more than {MAX_NODES:,} YAML nodes (aliases repeated inside aliases)",
+                    location=_loc(filename, node),
+                    hint="write the data out, or use fewer nested aliases (*name)",
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise InputError(
+                "recursive alias: a value contains itself",
+                location=_loc(filename, node),
+                hint="an alias (*name) cannot refer to the anchor (&name) it stands inside",
+            )
+        if depth > MAX_DEPTH:
+            raise InputError(
+                f"nesting deeper than {MAX_DEPTH} levels",
+                location=_loc(filename, node),
+                hint="a scenario never needs this much nesting; flatten the data",
+            )
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == "tag:yaml.org,2002:float" and _NON_FINITE.fullmatch(str(node.value)):
+                raise InputError(
+                    f"'{node.value}' is not a finite number",
+                    location=_loc(filename, node),
+                    hint="write a number such as 1 or 0.5 (quote it if you meant the text)",
+                )
+            sizes[key] = 1
+            continue
+        open_nodes.add(key)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(node))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 def load_yaml_text(text: str, filename: str) -> Any:
     """Parse YAML text; a syntax error becomes a ``YamlSyntaxError`` at file:line:col."""
     loader = _MarkedLoader(text)
     loader.filename = filename
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_graph(node, filename)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
@@ -95,19 +179,61 @@ def load_yaml_text(text: str, filename: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", location=Location(filename)) from None
+    except RecursionError:
+        raise YamlSyntaxError(
+            f"nesting deeper than {MAX_DEPTH} levels", location=Location(filename), hint="flatten the data"
+        ) from None
     finally:
         loader.dispose()
 
 
-def load_yaml_file(path: Path) -> Any:
-    """Read and parse a YAML file, with clear errors for a missing or unreadable file."""
+def read_text_file(path: Path, what: str = "YAML file") -> str:
+    """The UTF-8 text of a regular file of at most ``MAX_FILE_BYTES``; anything else is an ``InputError``.
+
+    The file is opened without blocking, so a FIFO given as a path fails at once instead of waiting.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError:
         raise InputError(f"no such file: {path}", hint="check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    return load_yaml_text(text, str(path))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    with os.fdopen(fd, "rb", closefd=True) if stat.S_ISREG(info.st_mode) else _closing(fd) as handle:
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                f"cannot read {path}: not a regular file",
+                hint=f"give the path of a {what} (not a folder, device or pipe)",
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"cannot read {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", hint=f"is this a {what}?"
+            )
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(
+            f"cannot read {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", hint=f"is this a {what}?"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"cannot read {path}: not UTF-8 text (byte {exc.start})",
+            hint=f"is this a {what}? binary files cannot be read",
+        ) from None
+
+
+@contextmanager
+def _closing(fd: int) -> Iterator[Any]:
+    try:
+        yield None
+    finally:
+        os.close(fd)
+
+
+def load_yaml_file(path: Path) -> Any:
+    """Read and parse a YAML file, with clear errors for a missing, unreadable or odd file."""
+    return load_yaml_text(read_text_file(path), str(path))
 
 
 def locate(root: Any, path: Iterable[Any], *, key: bool = False) -> Location | None:

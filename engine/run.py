@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from engine.answers import Answers
+from engine.code_notice import code_notice
 from engine.console import Console
 from engine.error_handler import report_internal
 from engine.errors import InputError, Interrupted, ScenarioError, worst_exit_code
@@ -77,6 +78,8 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     interactive = not options.non_interactive and stdin_is_interactive()
     secrets = Secrets()
     console = Console(secrets, color=False if options.no_color else None)
+    for plan, _ in plans:
+        secrets.add_env(plan.env)
     for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
         for value in entry.values:
             secrets.add(value)
@@ -135,6 +138,8 @@ def _run_one(
     if plan.description:
         console.say(plan.description.strip())
     console.rule()
+    if options.target == "local" and not options.endpoint_url and (notice := code_notice(plan)):
+        console.warn(notice)
     try:
         opened = open_target(
             options.target, region=options.region, endpoint_url=options.endpoint_url, profile=options.profile

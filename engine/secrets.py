@@ -1,16 +1,81 @@
-"""Secrets that must never reach the console, a transcript or a report."""
+"""Secrets that must never reach the console, a transcript, a report or a crash log.
+
+A secret is masked as written and in the encodings a template or a report can give it: JSON and
+Python string escapes, URL encoding (``%20`` and ``+``), HTML/XML escapes, YAML quoting, and upper,
+lower and title case of each. What masking cannot catch: a part of a secret (a slice such as
+``password[:4]``, a single character), a secret transformed in other ways (reversed, base64,
+hashed, split across lines or outputs), and values the engine never learns are secret.
+"""
 
 from __future__ import annotations
 
+import html
+import json
+import os
 import re
 import threading
+import urllib.parse
+import weakref
+from collections.abc import Iterable
 from typing import Any
+
+import markupsafe
 
 MASK = "********"
 TOKEN_PREFIX = 6
 # Result keys whose values are credentials (AWS casing and the snake_case of our own results).
-SECRET_KEY = re.compile(r"(password|token|secret|session)$", re.IGNORECASE)
+SECRET_KEY = re.compile(r"(password|token|secret|session|secretstring|secretbinary|plaintext)$", re.IGNORECASE)
 TOKEN_KEY = re.compile(r"token$", re.IGNORECASE)
+# `env:` names that declare their value secret: ..._PASSWORD, ..._TOKEN, ..._SECRET, ..._KEY, ...
+SECRET_ENV_NAME = re.compile(r"(password|passwd|token|secret|key|credentials?)$", re.IGNORECASE)
+
+_LIVE: weakref.WeakSet[Secrets] = weakref.WeakSet()
+
+
+def encodings(value: str) -> set[str]:
+    """``value`` and the forms it takes once encoded for JSON, URLs, HTML, YAML, or case-changed."""
+    forms = {
+        value,
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        repr(value)[1:-1],
+        urllib.parse.quote(value, safe=""),
+        urllib.parse.quote(value),
+        urllib.parse.quote_plus(value),
+        html.escape(value),
+        html.escape(value, quote=False),
+        str(markupsafe.escape(value)),
+        value.replace("'", "''"),  # YAML single-quoted
+        _yaml_double_quoted(value),
+    }
+    cased: set[str] = set()
+    for form in forms:
+        cased.update((form.upper(), form.lower(), form.title(), form.capitalize(), form.swapcase()))
+    return {form for form in forms | cased if len(form) >= 3}
+
+
+def _yaml_double_quoted(value: str) -> str:
+    import yaml
+
+    dumped = yaml.safe_dump(value, default_style='"', allow_unicode=False, width=1 << 30).strip()
+    return dumped[1:-1] if dumped.startswith('"') and dumped.endswith('"') else value
+
+
+def _secret_fields(data: dict[Any, Any]) -> Iterable[tuple[str, bool]]:
+    """(value, is_token) for each secret string directly in ``data``."""
+    for key, value in data.items():
+        if isinstance(key, str) and SECRET_KEY.search(key) and isinstance(value, str):
+            yield value, bool(TOKEN_KEY.search(key))
+    # SSM parameters: a SecureString's value is secret whatever the key is called.
+    if data.get("Type") == "SecureString" and isinstance(data.get("Value"), str):
+        yield data["Value"], False
+
+
+def mask_everywhere(text: str) -> str:
+    """``text`` masked with every live ``Secrets`` of this process (for crash logs and last-resort output)."""
+    for secrets in list(_LIVE):
+        text = secrets.mask(text)
+    return text
 
 
 class Secrets:
@@ -18,32 +83,49 @@ class Secrets:
 
     def __init__(self) -> None:
         self._values: dict[str, str] = {}
+        self._ordered: list[tuple[str, str]] = []
         self._lock = threading.Lock()
+        _LIVE.add(self)
 
     def add(self, value: Any, *, keep_prefix: bool = False) -> None:
         """Mark ``value`` secret; tokens keep a short prefix so a person can tell them apart."""
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
         if not isinstance(value, str) or len(value) < 3:
             return
-        shown = f"{value[:TOKEN_PREFIX]}…" if keep_prefix and len(value) > TOKEN_PREFIX * 2 else MASK
         with self._lock:
-            self._values[value] = shown
+            if value in self._values:
+                return
+        token = keep_prefix and len(value) > TOKEN_PREFIX * 2
+        new = {form: (f"{form[:TOKEN_PREFIX]}…" if token else MASK) for form in encodings(value)}
+        with self._lock:
+            for form, shown in new.items():
+                self._values.setdefault(form, shown)
+            self._values[value] = new[value]
+            self._ordered = sorted(self._values.items(), key=lambda kv: len(kv[0]), reverse=True)
+
+    def add_env(self, names: Iterable[str]) -> None:
+        """Mark secret the values of the `env:` variables whose names say they are secrets."""
+        for name in names:
+            if SECRET_ENV_NAME.search(name) and name in os.environ:
+                self.add(os.environ[name])
 
     def collect(self, data: Any) -> None:
-        """Register every value under a secret-looking key anywhere in ``data``."""
+        """Register every value under a secret-looking key (or an SSM SecureString) anywhere in ``data``."""
         if isinstance(data, dict):
+            for value, is_token in _secret_fields(data):
+                self.add(value, keep_prefix=is_token)
             for key, value in data.items():
-                if isinstance(key, str) and SECRET_KEY.search(key) and isinstance(value, str):
-                    self.add(value, keep_prefix=bool(TOKEN_KEY.search(key)))
-                else:
+                if not (isinstance(key, str) and SECRET_KEY.search(key)):
                     self.collect(value)
         elif isinstance(data, list | tuple):
             for item in data:
                 self.collect(item)
 
     def mask(self, text: str) -> str:
-        """``text`` with every known secret replaced, longest first so no part leaks."""
+        """``text`` with every known secret (and its encodings) replaced, longest first so no part leaks."""
         with self._lock:
-            items = sorted(self._values.items(), key=lambda kv: len(kv[0]), reverse=True)
+            items = self._ordered
         for value, shown in items:
             if value in text:
                 text = text.replace(value, shown)
@@ -53,13 +135,12 @@ class Secrets:
         """A copy of JSON-like ``data`` with secrets masked in every string."""
         if isinstance(data, str):
             return self.mask(data)
+        if isinstance(data, bytes):
+            return self.mask(data.decode("utf-8", "replace"))
         if isinstance(data, dict):
-            out = {}
-            for key, value in data.items():
-                if isinstance(key, str) and SECRET_KEY.search(key) and isinstance(value, str):
-                    self.add(value, keep_prefix=bool(TOKEN_KEY.search(key)))
-                out[key] = self.mask_data(value)
-            return out
+            for value, is_token in _secret_fields(data):
+                self.add(value, keep_prefix=is_token)
+            return {key: self.mask_data(value) for key, value in data.items()}
         if isinstance(data, list | tuple):
             return [self.mask_data(item) for item in data]
         return data

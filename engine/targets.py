@@ -7,6 +7,7 @@ fake credentials, and an endpoint URL gets fake credentials too.
 from __future__ import annotations
 
 import json
+import os
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -17,11 +18,15 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from engine.clients import Clients
+from engine import endpoint_guard
+from engine.clients import ACCESS_KEY_ENV, Clients
 from engine.errors import TargetError
+from engine.loader import read_text_file
 from engine.local.outbox import Message, OutboxReader  # no moto: --target aws must not need it
 
 DEFAULT_REGION = "us-east-1"
+# The header that carries the access key id to a `scenario serve --access-key-id` outbox.
+ACCESS_KEY_HEADER = "X-Scenario-Access-Key-Id"
 
 
 class HttpOutbox:
@@ -36,7 +41,11 @@ class HttpOutbox:
         filters = {"username": username, "user_pool_id": user_pool_id, "kind": kind}
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v})
         try:
-            with urllib.request.urlopen(f"{self.url}?{query}", timeout=10) as response:
+            request = urllib.request.Request(f"{self.url}?{query}")
+            access_key = os.environ.get(ACCESS_KEY_ENV)
+            if access_key:
+                request.add_header(ACCESS_KEY_HEADER, access_key)
+            with urllib.request.urlopen(request, timeout=10) as response:
                 data = json.load(response)
         except OSError as exc:
             raise TargetError(
@@ -112,6 +121,8 @@ class Target:
         template = Path(spec["template"]) if spec.get("template") else stacks.DEFAULT_TEMPLATE
         if not template.is_absolute():
             template = (scenario_dir / template).resolve()
+        if template.exists():  # a binary file, a device or a FIFO is bad input, not a crash
+            read_text_file(template, "CloudFormation template")
         given = spec.get("parameters") or {}
         first = getattr(getattr(spec, "location", None), "file", "the scenario")
         outputs = stacks.deploy(
@@ -130,6 +141,7 @@ class Target:
         if self.local is not None:
             self.local.stop()
             self.local = None
+            endpoint_guard.uninstall()
 
 
 def open_target(kind: str, *, region: str | None, endpoint_url: str | None, profile: str | None) -> Target:
@@ -151,6 +163,7 @@ def open_target(kind: str, *, region: str | None, endpoint_url: str | None, prof
 
     local = LocalAWS(region or DEFAULT_REGION)
     local.start()
+    endpoint_guard.install()  # released by Target.close
     return Target("local", Clients.for_local(local.region), outbox=local.outbox, local=local)
 
 

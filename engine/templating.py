@@ -8,6 +8,7 @@ answer "123456" stays the string "123456".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -17,9 +18,12 @@ from typing import Any
 import jinja2
 import jinja2.meta
 import jinja2.nodes
+import jinja2.runtime
+import jinja2.utils
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine import budget
 from engine.errors import Location, TemplateError
 
 MARKERS = ("{{", "{%")
@@ -48,8 +52,72 @@ class _NativeCodeGenerator(NativeCodeGenerator):
 
 
 class _NativeSandbox(SandboxedEnvironment):
+    """The sandbox with a budget (``engine.budget``) on every operation that can grow without bound."""
+
     code_generator_class = _NativeCodeGenerator
     concat = staticmethod(_native_concat)
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        budget.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(__obj, "__name__", "function")
+        budget.check_args(name, [*args, *kwargs.values()])
+        return budget.check_result(name, super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:  # "{:>999999999}".format(...): the width is in the string itself
+            budget.check_args("format", [value.__self__])
+        return wrapped
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        budget.check_time()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        budget.check_time()
+        return super().getitem(obj, argument)
+
+    def _generate(self, source: jinja2.nodes.Template, *args: Any, **kwargs: Any) -> str:
+        # Every loop's iterable goes through budget.iterate, so loops (nested ones too) are counted.
+        for loop in source.find_all(jinja2.nodes.For):
+            loop.iter = jinja2.nodes.Call(
+                jinja2.nodes.Name(_LOOP_BUDGET, "load"), [loop.iter], [], None, None, lineno=loop.lineno
+            )
+        # `a ~ b` is not an intercepted operator: it becomes a call to budget.concat.
+        for node in list(source.find_all(jinja2.nodes.Concat)):
+            call = jinja2.nodes.Call(jinja2.nodes.Name(_CONCAT_BUDGET, "load"), node.nodes, [], None, None)
+            node.nodes = [call]
+        return super()._generate(source, *args, **kwargs)
+
+
+_LOOP_BUDGET = "__scenario_loop_budget"
+_CONCAT_BUDGET = "__scenario_concat_budget"
+_MAX_LIPSUM = 100
+
+
+def _budgeted_filter(name: str, func: Any) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        budget.check_args(name, [*args[1:], *kwargs.values()])
+        if name == "join":
+            values = [a for a in args if not isinstance(a, jinja2.runtime.Context | jinja2.nodes.EvalContext)]
+            budget.check_join(values[0] if values else (), values[1] if len(values) > 1 else "")
+        return budget.check_result(name, func(*args, **kwargs))
+
+    return wrapper
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:
+    if n > _MAX_LIPSUM or max > _MAX_LIPSUM * 10:
+        raise budget.BudgetExceeded(f"lipsum({n}) (at most {_MAX_LIPSUM} paragraphs)")
+    return jinja2.utils.generate_lorem_ipsum(n=n, html=html, min=min, max=max)
+
+
+_lipsum.__name__ = "lipsum"
 
 
 def _to_yaml(value: Any) -> str:
@@ -68,6 +136,11 @@ def make_environment() -> jinja2.Environment:
         comment_end_string=_NO_COMMENT[1],
     )
     env.filters["to_yaml"] = _to_yaml
+    env.filters.update({name: _budgeted_filter(name, func) for name, func in env.filters.items()})
+    env.globals.update(
+        range=budget.safe_range, lipsum=_lipsum, **{_LOOP_BUDGET: budget.iterate, _CONCAT_BUDGET: budget.concat}
+    )
+    env.finalize = budget.output
     return env
 
 
@@ -123,6 +196,11 @@ def _template_errors(
         raise TemplateError(f"{what} not allowed: {exc}", location=location, step=step) from None
     except TemplateError:
         raise
+    except budget.BudgetExceeded as exc:
+        exc.location, exc.step = location, step
+        raise exc from None
+    except MemoryError:
+        raise budget.BudgetExceeded("out of memory") from None
     except Exception as exc:
         raise TemplateError(f"{what} failed: {_describe(exc)}", location=location, step=step) from None
 
@@ -140,7 +218,7 @@ def render_string(
     """Render one string; errors become ``TemplateError`` at ``location``."""
     if not is_template(text):
         return text
-    with _template_errors(context, location, step):
+    with _template_errors(context, location, step), budget.rendering():
         return _defined(_compiled(text).render(context))
 
 
@@ -172,7 +250,7 @@ def evaluate(
     """Evaluate a ``when``/``assert`` expression, written bare or as ``{{ ... }}``."""
     if is_template(expression):
         return render_string(expression, context, location=location, step=step)
-    with _template_errors(context, location, step, expression=expression):
+    with _template_errors(context, location, step, expression=expression), budget.rendering():
         return _defined(_compiled_expression(expression)(**context))
 
 
@@ -184,6 +262,9 @@ def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, fr
         ast = ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         return f"template syntax error: {exc.message}", frozenset()
+    problem = budget.static_problem(ast)
+    if problem:
+        return f"template over budget: {problem}", frozenset()
     return None, frozenset(jinja2.meta.find_undeclared_variables(ast))
 
 

@@ -4,12 +4,27 @@ It serves moto's WSGI app with this package's hooks active, plus ``GET /_scenari
 (the outbox as JSON: ``{"messages": [...]}``, filtered by the optional query parameters
 ``username``, ``user_pool_id`` and ``kind``). ``mock_aws`` is active in this process too, so
 Lambda handlers running here reach the very backends the HTTP clients see. Each request runs
-while holding the backend lock, which keeps concurrent clients consistent.
+while holding the backend lock, which keeps concurrent clients consistent; its body is read in
+full (with a timeout) before the lock is taken, so a slow client holds up nobody else.
+
+Anyone who can send this server a request can run code as the user who started it (Lambda
+CreateFunction + Invoke runs Python in this process), so every request, the outbox and moto's
+``/moto-api`` included, must pass ``_App.refusal``:
+
+- a browser request is refused: one carrying an ``Origin`` (other than ``--cors-origin``) or a
+  cross-site ``Sec-Fetch-Site``; no CORS header is sent unless ``--cors-origin`` is given;
+- the ``Host`` must name the bound address (or localhost) and port, so DNS rebinding fails;
+- with ``access_key_id`` set, a signed request must be signed with that key id, and an unsigned
+  one is accepted only for Cognito's public operations (sign-up, sign-in) or when it carries the
+  key id in ``X-Scenario-Access-Key-Id``.
 """
 
 from __future__ import annotations
 
+import io
+import ipaddress
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -17,32 +32,124 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from engine import endpoint_guard
 from engine.local import activation
 from engine.local.locking import holding
 from engine.local.outbox import OUTBOX, Outbox
 
 OUTBOX_PATH = "/_scenario/outbox"
+ACCESS_KEY_HEADER = "HTTP_X_SCENARIO_ACCESS_KEY_ID"
+MAX_BODY_BYTES = 256 * 1024 * 1024
+READ_TIMEOUT_SECONDS = 10
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+_PUBLIC_TARGET = "AWSCognitoIdentityProviderService."
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address or name (only this machine can connect)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning to print when the server listens on an address other machines can reach."""
+    if is_loopback(host):
+        return None
+    return (
+        f"WARNING: listening on {host}, not on a loopback address: anyone who can reach this port can run code "
+        "as you (Lambda functions run in this process) and read every code and temporary password in the "
+        "outbox. Use --access-key-id, a firewall, or --host 127.0.0.1."
+    )
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log line per request (scenario output stays readable)."""
+    """No access log line per request (scenario output stays readable); a silent client times out."""
+
+    timeout = READ_TIMEOUT_SECONDS
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 
 
 class _App:
-    """moto's dispatcher behind the backend lock, and the outbox endpoint."""
+    """moto's dispatcher behind the access checks and the backend lock, and the outbox endpoint."""
 
-    def __init__(self, moto_app: Callable[..., Iterable[bytes]], outbox: Outbox) -> None:
+    def __init__(
+        self,
+        moto_app: Callable[..., Iterable[bytes]],
+        outbox: Outbox,
+        *,
+        cors_origin: str | None = None,
+        access_key_id: str | None = None,
+    ) -> None:
         self.moto_app = moto_app
         self.outbox = outbox
+        self.cors_origin = cors_origin
+        self.access_key_id = access_key_id
+        self.hosts: set[str] | None = set()  # None: any Host (bound to a wildcard address)
+
+    def allow_hosts(self, host: str, port: int) -> None:
+        """Accept ``Host`` headers naming the bound address (or this machine's loopback names) and port."""
+        if host in {"0.0.0.0", "::", ""}:
+            self.hosts = None
+            return
+        names = {host, f"[{host}]" if ":" in host else host}
+        if is_loopback(host):
+            names |= {"127.0.0.1", "localhost", "[::1]"}
+        self.hosts = {f"{name}:{port}".lower() for name in names} | (
+            {n.lower() for n in names} if port == 80 else set()
+        )
+
+    def refusal(self, environ: dict[str, Any]) -> str | None:
+        """Why this request is refused (403), or None."""
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin != self.cors_origin:
+            return f"requests from a web page ({origin}) are refused; start the server with --cors-origin {origin}"
+        site = environ.get("HTTP_SEC_FETCH_SITE")
+        if site not in (None, "none", "same-origin") and (origin is None or origin != self.cors_origin):
+            return "requests from a web page are refused"
+        host = str(environ.get("HTTP_HOST", "")).lower()
+        if self.hosts is not None and host not in self.hosts:
+            return f"Host {host or '(none)'} is not this server's address (DNS rebinding?)"
+        if self.access_key_id is None:
+            return None
+        given = environ.get(ACCESS_KEY_HEADER)
+        if given is None:
+            found = _CREDENTIAL.search(str(environ.get("HTTP_AUTHORIZATION", ""))) or _CREDENTIAL.search(
+                "Credential=" + parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
+            )
+            given = found.group(1) if found else None
+        if given is None:
+            target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+            public = target.startswith(_PUBLIC_TARGET) and environ.get("PATH_INFO") not in (OUTBOX_PATH,)
+            return None if public else "this server needs the access key id it was started with"
+        return None if given == self.access_key_id else "wrong access key id for this server"
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        reason = self.refusal(environ)
+        if reason is not None:
+            return _plain(start_response, "403 Forbidden", f"scenario serve: refused: {reason}\n")
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS":
+            start_response("204 No Content", [*_cors_headers(origin), ("Content-Length", "0")])
+            return [b""]
+        try:
+            _buffer_body(environ)
+        except _BodyError as exc:
+            return _plain(start_response, exc.status, f"scenario serve: {exc}\n")
+
+        def respond(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+            return start_response(status, kept + (_cors_headers(origin) if origin else []), *args)
+
         if environ.get("PATH_INFO") == OUTBOX_PATH:
-            return self._outbox(environ, start_response)
+            return self._outbox(environ, respond)
         with holding():
-            result = self.moto_app(environ, start_response)
+            result = self.moto_app(environ, respond)
             try:
                 body = b"".join(result)  # produce the whole response while still holding the lock
             finally:
@@ -63,6 +170,52 @@ class _App:
         return [body]
 
 
+class _BodyError(Exception):
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _buffer_body(environ: dict[str, Any]) -> None:
+    """Read the whole request body now (the socket has a timeout), before any lock is taken."""
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    try:
+        if length_text:
+            length = int(length_text)
+            if length < 0 or length > MAX_BODY_BYTES:
+                raise _BodyError("413 Content Too Large", f"request body over {MAX_BODY_BYTES} bytes")
+            body = stream.read(length)
+            if len(body) < length:
+                raise _BodyError("400 Bad Request", "request body shorter than its Content-Length")
+        else:
+            body = stream.read(MAX_BODY_BYTES + 1) if environ.get("wsgi.input_terminated") else b""
+            if len(body) > MAX_BODY_BYTES:
+                raise _BodyError("413 Content Too Large", f"request body over {MAX_BODY_BYTES} bytes")
+    except ValueError:
+        raise _BodyError("400 Bad Request", "bad Content-Length") from None
+    except OSError:  # socket.timeout included
+        raise _BodyError("408 Request Timeout", "the request body did not arrive in time") from None
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+
+
+def _cors_headers(origin: str) -> list[tuple[str, str]]:
+    return [
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
+        ("Access-Control-Allow-Headers", "*"),
+        ("Access-Control-Expose-Headers", "*"),
+        ("Vary", "Origin"),
+    ]
+
+
+def _plain(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
+    body = text.encode("utf-8")
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class LocalServer:
     """The local AWS served over HTTP on ``host``:``port`` (port 0: a free port).
 
@@ -70,8 +223,18 @@ class LocalServer:
     find their pool by app client or token in any region anyway).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region: str = "us-east-1",
+        *,
+        cors_origin: str | None = None,
+        access_key_id: str | None = None,
+    ) -> None:
         self.host = host
+        self.cors_origin = cors_origin
+        self.access_key_id = access_key_id
         self.port = port
         self.region = region
         self.url = ""
@@ -91,12 +254,19 @@ class LocalServer:
 
         activation.acquire()
         try:
-            app = _App(DomainDispatcherApplication(create_backend_app), OUTBOX)
+            app = _App(
+                DomainDispatcherApplication(create_backend_app),
+                OUTBOX,
+                cors_origin=self.cors_origin,
+                access_key_id=self.access_key_id,
+            )
             self._server = make_server(self.host, self.port, app, threaded=True, request_handler=_QuietHandler)
         except BaseException:
             activation.release()
             raise
+        endpoint_guard.install()  # Lambda handlers run here: they must not reach real AWS either
         self.port = self._server.server_port
+        app.allow_hosts(self.host, self.port)
         self.url = f"http://{self.host}:{self.port}"
         server = self._server
         # A short poll interval: stop() waits for the serving loop to notice (0.5 s by default).
@@ -116,6 +286,7 @@ class LocalServer:
             self._thread.join()
         self._server = None
         self._thread = None
+        endpoint_guard.uninstall()
         activation.release()
 
     def __enter__(self) -> LocalServer:

@@ -40,7 +40,14 @@ _HOOK = "lambda-runtime"
 _LOG_TAIL_BYTES = 4096  # what Invoke returns for LogType=Tail
 # Environment variables of this process that a function in Lambda would not see and that
 # would send its boto3 clients somewhere else than this process's moto backends.
-_HIDDEN_ENV_PREFIXES = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+_HIDDEN_ENV_PREFIXES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_USE_DUALSTACK",
+    "AWS_USE_FIPS",
+    "AWS_CA_BUNDLE",
+)
 
 
 class UnsupportedFunction(Exception):
