@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -293,23 +292,6 @@ def _run(files: tuple[Path, ...], options: dict[str, Any]) -> None:
     sys.exit(run_files(files, RunOptions(**options)))
 
 
-def run_main() -> None:
-    """Entry point of the ``scenario-run`` script."""
-    signals_interrupt()
+def scenario_run_command() -> None:
+    """The ``scenario-run`` command (``engine.entry.run_main`` is the script's entry point)."""
     _scenario_run()
-
-
-def scenario_main() -> None:
-    """Entry point of the ``scenario`` script."""
-    signals_interrupt()
-    main()
-
-
-def signals_interrupt() -> None:
-    """SIGTERM (a CI job cancelled) interrupts like Ctrl-C from the first moment: cleanup, then exit 130."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGINT, interrupt)

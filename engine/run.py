@@ -139,7 +139,7 @@ def _run_one(
         console.say(plan.description.strip())
     console.rule()
     if options.target == "local" and not options.endpoint_url and (notice := code_notice(plan)):
-        console.warn(notice)
+        console.say(notice)
     try:
         opened = open_target(
             options.target, region=options.region, endpoint_url=options.endpoint_url, profile=options.profile

@@ -162,7 +162,7 @@ def test_a_second_signal_during_cleanup_is_finished_by_scenario_cleanup(served, 
         "        os.kill(os.getpid(), signal.SIGINT)\n"
         "    real_at(when, n)\n"
         "fault_hooks.at = at\n"
-        "from engine.cli import run_main\n"
+        "from engine.entry import run_main\n"
         "sys.argv = ['scenario-run'] + sys.argv[1:]\n"
         "run_main()\n"
     )

@@ -1,0 +1,39 @@
+"""The console scripts' entry points: signals are handled before anything heavy is imported.
+
+A CI job may be cancelled (SIGTERM) or interrupted (Ctrl-C) at any moment, start-up included:
+both become an interrupt from the first instant, and an interrupt always exits 130 (after
+cleanup, once a run has started).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+EXIT_INTERRUPTED = 130
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _start(command: str) -> None:
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        from engine import cli
+
+        getattr(cli, command)()
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def run_main() -> None:
+    """``scenario-run``."""
+    _start("scenario_run_command")
+
+
+def scenario_main() -> None:
+    """``scenario``."""
+    _start("main")
