@@ -7,12 +7,18 @@ Format (YAML)::
       - weak
       - Str0ng-Passw0rd!
     api_key: {value: abc123, secret: true}   # never shown in output
+    password: {env: MY_PASSWORD}             # read from an environment variable (secret)
+    new_password: [weak, {env: MY_PASSWORD}] # a list may mix values and env/file references
+    token: {file: ~/.secrets/token}          # read from a file, trailing newline dropped (secret)
 
-``--answer ID=VALUE`` on the command line overrides the file (repeat it for several values).
+``--answer ID=VALUE`` on the command line overrides the file (repeat it for several values), and
+an environment variable ``SCENARIO_ANSWER_<ID>`` overrides both; answers taken from the environment
+or a file are secret, so a password need never be on a command line where ``ps`` shows it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +28,7 @@ from engine.errors import InputError, Location
 from engine.loader import MarkedDict, MarkedList, load_yaml_file
 
 MISSING = object()
+ENV_PREFIX = "SCENARIO_ANSWER_"
 
 
 @dataclass
@@ -67,6 +74,9 @@ class Answers:
         for key, values in grouped.items():
             secret = answers.entries[key].secret if key in answers.entries else False
             answers.entries[key] = _Entry(list(values), Location("--answer"), secret)
+        for name, value in sorted(os.environ.items()):
+            if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
+                answers.entries[name[len(ENV_PREFIX) :]] = _Entry([value], Location(f"${name}"), True)
         return answers
 
     def take(self, prompt_id: str) -> Any:
@@ -99,6 +109,8 @@ class Answers:
 
 
 def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
+    if isinstance(value, dict) and ("env" in value or "file" in value):
+        return _indirect_entry(key, value, location)
     if isinstance(value, dict):
         if "value" not in value or set(value) - {"value", "secret"}:
             raise InputError(
@@ -115,8 +127,15 @@ def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
             raise InputError(
                 f"answer '{key}' is an empty list", location=location, hint="give at least one value, or remove the key"
             )
-        return _Entry([_scalar(key, v, location) for v in value], location)
+        # A list may mix plain values and {env: NAME} items (--save-answers writes those).
+        indirect = [_indirect_entry(key, v, location) if _is_indirect(v) else None for v in value]
+        values = [e.values[0] if e else _scalar(key, v, location) for e, v in zip(indirect, value, strict=True)]
+        return _Entry(values, location, any(e is not None and e.secret for e in indirect))
     return _Entry([_scalar(key, value, location)], location)
+
+
+def _is_indirect(value: Any) -> bool:
+    return isinstance(value, dict) and ("env" in value or "file" in value)
 
 
 def _scalar(key: str, value: Any, location: Location | None) -> Any:
@@ -126,3 +145,35 @@ def _scalar(key: str, value: Any, location: Location | None) -> Any:
             location=location,
         )
     return value
+
+
+def _indirect_entry(key: str, value: dict[str, Any], location: Location | None) -> _Entry:
+    """``{env: NAME}`` or ``{file: PATH}``: a secret answer kept off the command line and out of the file."""
+    if set(value) - {"env", "file", "secret"} or ("env" in value) == ("file" in value):
+        raise InputError(
+            f"answer '{key}' must have exactly one of env: or file:",
+            location=location,
+            hint="for example: password: {env: MY_PASSWORD}",
+        )
+    secret = bool(value.get("secret", True))
+    if "env" in value:
+        name = str(value["env"])
+        if name not in os.environ:
+            raise InputError(
+                f"answer '{key}' reads environment variable {name}, which is not set",
+                location=location,
+                hint=f"export {name} before the run",
+            )
+        return _Entry([os.environ[name]], location, secret)
+    path = Path(os.path.expanduser(str(value["file"])))
+    if not path.is_absolute() and location is not None and location.file:
+        path = Path(location.file).parent / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"answer '{key}' cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}",
+            location=location,
+            hint="give a readable text file (a relative path is relative to the answers file)",
+        ) from None
+    return _Entry([text.removesuffix("\n")], location, secret)
