@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from engine.records import StepRecord
     from engine.targets import Target
 
-__all__ = ["ScenarioFailure", "ScenarioResult", "run_scenario"]
+__all__ = ["ScenarioFailure", "ScenarioResult", "close", "run_scenario"]
 
 AnswersArg = Path | str | Mapping[str, Any] | None
 
@@ -113,6 +113,15 @@ def _failure(error: BaseException | None) -> ScenarioFailure | None:
 _lock = threading.Lock()
 _locals: dict[str, Any] = {}  # region -> started LocalAWS, never stopped before the process ends
 _deployed: set[tuple[str, str, str]] = set()  # (region, stack name, template) deployed in this process
+
+
+def close() -> None:
+    """Stop the local backends ``run_scenario`` kept open in this process; the next run starts afresh."""
+    with _lock:
+        for local in _locals.values():
+            local.stop()
+        _locals.clear()
+        _deployed.clear()
 
 
 def _local_target(region: str) -> Target:

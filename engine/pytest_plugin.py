@@ -16,6 +16,7 @@ The ``scenario_runner`` fixture runs a scenario from a Python test with the sess
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,12 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 def matches(relative: str, pattern: str) -> bool:
     """``pattern`` with a ``/`` matches the path from the rootdir; without one, the file name."""
     return bool(glob_regex(pattern).match(relative if "/" in pattern else relative.rsplit("/", 1)[-1]))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    api = sys.modules.get("engine.api")  # only if a scenario ran: never import moto just to stop it
+    if api is not None:
+        api.close()
 
 
 def _patterns(config: pytest.Config) -> list[str]:

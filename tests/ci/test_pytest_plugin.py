@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 
 import pytest
 
-from engine.api import run_scenario
+from engine.api import close, run_scenario
 
 PASSING = """\
 name: {name}
@@ -33,12 +34,14 @@ steps:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _warm(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _warm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One scenario run in this process first: pytester drops the modules an in-process run imported
     when it ends, and a module imported again must not meet the classes of its first import."""
     path = tmp_path_factory.mktemp("warm") / "warm.yaml"
     path.write_text(FAILING)
     assert run_scenario(path).exit_code == 1
+    yield
+    close()  # the other tests in this worker expect no local backend left running
 
 
 @pytest.fixture
