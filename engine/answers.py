@@ -8,6 +8,7 @@ Format (YAML)::
       - Str0ng-Passw0rd!
     api_key: {value: abc123, secret: true}   # never shown in output
     password: {env: MY_PASSWORD}             # read from an environment variable (secret)
+    new_password: [weak, {env: MY_PASSWORD}] # a list may mix values and env/file references
     token: {file: ~/.secrets/token}          # read from a file, trailing newline dropped (secret)
 
 ``--answer ID=VALUE`` on the command line overrides the file (repeat it for several values), and
@@ -126,8 +127,15 @@ def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
             raise InputError(
                 f"answer '{key}' is an empty list", location=location, hint="give at least one value, or remove the key"
             )
-        return _Entry([_scalar(key, v, location) for v in value], location)
+        # A list may mix plain values and {env: NAME} items (--save-answers writes those).
+        indirect = [_indirect_entry(key, v, location) if _is_indirect(v) else None for v in value]
+        values = [e.values[0] if e else _scalar(key, v, location) for e, v in zip(indirect, value, strict=True)]
+        return _Entry(values, location, any(e is not None and e.secret for e in indirect))
     return _Entry([_scalar(key, value, location)], location)
+
+
+def _is_indirect(value: Any) -> bool:
+    return isinstance(value, dict) and ("env" in value or "file" in value)
 
 
 def _scalar(key: str, value: Any, location: Location | None) -> Any:

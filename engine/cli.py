@@ -23,6 +23,10 @@ EXIT_CODES_HELP = (
 @click.version_option(package_name="scenario-run")
 def main() -> None:
     """Run Amazon Cognito scenarios written in YAML, on an embedded local AWS or real AWS."""
+    from engine.console import color_wanted
+
+    # NO_COLOR and FORCE_COLOR for every subcommand (click.echo strips styles when this is False).
+    click.get_current_context().color = color_wanted()
 
 
 def _run_options(func: Any) -> Any:
@@ -62,7 +66,22 @@ def _run_options(func: Any) -> Any:
             type=click.Path(path_type=Path),
             help="Write a JSON summary of the run here (exit code, scenarios, steps).",
         ),
-        click.option("--no-color", is_flag=True, help="Plain output even on a terminal."),
+        click.option("--no-color", is_flag=True, help="Plain output even on a terminal (also NO_COLOR=1)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only the verdict, warnings and errors."),
+        click.option("-v", "--verbose", is_flag=True, help="Also each AWS request and response (secrets masked)."),
+        click.option("--tag", multiple=True, help="Run only scenarios with this tag (repeat: any of them)."),
+        click.option("--skip-tag", multiple=True, help="Leave out scenarios with this tag (repeat for more)."),
+        click.option("--fail-fast", is_flag=True, help="Stop after the first scenario that fails."),
+        click.option(
+            "--shard",
+            metavar="INDEX/COUNT",
+            help="Run only this share of FILES (1-based), split deterministically, e.g. 2/4 in a CI matrix.",
+        ),
+        click.option(
+            "--save-answers",
+            type=click.Path(path_type=Path),
+            help="Write the answers of this run to FILE, to replay it with --answers (secrets as env references).",
+        ),
         click.option("--fault-at", type=int, hidden=True, help="Testing: fail the Nth AWS call of the steps."),
     ]
     for option in reversed(options):
@@ -82,23 +101,35 @@ def run_command(files: tuple[Path, ...], **options: Any) -> None:
 @click.option("--answers", type=click.Path(path_type=Path), help="Also check an answers file against FILES.")
 def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
     """Check scenario FILES (schema, actions, arguments, templates) without calling AWS."""
+    from engine import github_annotations
     from engine.answers import Answers
     from engine.code_notice import code_notice
+    from engine.errors import ScenarioError
     from engine.planner import load_scenario
     from engine.registry import load_registry
 
     registry = load_registry()
     for path in files:
-        scenario = load_scenario(path, registry)
-        if answers is not None:
-            Answers.load(answers).check_known(scenario.prompt_ids)
+        try:
+            scenario = load_scenario(path, registry)
+            if answers is not None:
+                Answers.load(answers).check_known(scenario.prompt_ids)
+        except ScenarioError as exc:
+            github_annotations.annotate(exc, file=str(path))
+            raise
         click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
         if notice := code_notice(scenario):
             click.echo(f"{path}: {notice}", err=True)
 
 
+def _complete_action(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from engine.registry import load_registry
+
+    return [name for name in sorted(load_registry()) if name.startswith(incomplete)]
+
+
 @main.command("actions")
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=_complete_action)
 def actions_command(name: str | None) -> None:
     """List every action with its arguments, description and an example."""
     import yaml
@@ -207,6 +238,11 @@ def _stack_clients(target: str, endpoint_url: str | None, region: str | None, pr
     return open_target(target, region=region, endpoint_url=endpoint_url, profile=profile).clients
 
 
+def _progress(text: str) -> None:
+    """Progress goes to stderr: stdout carries the outputs as JSON (`scenario stack deploy | jq`)."""
+    click.echo(text, err=True)
+
+
 @stack_group.command("deploy")
 @_stack_options
 @click.option("--template", type=click.Path(path_type=Path), help="Template (default: infra/template.yaml).")
@@ -228,7 +264,7 @@ def stack_deploy(
         clients,
         stack_name or stack.DEFAULT_STACK_NAME,
         template or stack.DEFAULT_TEMPLATE,
-        log=click.echo,
+        log=_progress,
         parameters=dict(item.partition("=")[::2] for item in parameters),
     )
     click.echo(json.dumps(outputs, indent=2, sort_keys=True))
@@ -255,7 +291,7 @@ def stack_destroy(
     from engine import stack
 
     clients = _stack_clients(target, endpoint_url, region, profile)
-    stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=click.echo)
+    stack.destroy(clients, stack_name or stack.DEFAULT_STACK_NAME, log=_progress)
 
 
 @main.command("init")
@@ -280,6 +316,7 @@ def examples_command(name: str | None, directory: Path | None) -> None:
 @click.command(
     "scenario-run", cls=HandledCommand, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP
 )
+@click.version_option(package_name="scenario-run", prog_name="scenario-run")
 @_run_options
 def _scenario_run(files: tuple[Path, ...], **options: Any) -> None:
     """Run scenario FILES (YAML) on the embedded local AWS, an endpoint, or real AWS."""

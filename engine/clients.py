@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -88,6 +89,8 @@ class Clients:
         self.counting = False
         # Testing aid (--fault-at N): the Nth counted call fails with InjectedFault.
         self.fault_at: int | None = None
+        # ``-v``: called with ("request"|"response", "service.Operation", data) for every call.
+        self.trace: Callable[[str, str, Any], None] | None = None
 
     @classmethod
     def for_local(cls, region: str, endpoint_url: str | None = None) -> Clients:
@@ -121,21 +124,35 @@ class Clients:
         if service not in self._cache:
             client = _shared_client(self.session, service, self.endpoint_url, self._config)
             # A unique id: clients are shared, so each Clients unregisters its own hook on close.
-            client.meta.events.register("before-call.*.*", self._before_call, unique_id=self._hook_id)
-            client.meta.events.register("after-call.*.*", self._after_call, unique_id=self._hook_id + "-after")
+            # botocore keys unique ids across events, so each hook gets its own.
+            for event, handler in self._hooks():
+                client.meta.events.register(event, handler, unique_id=f"{self._hook_id}-{event}")
             self._cache[service] = client
         return self._cache[service]
 
     def close(self) -> None:
         """Detach this run's call counting from the shared clients."""
         for client in self._cache.values():
-            client.meta.events.unregister("before-call.*.*", unique_id=self._hook_id)
-            client.meta.events.unregister("after-call.*.*", unique_id=self._hook_id + "-after")
+            for event, _ in self._hooks():
+                client.meta.events.unregister(event, unique_id=f"{self._hook_id}-{event}")
         self._cache.clear()
 
-    def _after_call(self, **_: Any) -> None:
+    def _hooks(self) -> list[tuple[str, Callable[..., None]]]:
+        return [
+            ("before-call.*.*", self._before_call),
+            ("before-parameter-build.*.*", self._request),
+            ("after-call.*.*", self._response),
+        ]
+
+    def _request(self, params: Any, model: Any, **_: Any) -> None:
+        if self.trace is not None:
+            self.trace("request", f"{model.service_model.service_name}.{model.name}", params)
+
+    def _response(self, parsed: Any, model: Any, **_: Any) -> None:
         if self.counting:
             fault_hooks.at("after", len(self.calls))
+        if self.trace is not None:
+            self.trace("response", f"{model.service_model.service_name}.{model.name}", parsed)
 
     def _before_call(self, model: Any, **_: Any) -> None:
         fault_hooks.latency()

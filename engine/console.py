@@ -1,4 +1,8 @@
-"""What a person sees: narrative, step lines, warnings; colour on a TTY, secrets always masked."""
+"""What a person sees: narrative, step lines, warnings; colour on a TTY, secrets always masked.
+
+The narrative goes to stdout unless stdout carries data (``--json -``), then to stderr. ``quiet``
+keeps only the verdict, warnings and errors; ``verbose`` adds each AWS request and response.
+"""
 
 from __future__ import annotations
 
@@ -13,36 +17,78 @@ from engine.secrets import Secrets
 RULE = "-" * 88
 
 
+def color_wanted(stream: IO[str] | None = None, *, no_color: bool = False) -> bool:
+    """Colour or not: --no-color and NO_COLOR win, then FORCE_COLOR (CI logs), then "is it a TTY"."""
+    # https://no-color.org: any non-empty NO_COLOR turns colour off; https://force-color.org.
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    out = stream or sys.stdout
+    try:
+        return bool(out.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class Console:
     """Writes to the terminal through the run's secret mask."""
 
-    def __init__(self, secrets: Secrets, *, stream: IO[str] | None = None, color: bool | None = None) -> None:
+    def __init__(
+        self,
+        secrets: Secrets,
+        *,
+        stream: IO[str] | None = None,
+        color: bool | None = None,
+        to_stderr: bool = False,
+        quiet: bool = False,
+        verbose: bool = False,
+    ) -> None:
         self.secrets = secrets
         self.stream = stream
-        out = stream or sys.stdout
+        self.to_stderr = to_stderr  # stdout carries data: the narrative must not mix into it
+        self.quiet = quiet
+        self.verbose = verbose
+        # Every line written, unstyled and masked: the tail is shown when a pytest item fails.
+        self.lines: list[str] = []
         if color is None:
-            # https://no-color.org: any non-empty NO_COLOR turns colour off.
-            color = not os.environ.get("NO_COLOR") and bool(getattr(out, "isatty", lambda: False)())
+            color = color_wanted(stream or (sys.stderr if to_stderr else None))
         self.color = color
 
-    def _echo(self, text: str, *, err: bool = False, **style: object) -> None:
+    def _echo(self, text: str, *, err: bool = False, show: bool = True, **style: object) -> None:
         text = self.secrets.mask(text)
+        self.lines.extend(text.splitlines() or [""])
+        if not show:
+            return
         if self.color and style:
             text = click.style(text, **style)  # type: ignore[arg-type]
-        click.echo(text, file=self.stream if not err else (self.stream or sys.stderr), color=self.color)
+        if self.stream is not None:
+            click.echo(text, file=self.stream, color=self.color)
+        else:
+            click.echo(text, err=err or self.to_stderr, color=self.color)
 
     def say(self, text: str) -> None:
         """Narrative text, as the seed's scenarios print it."""
-        self._echo(text.rstrip("\n"))
+        self._echo(text.rstrip("\n"), show=not self.quiet)
 
     def rule(self) -> None:
-        self._echo(RULE, dim=True)
+        self._echo(RULE, dim=True, show=not self.quiet)
 
     def step(self, status: str, step_id: str, action: str, detail: str = "") -> None:
         """One line per finished step: ``[ok] id (action) detail``."""
         colors = {"ok": "green", "failed": "red", "skipped": "yellow", "retry": "yellow", "undo": "cyan"}
         extra = f"  {detail}" if detail else ""
-        self._echo(f"[{status}] {step_id} ({action}){extra}", fg=colors.get(status, "white"), dim=status == "ok")
+        self._echo(
+            f"[{status}] {step_id} ({action}){extra}",
+            fg=colors.get(status, "white"),
+            dim=status == "ok",
+            show=not self.quiet or status == "failed",
+        )
+
+    def verdict(self, passed: bool, text: str) -> None:
+        """``PASSED …``/``FAILED …``: shown even with ``-q``."""
+        word = "PASSED" if passed else "FAILED"
+        self._echo(f"{word} {text}", fg="green" if passed else "red", bold=True)
 
     def warn(self, text: str) -> None:
         self._echo(f"warning: {text}", err=True, fg="yellow")
@@ -52,4 +98,9 @@ class Console:
 
     def message(self, text: str) -> None:
         """A message a person should notice (e.g. a code that would have been emailed)."""
-        self._echo(text, fg="cyan", bold=True)
+        self._echo(text, fg="cyan", bold=True, show=not self.quiet)
+
+    def trace(self, text: str) -> None:
+        """``-v``: an AWS request or response (already masked by the caller's secrets)."""
+        if self.verbose:
+            self._echo(text, err=True, dim=True)

@@ -124,6 +124,7 @@ class Plan:
     env: tuple[str, ...] = ()
     env_location: Location | None = None
     prompt_ids: frozenset[str] = field(default_factory=frozenset)
+    tags: tuple[str, ...] = ()
 
 
 def _one_or_more(value: Any) -> tuple[str, ...]:

@@ -68,6 +68,7 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Plan:
         env=tuple(data.get("env") or ()),
         env_location=locate(data, ("env",)),
         prompt_ids=frozenset(prompt_ids),
+        tags=tuple(data.get("tags") or ()),
     )
 
 

@@ -56,6 +56,8 @@ class Prompter:
         self.interactive = interactive
         self.replies: dict[str, Any] = {}
         self.specs: dict[str, PromptSpec] = {}
+        # Every reply in order, with whether it is secret: what ``--save-answers`` writes.
+        self.history: list[tuple[PromptSpec, Any, bool]] = []
 
     def ask(self, spec: PromptSpec, *, again: bool = False) -> Any:
         """The reply to ``spec``; ``again`` asks with ``retry_text`` (a rejected value)."""
@@ -83,6 +85,7 @@ class Prompter:
         if secret:
             self.secrets.add(value)
         self.replies[spec.id] = value
+        self.history.append((spec, value, secret))
         return value
 
     def ask_again(self, prompt_id: str) -> Any:

@@ -40,3 +40,4 @@ class RunResult:
     error: BaseException | None
     cleanup_failures: list[UndoFailure]
     duration: float
+    not_run: str | None = None  # why the scenario did not run at all (--fail-fast, an interrupt)

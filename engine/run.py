@@ -1,21 +1,28 @@
-"""``scenario-run FILE...``: validate every file, run each, report, decide the exit code."""
+"""``scenario-run FILE...``: select and validate the files, run each, report, decide the exit code.
+
+Reports (``--junit``, ``--json``) are written however the run ends (exit 0, 1, 2, 3 or 130): an
+error before any step is a failed ``setup`` case, so a CI report step always finds its file.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from engine import github_annotations
 from engine.answers import Answers
 from engine.code_notice import code_notice
 from engine.console import Console
 from engine.error_handler import report_internal
-from engine.errors import InputError, Interrupted, ScenarioError, worst_exit_code
+from engine.errors import InputError, Interrupted, ScenarioError, exit_code_for, worst_exit_code
 from engine.journal import abandoned
 from engine.plan import Plan
 from engine.planner import load_scenario
@@ -24,18 +31,19 @@ from engine.records import RunResult
 from engine.recovery import finish_abandoned
 from engine.registry import load_registry
 from engine.reports.junit import write_junit
-from engine.reports.summary import write_summary
+from engine.reports.summary import STDOUT, write_summary
 from engine.reports.transcript import Transcript
 from engine.runner import Runner
 from engine.secrets import Secrets
-from engine.targets import open_target
+from engine.sharding import Shard
+from engine.targets import Target, open_target
 
 
 @dataclass(frozen=True)
 class RunOptions:
     """How to run scenario files: the ``scenario-run`` options, with their defaults."""
 
-    answers: tuple[Path, ...] = ()  # one for all files, or one per file
+    answers: tuple[Path, ...] = ()  # one for all files, or one per file; none: found by convention
     answer: tuple[str, ...] = ()  # ID=VALUE overrides
     target: str = "local"  # local | aws
     endpoint_url: str | None = None
@@ -45,14 +53,29 @@ class RunOptions:
     non_interactive: bool = False
     junit: Path | None = None
     transcript: Path | None = None
-    json_report: Path | None = None
+    json_report: Path | None = None  # Path("-"): stdout, and the narrative goes to stderr
     no_color: bool = False
     fault_at: int | None = None  # testing: fail the Nth AWS call of the steps
+    quiet: bool = False
+    verbose: bool = False
+    tag: tuple[str, ...] = ()  # run only scenarios with one of these tags
+    skip_tag: tuple[str, ...] = ()  # never run scenarios with one of these tags
+    fail_fast: bool = False
+    shard: str | None = None  # INDEX/COUNT
+    save_answers: Path | None = None
 
 
-def _answers_for(files: tuple[Path, ...], answers: tuple[Path, ...]) -> list[Path | None]:
+def convention_answers(path: Path) -> Path | None:
+    """By convention the answers of ``dir/name.yaml`` are ``dir/answers/name.yaml``, else ``dir/name.answers.yaml``."""
+    for candidate in (path.parent / "answers" / f"{path.stem}.yaml", path.parent / f"{path.stem}.answers.yaml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _answers_for(files: list[Path], answers: tuple[Path, ...], *, convention: bool) -> list[Path | None]:
     if not answers:
-        return [None] * len(files)
+        return [convention_answers(path) if convention else None for path in files]
     if len(answers) == 1:
         return [answers[0]] * len(files)
     if len(answers) == len(files):
@@ -63,51 +86,159 @@ def _answers_for(files: tuple[Path, ...], answers: tuple[Path, ...]) -> list[Pat
     )
 
 
-def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
-    """Run every file in order; returns the process exit code."""
-    registry = load_registry()
-    # Everything is checked before anything runs: a typo in the third file must not surface after
-    # the first two have created resources.
-    plans: list[tuple[Plan, Answers]] = []
-    for path, answers_path in zip(files, _answers_for(files, options.answers), strict=True):
-        plan = load_scenario(path, registry)
-        replies = Answers.load(answers_path, list(options.answer))
-        replies.check_known(plan.prompt_ids)
-        plans.append((plan, replies))
+def _placeholder(path: Path) -> Plan:
+    """The plan of a file that could not be planned: enough for a report to name it."""
+    return Plan(path=path, name=path.stem, description="", steps=())
 
-    interactive = not options.non_interactive and stdin_is_interactive()
+
+def _plan_if_possible(path: Path) -> Plan:
+    """A file's plan for listing its steps as not run; its own errors are not this run's to report."""
+    try:
+        return load_scenario(path, load_registry())
+    except Exception:
+        return _placeholder(path)
+
+
+class _Reports:
+    """Collects results and writes ``--junit``/``--json`` once, whatever happened."""
+
+    def __init__(self, options: RunOptions, secrets: Secrets) -> None:
+        self.options = options
+        self.secrets = secrets
+        self.results: list[RunResult] = []
+
+    def fail_before_run(self, files: list[Path], plans: list[Plan], error: BaseException) -> None:
+        """Nothing ran: the file in error gets a failed setup case, the others are listed as not run."""
+        where = getattr(error, "location", None)
+        bad = next((p for p in files if where is not None and str(p) == where.file), None)
+        planned = {plan.path: plan for plan in plans}
+        for path in files:
+            if path == bad or (bad is None and path not in planned):
+                self.results.append(RunResult(_placeholder(path), [], error, [], 0.0))
+                bad = path  # only one file carries the error
+            else:
+                plan = planned.get(path) or _plan_if_possible(path)
+                self.results.append(RunResult(plan, [], None, [], 0.0, not_run="not run (bad input)"))
+        if not any(r.error is error for r in self.results):
+            self.results.append(RunResult(_placeholder(Path("scenario-run")), [], error, [], 0.0))
+
+    def exit_code(self) -> int:
+        return worst_exit_code(result.error for result in self.results)
+
+    def write(self, exit_code: int | None = None) -> None:
+        code = self.exit_code() if exit_code is None else exit_code
+        if self.options.junit:
+            write_junit(self.options.junit, self.results, self.secrets)
+        if self.options.json_report:
+            write_summary(self.options.json_report, self.results, code, self.secrets)
+
+
+def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
+    """Run every selected file in order; returns the process exit code (reports are always written)."""
     secrets = Secrets()
-    console = Console(secrets, color=False if options.no_color else None)
-    for plan, _ in plans:
+    console = Console(
+        secrets,
+        color=False if options.no_color else None,
+        to_stderr=options.json_report == STDOUT,
+        quiet=options.quiet,
+        verbose=options.verbose,
+    )
+    reports = _Reports(options, secrets)
+    selected = list(files)
+    plans: list[Plan] = []
+    try:
+        if options.shard:
+            shard = Shard.parse(options.shard)
+            selected = shard.select(selected, key=lambda p: p.as_posix())
+            console.say(f"shard {shard}: {len(selected)} of {len(files)} scenario files")
+        if options.save_answers and len(selected) != 1:
+            raise InputError(
+                f"--save-answers records one scenario, and {len(selected)} were given",
+                hint="run one scenario file interactively with --save-answers FILE",
+            )
+        interactive = not options.non_interactive and stdin_is_interactive()
+        planned = _plan(selected, options, interactive=interactive, plans=plans)
+        for report, what in ((options.junit, "JUnit report"), (options.json_report, "JSON report")):
+            if report and report != STDOUT:
+                _check_writable(report, what)
+    except BaseException as exc:
+        reports.fail_before_run(selected, plans, exc)
+        if isinstance(exc, ScenarioError):
+            github_annotations.annotate(exc, mask=secrets.mask, err=console.to_stderr)
+        with contextlib.suppress(Exception):
+            reports.write(exit_code_for(exc))
+        raise
+    planned = _filter_tags(planned, options, console)
+    for plan, _ in planned:
         secrets.add_env(plan.env)
-    for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
+    for entry in (e for _, r in planned for e in r.entries.values() if e.secret):
         for value in entry.values:
             secrets.add(value)
-    for report, what in ((options.junit, "JUnit report"), (options.json_report, "JSON report")):
-        if report:
-            _check_writable(report, what)
     _notice_abandoned_runs(console, interactive)
     recorder = Transcript(options.transcript, secrets) if options.transcript else None
-    results: list[RunResult] = []
     previous_handler = _sigterm_as_interrupt()
     try:
-        for plan, replies in plans:
+        for position, (plan, replies) in enumerate(planned):
             prompter = Prompter(replies, secrets, interactive=interactive)
             result = _run_one(plan, prompter, options, console=console, recorder=recorder)
-            results.append(result)
+            reports.results.append(result)
             _summarise(console, result)
-            if isinstance(result.error, Interrupted):
+            if options.save_answers:
+                _save(options.save_answers, prompter, plan, console)
+            stop = _stop_reason(result, options)
+            if stop:
+                for rest, _ in planned[position + 1 :]:
+                    reports.results.append(RunResult(rest, [], None, [], 0.0, not_run=stop))
                 break
     finally:
         if recorder:
             recorder.close()
-        if options.junit:
-            write_junit(options.junit, results, secrets)
-        if options.json_report:
-            write_summary(options.json_report, results, _exit_code(results), secrets)
+        reports.write()
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
-    return _exit_code(results)
+    return reports.exit_code()
+
+
+def _plan(
+    files: list[Path], options: RunOptions, *, interactive: bool, plans: list[Plan]
+) -> list[tuple[Plan, Answers]]:
+    """Everything is checked before anything runs: a typo in the third file must not surface after
+    the first two have created resources. ``plans`` receives each plan as it is made."""
+    registry = load_registry()
+    # A person at a terminal answers the prompts; the convention is for replays.
+    convention = not interactive and not options.save_answers
+    out: list[tuple[Plan, Answers]] = []
+    for path, answers_path in zip(files, _answers_for(files, options.answers, convention=convention), strict=True):
+        plan = load_scenario(path, registry)
+        plans.append(plan)
+        replies = Answers.load(answers_path, list(options.answer))
+        replies.check_known(plan.prompt_ids)
+        out.append((plan, replies))
+    return out
+
+
+def _filter_tags(
+    planned: list[tuple[Plan, Answers]], options: RunOptions, console: Console
+) -> list[tuple[Plan, Answers]]:
+    if not options.tag and not options.skip_tag:
+        return planned
+    wanted, unwanted = set(options.tag), set(options.skip_tag)
+    kept = [
+        (plan, replies)
+        for plan, replies in planned
+        if (not wanted or wanted & set(plan.tags)) and not unwanted & set(plan.tags)
+    ]
+    if len(kept) < len(planned):
+        console.say(f"{len(planned) - len(kept)} of {len(planned)} scenarios left out by --tag/--skip-tag")
+    return kept
+
+
+def _stop_reason(result: RunResult, options: RunOptions) -> str | None:
+    if isinstance(result.error, Interrupted):
+        return "not run (interrupted)"
+    if options.fail_fast and result.error is not None:
+        return "not run (--fail-fast)"
+    return None
 
 
 def _notice_abandoned_runs(console: Console, interactive: bool) -> None:
@@ -130,27 +261,52 @@ def _check_writable(path: Path, what: str) -> None:
         raise InputError(f"cannot write the {what} to {path}", hint="give a path in an existing, writable folder")
 
 
-def _run_one(
-    plan: Plan, prompter: Prompter, options: RunOptions, *, console: Console, recorder: Transcript | None
+def _save(path: Path, prompter: Prompter, plan: Plan, console: Console) -> None:
+    from engine.save_answers import save_answers
+
+    needed = save_answers(path, prompter.history, plan.path)
+    console.say(f"Saved the answers to {path}; replay with: scenario-run {plan.path} --answers {path}")
+    if needed:
+        console.say(f"The secret answers are not in the file: export {', '.join(needed)} before replaying.")
+
+
+def tracer(console: Console, secrets: Secrets) -> Callable[[str, str, Any], None]:
+    """``-v``: each AWS request and response as one masked JSON line."""
+
+    def trace(kind: str, operation: str, data: Any) -> None:
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k != "ResponseMetadata"}
+        text = json.dumps(secrets.mask_data(data), default=str, sort_keys=True)
+        console.trace(f"{'->' if kind == 'request' else '<-'} {operation} {text}")
+
+    return trace
+
+
+def run_plan(
+    plan: Plan,
+    prompter: Prompter,
+    options: RunOptions,
+    *,
+    console: Console,
+    recorder: Transcript | None = None,
+    target: Target | None = None,
 ) -> RunResult:
-    console.rule()
-    console.say(f"{plan.name}  ({plan.path})")
-    if plan.description:
-        console.say(plan.description.strip())
-    console.rule()
-    if options.target == "local" and not options.endpoint_url and (notice := code_notice(plan)):
-        console.say(notice)
+    """Run one planned scenario on ``target`` (else one opened from ``options`` and closed after)."""
+    owned = target is None
+    if target is None:
+        try:
+            target = open_target(
+                options.target, region=options.region, endpoint_url=options.endpoint_url, profile=options.profile
+            )
+        except ScenarioError as exc:
+            return RunResult(plan, [], exc, [], 0.0)
     try:
-        opened = open_target(
-            options.target, region=options.region, endpoint_url=options.endpoint_url, profile=options.profile
-        )
-    except ScenarioError as exc:
-        return RunResult(plan, [], exc, [], 0.0)
-    try:
-        opened.clients.fault_at = options.fault_at
+        target.clients.fault_at = options.fault_at
+        if options.verbose:
+            target.clients.trace = tracer(console, prompter.secrets)
         runner = Runner(
             plan,
-            opened,
+            target,
             prompter=prompter,
             console=console,
             secrets=prompter.secrets,
@@ -159,7 +315,25 @@ def _run_one(
         )
         return runner.run()
     finally:
-        opened.close()
+        target.clients.trace = None
+        target.clients.fault_at = None
+        if owned:
+            target.close()
+
+
+def _run_one(
+    plan: Plan, prompter: Prompter, options: RunOptions, *, console: Console, recorder: Transcript | None
+) -> RunResult:
+    console.rule()
+    console.say(f"{plan.name}  ({plan.path})")
+    if plan.description:
+        console.say(plan.description.strip())
+    if prompter.answers.path is not None and not options.answers:
+        console.say(f"answers: {prompter.answers.path}")
+    if options.target == "local" and not options.endpoint_url and (notice := code_notice(plan)):
+        console.say(notice)
+    console.rule()
+    return run_plan(plan, prompter, options, console=console, recorder=recorder)
 
 
 def _summarise(console: Console, result: RunResult) -> None:
@@ -167,20 +341,22 @@ def _summarise(console: Console, result: RunResult) -> None:
     undone = sum(1 for r in result.records if r.phase == "undo" and r.status == "ok")
     head = f"{result.scenario.path.name}: {len(steps)} steps, {undone} undone, {result.duration:.1f}s"
     error = result.error
+    console.verdict(error is None, head)
     if error is None:
-        console.say(click.style("PASSED", fg="green", bold=True) + f" {head}" if console.color else f"PASSED {head}")
         return
-    console.say(f"FAILED {head}")
     if isinstance(error, ScenarioError):
         console.error(error.render())
+        github_annotations.annotate(
+            error,
+            file=str(result.scenario.path),
+            title=result.scenario.name,
+            mask=console.secrets.mask,
+            err=console.to_stderr,
+        )
     elif not isinstance(error, KeyboardInterrupt):
         report_internal(error)
     for failure in result.cleanup_failures:
         console.warn(f"left behind: {failure.entry.description}")
-
-
-def _exit_code(results: list[RunResult]) -> int:
-    return worst_exit_code(result.error for result in results)
 
 
 def _sigterm_as_interrupt() -> Any:

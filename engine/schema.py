@@ -37,6 +37,11 @@ def top_level_schema(step: JsonSchema) -> JsonSchema:
         "properties": {
             "name": {"type": "string", "minLength": 1},
             "description": {"type": "string"},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                "description": "Labels for --tag/--skip-tag, and pytest marks (-m) in the pytest plugin.",
+            },
             "stack": {
                 "type": "object",
                 "additionalProperties": False,

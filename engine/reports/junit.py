@@ -1,4 +1,8 @@
-"""``--junit PATH``: one test suite per scenario, one test case per step (cleanup included)."""
+"""``--junit PATH``: one test suite per scenario, one test case per planned step and per undo.
+
+Names are stable from run to run (see ``engine.reports.cases``); a scenario that failed before
+or outside its steps (bad input, the stack, the environment) gets a ``setup`` case with the error.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 
 from engine.errors import ScenarioError
 from engine.records import RunResult
+from engine.reports.cases import cases
 from engine.secrets import Secrets
 
 
@@ -14,50 +19,48 @@ def write_junit(path: Path, results: list[RunResult], secrets: Secrets) -> None:
     """Write the report; every text passes through the secret mask."""
     root = ET.Element("testsuites")
     for result in results:
-        records = result.records
-        failures = sum(1 for r in records if r.status == "failed")
-        skipped = sum(1 for r in records if r.status == "skipped")
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=result.scenario.name,
-            file=str(result.scenario.path),
-            tests=str(len(records)),
-            failures=str(failures),
-            errors="0",
-            skipped=str(skipped),
-            time=f"{result.duration:.3f}",
-        )
-        for record in records:
+        stem = result.scenario.path.stem
+        suite = ET.SubElement(root, "testsuite", name=result.scenario.name, file=str(result.scenario.path), errors="0")
+        failures = skipped = tests = 0
+        if result.error is not None and not any(r.status == "failed" for r in result.records):
+            # A failure outside any step (bad input, stack outputs, environment, a template in vars).
+            case = ET.SubElement(suite, "testcase", classname=f"{stem}.setup", name="setup", time="0.000")
+            case.set("file", str(result.scenario.path))
+            text = result.error.render() if isinstance(result.error, ScenarioError) else repr(result.error)
+            failure = ET.SubElement(case, "failure", type=type(result.error).__name__, message=secrets.mask(text))
+            failure.text = secrets.mask(text)
+            failures, tests = failures + 1, tests + 1
+        for item in cases(result):
+            record = item.record
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=f"{result.scenario.path.stem}.{record.phase}",
-                name=secrets.mask(
-                    f"{record.step_id} ({record.action}) {record.title}"
-                    if record.phase == "undo"
-                    else f"{record.step_id} ({record.action})"
-                ),
-                time=f"{record.duration:.3f}",
+                classname=f"{stem}.{item.phase}",
+                name=secrets.mask(item.name),
+                time=f"{record.duration if record else 0.0:.3f}",
                 file=str(result.scenario.path),
             )
-            if record.status == "failed":
-                error = record.error or {}
+            tests += 1
+            if item.status == "failed":
+                error = (record.error if record else None) or {}
                 failure = ET.SubElement(
                     case,
                     "failure",
                     type=str(error.get("code", "failed")),
                     message=secrets.mask(str(error.get("message", ""))),
                 )
-                failure.text = secrets.mask(f"{record.location}: {error.get('code')}: {error.get('message')}")
-            elif record.status == "skipped":
-                ET.SubElement(case, "skipped", message="condition was false")
-        if result.error is not None and not any(r.status == "failed" for r in records):
-            # A failure outside any step (stack outputs, environment, bad template in vars).
-            case = ET.SubElement(suite, "testcase", classname=f"{result.scenario.path.stem}.setup", name="setup")
-            text = result.error.render() if isinstance(result.error, ScenarioError) else repr(result.error)
-            ET.SubElement(case, "failure", type=type(result.error).__name__, message=secrets.mask(text))
-            suite.set("failures", str(failures + 1))
-            suite.set("tests", str(len(records) + 1))
+                failure.text = secrets.mask(f"{item.location}: {error.get('code')}: {error.get('message')}")
+                failures += 1
+            elif item.status == "skipped":
+                ET.SubElement(case, "skipped", message=item.reason or "skipped")
+                skipped += 1
+            if record is not None and record.phase == "undo":
+                # The undo's description names run-specific ids: output, never the test name.
+                ET.SubElement(case, "system-out").text = secrets.mask(record.title)
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("skipped", str(skipped))
+        suite.set("time", f"{result.duration:.3f}")
     ET.indent(root)
-    path.write_text(ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n", encoding="utf-8")
+    text = ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    path.write_text(text, encoding="utf-8")

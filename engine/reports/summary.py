@@ -1,4 +1,4 @@
-"""``--json PATH``: one JSON document for the whole run, for CI dashboards and scripts."""
+"""``--json PATH`` (``-`` for stdout): one JSON document for the whole run, for CI dashboards and scripts."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ScenarioError
+import click
+
+from engine.errors import ScenarioError, exit_code_for
 from engine.records import RunResult
+from engine.reports.cases import cases
 from engine.secrets import Secrets
 
+STDOUT = Path("-")
 
-def _error(error: BaseException | None) -> dict[str, Any] | None:
+
+def error_data(error: BaseException | None) -> dict[str, Any] | None:
+    """An error as JSON: type, code, message, file:line:col, step, hint and its exit code."""
     if error is None:
         return None
     if isinstance(error, ScenarioError):
@@ -31,8 +37,14 @@ def _error(error: BaseException | None) -> dict[str, Any] | None:
         "location": None,
         "step": None,
         "hint": None,
-        "exit_code": None,
+        "exit_code": exit_code_for(error),
     }
+
+
+def _status(result: RunResult) -> str:
+    if result.not_run:
+        return "not_run"
+    return "passed" if result.error is None else "failed"
 
 
 def write_summary(path: Path, results: list[RunResult], exit_code: int, secrets: Secrets) -> None:
@@ -43,27 +55,35 @@ def write_summary(path: Path, results: list[RunResult], exit_code: int, secrets:
             {
                 "name": result.scenario.name,
                 "file": str(result.scenario.path),
-                "status": "passed" if result.error is None else "failed",
+                "tags": list(result.scenario.tags),
+                "status": _status(result),
+                "not_run": result.not_run,
                 "duration": round(result.duration, 4),
-                "error": _error(result.error),
+                "error": error_data(result.error),
                 "left_behind": [f.entry.description for f in result.cleanup_failures],
                 "steps": [
                     {
-                        "id": r.step_id,
-                        "action": r.action,
-                        "phase": r.phase,
-                        "status": r.status,
-                        "location": r.location,
-                        "duration": round(r.duration, 4),
-                        "attempts": r.attempts,
-                        "error": r.error,
-                        "aws_calls": r.calls,
+                        "id": case.step_id,
+                        "name": case.name,
+                        "action": case.action,
+                        "phase": case.phase,
+                        "status": case.status,
+                        "reason": case.reason,
+                        "title": case.record.title if case.record and case.phase == "undo" else None,
+                        "location": case.location,
+                        "duration": round(case.record.duration, 4) if case.record else 0.0,
+                        "attempts": case.record.attempts if case.record else 0,
+                        "error": case.record.error if case.record else None,
+                        "aws_calls": case.record.calls if case.record else [],
                     }
-                    for r in result.records
+                    for case in cases(result)
                 ],
             }
             for result in results
         ],
     }
-    text = json.dumps(secrets.mask_data(document), indent=2, default=str)
-    path.write_text(secrets.mask(text) + "\n", encoding="utf-8")
+    text = secrets.mask(json.dumps(secrets.mask_data(document), indent=2, default=str))
+    if path == STDOUT:
+        click.echo(text)
+    else:
+        path.write_text(text + "\n", encoding="utf-8")

@@ -23,7 +23,7 @@ from support import PROJECT
         pytest.param(
             "name: x\nstep:\n  - say: hi\n",
             "bad.yaml:2:1: unknown key 'step'\n  hint: did you mean 'steps'? allowed keys: cleanup, description, "
-            "env, name, stack, steps, vars",
+            "env, name, stack, steps, tags, vars",
             id="unknown-top-level-key",
         ),
         pytest.param(

@@ -1,0 +1,241 @@
+"""The public Python API: run a scenario from Python and get a typed result back.
+
+``run_scenario(path, answers=…)`` never asks and never raises for a scenario problem: bad input
+(exit 2), a failed step (exit 1), an interrupt or a bug all come back in ``ScenarioResult``. On the
+embedded local AWS the backend stays open for the whole process and each stack template is deployed
+once per process, so a second scenario costs only its own steps (the pytest plugin relies on this;
+under pytest-xdist each worker is its own process with its own backend).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import ScenarioError, exit_code_for
+
+if TYPE_CHECKING:
+    from engine.plan import Plan
+    from engine.records import StepRecord
+    from engine.targets import Target
+
+__all__ = ["ScenarioFailure", "ScenarioResult", "close", "run_scenario"]
+
+AnswersArg = Path | str | Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ScenarioFailure:
+    """Why a scenario failed: the message, where (file:line:col), the step, the AWS error code, a hint."""
+
+    message: str
+    location: str | None = None
+    step: str | None = None
+    code: str | None = None  # the AWS error code (or StepTimeout, AssertionFailed…) when there is one
+    hint: str | None = None
+    kind: str = "ScenarioError"  # the error's class name
+
+    def render(self) -> str:
+        """The same paragraph the command line prints after ``Error:``."""
+        head = f"{self.location}: " if self.location else ""
+        step = f"step '{self.step}': " if self.step else ""
+        return f"{head}{step}{self.message}" + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """How one scenario run ended; ``exit_code`` is what ``scenario-run`` would have exited with."""
+
+    path: Path
+    name: str
+    exit_code: int
+    error: ScenarioFailure | None
+    records: tuple[StepRecord, ...]  # one per step, cleanup step and undo, in the order they ran
+    transcript: tuple[str, ...]  # what the console showed, secrets masked
+    duration: float
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0
+
+    @property
+    def failed_step(self) -> StepRecord | None:
+        """The first step (not undo) that failed, if any."""
+        return next((r for r in self.records if r.status == "failed" and r.phase != "undo"), None)
+
+    def report(self, last_lines: int = 15) -> str:
+        """A failure as a person reads it: the step, file:line, the AWS error, the last console lines."""
+        if self.passed:
+            return f"{self.path}: scenario '{self.name}' passed"
+        lines = [f"scenario '{self.name}' failed (exit {self.exit_code})"]
+        step, error = self.failed_step, self.error
+        if error is not None:
+            where = error.location or (step.location if step else None)
+            if where:
+                lines.append(f"  at:    {where}")
+            if error.step or step:
+                action = f" ({step.action})" if step is not None else ""
+                lines.append(f"  step:  {error.step or (step.step_id if step else '')}{action}")
+            lines.append(f"  error: {error.code + ': ' if error.code else ''}{error.message}")
+            if error.hint:
+                lines.append(f"  hint:  {error.hint}")
+        if self.transcript:
+            tail = self.transcript[-last_lines:]
+            lines.append(f"  last {len(tail)} lines of the transcript:")
+            lines.extend(f"    | {line}" for line in tail)
+        return "\n".join(lines)
+
+
+def _failure(error: BaseException | None) -> ScenarioFailure | None:
+    if error is None:
+        return None
+    if isinstance(error, ScenarioError):
+        return ScenarioFailure(
+            message=error.message,
+            location=str(error.location) if error.location else None,
+            step=error.step,
+            code=getattr(error, "code", None),
+            hint=error.hint,
+            kind=type(error).__name__,
+        )
+    if isinstance(error, KeyboardInterrupt):
+        return ScenarioFailure("interrupted", kind="Interrupted")
+    return ScenarioFailure(f"internal error: {type(error).__name__}: {error}", kind=type(error).__name__)
+
+
+# -- one local backend and one deployment per stack, for the whole process --------------------------
+
+_lock = threading.Lock()
+_locals: dict[str, Any] = {}  # region -> started LocalAWS, never stopped before the process ends
+_deployed: set[tuple[str, str, str]] = set()  # (region, stack name, template) deployed in this process
+
+
+def close() -> None:
+    """Stop the local backends ``run_scenario`` kept open in this process; the next run starts afresh."""
+    with _lock:
+        for local in _locals.values():
+            local.stop()
+        _locals.clear()
+        _deployed.clear()
+
+
+def _local_target(region: str) -> Target:
+    from engine.clients import Clients
+    from engine.local import LocalAWS
+    from engine.targets import Target
+
+    with _lock:
+        local = _locals.get(region)
+        if local is None:
+            local = LocalAWS(region)
+            local.start()
+            _locals[region] = local
+    # local=None: closing this target must not stop the shared backend.
+    return Target("local", Clients.for_local(region), outbox=local.outbox)
+
+
+def _deploy_once(target: Target, plan: Plan, region: str) -> str | None:
+    """Deploy the plan's stack unless this process already did; the stack name to read outputs from."""
+    from engine import stack as stacks
+
+    if plan.stack is None:
+        return None
+    name = str(plan.stack.get("name") or stacks.DEFAULT_STACK_NAME)
+    template = Path(plan.stack["template"]) if plan.stack.get("template") else stacks.DEFAULT_TEMPLATE
+    if not template.is_absolute():
+        template = (plan.path.parent / template).resolve()
+    key = (region, name, str(template))
+    with _lock:
+        if key not in _deployed:
+            target.stack_outputs(plan.stack, plan.path.parent, None, lambda _: None)
+            _deployed.add(key)
+    return name
+
+
+def run_scenario(
+    path: Path | str,
+    *,
+    answers: AnswersArg = None,
+    answer: Mapping[str, Any] | None = None,
+    target: str = "local",
+    endpoint_url: str | None = None,
+    stack_name: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    echo: bool = False,
+) -> ScenarioResult:
+    """Run one scenario file non-interactively and return how it ended.
+
+    ``answers`` is an answers file, or a mapping in the answers-file format (``{"password": [...]}``);
+    when omitted, ``answers/<stem>.yaml`` next to the scenario (or ``<stem>.answers.yaml``) is used if
+    it exists. ``answer`` overrides single prompts. ``target``, ``endpoint_url``, ``stack_name``,
+    ``region`` and ``profile`` mean what the ``scenario-run`` options of the same names mean.
+    ``echo`` also prints the console output (it is always kept in ``ScenarioResult.transcript``).
+    """
+    from engine.answers import Answers, _parse_entry
+    from engine.console import Console
+    from engine.errors import Location
+    from engine.planner import load_scenario
+    from engine.prompter import Prompter
+    from engine.registry import load_registry
+    from engine.run import RunOptions, convention_answers, run_plan
+    from engine.secrets import Secrets
+    from engine.targets import DEFAULT_REGION
+
+    path = Path(path)
+    secrets = Secrets()
+    console = Console(secrets, stream=None if echo else io.StringIO(), color=False)
+    started = time.monotonic()
+    plan: Plan | None = None
+    try:
+        plan = load_scenario(path, load_registry())
+        if answers is None or isinstance(answers, str | Path):
+            answers_path = Path(answers) if answers is not None else convention_answers(path)
+            replies = Answers.load(answers_path, [f"{k}={v}" for k, v in (answer or {}).items()])
+        else:
+            replies = Answers()
+            for key, value in {**answers, **(answer or {})}.items():
+                replies.entries[key] = _parse_entry(key, value, Location("<answers>"))
+        replies.check_known(plan.prompt_ids)
+        for entry in (e for e in replies.entries.values() if e.secret):
+            for value in entry.values:
+                secrets.add(value)
+        options = RunOptions(
+            target=target,
+            endpoint_url=endpoint_url,
+            stack_name=stack_name,
+            region=region,
+            profile=profile,
+            non_interactive=True,
+        )
+        opened: Target | None = None
+        if target == "local" and endpoint_url is None:
+            local_region = region or DEFAULT_REGION
+            opened = _local_target(local_region)
+            if stack_name is None:
+                options = RunOptions(**{**options.__dict__, "stack_name": _deploy_once(opened, plan, local_region)})
+        prompter = Prompter(replies, secrets, interactive=False)
+        try:
+            outcome = run_plan(plan, prompter, options, console=console, target=opened)
+        finally:
+            if opened is not None:
+                opened.close()
+        error, records = outcome.error, tuple(outcome.records)
+    except Exception as exc:  # bad input or a bug before the steps: a result, not an exception
+        error, records = exc, ()
+    if isinstance(error, ScenarioError):
+        console.error(error.render())
+    return ScenarioResult(
+        path=path,
+        name=plan.name if plan is not None else path.stem,
+        exit_code=exit_code_for(error),
+        error=_failure(error),
+        records=records,
+        transcript=tuple(console.lines),
+        duration=time.monotonic() - started,
+    )
