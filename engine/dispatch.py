@@ -67,13 +67,43 @@ class Dispatcher:
         self.on_record = on_record
         self.run_state: dict[type, Any] = {}  # plugins' per-run data (ActionContext.state)
         self.leases: NoLeases = NoLeases()
+        self._prefix = ""  # "include_id/" while an included file's steps run
         self.base_dir = Path(".")  # the scenario file's folder: relative paths in arguments start there
 
-    def execute(self, step: StepPlan, phase: Phase) -> StepRecord:
-        """Run ``step``; its record is reported whatever happens; a failure is raised after that."""
+    def execute(self, step: StepPlan, phase: Phase) -> None:
+        """Run ``step`` (once, or once per item of its ``for_each``); each run's record is reported
+        whatever happens; a failure is raised after that."""
+        if step.for_each is None:
+            self._execute_once(step, phase, step.id)
+            return
+        items = self._items(step)
+        results = []
+        for index, item in enumerate(items):
+            with self.scope.frame({step.for_each.name: item, "index": index}):
+                results.append(self._execute_once(step, phase, f"{step.id}[{index}]").result)
+        self.scope.set_outcome(step.id, "ok", results, None)
+        if step.register:
+            self.scope.register(step.register, results)
+
+    def _items(self, step: StepPlan) -> list[Any]:
+        assert step.for_each is not None
+        items = step.for_each.items
+        if isinstance(items, str):
+            items = render(items, self.scope.context(), location_of=lambda _: step.for_each.location, step=step.id)
+        if not isinstance(items, list):
+            raise StepFailed(
+                f"for_each needs a list, and its template gave {type(items).__name__}",
+                code="ForEachNotAList",
+                location=step.for_each.location,
+                step=step.id,
+                hint='e.g. for_each: "{{ vars.users }}" where vars.users is a list',
+            )
+        return items
+
+    def _execute_once(self, step: StepPlan, phase: Phase, record_id: str) -> StepRecord:
         record = StepRecord(
             scenario=self.scenario,
-            step_id=step.id,
+            step_id=self._prefix + record_id,
             action=step.action_name,
             title=step.title,
             phase=phase,
@@ -115,13 +145,16 @@ class Dispatcher:
             record.status = "skipped"
             self.scope.set_outcome(step.id, "skipped", None, None)
             return
+        if step.include is not None:
+            self._finish(step, record, self._run_include(step, record))
+            return
         result = None
         attempts = step.retry.start(partial(self._before_retry, step), deadline)
         for _ in attempts:
             record.attempts = attempts.count
             args = self._render_args(step)
             record.args = self.secrets.mask_data(args)
-            result, failure = self._call(step, args)
+            result, failure = self._call(step, args, record.step_id)
             if failure is not None:
                 if failure.code in step.retry.on_error and attempts.again(f"{failure.code}: {failure.message}"):
                     continue
@@ -147,6 +180,10 @@ class Dispatcher:
                     step=step.id,
                 )
             break
+        self._finish(step, record, result)
+
+    def _finish(self, step: StepPlan, record: StepRecord, result: Any) -> None:
+        """The step's outcome: recorded, visible to later templates, registered, asserted."""
         record.result = result
         self.secrets.collect(result)
         self.scope.set_outcome(step.id, record.status, result, record.error)
@@ -160,6 +197,21 @@ class Dispatcher:
                     location=expression.location or step.location,
                     step=step.id,
                 )
+
+    def _run_include(self, step: StepPlan, record: StepRecord) -> dict[str, Any]:
+        """The included file's steps, with ``params`` and a ``steps`` of their own; the result is that ``steps``."""
+        assert step.include is not None
+        params = render(dict(step.include.params), self.scope.context(), step=step.id, location_of=step.arg_location)
+        inner: dict[str, Any] = {}
+        outer_prefix, outer_dir = self._prefix, self.base_dir
+        self._prefix, self.base_dir = f"{outer_prefix}{record.step_id}/", step.include.path.parent
+        try:
+            with self.scope.frame({"params": params, "steps": inner}):
+                for child in step.include.steps:
+                    self.execute(child, "cleanup" if record.phase == "cleanup" else "steps")
+        finally:
+            self._prefix, self.base_dir = outer_prefix, outer_dir
+        return inner
 
     def _settle(self, step: StepPlan, record: StepRecord, failure: _Failure, attempts: int) -> None:
         """An error the step expects or allows is its outcome; any other fails the step."""
@@ -179,7 +231,7 @@ class Dispatcher:
                 step=step.id,
             )
 
-    def _call(self, step: StepPlan, args: Any) -> tuple[Any, _Failure | None]:
+    def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[Any, _Failure | None]:
         ctx = ActionContext(
             clients=self.target.clients,
             console=self.console,
@@ -196,7 +248,7 @@ class Dispatcher:
             leases=self.leases,
             base_dir=self.base_dir,
         )
-        self.undo.step_id = step.id
+        self.undo.step_id = record_id
         try:
             return step.action.run(args, ctx), None
         except ClientError as exc:

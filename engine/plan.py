@@ -7,13 +7,15 @@ expression) carries its file location, so no error needs the YAML again.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from engine.errors import Location, SchemaError
-from engine.loader import locate
+from engine.errors import InputError, Location, SchemaError
+from engine.loader import load_yaml_file, locate, read_text_file
 from engine.retry import DEFAULT_ATTEMPTS, MAX_ATTEMPTS, MAX_DELAY, ONCE, Expr, RetryPolicy
 from engine.scope import RESERVED_NAMES
 
@@ -59,11 +61,77 @@ STEP_MODIFIERS: dict[str, JsonSchema] = {
     },
     "register": {**_NAME, "description": "Also store the result as a top-level template variable of this name."},
     "assert": {**_ONE_OR_MORE, "description": "Expressions on `result` that must be true after the step."},
+    "for_each": {
+        "description": "Run the step once per item (a list, a template giving one, or {file: data.csv|yaml}); "
+        "the item is `item` (or the name given with `as`), its position `index`.",
+        "oneOf": [
+            {"type": "array"},
+            {"type": "string", "minLength": 1},
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "items": {"type": ["array", "string"]},
+                    "file": {"type": "string", "minLength": 1},
+                    "as": _NAME,
+                },
+            },
+        ],
+    },
     "timeout": {
         "type": "number",
         "exclusiveMinimum": 0,
         "maximum": MAX_TIMEOUT,
         "description": "Seconds the whole step (every attempt and retry delay) may take; then it fails.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ForEach:
+    """A step run once per item: ``items`` is a list (written out, or read from a data file when
+    the scenario is loaded) or a template that gives one; ``name`` is the item's template name."""
+
+    items: list[Any] | str
+    name: str = "item"
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Include:
+    """An ``include:`` step: another file's steps, run with ``params`` (templates rendered in the
+    including scope) and their own ``steps`` namespace; its result maps each inner id to its outcome."""
+
+    path: Path
+    params: Mapping[str, Any]
+    steps: tuple[StepPlan, ...]
+
+
+INCLUDE = "include"
+INCLUDE_SCHEMA: JsonSchema = {
+    "description": "Run the steps of another file (its `steps:`, and `params:` it expects), with `with:` values "
+    "as `params.<name>`; the path is relative to this file.",
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "minLength": 1}, "with": {"type": "object"}},
+        },
+    ],
+}
+INCLUDED_FILE_SCHEMA: JsonSchema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["steps"],
+    "properties": {
+        "description": {"type": "string"},
+        "params": {
+            "description": "Names the including step passes with `with:` (a list), or names with defaults.",
+            "oneOf": [{"type": "array", "items": _NAME}, {"type": "object"}],
+        },
+        "steps": {"type": "array", "minItems": 1, "items": {"type": "object"}},
     },
 }
 
@@ -86,6 +154,8 @@ class StepPlan:
     register: str | None = None
     asserts: tuple[Expr, ...] = ()
     timeout: float | None = None
+    for_each: ForEach | None = None
+    include: Include | None = None
 
     @property
     def action_name(self) -> str:
@@ -139,6 +209,7 @@ def modifiers(
     *,
     step_id: str,
     prompts_before: list[str],
+    base_dir: Path = Path(),
 ) -> dict[str, Any]:
     """The ``StepPlan`` fields of a step's modifiers (already schema-checked), defaults applied once.
 
@@ -170,7 +241,45 @@ def modifiers(
             fields["asserts"] = tuple(expr(text, "assert", i) for i, text in enumerate(asserts))
     if "timeout" in raw:
         fields["timeout"] = float(raw["timeout"])
+    if "for_each" in raw:
+        fields["for_each"] = _for_each(raw["for_each"], where, step_id=step_id, base_dir=base_dir)
     return fields
+
+
+def _for_each(raw: Any, where: Locate, *, step_id: str, base_dir: Path) -> ForEach:
+    location = where(("for_each",))
+    if not isinstance(raw, dict):
+        return ForEach(list(raw) if isinstance(raw, list) else raw, "item", location)
+    name = raw.get("as", "item")
+    if "file" in raw and "items" in raw:
+        raise SchemaError("for_each takes either 'items' or 'file', not both", location=location, step=step_id)
+    if "file" in raw:
+        return ForEach(read_items(base_dir / raw["file"], where(("for_each", "file")), step_id), name, location)
+    if "items" not in raw:
+        raise SchemaError(
+            "for_each needs 'items' or 'file'", location=location, step=step_id, hint="e.g. for_each: {file: users.csv}"
+        )
+    items = raw["items"]
+    return ForEach(list(items) if isinstance(items, list) else items, name, location)
+
+
+def read_items(path: Path, location: Location | None, step_id: str) -> list[Any]:
+    """The rows of a data file: a YAML list, or a CSV file with a header (one mapping per row)."""
+    if path.suffix.lower() == ".csv":
+        try:
+            text = read_text_file(path, "data file")
+        except InputError as exc:
+            raise InputError(exc.message, location=location, step=step_id, hint=exc.hint) from None
+        return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+    try:
+        data = load_yaml_file(path)
+    except InputError as exc:
+        raise InputError(exc.message, location=exc.location or location, step=step_id, hint=exc.hint) from None
+    if not isinstance(data, list):
+        raise SchemaError(
+            f"the data file {path} must hold a list (one item per run of the step)", location=location, step=step_id
+        )
+    return list(data)
 
 
 def _retry(

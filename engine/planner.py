@@ -13,13 +13,17 @@ from typing import Any
 
 import jinja2
 
-from engine.actions.base import Action
-from engine.errors import ActionArgumentError, Location, SchemaError, TemplateError, UnknownActionError
+from engine.actions.base import Action, ActionBase, ActionContext
+from engine.errors import ActionArgumentError, InputError, Location, SchemaError, TemplateError, UnknownActionError
 from engine.loader import load_yaml_file, locate
 from engine.plan import (
     CLEANUP_PROMPT_ID,
     DEFAULT_CLEANUP_QUESTION,
+    INCLUDE,
+    INCLUDE_SCHEMA,
+    INCLUDED_FILE_SCHEMA,
     STEP_MODIFIERS,
+    Include,
     Plan,
     StepPlan,
     VarPlan,
@@ -72,17 +76,44 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Plan:
     )
 
 
+class _IncludeStep(ActionBase):
+    """``include:`` as the checker sees it: a step kind with its schema; the dispatcher runs its steps."""
+
+    name = INCLUDE
+    description = "Run the steps of another file with parameters."
+    schema = INCLUDE_SCHEMA
+    example = {"file": "common/sign_in.yaml", "with": {"user": "{{ answers.username }}"}}
+
+    def run(self, args: Any, ctx: ActionContext) -> Any:
+        raise AssertionError("include steps are run by the dispatcher")
+
+
+_INCLUDE_ACTION = _IncludeStep()
+
+
 class _Checker:
     """Second pass: per-step actions, arguments, ids, templates and prompt references."""
 
-    def __init__(self, path: Path, root: Any, registry: dict[str, Action]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        root: Any,
+        registry: dict[str, Action],
+        *,
+        chain: tuple[Path, ...] = (),
+        params: frozenset[str] = frozenset(),
+    ) -> None:
         self.file = str(path)
         self.root = root
-        self.registry = registry
+        self.registry = {**registry, INCLUDE: _INCLUDE_ACTION}
+        self.plugins = registry
+        self.chain = (*chain, path.resolve())  # the files being included, outermost first: cycles are refused
+        self.params = params  # an included file's parameter names (params.<name>)
         self.step_ids: set[str] = set()
         self.auto_ids: Counter[str] = Counter()
         self.prompt_ids: list[str] = []
         self.registered: set[str] = set()
+        self.loop_names: set[str] = set()  # a for_each step's item and index names, while it is checked
 
     def steps(self, raw_steps: list[Any], prefix: tuple[Any, ...]) -> list[StepPlan]:
         return [self.step(raw, (*prefix, index)) for index, raw in enumerate(raw_steps)]
@@ -120,7 +151,11 @@ class _Checker:
         )
         for sub, message in action.check(args):
             raise ActionArgumentError(message, location=where((name, *sub)), step=step_id)
-        fields = modifiers(raw, where, step_id=step_id, prompts_before=self.prompt_ids)
+        fields = modifiers(raw, where, step_id=step_id, prompts_before=self.prompt_ids, base_dir=Path(self.file).parent)
+        if name == INCLUDE:
+            fields["include"] = self._include(args, where, step_id)
+        loop = fields.get("for_each")
+        self.loop_names = {loop.name, "index"} if loop is not None else set()
         self._check_step_templates(raw, path, step_id, name, action.deferred)
         if action.asks:
             self.prompt_ids.append(step_id)
@@ -137,6 +172,52 @@ class _Checker:
             templated=any(is_template(text) for _, text in iter_strings(rendered)),
             **fields,
         )
+
+    def _include(self, args: Any, where: Any, step_id: str) -> Include:
+        """Plan the included file's steps with a checker of their own (their ids are their own)."""
+        spec: dict[str, Any] = {"file": args} if isinstance(args, str) else args
+        location = where((INCLUDE,))
+        path = (Path(self.file).parent / spec["file"]).resolve()
+        if path in self.chain:
+            cycle = " -> ".join(p.name for p in (*self.chain[self.chain.index(path) :], path))
+            raise SchemaError(
+                f"include cycle: {cycle}", location=location, step=step_id, hint="a file cannot include itself"
+            )
+        try:
+            data = load_yaml_file(path)
+        except InputError as exc:
+            raise InputError(exc.message, location=exc.location or location, step=step_id, hint=exc.hint) from None
+        if not isinstance(data, dict):
+            raise SchemaError(
+                "an included file must be a mapping with 'steps' (and optional 'params')",
+                location=getattr(data, "location", Location(str(path), 1, 1)),
+            )
+        raise_first(problems(data, INCLUDED_FILE_SCHEMA, lambda p, key: locate(data, p, key=key)))
+        declared = data.get("params") or {}
+        defaults = dict(declared) if isinstance(declared, dict) else {}
+        names = frozenset(declared)
+        given = dict(spec.get("with") or {})
+        for key in sorted(set(given) - names):
+            raise SchemaError(
+                f"include passes '{key}', which {path.name} does not declare in its params",
+                location=locate(spec, ("with", key), key=True) or location,
+                step=step_id,
+                hint=with_suggestion(
+                    key, sorted(names), f"params of {path.name}: {', '.join(sorted(names)) or 'none'}"
+                ),
+            )
+        for key in sorted(names - set(given) - set(defaults)):
+            raise SchemaError(
+                f"include does not pass '{key}', which {path.name} needs",
+                location=location,
+                step=step_id,
+                hint=f"add it under with: (with: {{{key}: ...}})",
+            )
+        child = _Checker(path, data, self.plugins, chain=self.chain, params=names)
+        child.registered = self.registered
+        child.prompt_ids = self.prompt_ids  # prompts are keyed by id across files: one answers file serves all
+        steps = child.steps(data["steps"], ("steps",))
+        return Include(path=path, params={**defaults, **given}, steps=tuple(steps))
 
     def _action_key(self, raw: dict[str, Any], path: tuple[Any, ...], location: Location) -> str:
         """The step's one action key, or an error saying what is wrong with its keys."""
@@ -185,7 +266,9 @@ class _Checker:
                 return candidate
 
     def _known_names(self, *, with_result: bool) -> set[str]:
-        names = set(TEMPLATE_NAMES) | self.registered | JINJA_GLOBALS
+        names = set(TEMPLATE_NAMES) | self.registered | JINJA_GLOBALS | self.loop_names
+        if self.params:
+            names.add("params")
         if with_result:
             names |= set(RESULT_NAMES)
         return names
@@ -195,6 +278,12 @@ class _Checker:
     ) -> None:
         for sub, text in iter_strings(raw):
             top = sub[0] if sub else None
+            if top == "for_each":
+                # The list is made before any item exists: the loop's own names are not defined there.
+                loop_names, self.loop_names = self.loop_names, set()
+                self._check_text(text, (*path, *sub), step_id, expression=False)
+                self.loop_names = loop_names
+                continue
             expression = top in ("when", "assert") or (top == "retry" and len(sub) > 1 and sub[1] == "until")
             # Deferred arguments (an aws_call's undo) are rendered after the call, with its result.
             in_deferred = top == action and len(sub) > 1 and sub[1] in deferred
@@ -244,6 +333,7 @@ class _Checker:
                 )
 
     def check_templates_outside_steps(self) -> None:
+        self.loop_names = set()
         for sub, text in iter_strings(self.root.get("vars") or {}):
             self._check_text(text, ("vars", *sub), None, expression=False)
         # The stack is read before anything can be rendered, so its settings are plain values.

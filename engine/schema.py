@@ -10,21 +10,21 @@ from __future__ import annotations
 import json
 
 from engine.actions.base import Action, JsonSchema
-from engine.plan import STEP_MODIFIERS
+from engine.plan import INCLUDE, INCLUDE_SCHEMA, STEP_MODIFIERS
 
 SCHEMA_ID = "https://scenario-run.dev/schema/scenario.schema.json"
 
 
 def step_schema(registry: dict[str, Action]) -> JsonSchema:
     """A step: the common modifiers plus exactly one action key."""
-    properties: dict[str, JsonSchema] = dict(STEP_MODIFIERS)
+    properties: dict[str, JsonSchema] = {**STEP_MODIFIERS, INCLUDE: INCLUDE_SCHEMA}
     for name, act in sorted(registry.items()):
         properties[name] = {**act.schema, "description": act.description}
     return {
         "type": "object",
         "properties": properties,
         "additionalProperties": False,
-        "oneOf": [{"required": [name]} for name in sorted(registry)],
+        "oneOf": [{"required": [name]} for name in sorted([*registry, INCLUDE])],
     }
 
 

@@ -6,7 +6,8 @@ it, step ids and ``register`` names may not shadow it, and ``Scope`` builds the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import TemplateError
@@ -35,6 +36,7 @@ class Scope:
 
     def __init__(self, *, target: str, answers: Mapping[str, Any], outbox: OutboxReader | None) -> None:
         self._outbox = outbox
+        self._frame: dict[str, Any] = {}
         self._values: dict[str, Any] = {
             "target": target,
             "stack": {},
@@ -48,7 +50,19 @@ class Scope:
 
     def context(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The mapping templates are rendered with (``extra``: e.g. ``result`` for an assertion)."""
-        return {**self._values, **extra} if extra else self._values
+        if self._frame or extra:
+            return {**self._values, **self._frame, **(extra or {})}
+        return self._values
+
+    @contextmanager
+    def frame(self, names: Mapping[str, Any]) -> Iterator[None]:
+        """Names visible only inside one iteration of a ``for_each`` (the item and its index)."""
+        outer = self._frame
+        self._frame = {**outer, **names}
+        try:
+            yield
+        finally:
+            self._frame = outer
 
     def set_stack(self, outputs: Mapping[str, str]) -> None:
         self._values["stack"] = dict(outputs)
@@ -60,8 +74,9 @@ class Scope:
         self._values["vars"][name] = value
 
     def set_outcome(self, step_id: str, status: str, result: Any, error: Mapping[str, str] | None) -> None:
-        """``steps.<id>``: how a step ended."""
-        self._values["steps"][step_id] = {"status": status, "result": result, "error": error}
+        """``steps.<id>``: how a step ended (inside an included file, in that file's own ``steps``)."""
+        steps = self._frame.get("steps", self._values["steps"])
+        steps[step_id] = {"status": status, "result": result, "error": error}
 
     def register(self, name: str, value: Any) -> None:
         """A step's ``register: name``: its result as a top-level name."""

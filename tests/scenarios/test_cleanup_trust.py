@@ -223,36 +223,45 @@ def test_runs_that_share_a_pool_leave_it_as_found(served):
 
 
 def test_an_interleaving_that_used_to_lose_a_trigger(served, write):
-    """A sets PreSignUp; B sets UserMigration and finishes; A finishes. Each undo restores only its own key."""
+    """A sets PreSignUp; B sets UserMigration; A cleans up first, then B. With whole-LambdaConfig
+    snapshots A's restore wiped B's trigger and B's restore brought A's back; each undo now restores
+    only its own key. The runs wait for each other by polling the pool: no timing guesses."""
     url, clients, out = served
     pool, arn = out["UserPoolId"], out["AutoConfirmFunctionArn"]
+    watch = (
+        "  - aws_call: {{service: cognito-idp, operation: DescribeUserPool, params: {{UserPoolId: {pool}}}}}\n"
+        '    retry: {{until: "{cond}", attempts: 100, delay: 0.2}}\n'
+    )
     a = write(
         "a.yaml",
         f"name: a\nsteps:\n  - set_trigger: {{user_pool_id: {pool}, trigger: PreSignUp, function_arn: '{arn}'}}\n"
-        "  - sleep: 4\n",
+        + watch.format(pool=pool, cond="'UserMigration' in result.UserPool.LambdaConfig"),
     )
     b = write(
         "b.yaml",
-        f"name: b\nsteps:\n  - set_trigger: {{user_pool_id: {pool}, trigger: UserMigration, function_arn: '{arn}'}}\n",
+        f"name: b\nsteps:\n  - set_trigger: {{user_pool_id: {pool}, trigger: UserMigration, function_arn: '{arn}'}}\n"
+        + watch.format(pool=pool, cond="'PreSignUp' not in result.UserPool.LambdaConfig")
+        + "    assert: \"'UserMigration' in result.UserPool.LambdaConfig\"\n",  # A's cleanup left B's trigger
     )
+    env = {**os.environ, "CI": "true", "PYTHONUNBUFFERED": "1"}
     first = subprocess.Popen(
         [str(BIN / "scenario-run"), str(a), "--endpoint-url", url],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "CI": "true", "PYTHONUNBUFFERED": "1"},
+        env=env,
     )
     assert first.stdout is not None
-    line = ""
-    while "[ok] set_trigger" not in line:
+    seen = ""
+    while "[ok] set_trigger" not in seen:
         line = first.stdout.readline()
-        assert line, first.stderr.read() if first.stderr else ""
+        assert line, seen
+        seen += line
     second = run("scenario-run", str(b), "--endpoint-url", url)
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert lambda_config(clients, pool) == {"PreSignUp": arn}  # B put back only what B changed
     stdout, stderr = first.communicate(timeout=120)
-    assert first.returncode == 0, stdout + stderr
+    assert first.returncode == 0, seen + stdout + stderr
+    assert second.returncode == 0, second.stdout + second.stderr
     assert lambda_config(clients, pool) == {}
 
 
@@ -281,7 +290,7 @@ def test_runs_that_need_the_same_trigger_take_turns(served, write):
     assert lambda_config(clients, pool) == {}
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.6, 1.2])
+@pytest.mark.parametrize("delay", [0.6, 1.2, 2.0])
 @pytest.mark.parametrize("name", ["TERM", "INT"])
 def test_a_signal_during_start_up_exits_130(write, name, delay):
     scenario = write("slow.yaml", "name: slow\nsteps:\n  - sleep: 30\n")

@@ -1,0 +1,81 @@
+"""include: another file's steps with parameters, their own step ids, locations in that file."""
+
+from __future__ import annotations
+
+import json
+
+COMMON = """\
+# Reusable: a group in a pool, made and undone like any step of the including file.
+params: [pool, group]
+steps:
+  - id: make
+    aws_call:
+      service: cognito-idp
+      operation: CreateGroup
+      params: {UserPoolId: "{{ params.pool }}", GroupName: "{{ params.group }}"}
+      undo:
+        operation: DeleteGroup
+        params: {UserPoolId: "{{ params.pool }}", GroupName: "{{ params.group }}"}
+  - check: "steps.make.result.Group.GroupName == params.group"
+"""
+
+POOL = """\
+  - id: pool
+    aws_call:
+      service: cognito-idp
+      operation: CreateUserPool
+      params: {PoolName: include-test}
+      undo: {operation: DeleteUserPool, params: {UserPoolId: "{{ result.UserPool.Id }}"}}
+"""
+
+
+def test_a_file_included_twice_with_parameters(scenario_run, write, tmp_path):
+    write("common/group.yaml", COMMON)
+    scenario = write(
+        "main.yaml",
+        "name: inc\nsteps:\n"
+        + POOL
+        + """\
+  - id: admins
+    include: {file: common/group.yaml, with: {pool: "{{ steps.pool.result.UserPool.Id }}", group: admins}}
+  - id: testers
+    include: {file: common/group.yaml, with: {pool: "{{ steps.pool.result.UserPool.Id }}", group: testers}}
+  - check: "steps.testers.result.make.result.Group.GroupName == 'testers'"
+""",
+    )
+    log = tmp_path / "t.jsonl"
+    result = scenario_run(scenario, "--transcript", log)
+    assert result.exit_code == 0, result.output
+    ids = [json.loads(line)["id"] for line in log.read_text().splitlines()]
+    assert ids[:7] == ["pool", "admins/make", "admins/check", "admins", "testers/make", "testers/check", "testers"]
+    assert ids[-3:] == ["testers/make", "admins/make", "pool"]  # the undos, last in first out
+
+
+def test_errors_in_an_included_file_point_into_it(scenario_cli, write):
+    write("common/bad.yaml", "params: [x]\nsteps:\n  - say: '{{ params.x }} {{ nope }}'\n")
+    scenario = write("main.yaml", "name: m\nsteps:\n  - include: {file: common/bad.yaml, with: {x: 1}}\n")
+    result = scenario_cli("validate", scenario)
+    assert result.exit_code == 2
+    assert f"{scenario.parent / 'common' / 'bad.yaml'}:3:10: step 'say': template refers to 'nope'" in result.stderr
+
+
+def test_include_cycles_and_parameter_mistakes_are_bad_input(scenario_cli, write):
+    write("a.yaml", "steps:\n  - include: b.yaml\n")
+    write("b.yaml", "steps:\n  - include: a.yaml\n")
+    cyclic = write("main.yaml", "name: m\nsteps:\n  - include: a.yaml\n")
+    result = scenario_cli("validate", cyclic)
+    assert result.exit_code == 2
+    assert "include cycle: a.yaml -> b.yaml -> a.yaml" in result.stderr
+
+    write("p.yaml", "params: [user]\nsteps:\n  - say: '{{ params.user }}'\n")
+    extra = write("extra.yaml", "name: m\nsteps:\n  - include: {file: p.yaml, with: {usr: a}}\n")
+    result = scenario_cli("validate", extra)
+    assert result.exit_code == 2
+    assert f"{extra}:3:36: step 'include': include passes 'usr', which p.yaml does not declare in its params" in (
+        result.stderr
+    )
+    assert "did you mean 'user'?" in result.stderr
+    missing = write("missing.yaml", "name: m\nsteps:\n  - include: p.yaml\n")
+    result = scenario_cli("validate", missing)
+    assert result.exit_code == 2
+    assert "include does not pass 'user', which p.yaml needs" in result.stderr
