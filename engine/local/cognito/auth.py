@@ -1,6 +1,6 @@
 """Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
-ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (other flows stay moto's), REFRESH_TOKEN_AUTH, and the
-NEW_PASSWORD_REQUIRED challenge.
+ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``) and the
+NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa`` (SRP flows stay moto's).
 
 Order, as in Cognito: UserMigration for a user the pool does not know (``migration``),
 PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
@@ -66,7 +66,7 @@ def _check_flow_enabled(client: Any, flow: str) -> None:
 def initiate_auth(
     client_id: str, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any] | None:
-    """InitiateAuth USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
+    """InitiateAuth USER_PASSWORD_AUTH, CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
     if flow in REFRESH_FLOWS:
         _, pool, client = pool_for_client(client_id)
         return refresh(pool, client, parameters)
