@@ -85,6 +85,8 @@ def _operation(service: str, operation: str) -> tuple[OperationModel | None, str
 
 def _placeholder(shape: Shape | None) -> Any:
     kind = shape.type_name if shape is not None else "string"
+    if kind == "string" and shape is not None:  # as long as the model asks (a Session is 20+ characters)
+        return "x" * max(1, int(shape.metadata.get("min", 1)))
     return {
         "string": "x",
         "integer": 1,

@@ -9,8 +9,14 @@ Hooks:
 
 * ``cognito-operations``: SignUp, ConfirmSignUp, AdminConfirmSignUp, AdminCreateUser,
   InitiateAuth and AdminInitiateAuth (password and refresh flows), (Admin)RespondToAuthChallenge
-  (NEW_PASSWORD_REQUIRED), ForgotPassword, ConfirmForgotPassword answered by the local Cognito
-  (triggers, codes, outbox); DeleteUser and ResendConfirmationCode added.
+  (NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, SOFTWARE_TOKEN_MFA, SMS_MFA), ForgotPassword,
+  ConfirmForgotPassword, (Admin)UpdateUserAttributes, AdminResetUserPassword, AssociateSoftwareToken
+  and VerifySoftwareToken answered by the local Cognito (triggers, codes, outbox); DeleteUser,
+  ResendConfirmationCode, GetUserAttributeVerificationCode and VerifyUserAttribute added.
+* ``cognito-unsupported``: a Cognito operation neither moto nor the local Cognito implements (or
+  that moto leaves unimplemented for some input) answers UnsupportedOperationException naming it and
+  suggesting ``--target aws``, instead of an internal error.
+* ``cognito-pool-ids``: user pool ids shaped as Cognito's, ``<region>_<9 alphanumerics>``.
 * ``cognito-models``: the moto Cognito model methods the local Cognito builds on.
 * ``cognito-password-policy``: passwords checked with Cognito's per-rule messages and defaults.
 * ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step.
@@ -41,10 +47,13 @@ from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.core.responses import BaseResponse
+from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.logs.models import LogsBackend
 
 from engine.local.awslambda import api as lambda_api
 from engine.local.cognito import responses as cognito_responses
+from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.password import validate_password
 from engine.local.compat import HookError, check_absent, check_attribute, check_callable
 from engine.local.locking import holding
@@ -129,6 +138,59 @@ def _apply_cognito_operations() -> None:
         setattr(CognitoIdpResponse, name, _gated("cognito-operations", function, original))
     for name, function in cognito_responses.ADDED.items():
         setattr(CognitoIdpResponse, name, _gated("cognito-operations", function, _not_in_moto(name)))
+
+
+# --- cognito-unsupported, cognito-pool-ids --------------------------------------------------
+
+
+def _check_unsupported() -> None:
+    hook = "cognito-unsupported"
+    _callable(hook, BaseResponse, "call_action", "self")
+    check_callable(hook, BaseResponse, "_get_action", ("self",))
+    if "call_action" in CognitoIdpResponse.__dict__ and not _ours(CognitoIdpResponse, "call_action"):
+        raise HookError(hook, "CognitoIdpResponse overrides call_action")
+
+
+def _apply_unsupported() -> None:
+    original = BaseResponse.call_action
+
+    def call_action(self: Any) -> Any:
+        action = self._get_action()
+        if action and camelcase_to_underscores(action) not in method_names_from_class(type(self)):
+            raise NotSupportedLocally(action)
+        try:
+            return original(self)
+        except NotImplementedError as error:  # moto's "not implemented yet" for some inputs
+            raise NotSupportedLocally(action, str(error)) from None
+
+    CognitoIdpResponse.call_action = _gated(  # type: ignore[method-assign]
+        "cognito-unsupported", call_action, original
+    )
+
+
+_POOL_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _check_pool_ids() -> None:
+    hook = "cognito-pool-ids"
+    check_attribute(hook, cognito_models, "generate_id")
+    check_attribute(hook, cognito_models, "get_cognito_idp_user_pool_id_strategy")
+    check_callable(hook, CognitoIdpUserPool, "__init__", ("self", "account_id", "region", "name", "extended_config"))
+
+
+def _apply_pool_ids() -> None:
+    import secrets
+
+    original = getattr(cognito_models, "generate_id")  # noqa: B009 (also makes app client ids: only pool ids change)
+
+    def generate_id(chosen: Any, *args: Any) -> str:
+        # ``CognitoIdpUserPool.__init__`` calls it as (strategy, region, name, config) and prefixes
+        # "<region>_"; moto's hash strategy (MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY) stays moto's.
+        if chosen is None and len(args) == 3 and isinstance(args[1], str):
+            return "".join(secrets.choice(_POOL_ID_ALPHABET) for _ in range(9))
+        return str(original(chosen, *args))
+
+    setattr(cognito_models, "generate_id", _gated("cognito-pool-ids", generate_id, original))  # noqa: B010
 
 
 # --- cognito-models -----------------------------------------------------------------------
@@ -284,6 +346,8 @@ def _apply_backend_lock() -> None:
 
 HOOKS: tuple[Hook, ...] = (
     Hook("cognito-operations", _check_cognito_operations, _apply_cognito_operations),
+    Hook("cognito-unsupported", _check_unsupported, _apply_unsupported),
+    Hook("cognito-pool-ids", _check_pool_ids, _apply_pool_ids),
     Hook("cognito-models", _check_cognito_models),
     Hook("cognito-lambda-config", _check_lambda_config, _apply_lambda_config),
     Hook("cognito-password-policy", _check_password_policy, _apply_password_policy),

@@ -21,6 +21,9 @@ FORGOT_PASSWORD = "ForgotPassword"
 ADMIN_CREATE_USER = "AdminCreateUser"
 RESEND_CODE = "ResendCode"
 USER_MIGRATION = "UserMigration"
+UPDATE_USER_ATTRIBUTE = "UpdateUserAttribute"  # a code to verify a changed email or phone number
+VERIFY_USER_ATTRIBUTE = "VerifyUserAttribute"  # a code asked for with GetUserAttributeVerificationCode
+AUTHENTICATION = "Authentication"  # an SMS MFA sign-in code
 
 
 @dataclass(frozen=True)

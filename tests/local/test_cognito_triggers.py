@@ -7,7 +7,10 @@ import base64
 import json
 from typing import Any
 
+import boto3
 from localaws import PASSWORD, Env, error_of
+
+SDK_VERSION = f"aws-sdk-python-{boto3.__version__}"  # from the caller's User-Agent (Boto3/<version>)
 
 
 def claims(token: str) -> dict[str, Any]:
@@ -21,7 +24,7 @@ def common(event: dict[str, Any], source: str, pool_id: str, username: str, clie
     assert event["region"] == "us-east-1"
     assert event["userPoolId"] == pool_id
     assert event["userName"] == username
-    assert event["callerContext"] == {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": client_id}
+    assert event["callerContext"] == {"awsSdkVersion": SDK_VERSION, "clientId": client_id}
 
 
 def test_pre_sign_up_auto_confirm_and_verify_then_post_confirmation(aws: Env) -> None:
@@ -220,7 +223,7 @@ def test_pre_and_post_authentication(aws: Env) -> None:
     aws.sign_in(client_id, "ivy", ClientMetadata={"device": "phone"})
     [before], [after] = aws.events("preauth"), aws.events("postauth")
     common(before, "PreAuthentication_Authentication", pool_id, "ivy", client_id)
-    attributes = {"sub": sub, "email": "ivy@example.com", "cognito:user_status": "CONFIRMED"}
+    attributes = {"sub": sub, "email": "ivy@example.com", "email_verified": "false", "cognito:user_status": "CONFIRMED"}
     assert before["request"] == {"userAttributes": attributes, "validationData": {"device": "phone"}}
     common(after, "PostAuthentication_Authentication", pool_id, "ivy", client_id)
     assert after["request"] == {"userAttributes": attributes, "newDeviceUsed": False}
@@ -261,7 +264,8 @@ def test_custom_message_sources_shape_the_outbox_text(aws: Env) -> None:
         UserAttributes=[{"Name": "email", "Value": "kim@example.com"}],
     )
     invite = aws.outbox.latest(username="kim", kind="AdminCreateUser")
-    assert invite.text == f"Code: {invite.code}"
+    # The custom invitation lacks {username}: Cognito sends its default invitation instead.
+    assert invite.text == f"Your username is kim and temporary password is {invite.code}. "
     events = aws.events("custom")
     assert [e["triggerSource"] for e in events] == [
         "CustomMessage_SignUp",

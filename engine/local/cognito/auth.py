@@ -1,6 +1,6 @@
 """Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
-ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH (other flows stay moto's), REFRESH_TOKEN_AUTH, and the
-NEW_PASSWORD_REQUIRED challenge.
+ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``) and the
+NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa`` (SRP flows stay moto's).
 
 Order, as in Cognito: UserMigration for a user the pool does not know (``migration``),
 PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
@@ -10,13 +10,12 @@ tokens (``tokens``). Tokens are only made once every trigger succeeded.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
+from engine.local.cognito import custom_auth
 from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
-    event_attributes,
     pool_for_client,
     tentatively,
     unknown_user,
@@ -28,9 +27,21 @@ from engine.local.cognito.exceptions import (
     ResourceNotFoundError,
     UserNotConfirmedException,
 )
+from engine.local.cognito.mfa import challenge_name as mfa_challenge
+from engine.local.cognito.mfa import start_challenge as start_mfa
 from engine.local.cognito.migration import migrate_user
+from engine.local.cognito.signin import (
+    check_password,
+    close_session,
+    complete,
+    new_state,
+    open_session,
+    post_authentication,
+    pre_authentication,
+    prevents_existence_errors,
+)
 from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation
-from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event
+from engine.local.cognito.triggers import has_trigger
 
 REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
 _FLOWS = {
@@ -55,13 +66,16 @@ def _check_flow_enabled(client: Any, flow: str) -> None:
 def initiate_auth(
     client_id: str, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any] | None:
-    """InitiateAuth USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
+    """InitiateAuth USER_PASSWORD_AUTH, CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
     if flow in REFRESH_FLOWS:
         _, pool, client = pool_for_client(client_id)
         return refresh(pool, client, parameters)
-    if flow != "USER_PASSWORD_AUTH":
+    if flow not in ("USER_PASSWORD_AUTH", "CUSTOM_AUTH"):
         return None
     backend, pool, client = pool_for_client(client_id)
+    if flow == "CUSTOM_AUTH":
+        check_secret_hash(client, parameters.get("USERNAME") or "", parameters.get("SECRET_HASH"))
+        return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
     _check_flow_enabled(client, flow)
     username = parameters.get("USERNAME") or ""
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
@@ -78,7 +92,7 @@ def admin_initiate_auth(
 ) -> dict[str, Any] | None:
     """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH and REFRESH_TOKEN_AUTH;
     ``None`` for other flows."""
-    if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", *REFRESH_FLOWS):
+    if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH", *REFRESH_FLOWS):
         return None
     pool = backend.describe_user_pool(pool_id)
     client = pool.clients.get(client_id)
@@ -86,6 +100,9 @@ def admin_initiate_auth(
         raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
     if flow in REFRESH_FLOWS:
         return refresh(pool, client, parameters)
+    if flow == "CUSTOM_AUTH":
+        check_secret_hash(client, parameters.get("USERNAME") or "", parameters.get("SECRET_HASH"))
+        return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
     _check_flow_enabled(client, flow)
     username = parameters.get("USERNAME") or ""
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
@@ -96,63 +113,37 @@ def _sign_in(
     backend: Any, pool: Any, client: Any, username: str, password: str, client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
     user = pool._get_user(username)
-    if user is None:
-        if not has_trigger(pool, "UserMigration"):
-            raise unknown_user(client)
+    if user is None and has_trigger(pool, "UserMigration"):
         user = migrate_user(pool, client, username, password, client_metadata)
+    if user is None:
+        if prevents_existence_errors(client):
+            pre_authentication(pool, client, None, username, client_metadata)
+        raise unknown_user(client)
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
-    if has_trigger(pool, "PreAuthentication"):
-        request: dict[str, Any] = {"userAttributes": event_attributes(user), "validationData": client_metadata or None}
-        invoke_trigger(
-            pool,
-            "PreAuthentication",
-            make_event(pool, "PreAuthentication_Authentication", user.username, client.id, request, {}),
-        )
+    pre_authentication(pool, client, user, username, client_metadata)
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
-    if user.password != password:
-        raise NotAuthorizedError("Incorrect username or password.")
+    check_password(user, password)
     if user.status == UserStatus.UNCONFIRMED:
         raise UserNotConfirmedException("User is not confirmed.")
-    challenge = _challenge(backend, pool, user, username)
-    if challenge is not None:
-        return challenge
-    _post_authentication(pool, client, user)
-    overrides = pre_token_generation(pool, client, user, "TokenGeneration_Authentication")
-    return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides)}
-
-
-def _post_authentication(pool: Any, client: Any, user: Any) -> None:
-    if has_trigger(pool, "PostAuthentication"):
-        request = {"userAttributes": event_attributes(user), "newDeviceUsed": False}
-        invoke_trigger(
-            pool,
-            "PostAuthentication",
-            make_event(pool, "PostAuthentication_Authentication", user.username, client.id, request, {}),
-        )
-
-
-def _challenge(backend: Any, pool: Any, user: Any, username: str) -> dict[str, Any] | None:
-    """A challenge the user must answer before getting tokens (moto's sessions and rules)."""
-    name = None
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
-        name = "NEW_PASSWORD_REQUIRED"
-    elif (user.software_token_mfa_enabled and user.preferred_mfa_setting == "SOFTWARE_TOKEN_MFA") or (
-        pool.mfa_config == "ON" and user.token_verified
-    ):
-        name = "SOFTWARE_TOKEN_MFA"
-    elif user.sms_mfa_enabled and user.preferred_mfa_setting == "SMS_MFA":
-        name = "SMS_MFA"
-    if name is None:
-        return None
-    session = str(uuid.uuid4())
-    backend.sessions[session] = (username, pool)
-    parameters = {"USER_ID_FOR_SRP": user.username}
-    if name == "NEW_PASSWORD_REQUIRED":
-        attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
-        parameters.update({"requiredAttributes": "[]", "userAttributes": json.dumps(attributes)})
-    return {"ChallengeName": name, "ChallengeParameters": parameters, "Session": session}
+        return _new_password_challenge(backend, pool, client, user, username)
+    mfa = mfa_challenge(pool, user)
+    if mfa is not None:
+        return start_mfa(backend, pool, client, user, username, mfa)
+    return complete(pool, client, user, username)
+
+
+def _new_password_challenge(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:
+    session = open_session(backend, pool, new_state(username, client, "NEW_PASSWORD_REQUIRED"))
+    attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
+    parameters = {
+        "USER_ID_FOR_SRP": user.username,
+        "requiredAttributes": "[]",
+        "userAttributes": json.dumps(attributes),
+    }
+    return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "ChallengeParameters": parameters, "Session": session}
 
 
 def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any]:
@@ -174,7 +165,7 @@ def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any
         raise NotAuthorizedError("User is disabled.")
     overrides = pre_token_generation(pool, client, user, "TokenGeneration_RefreshTokens")
     access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
-    id_token, access_token = apply_overrides(pool, id_token, access_token, overrides)
+    id_token, access_token = apply_overrides(pool, id_token, access_token, overrides, client, user)
     return {
         "ChallengeParameters": {},
         "AuthenticationResult": {
@@ -186,10 +177,12 @@ def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any
     }
 
 
-def respond_new_password(client_id: str, session: str, responses: dict[str, str]) -> dict[str, Any] | None:
+def respond_new_password(
+    client_id: str, session: str, responses: dict[str, str], client_metadata: dict[str, str] | None
+) -> dict[str, Any] | None:
     """RespondToAuthChallenge NEW_PASSWORD_REQUIRED: PostAuthentication and
-    TokenGeneration_NewPasswordChallenge run before the new password is kept and tokens issued.
-    ``None`` (moto answers) when the pool then requires MFA setup."""
+    TokenGeneration_NewPasswordChallenge (both given the call's ClientMetadata) run before the new
+    password is kept and tokens issued. ``None`` (moto answers) when the pool then requires MFA setup."""
     backend, pool, client = pool_for_client(client_id)
     if session not in backend.sessions:
         raise NotAuthorizedError("Invalid session for the user, session is expired.")
@@ -207,7 +200,9 @@ def respond_new_password(client_id: str, session: str, responses: dict[str, str]
     with tentatively(pool, user):
         user.password = new_password
         user.status = UserStatus.CONFIRMED
-        _post_authentication(pool, client, user)
-        overrides = pre_token_generation(pool, client, user, "TokenGeneration_NewPasswordChallenge")
-    del backend.sessions[session]
-    return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides)}
+        post_authentication(pool, client, user, client_metadata)
+        overrides = pre_token_generation(
+            pool, client, user, "TokenGeneration_NewPasswordChallenge", client_metadata=client_metadata
+        )
+    close_session(backend, pool, session)
+    return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides, user)}

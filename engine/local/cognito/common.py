@@ -143,10 +143,28 @@ def status_name(user: Any) -> str:
     return str(status.value if isinstance(status, UserStatus) else status)
 
 
-def event_attributes(user: Any, *, status: str | None = None) -> dict[str, str]:
-    """A user's attributes as trigger events show them: sub first, then cognito:user_status."""
+def _pool_of(user: Any) -> Any:
+    for _, pool in _every_pool():
+        if pool.id == user.user_pool_id:
+            return pool
+    return None
+
+
+def event_attributes(user: Any, *, status: str | None = None, pool: Any = None) -> dict[str, str]:
+    """A user's attributes as trigger events show them: sub first, then the attributes, with
+    ``email_verified``/``phone_number_verified`` ``"false"`` until verified, the
+    ``cognito:email_alias``/``cognito:phone_number_alias`` of a verified alias, and ``cognito:user_status``.
+    """
     flat = flatten_attrs(user.attributes)
     attributes = {"sub": flat.pop("sub", user.id)}
     attributes.update(flat)
+    for name in ("email", "phone_number"):
+        if attributes.get(name):
+            attributes.setdefault(f"{name}_verified", "false")
+    pool = pool if pool is not None else _pool_of(user)
+    aliases = (pool.extended_config.get("AliasAttributes") or []) if pool is not None else []
+    for name in ("email", "phone_number"):
+        if name in aliases and attributes.get(name) and attributes.get(f"{name}_verified") == "true":
+            attributes[f"cognito:{name}_alias"] = attributes[name]
     attributes["cognito:user_status"] = status or status_name(user)
     return attributes

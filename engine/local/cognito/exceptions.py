@@ -18,14 +18,19 @@ from moto.cognitoidp.exceptions import (
 from moto.core.exceptions import JsonRESTError
 
 __all__ = [
+    "AliasExistsError",
     "CodeMismatchException",
+    "EnableSoftwareTokenMFAException",
     "ExpiredCodeException",
     "InvalidLambdaResponseException",
     "InvalidParameterException",
     "InvalidPasswordError",
+    "LimitExceededError",
     "NotAuthorizedError",
+    "NotSupportedLocally",
     "PasswordResetRequiredException",
     "ResourceNotFoundError",
+    "TooManyFailedAttemptsError",
     "UnexpectedLambdaException",
     "UnsupportedUserStateException",
     "UserLambdaValidationException",
@@ -81,3 +86,40 @@ def code_mismatch() -> CodeMismatchException:
 
 def expired_code() -> ExpiredCodeException:
     return ExpiredCodeException("Invalid code provided, please request a code again.")
+
+
+class AliasExistsError(JsonRESTError):
+    """An email or phone number alias another user already has."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("AliasExistsException", message)
+
+
+class EnableSoftwareTokenMFAException(JsonRESTError):
+    """VerifySoftwareToken with a code that does not match the associated secret."""
+
+    def __init__(self) -> None:
+        super().__init__("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+
+
+class LimitExceededError(JsonRESTError):
+    """Too many codes asked for or wrong codes given in a short time."""
+
+    def __init__(self, message: str = "Attempt limit exceeded, please try after some time.") -> None:
+        super().__init__("LimitExceededException", message)
+
+
+class TooManyFailedAttemptsError(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("TooManyFailedAttemptsException", message)
+
+
+class NotSupportedLocally(JsonRESTError):
+    """Something Amazon Cognito does that the local target does not: a 400, so a run fails (exit 1)."""
+
+    def __init__(self, operation: str, what: str = "") -> None:
+        detail = f" ({what})" if what else ""
+        super().__init__(
+            "UnsupportedOperationException",
+            f"{operation}{detail} is not supported by the local target; run with --target aws",
+        )

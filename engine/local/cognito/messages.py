@@ -16,7 +16,13 @@ from typing import Any
 
 from engine.local import outbox
 from engine.local.cognito.common import event_attributes
-from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError
+from engine.local.cognito.exceptions import (
+    InvalidParameterException,
+    LimitExceededError,
+    NotAuthorizedError,
+    code_mismatch,
+    expired_code,
+)
 from engine.local.cognito.triggers import custom_message, has_trigger, invoke_trigger, make_event, with_metadata
 
 CODE_PARAMETER = "{####}"
@@ -24,6 +30,7 @@ LINK_PARAMETER = "{##Click Here##}"
 USERNAME_PARAMETER = "{username}"
 SIGN_UP_CODE_TTL = 24 * 3600
 RESET_CODE_TTL = 3600
+MFA_CODE_TTL = 3 * 60  # SMS MFA codes expire after 3 minutes
 _PENDING_ATTR = "_scenario_pending_codes"  # kept on moto's user object: reset with the backend
 
 # The CustomMessage trigger source of each kind of message (None: Cognito runs no trigger for it).
@@ -33,13 +40,24 @@ _TRIGGER_SOURCES: dict[str, str | None] = {
     outbox.FORGOT_PASSWORD: "CustomMessage_ForgotPassword",
     outbox.ADMIN_CREATE_USER: "CustomMessage_AdminCreateUser",
     outbox.USER_MIGRATION: None,
+    outbox.UPDATE_USER_ATTRIBUTE: "CustomMessage_UpdateUserAttribute",
+    outbox.VERIFY_USER_ATTRIBUTE: "CustomMessage_VerifyUserAttribute",
+    outbox.AUTHENTICATION: "CustomMessage_Authentication",
 }
 # What a code sent with a message of each kind is for (the code a confirmation must match), and its lifetime.
 _CODE_PURPOSES = {
     outbox.SIGN_UP: (outbox.SIGN_UP, SIGN_UP_CODE_TTL),
     outbox.RESEND_CODE: (outbox.SIGN_UP, SIGN_UP_CODE_TTL),
     outbox.FORGOT_PASSWORD: (outbox.FORGOT_PASSWORD, RESET_CODE_TTL),
+    outbox.UPDATE_USER_ATTRIBUTE: ("verify", SIGN_UP_CODE_TTL),
+    outbox.VERIFY_USER_ATTRIBUTE: ("verify", SIGN_UP_CODE_TTL),
+    outbox.AUTHENTICATION: (outbox.AUTHENTICATION, MFA_CODE_TTL),
 }
+
+
+def verify_purpose(attribute: str) -> str:
+    """The pending-code purpose of verifying ``attribute`` (one live code per attribute)."""
+    return f"verify:{attribute}"
 
 
 @dataclass(frozen=True)
@@ -59,11 +77,15 @@ class Target:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class PendingCode:
     code: str
     attribute: str
     expires: float
+    wrong: int = 0  # wrong codes given since this one was sent
+
+
+WRONG_CODES_ALLOWED = 5  # then LimitExceededException until a new code is sent
 
 
 def new_code() -> str:
@@ -97,6 +119,20 @@ def pending(user: Any, purpose: str) -> PendingCode | None:
     found = codes.get(purpose)
     if found is None or found.expires < time.time():
         return None
+    return found
+
+
+def check_code(user: Any, purpose: str, given: str) -> PendingCode:
+    """The live code for ``purpose`` if ``given`` is it; else ExpiredCodeException (none live),
+    CodeMismatchException, or LimitExceededException once too many wrong codes were tried."""
+    found = pending(user, purpose)
+    if found is None:
+        raise expired_code()
+    if found.wrong >= WRONG_CODES_ALLOWED:
+        raise LimitExceededError()
+    if found.code != str(given).strip():
+        found.wrong += 1
+        raise code_mismatch()
     return found
 
 
@@ -169,6 +205,9 @@ def _templates(pool: Any, kind: str) -> tuple[str, str, str]:
         )
     template = config.get("VerificationMessageTemplate") or {}
     default = f"Your verification code is {CODE_PARAMETER}. "
+    if kind == outbox.AUTHENTICATION:
+        sms = config.get("SmsAuthenticationMessage") or f"Your authentication code is {CODE_PARAMETER}. "
+        return sms, "Your authentication code", sms
     return (
         config.get("EmailVerificationMessage") or template.get("EmailMessage") or default,
         config.get("EmailVerificationSubject") or template.get("EmailSubject") or "Your verification code",
@@ -229,7 +268,14 @@ def compose(
             ),
         )
         custom_sms, custom_email, custom_subject = custom_message(response)
-        sms, email, subject = custom_sms or sms, custom_email or email, custom_subject or subject
+        # A custom message without the code placeholder (and, for an invitation, the user name
+        # placeholder) is not used: Cognito sends its default message instead. See "Custom message
+        # Lambda trigger" in the Amazon Cognito Developer Guide.
+        needed = (CODE_PARAMETER, USERNAME_PARAMETER) if invitation else (CODE_PARAMETER,)
+        if custom_sms and all(p in custom_sms for p in needed):
+            sms = custom_sms
+        if custom_email and all(p in custom_email for p in needed):
+            email, subject = custom_email, custom_subject or subject
     body = sms if target.medium == "SMS" else email
     text = body.replace(CODE_PARAMETER, code or "").replace(USERNAME_PARAMETER, username)
     return Draft(target, kind, code, text, subject if target.medium == "EMAIL" else None)
@@ -283,6 +329,8 @@ def send_code(pool: Any, user: Any, username: str, draft: Draft) -> dict[str, st
     """Send a ``draft_code`` message: its code replaces the user's earlier one for the same purpose and
     expires as Cognito's does. Returns the ``CodeDeliveryDetails``."""
     purpose, ttl = _CODE_PURPOSES[draft.kind]
+    if purpose == "verify":
+        purpose = verify_purpose(draft.target.attribute)
     if draft.code is None:
         raise ValueError(f"a {draft.kind} message without a code")
     set_pending(user, purpose, draft.code, draft.target.attribute, ttl)

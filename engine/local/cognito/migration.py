@@ -6,9 +6,34 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito.common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username, unknown_user
+from engine.local.cognito.common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username
+from engine.local.cognito.exceptions import AliasExistsError
 from engine.local.cognito.messages import draft_invitations, send
-from engine.local.cognito.triggers import MIGRATION_DEFAULTS, invoke_trigger, make_event, migration, with_metadata
+from engine.local.cognito.triggers import (
+    MIGRATION_DEFAULTS,
+    invoke_trigger_or_null,
+    make_event,
+    migration,
+    with_metadata,
+)
+
+
+def claim_aliases(pool: Any, attributes: dict[str, str], force: bool, *, exclude: Any = None) -> None:
+    """A verified email or phone number that is an alias (AliasAttributes) can belong to one user only:
+    without ``force`` a clash is AliasExistsException; with it the other user loses the alias
+    (its ``*_verified`` becomes false), as ``forceAliasCreation`` documents."""
+    aliases = pool.extended_config.get("AliasAttributes") or []
+    for name in ("email", "phone_number"):
+        value = attributes.get(name)
+        if name not in aliases or not value or attributes.get(f"{name}_verified") != "true":
+            continue
+        for other in list(pool.users.values()):
+            found = other.attribute_lookup
+            if other is exclude or found.get(name) != value or found.get(f"{name}_verified") != "true":
+                continue
+            if not force:
+                raise AliasExistsError("An account with the given email already exists.")
+            other.update_attributes([{"Name": f"{name}_verified", "Value": "false"}])
 
 
 def migrate_user(
@@ -17,7 +42,8 @@ def migrate_user(
     """Ask the UserMigration trigger about an unknown user; create the user it describes.
 
     ``password`` is the sign-in password (``None`` in the forgot-password flow, where the user
-    is created in RESET_REQUIRED). No attributes back means the user does not exist.
+    is created in RESET_REQUIRED). ``None`` when the function says the user does not exist (it
+    returned null or no attributes).
     """
     if password is not None:
         source, request = (
@@ -26,14 +52,17 @@ def migrate_user(
         )
     else:
         source, request = "UserMigration_ForgotPassword", with_metadata({"validationData": None}, client_metadata)
-    response = invoke_trigger(
+    response = invoke_trigger_or_null(
         pool,
         "UserMigration",
         make_event(pool, source, username, client.id if client else None, request, dict(MIGRATION_DEFAULTS)),
     )
+    if response is None:
+        return None
     answer = migration(response)
     if not answer.user_attributes:
-        raise unknown_user(client)
+        return None
+    claim_aliases(pool, answer.user_attributes, bool(response.get("forceAliasCreation")))
     internal_name, attributes = resolve_new_username(pool, username, expand_attrs(answer.user_attributes))
     confirmed = password is not None and answer.final_user_status == "CONFIRMED"
     user = CognitoIdpUser(

@@ -17,10 +17,8 @@ from engine.local.cognito.exceptions import (
     InvalidPasswordError,
     NotAuthorizedError,
     UserNotFoundError,
-    code_mismatch,
-    expired_code,
 )
-from engine.local.cognito.messages import clear_pending, draft_code, pending, recovery_target, send_code
+from engine.local.cognito.messages import check_code, clear_pending, draft_code, recovery_target, send_code
 from engine.local.cognito.migration import migrate_user
 from engine.local.cognito.signup import post_confirmation
 from engine.local.cognito.triggers import has_trigger
@@ -34,7 +32,7 @@ def forgot_password(
     _, pool, client = pool_for_client(client_id)
     check_secret_hash(client, username, secret_hash)
     user = pool._get_user(username)
-    if user is None and has_trigger(pool, "UserMigration"):
+    if user is None and has_trigger(pool, "UserMigration"):  # None again if the function knows no such user
         user = migrate_user(pool, client, username, None, client_metadata)
     if user is None:
         if client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
@@ -67,11 +65,7 @@ def confirm_forgot_password(
     """ConfirmForgotPassword: the last reset code sent, a password the policy accepts, then
     PostConfirmation_ConfirmForgotPassword; the code works once."""
     backend, pool, user = client_call_user(client_id, username, secret_hash)
-    sent = pending(user, outbox.FORGOT_PASSWORD)
-    if sent is None:
-        raise expired_code()
-    if sent.code != str(code):
-        raise code_mismatch()
+    check_code(user, outbox.FORGOT_PASSWORD, code)
     backend._validate_password(pool.id, password)
     with tentatively(pool, user):
         user.password = password

@@ -12,13 +12,17 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from engine.local.cognito import auth, password, signup
+from engine.local.cognito import attributes, auth, custom_auth, mfa, password, signup
+from engine.local.cognito.exceptions import NotSupportedLocally
+from engine.local.cognito.triggers import CALLER_AGENT
 
 # Filled in by hooks.install: moto's own implementation of operations we only partly take over.
 ORIGINALS: dict[str, Callable[[Any], Any]] = {}
 
 
 def _params(response: Any) -> dict[str, Any]:
+    headers = getattr(response, "headers", None) or {}
+    CALLER_AGENT.set(str(headers.get("User-Agent") or headers.get("user-agent") or ""))
     body = response.parameters
     return body if isinstance(body, dict) else {}
 
@@ -106,14 +110,26 @@ def admin_initiate_auth(self: Any) -> Any:
     return ActionResult(result)
 
 
+# Challenges moto answers itself (it runs no trigger for them).
+_MOTO_CHALLENGES = ("PASSWORD_VERIFIER", "MFA_SETUP", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
+
+
 def _respond_to_challenge(self: Any, operation: str) -> Any:
-    """NEW_PASSWORD_REQUIRED is answered locally (triggers, tokens); other challenges by moto."""
+    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE and the MFA challenges are answered locally (triggers,
+    tokens); SRP and MFA set-up by moto."""
     p = _params(self)
+    name = p.get("ChallengeName")
+    client_id, session = p.get("ClientId", ""), p.get("Session", "")
+    responses, metadata = p.get("ChallengeResponses") or {}, p.get("ClientMetadata")
     result = None
-    if p.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        result = auth.respond_new_password(
-            p.get("ClientId", ""), p.get("Session", ""), p.get("ChallengeResponses") or {}
-        )
+    if name == "NEW_PASSWORD_REQUIRED":
+        result = auth.respond_new_password(client_id, session, responses, metadata)
+    elif name == "CUSTOM_CHALLENGE":
+        result = custom_auth.respond(client_id, session, responses, metadata)
+    elif name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
+        result = mfa.respond(client_id, name, session, responses, metadata)
+    elif name not in _MOTO_CHALLENGES:
+        raise NotSupportedLocally("RespondToAuthChallenge", f"challenge {name}")
     if result is None:
         return ORIGINALS[operation](self)
     return ActionResult(result)
@@ -149,6 +165,62 @@ def confirm_forgot_password(self: Any) -> ActionResult:
     return EmptyResult()
 
 
+def update_user_attributes(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(
+        attributes.update_user_attributes(
+            self.backend, p.get("AccessToken", ""), p.get("UserAttributes") or [], p.get("ClientMetadata")
+        )
+    )
+
+
+def admin_update_user_attributes(self: Any) -> ActionResult:
+    p = _params(self)
+    attributes.admin_update_user_attributes(
+        self.backend,
+        p.get("UserPoolId", ""),
+        p.get("Username", ""),
+        p.get("UserAttributes") or [],
+        p.get("ClientMetadata"),
+    )
+    return EmptyResult()
+
+
+def get_user_attribute_verification_code(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(
+        attributes.get_user_attribute_verification_code(
+            p.get("AccessToken", ""), p.get("AttributeName", ""), p.get("ClientMetadata")
+        )
+    )
+
+
+def verify_user_attribute(self: Any) -> ActionResult:
+    p = _params(self)
+    attributes.verify_user_attribute(p.get("AccessToken", ""), p.get("AttributeName", ""), p.get("Code", ""))
+    return EmptyResult()
+
+
+def admin_reset_user_password(self: Any) -> ActionResult:
+    p = _params(self)
+    attributes.admin_reset_user_password(
+        self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata")
+    )
+    return EmptyResult()
+
+
+def associate_software_token(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(mfa.associate_software_token(self.backend, p.get("AccessToken"), p.get("Session")))
+
+
+def verify_software_token(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(
+        mfa.verify_software_token(self.backend, p.get("AccessToken"), p.get("Session"), p.get("UserCode", ""))
+    )
+
+
 def delete_user(self: Any) -> ActionResult:
     password.delete_user(_params(self).get("AccessToken", ""))
     return EmptyResult()
@@ -166,11 +238,18 @@ REPLACED: dict[str, Callable[[Any], Any]] = {
     "admin_respond_to_auth_challenge": admin_respond_to_auth_challenge,
     "forgot_password": forgot_password,
     "confirm_forgot_password": confirm_forgot_password,
+    "update_user_attributes": update_user_attributes,
+    "admin_update_user_attributes": admin_update_user_attributes,
+    "admin_reset_user_password": admin_reset_user_password,
+    "associate_software_token": associate_software_token,
+    "verify_software_token": verify_software_token,
 }
 # Operations moto lacks, which the local AWS adds.
 ADDED: dict[str, Callable[[Any], Any]] = {
     "delete_user": delete_user,
     "resend_confirmation_code": resend_confirmation_code,
+    "get_user_attribute_verification_code": get_user_attribute_verification_code,
+    "verify_user_attribute": verify_user_attribute,
 }
 
 

@@ -28,15 +28,13 @@ from engine.local.cognito.exceptions import (
     UnsupportedUserStateException,
     UsernameExistsException,
     UserNotFoundError,
-    code_mismatch,
-    expired_code,
 )
 from engine.local.cognito.messages import (
     Draft,
+    check_code,
     clear_pending,
     draft_code,
     draft_invitations,
-    pending,
     send,
     send_code,
     temporary_password,
@@ -154,11 +152,7 @@ def confirm_sign_up(
     _, pool, user = client_call_user(client_id, username, secret_hash)
     if user.status == UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
-    sent = pending(user, outbox.SIGN_UP)
-    if sent is None:
-        raise expired_code()
-    if sent.code != str(code):
-        raise code_mismatch()
+    sent = check_code(user, outbox.SIGN_UP, code)
     _confirm_now(pool, user, client_id, client_metadata, sent.attribute)
 
 

@@ -3,12 +3,20 @@ refresh tokens with the trigger's answer applied (re-signed)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from joserfc import jwt
 
 from engine.local.cognito.common import event_attributes
-from engine.local.cognito.triggers import TokenOverrides, has_trigger, invoke_trigger, make_event, token_overrides
+from engine.local.cognito.triggers import (
+    TokenOverrides,
+    has_trigger,
+    invoke_trigger,
+    make_event,
+    token_overrides,
+    with_metadata,
+)
 
 # Claims a PreTokenGeneration trigger cannot change (Cognito keeps its own values).
 PROTECTED_CLAIMS = frozenset(
@@ -38,21 +46,40 @@ PROTECTED_CLAIMS = frozenset(
 )
 
 
+def _ranked_groups(user: Any) -> list[Any]:
+    # Lowest precedence first; groups without a precedence come last.
+    return sorted(user.groups, key=lambda g: (g.precedence is None, g.precedence or 0, g.group_name))
+
+
+def preferred_role(user: Any) -> str | None:
+    """The role of the user's highest-priority group (lowest Precedence) that has one, as Cognito's
+    ``cognito:preferred_role``; groups without a precedence never give a preferred role."""
+    for group in _ranked_groups(user):
+        if group.role_arn and group.precedence is not None:
+            return str(group.role_arn)
+    return None
+
+
 def pre_token_generation(
-    pool: Any, client: Any, user: Any, source: str, status: str | None = None
+    pool: Any,
+    client: Any,
+    user: Any,
+    source: str,
+    status: str | None = None,
+    client_metadata: dict[str, str] | None = None,
 ) -> TokenOverrides | None:
     """Ask the PreTokenGeneration trigger (if any) how to change the tokens about to be issued."""
     if not has_trigger(pool, "PreTokenGeneration"):
         return None
     config = (pool.extended_config.get("LambdaConfig") or {}).get("PreTokenGenerationConfig") or {}
     version = "2" if config.get("LambdaVersion") in ("V2_0", "V3_0") else "1"
-    groups = sorted(user.groups, key=lambda g: g.precedence if g.precedence is not None else 1 << 31)
+    groups = _ranked_groups(user)
     request: dict[str, Any] = {
-        "userAttributes": event_attributes(user, status=status),
+        "userAttributes": event_attributes(user, status=status, pool=pool),
         "groupConfiguration": {
             "groupsToOverride": [g.group_name for g in groups],
             "iamRolesToOverride": [g.role_arn for g in groups if g.role_arn],
-            "preferredRole": None,
+            "preferredRole": preferred_role(user),
         },
     }
     if version == "2":
@@ -60,6 +87,7 @@ def pre_token_generation(
         response = {"claimsAndScopeOverrideDetails": None}
     else:
         response = {"claimsOverrideDetails": None}
+    with_metadata(request, client_metadata)
     answer = invoke_trigger(
         pool,
         "PreTokenGeneration",
@@ -68,40 +96,72 @@ def pre_token_generation(
     return token_overrides(answer, version)
 
 
-def _rewrite(
-    pool: Any,
-    token: str,
-    table: dict[str, Any],
-    add: dict[str, str],
-    suppress: list[str],
-    groups: list[str] | None,
-    roles: list[str] | None,
-    preferred: str | None,
-) -> str:
-    """Re-sign ``token`` with claims changed, keeping moto's token table in step."""
+def _rewrite(pool: Any, token: str, table: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> str:
+    """Re-sign ``token`` with its claims changed by ``change``, keeping moto's token table in step."""
     decoded = jwt.decode(token, pool.json_web_key)
     claims = dict(decoded.claims)
-    claims.update({k: v for k, v in add.items() if k not in PROTECTED_CLAIMS})
-    for name in suppress:
-        if name not in PROTECTED_CLAIMS:
-            claims.pop(name, None)
-    if groups is not None:
-        claims["cognito:groups"] = groups
-    if roles is not None:
-        claims["cognito:roles"] = roles
-    if preferred is not None:
-        claims["cognito:preferred_role"] = preferred
+    change(claims)
     new = jwt.encode(dict(decoded.header), claims, pool.json_web_key)
     table[new] = table.pop(token)
     return new
 
 
-def issue_tokens(pool: Any, client: Any, username: str, overrides: TokenOverrides | None) -> dict[str, Any]:
+def _override(claims: dict[str, Any], add: dict[str, Any], suppress: list[str]) -> None:
+    claims.update({k: v for k, v in add.items() if k not in PROTECTED_CLAIMS})
+    for name in suppress:
+        if name not in PROTECTED_CLAIMS:
+            claims.pop(name, None)
+
+
+def _id_claims(pool: Any, client: Any, user: Any, overrides: TokenOverrides | None) -> Callable[[dict[str, Any]], None]:
+    def change(claims: dict[str, Any]) -> None:
+        # An app client without ReadAttributes reads every attribute, so Cognito's ID token carries the
+        # user's attributes (email, email_verified, phone_number...); moto adds only listed ones.
+        if client is not None and not client.extended_config.get("ReadAttributes"):
+            for name, value in user.attribute_lookup.items():
+                if name != "sub" and not name.startswith("dev:"):
+                    claims.setdefault(name, value)
+        for name in ("email_verified", "phone_number_verified"):
+            if claims.get(name) in ("true", "false"):
+                claims[name] = claims[name] == "true"  # booleans in Cognito's ID token
+        roles = [g.role_arn for g in _ranked_groups(user) if g.role_arn]
+        if roles:
+            claims["cognito:roles"] = roles
+            role = preferred_role(user)
+            if role:
+                claims["cognito:preferred_role"] = role
+        if overrides is not None:
+            _override(claims, overrides.id_add, overrides.id_suppress)
+            if overrides.groups is not None:
+                claims["cognito:groups"] = overrides.groups
+            if overrides.roles is not None:
+                claims["cognito:roles"] = overrides.roles
+            if overrides.preferred_role is not None:
+                claims["cognito:preferred_role"] = overrides.preferred_role
+
+    return change
+
+
+def _access_claims(overrides: TokenOverrides) -> Callable[[dict[str, Any]], None]:
+    def change(claims: dict[str, Any]) -> None:
+        _override(claims, overrides.access_add, overrides.access_suppress)
+        if overrides.groups is not None:
+            claims["cognito:groups"] = overrides.groups
+        scopes = [s for s in str(claims.get("scope") or "").split() if s not in overrides.scopes_suppress]
+        scopes += [s for s in overrides.scopes_add if s not in scopes and s not in overrides.scopes_suppress]
+        claims["scope"] = " ".join(scopes)
+
+    return change
+
+
+def issue_tokens(
+    pool: Any, client: Any, username: str, overrides: TokenOverrides | None, user: Any | None = None
+) -> dict[str, Any]:
     """ID, access and refresh tokens (moto's), with a PreTokenGeneration answer applied."""
     refresh_token, origin_jti = pool.create_refresh_token(client.id, username)
     access_token, expires_in = pool.create_access_token(client.id, username, origin_jti)
     id_token, _ = pool.create_id_token(client.id, username, origin_jti)
-    id_token, access_token = apply_overrides(pool, id_token, access_token, overrides)
+    id_token, access_token = apply_overrides(pool, id_token, access_token, overrides, client, user)
     return {
         "IdToken": id_token,
         "AccessToken": access_token,
@@ -111,28 +171,24 @@ def issue_tokens(pool: Any, client: Any, username: str, overrides: TokenOverride
     }
 
 
-def apply_overrides(pool: Any, id_token: str, access_token: str, overrides: TokenOverrides | None) -> tuple[str, str]:
-    """The ID and access tokens with a PreTokenGeneration answer applied (re-signed)."""
-    if overrides is not None:
-        id_token = _rewrite(
-            pool,
-            id_token,
-            pool.id_tokens,
-            overrides.id_add,
-            overrides.id_suppress,
-            overrides.groups,
-            overrides.roles,
-            overrides.preferred_role,
-        )
-        if overrides.access_add or overrides.access_suppress or overrides.groups is not None:
-            access_token = _rewrite(
-                pool,
-                access_token,
-                pool.access_tokens,
-                overrides.access_add,
-                overrides.access_suppress,
-                overrides.groups,
-                None,
-                None,
-            )
+def apply_overrides(
+    pool: Any,
+    id_token: str,
+    access_token: str,
+    overrides: TokenOverrides | None,
+    client: Any = None,
+    user: Any | None = None,
+) -> tuple[str, str]:
+    """The ID and access tokens as Cognito makes them, with a PreTokenGeneration answer applied (re-signed)."""
+    if user is None:
+        user = pool._get_user(pool.id_tokens[id_token][1])
+    id_token = _rewrite(pool, id_token, pool.id_tokens, _id_claims(pool, client, user, overrides))
+    if overrides is not None and (
+        overrides.access_add
+        or overrides.access_suppress
+        or overrides.groups is not None
+        or overrides.scopes_add
+        or overrides.scopes_suppress
+    ):
+        access_token = _rewrite(pool, access_token, pool.access_tokens, _access_claims(overrides))
     return id_token, access_token

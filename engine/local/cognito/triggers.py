@@ -15,7 +15,9 @@ reaches the API caller:
 
 from __future__ import annotations
 
+import contextvars
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +33,28 @@ from engine.local.cognito.exceptions import (
 )
 
 COGNITO_WAIT_SECONDS = 5.0  # Cognito gives up on a trigger after 5 seconds
-SDK_VERSION = "aws-sdk-unknown-unknown"
+SDK_VERSION = "aws-sdk-unknown-unknown"  # what Cognito shows when the caller's SDK is not recognised
+
+# The User-Agent of the API request being answered (set by ``responses``): callerContext.awsSdkVersion
+# names the caller's SDK, e.g. ``aws-sdk-js-3.400.0`` for ``aws-sdk-js/3.400.0``.
+CALLER_AGENT: contextvars.ContextVar[str] = contextvars.ContextVar("caller_agent", default="")
+_SDK_TOKENS = (
+    (re.compile(r"\baws-sdk-([A-Za-z0-9]+)/([0-9][\w.\-]*)"), "{}"),
+    (re.compile(r"\bBoto3/([0-9][\w.\-]*)"), "python"),
+    (re.compile(r"\baws-cli/([0-9][\w.\-]*)"), "cli"),
+    (re.compile(r"\bBotocore/([0-9][\w.\-]*)"), "python"),
+)
+
+
+def sdk_version(user_agent: str) -> str:
+    """``aws-sdk-<language>-<version>`` from a caller's User-Agent, else ``aws-sdk-unknown-unknown``."""
+    for pattern, language in _SDK_TOKENS:
+        found = pattern.search(user_agent or "")
+        if found:
+            if language == "{}":
+                return f"aws-sdk-{found.group(1)}-{found.group(2)}"
+            return f"aws-sdk-{language}-{found.group(1)}"
+    return SDK_VERSION
 
 
 def trigger_arn(pool: Any, trigger: str) -> str | None:
@@ -65,7 +88,7 @@ def make_event(
         "region": pool.region,
         "userPoolId": pool.id,
         "userName": username,
-        "callerContext": {"awsSdkVersion": SDK_VERSION, "clientId": client_id or NO_CLIENT},
+        "callerContext": {"awsSdkVersion": sdk_version(CALLER_AGENT.get()), "clientId": client_id or NO_CLIENT},
         "request": request,
         "response": response,
     }
@@ -91,6 +114,15 @@ def _find_function(arn: str) -> Any:
 
 def invoke_trigger(pool: Any, trigger: str, event: dict[str, Any]) -> dict[str, Any]:
     """Invoke ``pool``'s ``trigger`` function with ``event``; return the ``response`` it sent back."""
+    response = invoke_trigger_or_null(pool, trigger, event)
+    if response is None:
+        raise InvalidLambdaResponseException()
+    return response
+
+
+def invoke_trigger_or_null(pool: Any, trigger: str, event: dict[str, Any]) -> dict[str, Any] | None:
+    """``invoke_trigger``, but a function that returned null gives ``None`` (a UserMigration function
+    answering null means "no such user": Cognito then answers UserNotFoundException)."""
     arn = trigger_arn(pool, trigger)
     fn = _find_function(arn) if arn else None
     if fn is None:
@@ -109,6 +141,8 @@ def invoke_trigger(pool: Any, trigger: str, event: dict[str, Any]) -> dict[str, 
         returned = json.loads(result.payload)
     except ValueError as error:
         raise InvalidLambdaResponseException() from error
+    if returned is None:
+        return None
     response = returned.get("response") if isinstance(returned, dict) else None
     if not isinstance(response, dict):
         raise InvalidLambdaResponseException()
@@ -199,35 +233,60 @@ def custom_message(response: dict[str, Any]) -> tuple[str | None, str | None, st
 class TokenOverrides:
     """What a PreTokenGeneration trigger asked to change in the tokens."""
 
-    id_add: dict[str, str]
+    id_add: dict[str, Any]
     id_suppress: list[str]
-    access_add: dict[str, str]
+    access_add: dict[str, Any]
     access_suppress: list[str]
     groups: list[str] | None
     roles: list[str] | None
     preferred_role: str | None
+    scopes_add: list[str]
+    scopes_suppress: list[str]
 
 
-def _claims(details: Any) -> tuple[dict[str, str], list[str]]:
+def _json_map(value: Any) -> dict[str, Any] | None:
+    # Version 2 claims may be strings, numbers, booleans, arrays or objects (JSON values), see
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise InvalidLambdaResponseException()
+    return dict(value)
+
+
+def _claims(details: Any, version: str) -> tuple[dict[str, Any], list[str]]:
     if details is None:
         return {}, []
     if not isinstance(details, dict):
         raise InvalidLambdaResponseException()
+    read = _json_map if version == "2" else _string_map
     return (
-        _string_map(details.get("claimsToAddOrOverride")) or {},
+        read(details.get("claimsToAddOrOverride")) or {},
         _string_list(details.get("claimsToSuppress")) or [],
     )
+
+
+def _scopes(details: Any, key: str) -> list[str]:
+    scopes = _string_list(details.get(key)) if isinstance(details, dict) else None
+    # A scope value cannot contain a space (it would split the access token's scope claim).
+    if scopes and any(not scope or any(c.isspace() for c in scope) for scope in scopes):
+        raise InvalidLambdaResponseException()
+    return scopes or []
 
 
 def token_overrides(response: dict[str, Any], version: str) -> TokenOverrides:
     """Read a version 1 (``claimsOverrideDetails``) or 2 (``claimsAndScopeOverrideDetails``) answer."""
     key = "claimsAndScopeOverrideDetails" if version == "2" else "claimsOverrideDetails"
     details = _optional(response, key, dict) or {}
+    scopes_add: list[str] = []
+    scopes_suppress: list[str] = []
     if version == "2":
-        id_add, id_suppress = _claims(details.get("idTokenGeneration"))
-        access_add, access_suppress = _claims(details.get("accessTokenGeneration"))
+        id_add, id_suppress = _claims(details.get("idTokenGeneration"), version)
+        access = details.get("accessTokenGeneration")
+        access_add, access_suppress = _claims(access, version)
+        scopes_add, scopes_suppress = _scopes(access, "scopesToAdd"), _scopes(access, "scopesToSuppress")
     else:
-        id_add, id_suppress = _claims(details)
+        id_add, id_suppress = _claims(details, version)
         access_add, access_suppress = {}, []
     groups = _optional(details, "groupOverrideDetails", dict)
     return TokenOverrides(
@@ -238,4 +297,6 @@ def token_overrides(response: dict[str, Any], version: str) -> TokenOverrides:
         _string_list(groups.get("groupsToOverride")) if groups else None,
         _string_list(groups.get("iamRolesToOverride")) if groups else None,
         _optional(groups, "preferredRole", str) if groups else None,
+        scopes_add,
+        scopes_suppress,
     )

@@ -1,0 +1,159 @@
+"""Verifying email addresses and phone numbers after sign-up, and the admin password reset:
+UpdateUserAttributes / AdminUpdateUserAttributes (a changed, auto-verified email or phone number
+gets a code: CustomMessage_UpdateUserAttribute), GetUserAttributeVerificationCode
+(CustomMessage_VerifyUserAttribute), VerifyUserAttribute, and AdminResetUserPassword (a reset code:
+CustomMessage_ForgotPassword). See
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.local import outbox
+from engine.local.cognito.common import NO_CLIENT, UserStatus, find_by_access_token, flatten_attrs
+from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
+from engine.local.cognito.messages import (
+    Draft,
+    Target,
+    check_code,
+    clear_pending,
+    draft_code,
+    recovery_target,
+    send_code,
+    verify_purpose,
+)
+from engine.local.cognito.migration import claim_aliases
+
+_MEDIUMS = {"email": "EMAIL", "phone_number": "SMS"}
+
+
+def _token_client(pool: Any, access_token: str) -> str:
+    return str(pool.access_tokens[access_token][0])
+
+
+def _update(
+    backend: Any,
+    pool: Any,
+    user: Any,
+    username: str,
+    attributes: list[dict[str, str]],
+    client_id: str,
+    client_metadata: dict[str, str] | None,
+) -> list[dict[str, str]]:
+    """Change ``user``'s attributes; a changed email or phone number is unverified again and, when the
+    pool auto-verifies it, gets a code. Returns the CodeDeliveryDetailsList."""
+    given = flatten_attrs(attributes)
+    current = user.attribute_lookup
+    changed = [name for name in _MEDIUMS if name in given and given[name] != current.get(name)]
+    updates = list(attributes)
+    for name in changed:
+        if f"{name}_verified" not in given:
+            updates.append({"Name": f"{name}_verified", "Value": "false"})
+    if "email" in given and "email" in (pool.extended_config.get("UsernameAttributes") or []):
+        backend._verify_email_is_not_used(pool.id, given["email"])
+    claim_aliases(pool, {**current, **flatten_attrs(updates)}, False, exclude=user)
+    auto = pool.extended_config.get("AutoVerifiedAttributes") or []
+    to_verify = [name for name in changed if name in auto and given.get(f"{name}_verified") != "true"]
+    saved = list(user.attributes)
+    user.update_attributes(updates)
+    drafts: list[Draft] = []
+    try:  # the new value is in place for the CustomMessage trigger; a failing one changes nothing
+        for name in to_verify:
+            target = Target(_MEDIUMS[name], name, given[name])
+            drafts.append(
+                draft_code(
+                    pool,
+                    user,
+                    target,
+                    outbox.UPDATE_USER_ATTRIBUTE,
+                    username,
+                    client_id=client_id,
+                    client_metadata=client_metadata,
+                )
+            )
+    except BaseException:
+        user.attributes = saved
+        user.attribute_lookup = flatten_attrs(saved)
+        raise
+    return [send_code(pool, user, username, draft) for draft in drafts]
+
+
+def update_user_attributes(
+    backend: Any, access_token: str, attributes: list[dict[str, str]], client_metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    """UpdateUserAttributes (the signed-in user)."""
+    pool, user, username = find_by_access_token(access_token)
+    sent = _update(backend, pool, user, username, attributes, _token_client(pool, access_token), client_metadata)
+    return {"CodeDeliveryDetailsList": sent} if sent else {}
+
+
+def admin_update_user_attributes(
+    backend: Any,
+    pool_id: str,
+    username: str,
+    attributes: list[dict[str, str]],
+    client_metadata: dict[str, str] | None,
+) -> None:
+    """AdminUpdateUserAttributes: as UpdateUserAttributes; setting ``*_verified`` true in the same call
+    sends no code."""
+    pool = backend.describe_user_pool(pool_id)
+    user = pool._get_user(username)
+    if user is None:
+        raise UserNotFoundError("User does not exist.")
+    _update(backend, pool, user, username, attributes, NO_CLIENT, client_metadata)
+
+
+def get_user_attribute_verification_code(
+    access_token: str, attribute: str, client_metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    """GetUserAttributeVerificationCode: a code to the user's email or phone number."""
+    pool, user, username = find_by_access_token(access_token)
+    if attribute not in _MEDIUMS:
+        raise InvalidParameterException(f"Invalid attribute name: {attribute} cannot be verified.")
+    address = user.attribute_lookup.get(attribute)
+    if not address:
+        raise InvalidParameterException(f"User does not have a {attribute} attribute.")
+    draft = draft_code(
+        pool,
+        user,
+        Target(_MEDIUMS[attribute], attribute, address),
+        outbox.VERIFY_USER_ATTRIBUTE,
+        username,
+        client_id=_token_client(pool, access_token),
+        client_metadata=client_metadata,
+    )
+    return {"CodeDeliveryDetails": send_code(pool, user, username, draft)}
+
+
+def verify_user_attribute(access_token: str, attribute: str, code: str) -> None:
+    """VerifyUserAttribute: the last code sent for ``attribute`` marks it verified."""
+    pool, user, _ = find_by_access_token(access_token)
+    if attribute not in _MEDIUMS:
+        raise InvalidParameterException(f"Invalid attribute name: {attribute} cannot be verified.")
+    purpose = verify_purpose(attribute)
+    check_code(user, purpose, code)
+    verified = {**user.attribute_lookup, f"{attribute}_verified": "true"}
+    claim_aliases(pool, verified, False, exclude=user)
+    user.update_attributes([{"Name": f"{attribute}_verified", "Value": "true"}])
+    clear_pending(user, purpose)
+
+
+def admin_reset_user_password(
+    backend: Any, pool_id: str, username: str, client_metadata: dict[str, str] | None
+) -> None:
+    """AdminResetUserPassword: the user must reset their password (RESET_REQUIRED) with the code sent to
+    their recovery option (CustomMessage_ForgotPassword); ConfirmForgotPassword takes it."""
+    pool = backend.describe_user_pool(pool_id)
+    user = pool._get_user(username)
+    if user is None:
+        raise UserNotFoundError("User does not exist.")
+    if not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+    target = recovery_target(pool, user.attribute_lookup)
+    draft = draft_code(
+        pool, user, target, outbox.FORGOT_PASSWORD, username, client_id=NO_CLIENT, client_metadata=client_metadata
+    )
+    if user.status == UserStatus.CONFIRMED:
+        user.status = UserStatus.RESET_REQUIRED
+    send_code(pool, user, username, draft)

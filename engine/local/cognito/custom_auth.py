@@ -1,0 +1,183 @@
+"""Custom authentication: the CUSTOM_AUTH flow of (Admin)InitiateAuth and the CUSTOM_CHALLENGE answers
+of (Admin)RespondToAuthChallenge, driven by the DefineAuthChallenge, CreateAuthChallenge and
+VerifyAuthChallengeResponse triggers.
+
+Each round: DefineAuthChallenge sees the ``session`` so far and either issues tokens, fails the
+sign-in, or names the next challenge; CreateAuthChallenge makes a CUSTOM_CHALLENGE (its public
+parameters go to the caller, its private ones to VerifyAuthChallengeResponse with the answer).
+See https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-challenge.html
+A client that prevents user existence errors runs the flow for an unknown user too
+(``userNotFound: true``), and it always fails in the end. SRP inside CUSTOM_AUTH (``SRP_A``,
+PASSWORD_VERIFIER) is not supported locally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.local.cognito.common import UserStatus, event_attributes, pool_for_client, unknown_user
+from engine.local.cognito.exceptions import (
+    InvalidLambdaResponseException,
+    InvalidParameterException,
+    NotAuthorizedError,
+    NotSupportedLocally,
+    UserNotConfirmedException,
+)
+from engine.local.cognito.signin import (
+    SignInSession,
+    close_session,
+    complete,
+    find_session,
+    new_state,
+    open_session,
+    pre_authentication,
+    prevents_existence_errors,
+)
+from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event, with_metadata
+
+CHALLENGE = "CUSTOM_CHALLENGE"
+MAX_ROUNDS = 8  # Cognito's limit on challenges in one custom sign-in
+_TRIGGERS = ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")
+
+
+def _request(
+    pool: Any, user: Any, state: SignInSession, client_metadata: dict[str, str] | None, **fields: Any
+) -> dict[str, Any]:
+    request: dict[str, Any] = {"userAttributes": event_attributes(user, pool=pool) if user is not None else {}}
+    request.update(fields)
+    with_metadata(request, client_metadata)
+    request["userNotFound"] = not state.user_found
+    return request
+
+
+def _flag(response: dict[str, Any], key: str) -> bool:
+    value = response.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise InvalidLambdaResponseException()
+    return bool(value)
+
+
+def _string_params(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise InvalidLambdaResponseException()
+    return dict(value)
+
+
+def _next_round(
+    backend: Any, pool: Any, client: Any, user: Any, state: SignInSession, client_metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    """DefineAuthChallenge decides; then tokens, a failure, or CreateAuthChallenge's challenge."""
+    request = _request(pool, user, state, client_metadata, session=list(state.history))
+    defaults = {"challengeName": None, "issueTokens": None, "failAuthentication": None}
+    answer = invoke_trigger(
+        pool,
+        "DefineAuthChallenge",
+        make_event(pool, "DefineAuthChallenge_Authentication", state.username, client.id, request, defaults),
+    )
+    if _flag(answer, "failAuthentication"):
+        raise NotAuthorizedError("Incorrect username or password.")
+    if _flag(answer, "issueTokens"):
+        if user is None:
+            raise NotAuthorizedError("Incorrect username or password.")
+        return complete(pool, client, user, state.username, client_metadata=client_metadata)
+    name = answer.get("challengeName")
+    if name in ("PASSWORD_VERIFIER", "SRP_A"):
+        raise NotSupportedLocally("RespondToAuthChallenge", "SRP in a custom authentication flow")
+    if name != CHALLENGE:
+        raise InvalidLambdaResponseException()
+    if len(state.history) >= MAX_ROUNDS:
+        raise NotAuthorizedError("Incorrect username or password.")
+    create_request = _request(pool, user, state, client_metadata, challengeName=name, session=list(state.history))
+    created = invoke_trigger(
+        pool,
+        "CreateAuthChallenge",
+        make_event(
+            pool,
+            "CreateAuthChallenge_Authentication",
+            state.username,
+            client.id,
+            create_request,
+            {"publicChallengeParameters": None, "privateChallengeParameters": None, "challengeMetadata": None},
+        ),
+    )
+    public = _string_params(created.get("publicChallengeParameters"))
+    state.private = _string_params(created.get("privateChallengeParameters"))
+    metadata = created.get("challengeMetadata")
+    if metadata is not None and not isinstance(metadata, str):
+        raise InvalidLambdaResponseException()
+    state.metadata = metadata
+    state.challenge = name
+    session = open_session(backend, pool, state)
+    return {"ChallengeName": name, "ChallengeParameters": {**public, "USERNAME": state.username}, "Session": session}
+
+
+def _check_configured(pool: Any, client: Any) -> None:
+    allowed = client.extended_config.get("ExplicitAuthFlows")
+    if allowed and not {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"} & set(allowed):
+        raise InvalidParameterException("Custom auth flow not enabled for this client")
+    if not all(has_trigger(pool, trigger) for trigger in _TRIGGERS[:2]):
+        raise InvalidParameterException("Custom auth lambda trigger is not configured for the user pool.")
+
+
+def initiate(
+    backend: Any, pool: Any, client: Any, parameters: dict[str, str], client_metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    """(Admin)InitiateAuth CUSTOM_AUTH: PreAuthentication, then the first DefineAuthChallenge round."""
+    _check_configured(pool, client)
+    if parameters.get("SRP_A"):
+        raise NotSupportedLocally("InitiateAuth", "CUSTOM_AUTH with SRP_A")
+    username = parameters.get("USERNAME") or ""
+    user = pool._get_user(username)
+    if user is None and not prevents_existence_errors(client):
+        raise unknown_user(client)
+    if user is not None:
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        if user.status == UserStatus.UNCONFIRMED:
+            raise UserNotConfirmedException("User is not confirmed.")
+    pre_authentication(pool, client, user, username, client_metadata)
+    state = new_state(user.username if user is not None else username, client, CHALLENGE, user is not None)
+    # InitiateAuth's ClientMetadata does not reach the challenge triggers (see ``signin``).
+    return _next_round(backend, pool, client, user, state, None)
+
+
+def respond(
+    client_id: str, session: str, responses: dict[str, str], client_metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    """RespondToAuthChallenge CUSTOM_CHALLENGE: VerifyAuthChallengeResponse judges ``ANSWER``, then
+    DefineAuthChallenge sees the result in the next round."""
+    backend, _, client = pool_for_client(client_id)
+    pool, state = find_session(backend, session)
+    if state.challenge != CHALLENGE or state.client_id != client.id:
+        raise NotAuthorizedError("Invalid session for the user.")
+    if "ANSWER" not in responses:
+        raise InvalidParameterException("Missing required parameter ANSWER")
+    close_session(backend, pool, session)  # every round gets a new session
+    user = pool._get_user(state.username) if state.user_found else None
+    correct = False
+    if has_trigger(pool, "VerifyAuthChallengeResponse"):
+        request = _request(
+            pool,
+            user,
+            state,
+            client_metadata,
+            privateChallengeParameters=dict(state.private),
+            challengeAnswer=responses["ANSWER"],
+        )
+        verdict = invoke_trigger(
+            pool,
+            "VerifyAuthChallengeResponse",
+            make_event(
+                pool,
+                "VerifyAuthChallengeResponse_Authentication",
+                state.username,
+                client.id,
+                request,
+                {"answerCorrect": None},
+            ),
+        )
+        correct = _flag(verdict, "answerCorrect")
+    state.history.append({"challengeName": CHALLENGE, "challengeResult": correct, "challengeMetadata": state.metadata})
+    return _next_round(backend, pool, client, user, state, client_metadata)
