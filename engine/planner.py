@@ -38,8 +38,33 @@ JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 _TOP_LEVEL = top_level_schema(generic_step_schema())
 
 
+# Plans of files already loaded in this process, by path: (the files they were made from, with
+# their modification stamps; the plan). A runner that replays a scenario (the pytest plugin, the
+# API, a benchmark) plans it once while none of its files change. Plans are frozen.
+_PLANS: dict[tuple[Path, int], tuple[tuple[tuple[Path, tuple[int, int]], ...], Plan]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (info.st_mtime_ns, info.st_size)
+
+
 def load_scenario(path: Path, registry: dict[str, Action]) -> Plan:
     """Load ``path`` and check it completely; raise an ``InputError`` subclass at the first problem."""
+    key = (path.resolve(), id(registry))
+    cached = _PLANS.get(key)
+    if cached is not None and all(_stamp(dep) == stamp for dep, stamp in cached[0]):
+        return cached[1]
+    deps: list[Path] = [path]
+    plan = _load(path, registry, deps)
+    _PLANS[key] = (tuple((dep, _stamp(dep)) for dep in deps), plan)
+    return plan
+
+
+def _load(path: Path, registry: dict[str, Action], deps: list[Path]) -> Plan:
     data = load_yaml_file(path)
     if not isinstance(data, dict):
         raise SchemaError(
@@ -48,7 +73,7 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Plan:
             hint="start from one of the files in scenarios/",
         )
     raise_first(problems(data, _TOP_LEVEL, lambda p, key: locate(data, p, key=key)))
-    checker = _Checker(path, data, registry)
+    checker = _Checker(path, data, registry, deps=deps)
     steps = checker.steps(data["steps"], ("steps",))
     cleanup = data.get("cleanup") or {}
     cleanup_steps = checker.steps(cleanup.get("steps") or [], ("cleanup", "steps"))
@@ -102,7 +127,9 @@ class _Checker:
         *,
         chain: tuple[Path, ...] = (),
         params: frozenset[str] = frozenset(),
+        deps: list[Path] | None = None,
     ) -> None:
+        self.deps = deps if deps is not None else []  # every file the plan is made from
         self.file = str(path)
         self.root = root
         self.registry = {**registry, INCLUDE: _INCLUDE_ACTION}
@@ -152,6 +179,8 @@ class _Checker:
         for sub, message in action.check(args):
             raise ActionArgumentError(message, location=where((name, *sub)), step=step_id)
         fields = modifiers(raw, where, step_id=step_id, prompts_before=self.prompt_ids, base_dir=Path(self.file).parent)
+        if isinstance(raw.get("for_each"), dict) and "file" in raw["for_each"]:
+            self.deps.append(Path(self.file).parent / raw["for_each"]["file"])
         if name == INCLUDE:
             fields["include"] = self._include(args, where, step_id)
         loop = fields.get("for_each")
@@ -183,6 +212,7 @@ class _Checker:
             raise SchemaError(
                 f"include cycle: {cycle}", location=location, step=step_id, hint="a file cannot include itself"
             )
+        self.deps.append(path)
         try:
             data = load_yaml_file(path)
         except InputError as exc:
@@ -213,7 +243,7 @@ class _Checker:
                 step=step_id,
                 hint=f"add it under with: (with: {{{key}: ...}})",
             )
-        child = _Checker(path, data, self.plugins, chain=self.chain, params=names)
+        child = _Checker(path, data, self.plugins, chain=self.chain, params=names, deps=self.deps)
         child.registered = self.registered
         child.prompt_ids = self.prompt_ids  # prompts are keyed by id across files: one answers file serves all
         steps = child.steps(data["steps"], ("steps",))

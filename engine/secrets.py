@@ -9,6 +9,7 @@ hashed, split across lines or outputs), and values the engine never learns are s
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -32,9 +33,22 @@ SECRET_ENV_NAME = re.compile(r"(password|passwd|token|secret|key|credentials?)$"
 _LIVE: weakref.WeakSet[Secrets] = weakref.WeakSet()
 
 
-def encodings(value: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def encodings(value: str) -> frozenset[str]:
     """``value`` and the forms it takes once encoded for JSON, URLs, HTML, YAML, or case-changed."""
-    forms = {
+    # Letters, digits and . _ ~ - (tokens, most keys) look the same in every one of these encodings.
+    forms = {value} if _PLAIN.fullmatch(value) else _encoded_forms(value)
+    cased: set[str] = set()
+    for form in forms:
+        cased.update((form.upper(), form.lower(), form.title(), form.capitalize(), form.swapcase()))
+    return frozenset(form for form in forms | cased if len(form) >= 3)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def _encoded_forms(value: str) -> set[str]:
+    return {
         value,
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
@@ -48,10 +62,6 @@ def encodings(value: str) -> set[str]:
         value.replace("'", "''"),  # YAML single-quoted
         _yaml_double_quoted(value),
     }
-    cased: set[str] = set()
-    for form in forms:
-        cased.update((form.upper(), form.lower(), form.title(), form.capitalize(), form.swapcase()))
-    return {form for form in forms | cased if len(form) >= 3}
 
 
 def _yaml_double_quoted(value: str) -> str:
