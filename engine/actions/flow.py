@@ -47,6 +47,7 @@ def rule(args: Any, ctx: ActionContext) -> Any:
         ]
     },
     ["steps.sign_in.status == 'ok'"],
+    expressions=True,
 )
 def check(args: Any, ctx: ActionContext) -> Any:
     expressions = [args] if isinstance(args, str) else list(args)
