@@ -63,6 +63,11 @@ def _run_options(func: Any) -> Any:
             type=click.Path(path_type=Path),
             help="Write a JSON summary of the run here (exit code, scenarios, steps).",
         ),
+        click.option(
+            "--env-file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="KEY=VALUE lines giving the scenarios' env: variables (the environment wins over the file).",
+        ),
         click.option("--no-color", is_flag=True, help="Plain output even on a terminal."),
         click.option("--fault-at", type=int, hidden=True, help="Testing: fail the Nth AWS call of the steps."),
     ]

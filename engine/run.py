@@ -14,6 +14,7 @@ import click
 from engine.answers import Answers
 from engine.code_notice import code_notice
 from engine.console import Console
+from engine.env_file import read_env_file, resolve_env
 from engine.error_handler import report_internal
 from engine.errors import InputError, Interrupted, ScenarioError, worst_exit_code
 from engine.journal import abandoned
@@ -27,7 +28,7 @@ from engine.reports.junit import write_junit
 from engine.reports.summary import write_summary
 from engine.reports.transcript import Transcript
 from engine.runner import Runner
-from engine.secrets import Secrets
+from engine.secrets import SECRET_ENV_NAME, Secrets
 from engine.targets import open_target
 
 
@@ -48,6 +49,7 @@ class RunOptions:
     json_report: Path | None = None
     no_color: bool = False
     fault_at: int | None = None  # testing: fail the Nth AWS call of the steps
+    env_file: Path | None = None  # KEY=VALUE lines for the scenarios' `env:` (the environment wins)
 
 
 def _answers_for(files: tuple[Path, ...], answers: tuple[Path, ...]) -> list[Path | None]:
@@ -78,8 +80,12 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     interactive = not options.non_interactive and stdin_is_interactive()
     secrets = Secrets()
     console = Console(secrets, color=False if options.no_color else None)
+    from_file = read_env_file(options.env_file) if options.env_file else None
     for plan, _ in plans:
-        secrets.add_env(plan.env)
+        # Resolved now so a missing variable stops every file before the first runs.
+        for name, value in resolve_env(plan, from_file).items():
+            if name in plan.env_secrets or SECRET_ENV_NAME.search(name):
+                secrets.add(value)
     for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
         for value in entry.values:
             secrets.add(value)
@@ -156,6 +162,7 @@ def _run_one(
             secrets=prompter.secrets,
             stack_name=options.stack_name,
             on_record=recorder.write if recorder else None,
+            env_file=read_env_file(options.env_file) if options.env_file else None,
         )
         return runner.run()
     finally:
