@@ -82,8 +82,11 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     console = Console(secrets, color=False if options.no_color else None)
     from_file = read_env_file(options.env_file) if options.env_file else None
     for plan, _ in plans:
-        # Resolved now so a missing variable stops every file before the first runs.
-        for name, value in resolve_env(plan, from_file).items():
+        try:
+            values = resolve_env(plan, from_file)
+        except InputError:
+            continue  # the run reports it at its start (a setup failure in the reports), before any call
+        for name, value in values.items():
             if name in plan.env_secrets or SECRET_ENV_NAME.search(name):
                 secrets.add(value)
     for entry in (e for _, r in plans for e in r.entries.values() if e.secret):
