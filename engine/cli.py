@@ -66,6 +66,11 @@ def _run_options(func: Any) -> Any:
             type=click.Path(path_type=Path),
             help="Write a JSON summary of the run here (exit code, scenarios, steps).",
         ),
+        click.option(
+            "--env-file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="KEY=VALUE lines giving the scenarios' env: variables (the environment wins over the file).",
+        ),
         click.option("--no-color", is_flag=True, help="Plain output even on a terminal (also NO_COLOR=1)."),
         click.option("-q", "--quiet", is_flag=True, help="Only the verdict, warnings and errors."),
         click.option("-v", "--verbose", is_flag=True, help="Also each AWS request and response (secrets masked)."),
@@ -98,28 +103,43 @@ def run_command(files: tuple[Path, ...], **options: Any) -> None:
 
 @main.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--answers", type=click.Path(path_type=Path), help="Also check an answers file against FILES.")
+@click.option(
+    "--answers",
+    type=click.Path(path_type=Path),
+    help="Also check an answers file against FILES (unknown and missing answers).",
+)
 def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
-    """Check scenario FILES (schema, actions, arguments, templates) without calling AWS."""
+    """Check scenario FILES (schema, actions, arguments, templates, references) without calling AWS.
+
+    Every problem in every file is reported; the exit code is 2 if there is any.
+    """
     from engine import github_annotations
     from engine.answers import Answers
     from engine.code_notice import code_notice
-    from engine.errors import ScenarioError
-    from engine.planner import load_scenario
+    from engine.errors import EXIT_BAD_INPUT
+    from engine.planner import check_scenario
     from engine.registry import load_registry
 
     registry = load_registry()
+    replies = Answers.load(answers) if answers is not None else None
+    found = 0
+    bad_files = 0
     for path in files:
-        try:
-            scenario = load_scenario(path, registry)
-            if answers is not None:
-                Answers.load(answers).check_known(scenario.prompt_ids)
-        except ScenarioError as exc:
-            github_annotations.annotate(exc, file=str(path))
-            raise
+        scenario, errors = check_scenario(path, registry, answers=replies)
+        for error in errors:
+            github_annotations.annotate(error, file=str(path))
+            click.echo(f"Error: {error.render()}", err=True)
+        found += len(errors)
+        bad_files += bool(errors)
+        if scenario is None or errors:
+            continue
         click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
         if notice := code_notice(scenario):
             click.echo(f"{path}: {notice}", err=True)
+    if found > 1:
+        click.echo(f"{found} errors in {bad_files} of {len(files)} files", err=True)
+    if found:
+        sys.exit(EXIT_BAD_INPUT)
 
 
 def _complete_action(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:

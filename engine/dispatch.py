@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from engine.actions.base import ActionContext
+from engine.assertions import explain
 from engine.aws_errors import error_code, error_message
 from engine.console import Console
 from engine.errors import ActionArgumentError, ScenarioError, StepFailed
@@ -191,8 +192,9 @@ class Dispatcher:
             self.scope.register(step.register, result)
         for expression in step.asserts:
             if not self._truth(expression, step, result=result, error=record.error):
+                context = self.scope.context({"result": result, "error": record.error})
                 raise StepFailed(
-                    f"assertion failed: {expression}",
+                    explain("assertion failed", str(expression), partial(_evaluate_in, context), self.secrets.mask),
                     code="AssertionFailed",
                     location=expression.location or step.location,
                     step=step.id,
@@ -331,3 +333,7 @@ class Dispatcher:
         if not (quiet and status != "failed"):
             self.console.step(status, record.step_id, record.action, "" if status == "skipped" else detail)
         self.on_record(record)
+
+
+def _evaluate_in(context: dict[str, Any], expression: str) -> Any:
+    return evaluate(expression, context)

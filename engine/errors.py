@@ -59,6 +59,17 @@ class InputError(ScenarioError):
     """The scenario, answers file or command line is wrong; nothing ran."""
 
 
+class InputErrors(InputError):
+    """Several input errors found in one pass (every one is shown, each on its own)."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        super().__init__(errors[0].message, location=errors[0].location, step=errors[0].step, hint=errors[0].hint)
+        self.errors = errors
+
+    def render(self) -> str:
+        return "\nError: ".join(error.render() for error in self.errors)
+
+
 class YamlSyntaxError(InputError):
     """A file is not valid YAML."""
 

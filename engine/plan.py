@@ -191,10 +191,57 @@ class Plan:
     cleanup_question: str | None = DEFAULT_CLEANUP_QUESTION
     stack: Mapping[str, Any] | None = None  # plain values (templates are refused there)
     vars: tuple[VarPlan, ...] = ()
-    env: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # every declared name
+    env_defaults: Mapping[str, str] = field(default_factory=dict)  # used when a name is set nowhere
+    env_secrets: frozenset[str] = frozenset()  # names declared `secret: true`
     env_location: Location | None = None
     prompt_ids: frozenset[str] = field(default_factory=frozenset)
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """An ``env:`` entry: ``NAME`` or ``{name: NAME, default: VALUE, secret: true}``."""
+
+    name: str
+    default: str | None = None
+    secret: bool = False
+
+
+def env_entries(raw: Any) -> tuple[EnvEntry, ...]:
+    """The ``env:`` list (already schema-checked; anything else in it is skipped)."""
+    entries: list[EnvEntry] = []
+    for item in raw if isinstance(raw, list | tuple) else ():
+        if isinstance(item, str):
+            entries.append(EnvEntry(item))
+        elif isinstance(item, Mapping) and isinstance(item.get("name"), str):
+            default = item.get("default")
+            if isinstance(default, bool):
+                default = "true" if default else "false"
+            entries.append(
+                EnvEntry(item["name"], None if default is None else str(default), bool(item.get("secret", False)))
+            )
+    return tuple(entries)
+
+
+ENV_ENTRY_SCHEMA: JsonSchema = {
+    "oneOf": [
+        {**_NAME, "description": "A variable that must be set (in the environment or the --env-file)."},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": _NAME,
+                "default": {
+                    "type": ["string", "number", "boolean"],
+                    "description": "The value when the variable is set neither in the environment nor the --env-file.",
+                },
+                "secret": {"type": "boolean", "description": "Mask the value in every output."},
+            },
+        },
+    ]
+}
 
 
 def _one_or_more(value: Any) -> tuple[str, ...]:

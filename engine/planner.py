@@ -8,13 +8,24 @@ is the only module that reads the YAML; everything after it reads the plan.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from engine.actions.base import Action, ActionBase, ActionContext
-from engine.errors import ActionArgumentError, InputError, Location, SchemaError, TemplateError, UnknownActionError
+from engine.answers import Answers
+from engine.aws_model import codes_for
+from engine.errors import (
+    ActionArgumentError,
+    InputError,
+    InputErrors,
+    Location,
+    SchemaError,
+    TemplateError,
+    UnknownActionError,
+)
 from engine.loader import load_yaml_file, locate
 from engine.plan import (
     CLEANUP_PROMPT_ID,
@@ -27,15 +38,19 @@ from engine.plan import (
     Plan,
     StepPlan,
     VarPlan,
+    env_entries,
     modifiers,
 )
 from engine.schema import generic_step_schema, top_level_schema
-from engine.schema_errors import problems, raise_first, with_suggestion
+from engine.schema_errors import located_problems, problems, raise_first, with_suggestion
 from engine.scope import NAMES_HINT, RESERVED_NAMES, RESULT_NAMES, TEMPLATE_NAMES
+from engine.template_checks import DICT_ATTRIBUTES, known_filters_and_tests, read_names, unknown_filters_and_tests
 from engine.templating import attribute_refs, check_syntax, is_template, iter_strings
 
 JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 _TOP_LEVEL = top_level_schema(generic_step_schema())
+# The one action whose arguments are variable names (vars.<name>) the file defines.
+_SETS_VARS = "set_vars"
 
 
 # Plans of files already loaded in this process, by path: (the files they were made from, with
@@ -53,27 +68,49 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 def load_scenario(path: Path, registry: dict[str, Action]) -> Plan:
-    """Load ``path`` and check it completely; raise an ``InputError`` subclass at the first problem."""
+    """Load ``path`` and check it completely; raise its problems (``InputErrors`` when there are several)."""
     key = (path.resolve(), id(registry))
     cached = _PLANS.get(key)
     if cached is not None and all(_stamp(dep) == stamp for dep, stamp in cached[0]):
         return cached[1]
     deps: list[Path] = [path]
-    plan = _load(path, registry, deps)
+    plan, errors = check_scenario(path, registry, deps=deps)
+    if errors:
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    assert plan is not None
     _PLANS[key] = (tuple((dep, _stamp(dep)) for dep in deps), plan)
     return plan
 
 
-def _load(path: Path, registry: dict[str, Action], deps: list[Path]) -> Plan:
-    data = load_yaml_file(path)
+def check_scenario(
+    path: Path, registry: dict[str, Action], *, answers: Answers | None = None, deps: list[Path] | None = None
+) -> tuple[Plan | None, list[InputError]]:
+    """Check ``path`` completely: (the plan, or None when there is any problem; every problem found).
+
+    With ``answers``, each answer must belong to a prompt, and each prompt without a default
+    must have an answer.
+    """
+    try:
+        data = load_yaml_file(path)
+    except InputError as exc:
+        return None, [exc]
     if not isinstance(data, dict):
-        raise SchemaError(
-            "a scenario file must be a mapping with at least 'name' and 'steps'",
-            location=getattr(data, "location", Location(str(path), 1, 1)),
-            hint="start from one of the files in scenarios/",
-        )
-    raise_first(problems(data, _TOP_LEVEL, lambda p, key: locate(data, p, key=key)))
-    checker = _Checker(path, data, registry, deps=deps)
+        return None, [
+            SchemaError(
+                "a scenario file must be a mapping with at least 'name' and 'steps'",
+                location=getattr(data, "location", Location(str(path), 1, 1)),
+                hint="start from one of the files in scenarios/",
+            )
+        ]
+    errors: list[InputError] = []
+    broken: set[tuple[Any, ...]] = set()
+    for where, error in located_problems(data, _TOP_LEVEL, lambda p, key: locate(data, p, key=key)):
+        errors.append(error)
+        step = _step_path(where)
+        if step is None:
+            return None, errors  # the file's shape is wrong: nothing below can be trusted
+        broken.add(step)
+    checker = _Checker(path, data, registry, errors, broken, deps=deps)
     steps = checker.steps(data["steps"], ("steps",))
     cleanup = data.get("cleanup") or {}
     cleanup_steps = checker.steps(cleanup.get("steps") or [], ("cleanup", "steps"))
@@ -81,24 +118,63 @@ def _load(path: Path, registry: dict[str, Action], deps: list[Path]) -> Plan:
     question = None if ask is False else (ask if isinstance(ask, str) else DEFAULT_CLEANUP_QUESTION)
     checker.check_templates_outside_steps()
     prompt_ids = set(checker.prompt_ids) | ({CLEANUP_PROMPT_ID} if question else set())
+    for each in (checker, *checker.included):
+        each.check_references(prompt_ids)
+    if answers is not None:
+        try:
+            answers.check_known(prompt_ids)
+        except InputError as error:
+            errors.append(error)  # a misspelt answer: its prompt's "no answer" would only repeat it
+        else:
+            checker.check_answered(set(answers.entries), str(answers.path))
+    if errors:
+        # In file order; a problem in another file (the answers file) after this file's own.
+        return None, sorted(errors, key=lambda e: _order(e, str(path)))
     variables = data.get("vars") or {}
+    env = env_entries(data.get("env") or ())
     return Plan(
         path=path,
         name=data["name"],
         description=data.get("description", ""),
-        steps=tuple(steps),
-        cleanup_steps=tuple(cleanup_steps),
+        steps=tuple(step for step in steps if step is not None),
+        cleanup_steps=tuple(step for step in cleanup_steps if step is not None),
         cleanup_question=question,
         stack=data.get("stack"),
         vars=tuple(
             VarPlan(name, value, locate(data, ("vars", name)) or Location(str(path)))
             for name, value in variables.items()
         ),
-        env=tuple(data.get("env") or ()),
+        env=tuple(entry.name for entry in env),
+        env_defaults={entry.name: entry.default for entry in env if entry.default is not None},
+        env_secrets=frozenset(entry.name for entry in env if entry.secret),
         env_location=locate(data, ("env",)),
         prompt_ids=frozenset(prompt_ids),
         tags=tuple(data.get("tags") or ()),
-    )
+    ), []
+
+
+def _order(error: InputError, file: str) -> tuple[bool, int, int]:
+    where = error.location
+    if where is None:
+        return (True, 0, 0)
+    return (where.file != file, where.line, where.column)
+
+
+def _needs_answer(action: Action, args: Any) -> bool:
+    """A step that asks and could be given a ``default`` but is not: a replay must answer it."""
+    offers_default = "default" in (action.schema.get("properties") or {})
+    return offers_default and isinstance(args, dict) and "default" not in args
+
+
+def _step_path(path: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The step a problem at ``path`` is inside (its path), or None when it is outside every step."""
+    if len(path) >= 2 and path[0] == "steps" and isinstance(path[1], int):
+        return path[:2]
+    if len(path) >= 3 and path[:2] == ("cleanup", "steps") and isinstance(path[2], int):
+        return path[:3]
+    if path and path[0] in ("name", "description", "vars", "env", "stack"):
+        return ()  # a problem that spoils no step: keep checking the steps
+    return None
 
 
 class _IncludeStep(ActionBase):
@@ -117,57 +193,75 @@ _INCLUDE_ACTION = _IncludeStep()
 
 
 class _Checker:
-    """Second pass: per-step actions, arguments, ids, templates and prompt references."""
+    """Second pass: per-step actions, arguments, ids, templates and references; every problem is kept."""
 
     def __init__(
         self,
         path: Path,
         root: Any,
         registry: dict[str, Action],
+        errors: list[InputError],
+        broken: set[tuple[Any, ...]],
         *,
         chain: tuple[Path, ...] = (),
         params: frozenset[str] = frozenset(),
         deps: list[Path] | None = None,
     ) -> None:
-        self.deps = deps if deps is not None else []  # every file the plan is made from
         self.file = str(path)
         self.root = root
         self.registry = {**registry, INCLUDE: _INCLUDE_ACTION}
         self.plugins = registry
         self.chain = (*chain, path.resolve())  # the files being included, outermost first: cycles are refused
         self.params = params  # an included file's parameter names (params.<name>)
+        self.deps = deps if deps is not None else []  # every file the plan is made from
+        self.included: list[_Checker] = []  # the checkers of included files (their references are checked last)
+        self.loop_names: set[str] = set()  # a for_each step's item and index names, while it is checked
+        self.errors = errors
+        self.broken = broken  # steps (by path) the schema already found wrong: only their ids are read
         self.step_ids: set[str] = set()
         self.auto_ids: Counter[str] = Counter()
         self.prompt_ids: list[str] = []
         self.registered: set[str] = set()
-        self.loop_names: set[str] = set()  # a for_each step's item and index names, while it is checked
+        self.var_names: set[str] = (
+            set(self.root.get("vars") or {}) if isinstance(self.root.get("vars"), dict) else set()
+        )
+        self.needs_answer: list[tuple[str, Location]] = []
+        # (text, where, step id, is it an expression): checked against every id once all are known
+        self.references: list[tuple[str, Location | None, str | None, bool]] = []
 
-    def steps(self, raw_steps: list[Any], prefix: tuple[Any, ...]) -> list[StepPlan]:
+    def report(self, error: InputError) -> None:
+        self.errors.append(error)
+
+    def steps(self, raw_steps: Any, prefix: tuple[Any, ...]) -> list[StepPlan | None]:
+        if not isinstance(raw_steps, list):
+            return []
         return [self.step(raw, (*prefix, index)) for index, raw in enumerate(raw_steps)]
 
-    def step(self, raw: dict[str, Any], path: tuple[Any, ...]) -> StepPlan:
+    def step(self, raw: Any, path: tuple[Any, ...]) -> StepPlan | None:
         location = locate(self.root, path) or Location(self.file)
-        name = self._action_key(raw, path, location)
+        if not isinstance(raw, dict):
+            return None
+        if path in self.broken:
+            self._note_id(raw)
+            return None
+        try:
+            name = self._action_key(raw, path, location)
+        except InputError as error:
+            self.report(error)
+            self._note_id(raw)
+            return None
         action = self.registry[name]
         args = raw[name]
         step_id = raw.get("id") or action.step_id(args) or self._auto_id(name)
-        if step_id in self.step_ids:
-            raise SchemaError(
-                f"step id '{step_id}' is used twice", location=location, hint="give each step a unique id"
-            )
-        if step_id in RESERVED_NAMES:
-            raise SchemaError(
-                f"step id '{step_id}' is a reserved name",
-                location=location,
-                hint=f"reserved: {', '.join(sorted(RESERVED_NAMES))}",
-            )
+        self._check_id(step_id, location)
         self.step_ids.add(step_id)
 
         def where(sub: tuple[Any, ...], key: bool = False) -> Location | None:
             return locate(self.root, (*path, *sub), key=key)
 
-        raise_first(
-            problems(
+        arg_errors = [
+            error
+            for _, error in located_problems(
                 args,
                 action.schema,
                 lambda p, key: where((name, *p), key),
@@ -175,19 +269,39 @@ class _Checker:
                 step=step_id,
                 error_class=ActionArgumentError,
             )
-        )
-        for sub, message in action.check(args):
-            raise ActionArgumentError(message, location=where((name, *sub)), step=step_id)
-        fields = modifiers(raw, where, step_id=step_id, prompts_before=self.prompt_ids, base_dir=Path(self.file).parent)
-        if isinstance(raw.get("for_each"), dict) and "file" in raw["for_each"]:
-            self.deps.append(Path(self.file).parent / raw["for_each"]["file"])
-        if name == INCLUDE:
-            fields["include"] = self._include(args, where, step_id)
-        loop = fields.get("for_each")
+        ]
+        self.errors.extend(arg_errors)
+        if not arg_errors:  # an action's own checks may rely on its schema
+            for sub, message in action.check(args):
+                self.report(ActionArgumentError(message, location=where((name, *sub)), step=step_id))
+        fields: dict[str, Any] | None = None
+        try:
+            fields = modifiers(
+                raw, where, step_id=step_id, prompts_before=self.prompt_ids, base_dir=Path(self.file).parent
+            )
+            if isinstance(raw.get("for_each"), dict) and "file" in raw["for_each"]:
+                self.deps.append(Path(self.file).parent / raw["for_each"]["file"])
+            if name == INCLUDE and not arg_errors:
+                fields["include"] = self._include(args, where, step_id)
+        except InputError as error:
+            self.report(error)
+            fields = None
+        loop = (fields or {}).get("for_each")
         self.loop_names = {loop.name, "index"} if loop is not None else set()
-        self._check_step_templates(raw, path, step_id, name, action.deferred)
+        self._check_step_templates(raw, path, step_id, name, action)
+        self.loop_names = set()
+        if not arg_errors:
+            self._check_error_codes(raw, action, args, where, step_id)
         if action.asks:
             self.prompt_ids.append(step_id)
+            if _needs_answer(action, args) and "when" not in raw:
+                self.needs_answer.append((step_id, location))
+        if name == _SETS_VARS and isinstance(args, dict):
+            self.var_names |= {str(key) for key in args}
+            for key in args:
+                self._check_shadowing("variable", str(key), where((name, key), True) or location, step_id)
+        if fields is None:
+            return None
         if "register" in fields:
             self.registered.add(fields["register"])
         rendered = {k: v for k, v in args.items() if k not in action.deferred} if isinstance(args, dict) else args
@@ -202,52 +316,75 @@ class _Checker:
             **fields,
         )
 
-    def _include(self, args: Any, where: Any, step_id: str) -> Include:
-        """Plan the included file's steps with a checker of their own (their ids are their own)."""
-        spec: dict[str, Any] = {"file": args} if isinstance(args, str) else args
-        location = where((INCLUDE,))
-        path = (Path(self.file).parent / spec["file"]).resolve()
-        if path in self.chain:
-            cycle = " -> ".join(p.name for p in (*self.chain[self.chain.index(path) :], path))
-            raise SchemaError(
-                f"include cycle: {cycle}", location=location, step=step_id, hint="a file cannot include itself"
+    def _note_id(self, raw: dict[str, Any]) -> None:
+        """A step too broken to check still defines its id, so references to it are not reported too."""
+        step_id = raw.get("id")
+        if not isinstance(step_id, str):
+            keys = [key for key in raw if key not in STEP_MODIFIERS]
+            step_id = self._auto_id(str(keys[0])) if keys else None
+        if isinstance(step_id, str):
+            self.step_ids.add(step_id)
+
+    def _check_id(self, step_id: str, location: Location) -> None:
+        if step_id in self.step_ids:
+            self.report(
+                SchemaError(f"step id '{step_id}' is used twice", location=location, hint="give each step a unique id")
             )
-        self.deps.append(path)
-        try:
-            data = load_yaml_file(path)
-        except InputError as exc:
-            raise InputError(exc.message, location=exc.location or location, step=step_id, hint=exc.hint) from None
-        if not isinstance(data, dict):
-            raise SchemaError(
-                "an included file must be a mapping with 'steps' (and optional 'params')",
-                location=getattr(data, "location", Location(str(path), 1, 1)),
+        elif step_id in RESERVED_NAMES:
+            self.report(
+                SchemaError(
+                    f"step id '{step_id}' is a reserved name",
+                    location=location,
+                    hint=f"reserved: {', '.join(sorted(RESERVED_NAMES))}",
+                )
             )
-        raise_first(problems(data, INCLUDED_FILE_SCHEMA, lambda p, key: locate(data, p, key=key)))
-        declared = data.get("params") or {}
-        defaults = dict(declared) if isinstance(declared, dict) else {}
-        names = frozenset(declared)
-        given = dict(spec.get("with") or {})
-        for key in sorted(set(given) - names):
-            raise SchemaError(
-                f"include passes '{key}', which {path.name} does not declare in its params",
-                location=locate(spec, ("with", key), key=True) or location,
-                step=step_id,
-                hint=with_suggestion(
-                    key, sorted(names), f"params of {path.name}: {', '.join(sorted(names)) or 'none'}"
-                ),
+        else:
+            self._check_shadowing("step id", step_id, location, None)
+
+    def _check_shadowing(self, what: str, name: str, location: Location, step_id: str | None) -> None:
+        if name in DICT_ATTRIBUTES:
+            parent = "steps" if what == "step id" else "vars"
+            self.report(
+                SchemaError(
+                    f"{what} '{name}' hides the mapping method {parent}.{name}",
+                    location=location,
+                    step=step_id,
+                    hint=f"templates read {parent}.{name} as the method, so {parent}.{name}.… fails at run time; "
+                    f"choose another name, e.g. '{name}_1'",
+                )
             )
-        for key in sorted(names - set(given) - set(defaults)):
-            raise SchemaError(
-                f"include does not pass '{key}', which {path.name} needs",
-                location=location,
-                step=step_id,
-                hint=f"add it under with: (with: {{{key}: ...}})",
+
+    def _check_error_codes(self, raw: dict[str, Any], action: Action, args: Any, where: Any, step_id: str) -> None:
+        """``expect_error`` codes must be ones the step's AWS operations (or the engine) can give."""
+        codes = raw.get("expect_error")
+        if codes is None:
+            return
+        operations = action.operations
+        if action.name == "aws_call" and isinstance(args, dict):
+            service, operation = args.get("service"), args.get("operation")
+            if isinstance(service, str) and isinstance(operation, str) and not is_template(service + operation):
+                operations = ((service, operation),)
+        known = codes_for(operations)
+        if known is None:
+            return
+        listed = [codes] if isinstance(codes, str) else list(codes)
+        for index, code in enumerate(listed):
+            if code in known:
+                continue
+            self.report(
+                SchemaError(
+                    f"expect_error '{code}' is not an error {action.name} can give",
+                    location=where(("expect_error",) if isinstance(codes, str) else ("expect_error", index))
+                    or where(()),
+                    step=step_id,
+                    hint=with_suggestion(
+                        code,
+                        sorted(known),
+                        f"the codes are the errors botocore's model lists for the AWS calls {action.name} makes, "
+                        "the common AWS errors and the engine's own",
+                    ),
+                )
             )
-        child = _Checker(path, data, self.plugins, chain=self.chain, params=names, deps=self.deps)
-        child.registered = self.registered
-        child.prompt_ids = self.prompt_ids  # prompts are keyed by id across files: one answers file serves all
-        steps = child.steps(data["steps"], ("steps",))
-        return Include(path=path, params={**defaults, **given}, steps=tuple(steps))
 
     def _action_key(self, raw: dict[str, Any], path: tuple[Any, ...], location: Location) -> str:
         """The step's one action key, or an error saying what is wrong with its keys."""
@@ -295,6 +432,53 @@ class _Checker:
             if candidate not in self.step_ids:
                 return candidate
 
+    def _include(self, args: Any, where: Any, step_id: str) -> Include:
+        """Plan the included file's steps with a checker of their own (their ids are their own)."""
+        spec: dict[str, Any] = {"file": args} if isinstance(args, str) else args
+        location = where((INCLUDE,))
+        path = (Path(self.file).parent / spec["file"]).resolve()
+        if path in self.chain:
+            cycle = " -> ".join(p.name for p in (*self.chain[self.chain.index(path) :], path))
+            raise SchemaError(
+                f"include cycle: {cycle}", location=location, step=step_id, hint="a file cannot include itself"
+            )
+        self.deps.append(path)
+        try:
+            data = load_yaml_file(path)
+        except InputError as exc:
+            raise InputError(exc.message, location=exc.location or location, step=step_id, hint=exc.hint) from None
+        if not isinstance(data, dict):
+            raise SchemaError(
+                "an included file must be a mapping with 'steps' (and optional 'params')",
+                location=getattr(data, "location", Location(str(path), 1, 1)),
+            )
+        raise_first(problems(data, INCLUDED_FILE_SCHEMA, lambda p, key: locate(data, p, key=key)))
+        declared = data.get("params") or {}
+        defaults = dict(declared) if isinstance(declared, dict) else {}
+        names = frozenset(declared)
+        given = dict(spec.get("with") or {})
+        for key in sorted(set(given) - names):
+            raise SchemaError(
+                f"include passes '{key}', which {path.name} does not declare in its params",
+                location=locate(spec, ("with", key), key=True) or location,
+                step=step_id,
+                hint=with_suggestion(key, sorted(names), f"params of {path.name}: {', '.join(sorted(names)) or '-'}"),
+            )
+        for key in sorted(names - set(given) - set(defaults)):
+            raise SchemaError(
+                f"include does not pass '{key}', which {path.name} needs",
+                location=location,
+                step=step_id,
+                hint=f"add it under with: (with: {{{key}: ...}})",
+            )
+        child = _Checker(path, data, self.plugins, self.errors, set(), chain=self.chain, params=names, deps=self.deps)
+        child.registered = self.registered
+        child.prompt_ids = self.prompt_ids  # prompts are keyed by id across files: one answers file serves all
+        child.needs_answer = self.needs_answer
+        steps = child.steps(data["steps"], ("steps",))
+        self.included.append(child)
+        return Include(path=path, params={**defaults, **given}, steps=tuple(s for s in steps if s is not None))
+
     def _known_names(self, *, with_result: bool) -> set[str]:
         names = set(TEMPLATE_NAMES) | self.registered | JINJA_GLOBALS | self.loop_names
         if self.params:
@@ -304,7 +488,7 @@ class _Checker:
         return names
 
     def _check_step_templates(
-        self, raw: dict[str, Any], path: tuple[Any, ...], step_id: str, action: str, deferred: frozenset[str]
+        self, raw: dict[str, Any], path: tuple[Any, ...], step_id: str, name: str, action: Action
     ) -> None:
         for sub, text in iter_strings(raw):
             top = sub[0] if sub else None
@@ -314,9 +498,14 @@ class _Checker:
                 self._check_text(text, (*path, *sub), step_id, expression=False)
                 self.loop_names = loop_names
                 continue
-            expression = top in ("when", "assert") or (top == "retry" and len(sub) > 1 and sub[1] == "until")
+            in_args = top == name
+            expression = (
+                top in ("when", "assert")
+                or (top == "retry" and len(sub) > 1 and sub[1] == "until")
+                or (in_args and action.expressions)
+            )
             # Deferred arguments (an aws_call's undo) are rendered after the call, with its result.
-            in_deferred = top == action and len(sub) > 1 and sub[1] in deferred
+            in_deferred = in_args and len(sub) > 1 and sub[1] in action.deferred
             with_result = top in ("assert", "retry") or in_deferred
             self._check_text(text, (*path, *sub), step_id, expression=expression, with_result=with_result)
 
@@ -325,52 +514,122 @@ class _Checker:
     ) -> None:
         if not expression and not is_template(text):
             return
-        error, names = check_syntax(text, expression=expression)
         location = locate(self.root, path)
-        if error:
-            raise TemplateError(
-                error, location=location, step=step_id, hint="templates use {{ expression }}; check brackets and quotes"
+        unknown_functions = unknown_filters_and_tests(text, expression=expression)
+        for kind, function in unknown_functions:
+            self.report(
+                TemplateError(
+                    f"template uses the {kind} '{function}', which does not exist",
+                    location=location,
+                    step=step_id,
+                    hint=with_suggestion(
+                        function, known_filters_and_tests(kind), f"the {kind}s are Jinja's built-in {kind}s"
+                    ),
+                )
             )
+        if unknown_functions:
+            return
+        error, names = check_syntax(text, expression=expression)
+        if error:
+            self.report(
+                TemplateError(
+                    error,
+                    location=location,
+                    step=step_id,
+                    hint="templates use {{ expression }}; check brackets and quotes",
+                )
+            )
+            return
         known = self._known_names(with_result=with_result)
         unknown = sorted(names - known)
         if unknown:
-            raise TemplateError(
-                f"template refers to '{unknown[0]}', which is not defined",
-                location=location,
-                step=step_id,
-                hint=with_suggestion(unknown[0], sorted(known), NAMES_HINT),
+            self.report(
+                TemplateError(
+                    f"template refers to '{unknown[0]}', which is not defined",
+                    location=location,
+                    step=step_id,
+                    hint=with_suggestion(unknown[0], sorted(known), NAMES_HINT),
+                )
             )
+            return
         self._check_declared(text, location, step_id, expression=expression)
+        self.references.append((text, location, step_id, expression))
+
+    def _env_names(self) -> set[str]:
+        env = self.root.get("env")
+        return {entry.name for entry in env_entries(env)} if isinstance(env, list) else set()
 
     def _check_declared(self, text: str, location: Location | None, step_id: str | None, *, expression: bool) -> None:
         """env.X must be in `env:`, and stack.X in `stack.outputs` when the scenario lists its outputs."""
-        env = set(self.root.get("env") or [])
+        env = self._env_names()
         for name in sorted(attribute_refs(text, "env", expression=expression) - env):
-            raise TemplateError(
-                f"template reads env.{name}, which the scenario does not declare",
-                location=location,
-                step=step_id,
-                hint=f"add {name} to the scenario's `env:` list (only listed variables are visible)",
-            )
-        outputs = (self.root.get("stack") or {}).get("outputs")
-        if outputs:
-            for name in sorted(attribute_refs(text, "stack", expression=expression) - set(outputs)):
-                raise TemplateError(
-                    f"template reads stack.{name}, which is not in the scenario's stack outputs",
+            self.report(
+                TemplateError(
+                    f"template reads env.{name}, which the scenario does not declare",
                     location=location,
                     step=step_id,
-                    hint=with_suggestion(name, sorted(outputs), "add it to `stack.outputs` if the stack has it"),
+                    hint=f"add {name} to the scenario's `env:` list (only listed variables are visible)",
+                )
+            )
+            break
+        stack = self.root.get("stack")
+        outputs = stack.get("outputs") if isinstance(stack, dict) else None
+        if outputs and isinstance(outputs, list):
+            for name in sorted(attribute_refs(text, "stack", expression=expression) - set(map(str, outputs))):
+                self.report(
+                    TemplateError(
+                        f"template reads stack.{name}, which is not in the scenario's stack outputs",
+                        location=location,
+                        step=step_id,
+                        hint=with_suggestion(name, sorted(outputs), "add it to `stack.outputs` if the stack has it"),
+                    )
+                )
+                break
+
+    def check_references(self, prompt_ids: Set[str]) -> None:
+        """steps.X, answers.X and vars.X must name a step, a prompt and a variable the file defines."""
+        kinds = (
+            ("steps", self.step_ids, "step", "steps.<id> is the outcome of the step with that id"),
+            ("answers", prompt_ids, "prompt", "answers.<id> is the reply to the prompt with that id"),
+            ("vars", self.var_names, "variable", "vars.<name> comes from `vars:` or a set_vars step"),
+        )
+        for text, location, step_id, expression in self.references:
+            for root, defined, what, rest in kinds:
+                for name in sorted(read_names(text, root, expression=expression) - defined):
+                    self.report(
+                        TemplateError(
+                            f"template reads {root}.{name}, but no {what} has the id '{name}'"
+                            if what != "variable"
+                            else f"template reads vars.{name}, which is not set anywhere in the scenario",
+                            location=location,
+                            step=step_id,
+                            hint=with_suggestion(name, sorted(defined), rest),
+                        )
+                    )
+
+    def check_answered(self, answered: Set[str], answers_file: str) -> None:
+        """With an answers file: every prompt that has no default must have an answer there."""
+        for prompt_id, location in self.needs_answer:
+            if prompt_id not in answered:
+                self.report(
+                    InputError(
+                        f"prompt '{prompt_id}' has no answer in {answers_file} and no default",
+                        location=location,
+                        step=prompt_id,
+                        hint=f"add '{prompt_id}: ...' to {answers_file}, or give the prompt a default",
+                    )
                 )
 
     def check_templates_outside_steps(self) -> None:
-        self.loop_names = set()
         for sub, text in iter_strings(self.root.get("vars") or {}):
             self._check_text(text, ("vars", *sub), None, expression=False)
         # The stack is read before anything can be rendered, so its settings are plain values.
         for sub, text in iter_strings(self.root.get("stack") or {}):
             if is_template(text):
-                raise SchemaError(
-                    "the stack settings cannot use templates",
-                    location=locate(self.root, ("stack", *sub)),
-                    hint="write the name as it is, or choose the stack on the command line with --stack NAME",
+                self.report(
+                    SchemaError(
+                        "the stack settings cannot use templates",
+                        location=locate(self.root, ("stack", *sub)),
+                        hint="write the name as it is, or choose the stack on the command line with --stack NAME",
+                    )
                 )

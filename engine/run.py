@@ -21,6 +21,7 @@ from engine import github_annotations
 from engine.answers import Answers
 from engine.code_notice import code_notice
 from engine.console import Console
+from engine.env_file import read_env_file, resolve_env
 from engine.error_handler import report_internal
 from engine.errors import InputError, Interrupted, ScenarioError, exit_code_for, worst_exit_code
 from engine.journal import abandoned
@@ -34,7 +35,7 @@ from engine.reports.junit import write_junit
 from engine.reports.summary import STDOUT, write_summary
 from engine.reports.transcript import Transcript
 from engine.runner import Runner
-from engine.secrets import Secrets
+from engine.secrets import SECRET_ENV_NAME, Secrets
 from engine.sharding import Shard
 from engine.targets import Target, open_target
 
@@ -63,6 +64,7 @@ class RunOptions:
     fail_fast: bool = False
     shard: str | None = None  # INDEX/COUNT
     save_answers: Path | None = None
+    env_file: Path | None = None  # KEY=VALUE lines for the scenarios' `env:` (the environment wins)
 
 
 def convention_answers(path: Path) -> Path | None:
@@ -161,6 +163,7 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
         for report, what in ((options.junit, "JUnit report"), (options.json_report, "JSON report")):
             if report and report != STDOUT:
                 _check_writable(report, what)
+        from_file = read_env_file(options.env_file) if options.env_file else None
     except BaseException as exc:
         reports.fail_before_run(selected, plans, exc)
         if isinstance(exc, ScenarioError):
@@ -170,7 +173,13 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
         raise
     planned = _filter_tags(planned, options, console)
     for plan, _ in planned:
-        secrets.add_env(plan.env)
+        try:
+            values = resolve_env(plan, from_file)
+        except InputError:
+            continue  # the run reports it at its start (a setup failure in the reports), before any call
+        for name, value in values.items():
+            if name in plan.env_secrets or SECRET_ENV_NAME.search(name):
+                secrets.add(value)
     for entry in (e for _, r in planned for e in r.entries.values() if e.secret):
         for value in entry.values:
             secrets.add(value)
@@ -312,6 +321,7 @@ def run_plan(
             secrets=prompter.secrets,
             stack_name=options.stack_name,
             on_record=recorder.write if recorder else None,
+            env_file=read_env_file(options.env_file) if options.env_file else None,
         )
         return runner.run()
     finally:

@@ -8,13 +8,13 @@ first failure stays the one reported.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from engine.aws_errors import describe as _describe
 from engine.console import Console
 from engine.dispatch import Dispatcher
+from engine.env_file import resolve_env
 from engine.errors import InputError, Interrupted, ScenarioError, StepFailed
 from engine.journal import Journal
 from engine.leases import Leases, NoLeases
@@ -42,8 +42,10 @@ class Runner:
         secrets: Secrets,
         stack_name: str | None = None,
         on_record: Callable[[StepRecord], None] | None = None,
+        env_file: Mapping[str, str] | None = None,
     ) -> None:
         self.plan = plan
+        self.env_file = env_file  # values read from --env-file (the environment wins over them)
         self.target = target
         self.prompter = prompter
         self.console = console
@@ -142,14 +144,7 @@ class Runner:
         return "remove what is listed by hand (AWS console or CLI)"
 
     def _prepare(self) -> None:
-        missing = [name for name in self.plan.env if name not in os.environ]
-        if missing:
-            raise InputError(
-                f"environment variable {missing[0]} is not set",
-                location=self.plan.env_location,
-                hint=f"the scenario reads env.{missing[0]}; export it before the run",
-            )
-        self.scope.set_env({name: os.environ[name] for name in self.plan.env})
+        self.scope.set_env(resolve_env(self.plan, self.env_file))
 
         def log(text: str) -> None:
             self.console.step("ok", "stack", "deploy", text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from engine.actions.base import Action, JsonSchema
-from engine.plan import INCLUDE, INCLUDE_SCHEMA, STEP_MODIFIERS
+from engine.plan import ENV_ENTRY_SCHEMA, INCLUDE, INCLUDE_SCHEMA, STEP_MODIFIERS
 
 SCHEMA_ID = "https://scenario-run.dev/schema/scenario.schema.json"
 
@@ -68,8 +68,9 @@ def top_level_schema(step: JsonSchema) -> JsonSchema:
             "vars": {"type": "object", "description": "Variables (templated, in order): vars.<name>."},
             "env": {
                 "type": "array",
-                "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                "description": "Environment variables the scenario may read as env.<NAME>.",
+                "items": ENV_ENTRY_SCHEMA,
+                "description": "Environment variables the scenario may read as env.<NAME>: a name, or "
+                "{name, default, secret}. Values come from the environment, then --env-file, then the default.",
             },
             "steps": {"type": "array", "minItems": 1, "items": step},
             "cleanup": {

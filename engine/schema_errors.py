@@ -56,6 +56,20 @@ def problems(
 
     ``whole`` names the value itself in messages (an action's whole argument is named after it).
     """
+    for _, error in located_problems(instance, schema, where, whole=whole, step=step, error_class=error_class):
+        yield error
+
+
+def located_problems(
+    instance: Any,
+    schema: dict[str, Any],
+    where: Locator,
+    *,
+    whole: str = "value",
+    step: str | None = None,
+    error_class: type[InputError] = SchemaError,
+) -> Iterator[tuple[tuple[Any, ...], InputError]]:
+    """``problems`` with the path inside ``instance`` of each, so a caller can skip what a problem spoils."""
     errors = sorted(
         _validator(schema).iter_errors(instance), key=lambda e: (len(e.absolute_path), str(e.absolute_path))
     )
@@ -66,7 +80,7 @@ def problems(
         path = tuple(leaf.absolute_path)
         message, hint, key = _explain(leaf, whole)
         location = where((*path, key), True) if key is not None else where(path, False)
-        yield error_class(message, location=location, step=step, hint=hint)
+        yield path, error_class(message, location=location, step=step, hint=hint)
 
 
 def raise_first(errors: Iterable[InputError]) -> None:
@@ -85,7 +99,8 @@ def _leaf_error(error: jsonschema.ValidationError) -> jsonschema.ValidationError
             return None
         if all(e.validator == "type" for e in branches) and len(branches) == len(error.context):
             return error
-        return max(branches, key=lambda e: len(e.absolute_path))
+        # The branch of the right type that got furthest says what is wrong inside it.
+        return max(branches, key=lambda e: (len(e.absolute_path), e.validator != "type"))
     return error
 
 

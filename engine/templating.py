@@ -265,7 +265,11 @@ def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, fr
     problem = budget.static_problem(ast)
     if problem:
         return f"template over budget: {problem}", frozenset()
-    return None, frozenset(jinja2.meta.find_undeclared_variables(ast))
+    try:
+        # Filters and tests are looked up when the code is generated, which this does.
+        return None, frozenset(jinja2.meta.find_undeclared_variables(ast))
+    except jinja2.TemplateAssertionError as exc:
+        return f"template error: {exc.message}", frozenset()
 
 
 @lru_cache(maxsize=4096)

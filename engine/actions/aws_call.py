@@ -6,19 +6,17 @@ may use ``result`` (the call's response); it is rendered after the call succeeds
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
-import botocore.session
-from botocore.exceptions import ClientError, UnknownServiceError
-from botocore.model import OperationModel, Shape
-from botocore.validate import ParamValidator
+import botocore
+from botocore.exceptions import ClientError
 
 from engine.actions.base import STRING, ActionBase, ActionContext, Problem, obj, plain
 from engine.aws_errors import error_code
+from engine.aws_model import operation as _operation
+from engine.aws_model import parameter_problems
 from engine.clients import Clients
 from engine.errors import ActionArgumentError
 from engine.templating import check_syntax, is_template, iter_strings
@@ -50,92 +48,30 @@ SCHEMA = obj(
 )
 
 
-@cache
-def _session() -> botocore.session.Session:
-    return botocore.session.get_session()
-
-
-def _operation_name(service_model: Any, name: str) -> str | None:
-    names = service_model.operation_names
-    if name in names:
-        return str(name)
-    wanted = name.replace("_", "").lower()
-    for candidate in names:
-        if candidate.lower() == wanted:
-            return str(candidate)
-    return None
-
-
-def _operation(service: str, operation: str) -> tuple[OperationModel | None, str | None]:
-    """(model, None) or (None, why not)."""
-    try:
-        model = _session().get_service_model(service)
-    except UnknownServiceError:
-        known = _session().get_available_services()
-        close = [s for s in known if service.replace("_", "-") in s or s in service][:5]
-        return None, (
-            f"unknown AWS service '{service}'"
-            + (f"; did you mean {', '.join(close)}?" if close else "; use boto3 service names")
-        )
-    name = _operation_name(model, operation)
-    if name is None:
-        return None, f"service '{service}' has no operation '{operation}'"
-    return model.operation_model(name), None
-
-
-def _placeholder(shape: Shape | None) -> Any:
-    kind = shape.type_name if shape is not None else "string"
-    if kind == "string" and shape is not None:  # as long as the model asks (a Session is 20+ characters)
-        return "x" * max(1, int(shape.metadata.get("min", 1)))
-    return {
-        "string": "x",
-        "integer": 1,
-        "long": 1,
-        "boolean": True,
-        "float": 1.0,
-        "double": 1.0,
-        "blob": b"x",
-        "timestamp": datetime.datetime(2000, 1, 1),
-        "list": [],
-        "map": {},
-        "structure": {},
-    }.get(kind, "x")
-
-
-def _fill_templates(value: Any, shape: Shape | None) -> Any:
-    """Stand-ins of the right type for templated values, so only real mistakes are reported."""
-    if is_template(value):
-        return _placeholder(shape)
-    if isinstance(value, dict):
-        members = getattr(shape, "members", None)
-        if members is not None:
-            return {k: _fill_templates(v, members.get(k)) for k, v in value.items()}
-        value_shape = getattr(shape, "value", None)
-        return {k: _fill_templates(v, value_shape) for k, v in value.items()}
-    if isinstance(value, list):
-        member = getattr(shape, "member", None)
-        return [_fill_templates(v, member) for v in value]
-    return value
-
-
 def check_call(service: str, operation: str, params: Any) -> list[Problem]:
-    """Problems with a call, each as (path inside the call, message)."""
+    """Problems with a call, each as (path inside the call, message).
+
+    Constant values are checked against every constraint of the model; a templated value only
+    where it sits, since it may render to anything (see ``engine.aws_model``).
+    """
     if is_template(service) or is_template(operation):
         return []
     model, why = _operation(service, operation)
     if model is None:
         return [(["operation"] if "operation" in str(why) else ["service"], str(why))]
-    report = ParamValidator().validate(_fill_templates(params or {}, model.input_shape), model.input_shape)
-    if not report.has_errors():
-        return []
-    text = report.generate_report()
-    match = re.search(r'(?:parameter in input: |parameter |param )"?([A-Za-z0-9_.\[\]]+)"?', text)
-    path: list[Any] = ["params"]
-    if match:
-        first = match.group(1).split(".")[0].split("[")[0]
-        if isinstance(params, dict) and first in params:
-            path.append(first)
-    return [(path, f"invalid parameters for {service} {model.name}: {' '.join(text.split())}")]
+    prefix = f"invalid parameters for {service} {model.name}: "
+    report, broken = parameter_problems(model, params or {})
+    problems: list[Problem] = []
+    if report:
+        match = re.search(r'(?:parameter in input: |parameter |param )"?([A-Za-z0-9_.\[\]]+)"?', report)
+        path: list[Any] = ["params"]
+        if match:
+            first = match.group(1).split(".")[0].split("[")[0]
+            if isinstance(params, dict) and first in params:
+                path.append(first)
+        problems.append((path, prefix + " ".join(report.split())))
+    problems += [(["params", *where], prefix + message) for where, message in broken]
+    return problems
 
 
 class AwsCall(ActionBase):

@@ -40,7 +40,10 @@ class Action(Protocol):
     * ``quiet``: no status line when the step succeeds (narrative, prompts);
     * ``asks``: the step asks a person, so its id is a prompt id (a key of the answers file);
     * ``step_id(args)``: an id the step takes from its own arguments when it has no ``id:``;
-    * ``check(args)``: problems found without calling AWS, reported by ``scenario validate``.
+    * ``check(args)``: problems found without calling AWS, reported by ``scenario validate``;
+    * ``operations``: the (service, operation) AWS calls the step makes, so ``validate`` can tell
+      whether an ``expect_error`` code is one they can give (empty: codes are not checked);
+    * ``expressions``: its string arguments are expressions, checked like ``assert``.
     """
 
     name: str
@@ -50,6 +53,8 @@ class Action(Protocol):
     deferred: frozenset[str]
     quiet: bool
     asks: bool
+    operations: tuple[tuple[str, str], ...]
+    expressions: bool
 
     def step_id(self, args: Any) -> str | None:
         """The step's id taken from its arguments, or None for the default (the action name)."""
@@ -70,6 +75,8 @@ class ActionBase:
     deferred: frozenset[str] = frozenset()
     quiet: bool = False
     asks: bool = False
+    operations: tuple[tuple[str, str], ...] = ()
+    expressions: bool = False
 
     def step_id(self, args: Any) -> str | None:
         return None
@@ -131,6 +138,8 @@ class SimpleAction(ActionBase):
     quiet: bool = False
     asks: bool = False
     id_from: str | None = None  # an argument whose value names the step (a prompt's `id`)
+    operations: tuple[tuple[str, str], ...] = ()
+    expressions: bool = False
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
         return self.func(args, ctx)
@@ -150,11 +159,13 @@ def action(
     quiet: bool = False,
     asks: bool = False,
     id_from: str | None = None,
+    operations: tuple[tuple[str, str], ...] = (),
+    expressions: bool = False,
 ) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
     """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``."""
 
     def wrap(func: Callable[[Any, ActionContext], Any]) -> SimpleAction:
-        return SimpleAction(name, description, schema, example, func, quiet, asks, id_from)
+        return SimpleAction(name, description, schema, example, func, quiet, asks, id_from, operations, expressions)
 
     return wrap
 

@@ -27,6 +27,14 @@ def _optional(args: dict[str, Any], **mapping: str) -> dict[str, Any]:
     return {api: args[key] for key, api in mapping.items() if args.get(key) is not None}
 
 
+def _idp(*names: str) -> tuple[tuple[str, str], ...]:
+    return tuple(("cognito-idp", name) for name in names)
+
+
+# Finding a client's pool and whether a user exists: calls most user actions make first.
+_LOOKUPS = _idp("ListUserPools", "ListUserPoolClients", "AdminGetUser")
+
+
 @action(
     "list_user_pools",
     "List the user pools of the account (every page).",
@@ -67,6 +75,7 @@ def list_user_pools(args: Any, ctx: ActionContext) -> Any:
         "password": "{{ answers.password }}",
         "email": "{{ vars.email }}",
     },
+    operations=_idp("SignUp") + _LOOKUPS,
 )
 def sign_up(args: Any, ctx: ActionContext) -> Any:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
@@ -91,6 +100,7 @@ def sign_up(args: Any, ctx: ActionContext) -> Any:
         ["client_id", "user_name", "code"],
     ),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice", "code": "{{ answers.code }}"},
+    operations=_idp("ConfirmSignUp") + _LOOKUPS,
 )
 def confirm_sign_up(args: Any, ctx: ActionContext) -> Any:
     return plain(
@@ -108,6 +118,7 @@ def confirm_sign_up(args: Any, ctx: ActionContext) -> Any:
     "Send the sign-up confirmation code again.",
     obj({"client_id": STRING, "user_name": STRING}, ["client_id", "user_name"]),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice"},
+    operations=_idp("ResendConfirmationCode") + _LOOKUPS,
 )
 def resend_confirmation_code(args: Any, ctx: ActionContext) -> Any:
     return plain(
@@ -123,6 +134,7 @@ def resend_confirmation_code(args: Any, ctx: ActionContext) -> Any:
         ["client_id", "user_name", "password"],
     ),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice", "password": "{{ answers.password }}"},
+    operations=_idp("InitiateAuth") + _LOOKUPS,
 )
 def sign_in(args: Any, ctx: ActionContext) -> Any:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
@@ -147,6 +159,7 @@ def sign_in(args: Any, ctx: ActionContext) -> Any:
         ["client_id", "user_name"],
     ),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice"},
+    operations=_idp("ForgotPassword") + _LOOKUPS,
 )
 def forgot_password(args: Any, ctx: ActionContext) -> Any:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
@@ -173,6 +186,7 @@ def forgot_password(args: Any, ctx: ActionContext) -> Any:
         "code": "{{ answers.code }}",
         "password": "{{ answers.new_password }}",
     },
+    operations=_idp("ConfirmForgotPassword") + _LOOKUPS,
 )
 def confirm_forgot_password(args: Any, ctx: ActionContext) -> Any:
     return plain(
@@ -191,6 +205,7 @@ def confirm_forgot_password(args: Any, ctx: ActionContext) -> Any:
     "Delete the signed-in user with their access token (DeleteUser).",
     obj({"access_token": STRING}, ["access_token"]),
     {"access_token": "{{ steps.sign_in.result.AccessToken }}"},
+    operations=_idp("DeleteUser") + _LOOKUPS,
 )
 def delete_user(args: Any, ctx: ActionContext) -> Any:
     result = plain(ctx.client("cognito-idp").delete_user(AccessToken=args["access_token"]))
@@ -216,6 +231,7 @@ def delete_user(args: Any, ctx: ActionContext) -> Any:
         ["user_pool_id", "user_name"],
     ),
     {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice", "email": "alice@example.com"},
+    operations=_idp("AdminCreateUser") + _LOOKUPS,
 )
 def admin_create_user(args: Any, ctx: ActionContext) -> Any:
     params = {"UserPoolId": args["user_pool_id"], "Username": args["user_name"], "UserAttributes": _attributes(args)}
@@ -235,6 +251,7 @@ def admin_create_user(args: Any, ctx: ActionContext) -> Any:
         ["user_pool_id", "user_name", "password"],
     ),
     {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice", "password": "{{ answers.password }}"},
+    operations=_idp("AdminSetUserPassword") + _LOOKUPS,
 )
 def admin_set_user_password(args: Any, ctx: ActionContext) -> Any:
     return plain(
@@ -252,6 +269,7 @@ def admin_set_user_password(args: Any, ctx: ActionContext) -> Any:
     "Read a user: status and attributes (as a mapping in result.attributes).",
     obj({"user_pool_id": STRING, "user_name": STRING}, ["user_pool_id", "user_name"]),
     {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice"},
+    operations=_idp("AdminGetUser") + _LOOKUPS,
 )
 def admin_get_user(args: Any, ctx: ActionContext) -> Any:
     result = plain(
@@ -266,6 +284,7 @@ def admin_get_user(args: Any, ctx: ActionContext) -> Any:
     "Delete a user as an administrator.",
     obj({"user_pool_id": STRING, "user_name": STRING}, ["user_pool_id", "user_name"]),
     {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice"},
+    operations=_idp("AdminDeleteUser") + _LOOKUPS,
 )
 def admin_delete_user(args: Any, ctx: ActionContext) -> Any:
     return plain(
@@ -288,6 +307,7 @@ TRIGGER = {"enum": cs.LAMBDA_TRIGGERS, "description": "The LambdaConfig key, e.g
         "trigger": "PreSignUp",
         "function_arn": "{{ stack.AutoConfirmFunctionArn }}",
     },
+    operations=_idp("DescribeUserPool", "UpdateUserPool"),
 )
 def set_trigger(args: Any, ctx: ActionContext) -> Any:
     return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: args["function_arn"]})
@@ -298,6 +318,7 @@ def set_trigger(args: Any, ctx: ActionContext) -> Any:
     "Detach a user-pool trigger; the previous LambdaConfig is restored at cleanup.",
     obj({"user_pool_id": STRING, "trigger": TRIGGER}, ["user_pool_id", "trigger"]),
     {"user_pool_id": "{{ stack.UserPoolId }}", "trigger": "PreSignUp"},
+    operations=_idp("DescribeUserPool", "UpdateUserPool"),
 )
 def remove_trigger(args: Any, ctx: ActionContext) -> Any:
     return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: None})

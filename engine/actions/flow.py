@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from engine.actions.base import ActionContext, action, obj
+from engine.assertions import explain
 from engine.errors import StepFailed
 
 
@@ -47,12 +48,13 @@ def rule(args: Any, ctx: ActionContext) -> Any:
         ]
     },
     ["steps.sign_in.status == 'ok'"],
+    expressions=True,
 )
 def check(args: Any, ctx: ActionContext) -> Any:
     expressions = [args] if isinstance(args, str) else list(args)
     for expression in expressions:
         if not ctx.evaluate(expression):
-            raise StepFailed(f"check failed: {expression}", code="CheckFailed")
+            raise StepFailed(explain("check failed", expression, ctx.evaluate, ctx.secrets.mask), code="CheckFailed")
     return {"checked": len(expressions)}
 
 

@@ -261,7 +261,8 @@ def test_environment_only_where_asked(scenario_run, write):
     assert result.exit_code == 2
     assert (
         f"Error: {scenario}:2:6: environment variable GREETING is not set\n"
-        "  hint: the scenario reads env.GREETING; export it before the run"
+        "  hint: the scenario reads env.GREETING; export it, put it in an --env-file, or declare a default: "
+        "{name: GREETING, default: ...}\n"
     ) in result.stderr
     undeclared = write("undeclared.yaml", 'name: e\nsteps:\n  - say: "{{ env.HOME }}"\n')
     result = scenario_run(undeclared)
