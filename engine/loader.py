@@ -255,3 +255,11 @@ def locate(root: Any, path: Iterable[Any], *, key: bool = False) -> Location | N
         else:
             break
     return found
+
+
+def load_referenced_yaml(path: Path, location: Location | None, step: str | None) -> Any:
+    """``load_yaml_file`` for a file a step names (an include, a data file): its problems are the step's."""
+    try:
+        return load_yaml_file(path)
+    except InputError as exc:
+        raise InputError(exc.message, location=exc.location or location, step=step, hint=exc.hint) from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import InputError, Location, SchemaError
-from engine.loader import load_yaml_file, locate, read_text_file
+from engine.loader import load_referenced_yaml, locate, read_text_file
 from engine.retry import DEFAULT_ATTEMPTS, MAX_ATTEMPTS, MAX_DELAY, ONCE, Expr, RetryPolicy
 from engine.scope import RESERVED_NAMES
 
@@ -318,10 +318,7 @@ def read_items(path: Path, location: Location | None, step_id: str) -> list[Any]
         except InputError as exc:
             raise InputError(exc.message, location=location, step=step_id, hint=exc.hint) from None
         return [dict(row) for row in csv.DictReader(io.StringIO(text))]
-    try:
-        data = load_yaml_file(path)
-    except InputError as exc:
-        raise InputError(exc.message, location=exc.location or location, step=step_id, hint=exc.hint) from None
+    data = load_referenced_yaml(path, location, step_id)
     if not isinstance(data, list):
         raise SchemaError(
             f"the data file {path} must hold a list (one item per run of the step)", location=location, step=step_id

@@ -26,7 +26,7 @@ from engine.errors import (
     TemplateError,
     UnknownActionError,
 )
-from engine.loader import load_yaml_file, locate
+from engine.loader import load_referenced_yaml, load_yaml_file, locate
 from engine.plan import (
     CLEANUP_PROMPT_ID,
     DEFAULT_CLEANUP_QUESTION,
@@ -443,10 +443,7 @@ class _Checker:
                 f"include cycle: {cycle}", location=location, step=step_id, hint="a file cannot include itself"
             )
         self.deps.append(path)
-        try:
-            data = load_yaml_file(path)
-        except InputError as exc:
-            raise InputError(exc.message, location=exc.location or location, step=step_id, hint=exc.hint) from None
+        data = load_referenced_yaml(path, location, step_id)
         if not isinstance(data, dict):
             raise SchemaError(
                 "an included file must be a mapping with 'steps' (and optional 'params')",
