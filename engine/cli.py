@@ -127,6 +127,12 @@ def actions_command(name: str | None) -> None:
                 click.echo(f"    {arg}{mark}: {desc}".rstrip(": ").rstrip())
             example = yaml.safe_dump([{action_name: action.example}], sort_keys=False).rstrip()
             click.echo("  example:\n" + "\n".join("    " + line for line in example.splitlines()))
+            if action.result_example is not None:
+                shape = yaml.safe_dump(action.result_example, sort_keys=False).rstrip()
+                click.echo(
+                    "  result (steps.<id>.result), for example:\n"
+                    + "\n".join("    " + line for line in shape.splitlines())
+                )
 
 
 @main.command("schema")

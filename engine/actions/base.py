@@ -40,7 +40,9 @@ class Action(Protocol):
     * ``quiet``: no status line when the step succeeds (narrative, prompts);
     * ``asks``: the step asks a person, so its id is a prompt id (a key of the answers file);
     * ``step_id(args)``: an id the step takes from its own arguments when it has no ``id:``;
-    * ``check(args)``: problems found without calling AWS, reported by ``scenario validate``.
+    * ``check(args)``: problems found without calling AWS, reported by ``scenario validate``;
+    * ``result_example``: what a result looks like (``steps.<id>.result``), shown by
+      ``scenario actions NAME``; None when the action does not say.
     """
 
     name: str
@@ -50,6 +52,7 @@ class Action(Protocol):
     deferred: frozenset[str]
     quiet: bool
     asks: bool
+    result_example: Any
 
     def step_id(self, args: Any) -> str | None:
         """The step's id taken from its arguments, or None for the default (the action name)."""
@@ -70,6 +73,7 @@ class ActionBase:
     deferred: frozenset[str] = frozenset()
     quiet: bool = False
     asks: bool = False
+    result_example: Any = None
 
     def step_id(self, args: Any) -> str | None:
         return None
@@ -131,6 +135,11 @@ class SimpleAction(ActionBase):
     quiet: bool = False
     asks: bool = False
     id_from: str | None = None  # an argument whose value names the step (a prompt's `id`)
+    result_example: Any = None
+    checker: Callable[[Any], list[Problem]] | None = None  # what ``check`` reports, when the action says more
+
+    def check(self, args: Any) -> list[Problem]:
+        return self.checker(args) if self.checker is not None else []
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
         return self.func(args, ctx)
@@ -150,11 +159,13 @@ def action(
     quiet: bool = False,
     asks: bool = False,
     id_from: str | None = None,
+    result_example: Any = None,
+    check: Callable[[Any], list[Problem]] | None = None,
 ) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
     """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``."""
 
     def wrap(func: Callable[[Any, ActionContext], Any]) -> SimpleAction:
-        return SimpleAction(name, description, schema, example, func, quiet, asks, id_from)
+        return SimpleAction(name, description, schema, example, func, quiet, asks, id_from, result_example, check)
 
     return wrap
 
