@@ -50,6 +50,7 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Plan:
     cleanup_steps = checker.steps(cleanup.get("steps") or [], ("cleanup", "steps"))
     ask = cleanup.get("ask", True)
     question = None if ask is False else (ask if isinstance(ask, str) else DEFAULT_CLEANUP_QUESTION)
+    after_cleanup = checker.steps(data.get("after_cleanup") or [], ("after_cleanup",))
     checker.check_templates_outside_steps()
     prompt_ids = set(checker.prompt_ids) | ({CLEANUP_PROMPT_ID} if question else set())
     variables = data.get("vars") or {}
@@ -68,6 +69,7 @@ def load_scenario(path: Path, registry: dict[str, Action]) -> Plan:
         env=tuple(data.get("env") or ()),
         env_location=locate(data, ("env",)),
         prompt_ids=frozenset(prompt_ids),
+        after_cleanup=tuple(after_cleanup),
     )
 
 
