@@ -93,7 +93,8 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
         scenario = load_scenario(path, registry)
         if answers is not None:
             Answers.load(answers).check_known(scenario.prompt_ids)
-        click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
+        checks = f", {len(scenario.after_cleanup)} after_cleanup steps" if scenario.after_cleanup else ""
+        click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps{checks})")
         if notice := code_notice(scenario):
             click.echo(f"{path}: {notice}", err=True)
 
