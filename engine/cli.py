@@ -133,7 +133,8 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
         bad_files += bool(errors)
         if scenario is None or errors:
             continue
-        click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps)")
+        checks = f", {len(scenario.after_cleanup)} after_cleanup steps" if scenario.after_cleanup else ""
+        click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps{checks})")
         if notice := code_notice(scenario):
             click.echo(f"{path}: {notice}", err=True)
     if found > 1:
@@ -177,6 +178,12 @@ def actions_command(name: str | None) -> None:
                 click.echo(f"    {arg}{mark}: {desc}".rstrip(": ").rstrip())
             example = yaml.safe_dump([{action_name: action.example}], sort_keys=False).rstrip()
             click.echo("  example:\n" + "\n".join("    " + line for line in example.splitlines()))
+            if action.result_example is not None:
+                shape = yaml.safe_dump(action.result_example, sort_keys=False).rstrip()
+                click.echo(
+                    "  result (steps.<id>.result), for example:\n"
+                    + "\n".join("    " + line for line in shape.splitlines())
+                )
 
 
 @main.command("schema")

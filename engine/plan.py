@@ -22,7 +22,7 @@ from engine.scope import RESERVED_NAMES
 if TYPE_CHECKING:
     from engine.actions.base import Action, JsonSchema
 
-Phase = Literal["steps", "cleanup"]
+Phase = Literal["steps", "cleanup", "after_cleanup"]
 DEFAULT_CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were created during this demo (y/n)?"
 CLEANUP_PROMPT_ID = "remove_resources"
 MAX_TIMEOUT = 3600
@@ -197,6 +197,7 @@ class Plan:
     env_location: Location | None = None
     prompt_ids: frozenset[str] = field(default_factory=frozenset)
     tags: tuple[str, ...] = ()
+    after_cleanup: tuple[StepPlan, ...] = ()  # checks of the state the cleanup left
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ def check_scenario(
     steps = checker.steps(data["steps"], ("steps",))
     cleanup = data.get("cleanup") or {}
     cleanup_steps = checker.steps(cleanup.get("steps") or [], ("cleanup", "steps"))
+    after_cleanup = checker.steps(data.get("after_cleanup") or [], ("after_cleanup",))
     ask = cleanup.get("ask", True)
     question = None if ask is False else (ask if isinstance(ask, str) else DEFAULT_CLEANUP_QUESTION)
     checker.check_templates_outside_steps()
@@ -150,6 +151,7 @@ def check_scenario(
         env_location=locate(data, ("env",)),
         prompt_ids=frozenset(prompt_ids),
         tags=tuple(data.get("tags") or ()),
+        after_cleanup=tuple(step for step in after_cleanup if step is not None),
     ), []
 
 
@@ -172,6 +174,8 @@ def _step_path(path: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return path[:2]
     if len(path) >= 3 and path[:2] == ("cleanup", "steps") and isinstance(path[2], int):
         return path[:3]
+    if len(path) >= 2 and path[0] == "after_cleanup" and isinstance(path[1], int):
+        return path[:2]
     if path and path[0] in ("name", "description", "vars", "env", "stack"):
         return ()  # a problem that spoils no step: keep checking the steps
     return None

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from engine.plan import Plan
 from engine.undo import UndoFailure
 
-RecordPhase = Literal["steps", "cleanup", "undo"]
+RecordPhase = Literal["steps", "cleanup", "undo", "after_cleanup"]
 StepStatus = Literal["ok", "expected_error", "allowed_error", "skipped", "failed"]
 
 

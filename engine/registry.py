@@ -11,7 +11,7 @@ from engine.errors import PluginError
 
 ENTRY_POINT_GROUP = "scenario_run.actions"
 _REQUIRED = ("name", "description", "schema", "example", "run")
-_OPTIONAL = ("deferred", "quiet", "asks", "step_id", "check", "operations", "expressions")
+_OPTIONAL = ("deferred", "quiet", "asks", "step_id", "check", "operations", "expressions", "result_example")
 
 
 class _WithDefaults(ActionBase):

@@ -69,6 +69,7 @@ class Runner:
         self.dispatcher.base_dir = plan.path.parent
         self._unsubscribe: Callable[[], None] | None = None
         self._cleanup_steps_done = False
+        self._resources_kept = False
 
     def run(self) -> RunResult:
         """Run the steps, then clean up; never raises."""
@@ -92,11 +93,15 @@ class Runner:
                 error.message, code=type(error).__name__, location=error.location, step=error.step, hint=error.hint
             )
         failures, step_failures = self._cleanup_to_the_end(interrupted=isinstance(error, Interrupted))
+        after_error, after_failures = self._after_cleanup(interrupted=isinstance(error, Interrupted))
+        failures += after_failures
         left = self.undo.pending()
         self._close(left)
         if error is None and (failures or step_failures):
             names = "; ".join([*step_failures, *(f"{f.entry.description}: {_describe(f.error)}" for f in failures)])
             error = StepFailed(f"cleanup failed: {names}", code="CleanupFailed", hint=self._leftover_hint(left))
+        if error is None and after_error is not None:
+            error = after_error
         if error is None and self.undo.interrupted:
             error = Interrupted(
                 "interrupted by Ctrl-C during cleanup", hint=self._leftover_hint(left) if left else None
@@ -191,6 +196,7 @@ class Runner:
             except (KeyboardInterrupt, EOFError, ScenarioError):
                 remove = True
             if not remove:
+                self._resources_kept = True
                 self.console.say("Be sure to remove resources when you're done with them to avoid unexpected charges!")
                 for entry in self.undo.pending():
                     self.console.step("skipped", entry.step_id, "undo", entry.description)
@@ -204,6 +210,27 @@ class Runner:
                 self.console.warn(f"cleanup step '{step.id}' failed: {_describe(exc)}")
         self._cleanup_steps_done = True
         return self.undo.run_all(self._undo_done), step_failures
+
+    def _after_cleanup(self, *, interrupted: bool) -> tuple[BaseException | None, list[UndoFailure]]:
+        """The ``after_cleanup`` checks, once the cleanup is done: (the first failure, failed undos of
+        anything the checks made). Every check runs even when one fails."""
+        if not self.plan.after_cleanup or self.undo.interrupted:
+            return None, []
+        if interrupted or self._resources_kept:
+            self.console.step("skipped", "after_cleanup", "after_cleanup", "resources were kept: nothing to check")
+            return None, []
+        before = {id(entry) for entry in self.undo.pending()}
+        first: BaseException | None = None
+        try:
+            for step in self.plan.after_cleanup:
+                try:
+                    self.dispatcher.execute(step, "after_cleanup")
+                except Exception as exc:
+                    first = first or exc
+        except KeyboardInterrupt:
+            first = Interrupted("interrupted by Ctrl-C during the after_cleanup checks")
+        made = any(id(entry) not in before for entry in self.undo.pending())
+        return first, self.undo.run_all(self._undo_done) if made else []
 
     def _undo_done(self, entry: UndoEntry, error: BaseException | None) -> None:
         self._record(

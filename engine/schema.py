@@ -85,6 +85,13 @@ def top_level_schema(step: JsonSchema) -> JsonSchema:
                     "steps": {"type": "array", "items": step},
                 },
             },
+            "after_cleanup": {
+                "type": "array",
+                "items": step,
+                "description": "Steps run once the cleanup is done, to check what it left (e.g. that a user is "
+                "gone: admin_get_user with expect_error: UserNotFoundException). They fail the run like any "
+                "step; they are skipped when resources are kept.",
+            },
         },
     }
 

@@ -6,11 +6,13 @@ it, step ids and ``register`` names may not shadow it, and ``Scope`` builds the 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import TemplateError
+from engine.template_helpers import GLOBALS
 
 if TYPE_CHECKING:
     from engine.local.outbox import OutboxReader
@@ -24,11 +26,15 @@ TEMPLATE_NAMES: tuple[str, ...] = (
     "target",
     "outbox_code",
     "outbox_messages",
+    "run_id",
+    *GLOBALS,
 )
 # Names only an `assert`, `retry.until` or a deferred argument sees: the step's own outcome.
 RESULT_NAMES: tuple[str, ...] = ("result", "error")
 RESERVED_NAMES = frozenset(TEMPLATE_NAMES + RESULT_NAMES)
-NAMES_HINT = "available: stack, vars, answers, steps, env, target, outbox_code(), registered names"
+NAMES_HINT = (
+    "available: stack, vars, answers, steps, env, target, run_id, outbox_code(), jwt_claims(), now(), registered names"
+)
 
 
 class Scope:
@@ -46,6 +52,9 @@ class Scope:
             "env": {},
             "outbox_code": self._outbox_code,
             "outbox_messages": self._outbox_messages,
+            # Unique per run, so names made with it do not collide when runs share a pool.
+            "run_id": secrets.token_hex(4),
+            **GLOBALS,
         }
 
     def context(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:

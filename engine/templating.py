@@ -23,7 +23,7 @@ import jinja2.utils
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine import budget
+from engine import budget, template_helpers
 from engine.errors import Location, TemplateError
 
 MARKERS = ("{{", "{%")
@@ -136,7 +136,9 @@ def make_environment() -> jinja2.Environment:
         comment_end_string=_NO_COMMENT[1],
     )
     env.filters["to_yaml"] = _to_yaml
+    env.filters.update(template_helpers.FILTERS)
     env.filters.update({name: _budgeted_filter(name, func) for name, func in env.filters.items()})
+    env.globals.update(template_helpers.GLOBALS)
     env.globals.update(
         range=budget.safe_range, lipsum=_lipsum, **{_LOOP_BUDGET: budget.iterate, _CONCAT_BUDGET: budget.concat}
     )

@@ -27,3 +27,12 @@ def test_readme_quick_start_is_the_ci_install_and_test(tmp_path):
     # CI installs the quick start's extras (plus the dev tools), pinned by the constraints file.
     assert "pip install -q -e '.[test]'" in quick[0]
     assert "pip install --quiet -c requirements/constraints.txt -e '.[test,dev]'" in ci and "\n.venv/bin/pytest\n" in ci
+
+
+def test_the_walk_through_builds_the_shipped_flow():
+    readme = (PROJECT / "README.md").read_text()
+    walk = readme.split("## Write your own flow", 1)[1].split("\n## ", 1)[0]
+    shipped = (PROJECT / "scenarios" / "groups_in_token.yaml").read_text()
+    for block in re.findall(r"```yaml\n(.*?)```", walk, re.S):
+        for line in block.splitlines():
+            assert line.split("   #", 1)[0].rstrip() in shipped.splitlines(), line

@@ -112,9 +112,7 @@ class AwsCall(ActionBase):
         spec = None if later else ctx.render(undo, None)
         service = (spec or undo).get("service", args["service"])
         entry = ctx.undo.intend(
-            UNDO_CALL,
-            {"service": service, "call": spec},
-            f"{service} {undo['operation']} (undo of {args['operation']})",
+            UNDO_CALL, {"service": service, "call": spec}, _undo_description(service, spec or undo, args["operation"])
         )
         try:
             result = _call(
@@ -123,8 +121,20 @@ class AwsCall(ActionBase):
         except ClientError:
             ctx.undo.resolve(entry, needed=False)  # AWS refused the call: nothing was made
             raise
-        ctx.undo.resolve(entry, needed=True, params={"call": spec or ctx.render(undo, {"result": result})})
+        if spec is None:
+            spec = ctx.render(undo, {"result": result})
+            entry.description = _undo_description(service, spec, args["operation"])
+        ctx.undo.resolve(entry, needed=True, params={"call": spec})
         return result
+
+
+def _undo_description(service: str, call: Mapping[str, Any], of: str) -> str:
+    """``cognito-idp DeleteGroup GroupName=testers, UserPoolId=us-east-1_x (undo of CreateGroup)``: the
+    call and the resource it names (its plain parameters; a template not yet rendered shows as written)."""
+    params = call.get("params") or {}
+    plain_values = {k: v for k, v in params.items() if isinstance(v, str | int | float) and len(str(v)) < 80}
+    named = ", ".join(f"{key}={value}" for key, value in plain_values.items())
+    return f"{service} {call['operation']}{' ' + named if named else ''} (undo of {of})"
 
 
 @undo_kind(UNDO_CALL)

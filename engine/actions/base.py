@@ -44,6 +44,8 @@ class Action(Protocol):
     * ``operations``: the (service, operation) AWS calls the step makes, so ``validate`` can tell
       whether an ``expect_error`` code is one they can give (empty: codes are not checked);
     * ``expressions``: its string arguments are expressions, checked like ``assert``.
+    * ``result_example``: what a result looks like (``steps.<id>.result``), shown by
+      ``scenario actions NAME``; None when the action does not say.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Action(Protocol):
     asks: bool
     operations: tuple[tuple[str, str], ...]
     expressions: bool
+    result_example: Any
 
     def step_id(self, args: Any) -> str | None:
         """The step's id taken from its arguments, or None for the default (the action name)."""
@@ -77,6 +80,7 @@ class ActionBase:
     asks: bool = False
     operations: tuple[tuple[str, str], ...] = ()
     expressions: bool = False
+    result_example: Any = None
 
     def step_id(self, args: Any) -> str | None:
         return None
@@ -140,6 +144,11 @@ class SimpleAction(ActionBase):
     id_from: str | None = None  # an argument whose value names the step (a prompt's `id`)
     operations: tuple[tuple[str, str], ...] = ()
     expressions: bool = False
+    result_example: Any = None
+    checker: Callable[[Any], list[Problem]] | None = None  # what ``check`` reports, when the action says more
+
+    def check(self, args: Any) -> list[Problem]:
+        return self.checker(args) if self.checker is not None else []
 
     def run(self, args: Any, ctx: ActionContext) -> Any:
         return self.func(args, ctx)
@@ -161,11 +170,26 @@ def action(
     id_from: str | None = None,
     operations: tuple[tuple[str, str], ...] = (),
     expressions: bool = False,
+    result_example: Any = None,
+    check: Callable[[Any], list[Problem]] | None = None,
 ) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
     """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``."""
 
     def wrap(func: Callable[[Any, ActionContext], Any]) -> SimpleAction:
-        return SimpleAction(name, description, schema, example, func, quiet, asks, id_from, operations, expressions)
+        return SimpleAction(
+            name,
+            description,
+            schema,
+            example,
+            func,
+            quiet,
+            asks,
+            id_from,
+            operations,
+            expressions,
+            result_example,
+            check,
+        )
 
     return wrap
 

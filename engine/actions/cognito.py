@@ -326,12 +326,16 @@ def remove_trigger(args: Any, ctx: ActionContext) -> Any:
 
 @action(
     "read_outbox",
-    "Local target: the latest message Cognito sent to a user (result.code, result.text, "
+    "Local target: the latest message Cognito sent to a user (result.code, result.text, result.subject, "
     "result.recipient); on real AWS codes arrive by email instead.",
     obj(
         {
             "user_name": STRING,
-            "kind": {"enum": ["SignUp", "ForgotPassword", "AdminCreateUser", "ResendCode"]},
+            "kind": {
+                **STRING,
+                "description": "Why it was sent: SignUp, ForgotPassword, AdminCreateUser, ResendCode, ... "
+                "(default: the latest of any kind)",
+            },
             "user_pool_id": STRING,
         },
         ["user_name"],
@@ -350,7 +354,14 @@ def read_outbox(args: Any, ctx: ActionContext) -> Any:
     )
     if message is None:
         raise StepFailed(f"no message for user '{args['user_name']}' in the local outbox", code="NoMessage")
-    return {"code": message.code, "text": message.text, "recipient": message.recipient, "kind": message.kind}
+    return {
+        "code": message.code,
+        "text": message.text,
+        "subject": message.subject,
+        "recipient": message.recipient,
+        "medium": message.medium,
+        "kind": message.kind,
+    }
 
 
 ACTIONS = [

@@ -183,6 +183,24 @@ def pool_update_params(idp: Any, pool: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+# Cognito shows a PreTokenGeneration function in both keys; they must name the same function, and the
+# versioned one wins, so a change to one is a change to both.
+_VERSIONED = {"PreTokenGeneration": "PreTokenGenerationConfig"}
+
+
+def _put_trigger(config: dict[str, Any], trigger: str, arn: str | None) -> None:
+    """Set (or with None remove) ``trigger`` in a LambdaConfig, keeping its versioned twin in step."""
+    versioned = _VERSIONED.get(trigger)
+    if arn is None:
+        config.pop(trigger, None)
+        if versioned:
+            config.pop(versioned, None)
+        return
+    config[trigger] = arn
+    if versioned and isinstance(config.get(versioned), dict):
+        config[versioned] = {**config[versioned], "LambdaArn": arn}
+
+
 def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str | None]) -> dict[str, Any]:
     """Apply trigger changes (None removes one); the undo restores exactly the keys this run changed.
 
@@ -198,10 +216,7 @@ def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str |
         previous = dict(pool.get("LambdaConfig") or {})
         config = dict(previous)
         for trigger, arn in changes.items():
-            if arn is None:
-                config.pop(trigger, None)
-            else:
-                config[trigger] = arn
+            _put_trigger(config, trigger, arn)
         params = pool_update_params(ctx.client("cognito-idp"), pool)
         params["LambdaConfig"] = config
         restore = {trigger: [config.get(trigger), previous.get(trigger)] for trigger in changes}
@@ -233,10 +248,7 @@ def _restore_triggers(context: UndoContext, params: Mapping[str, Any], certain: 
             if config.get(trigger) != ours:
                 continue  # changed since by someone else (or never applied): theirs now
             changed.append(trigger)
-            if before is None:
-                config.pop(trigger, None)
-            else:
-                config[trigger] = before
+            _put_trigger(config, trigger, before)
         if not changed:
             return "already as found"
         update = pool_update_params(idp, pool)

@@ -9,18 +9,23 @@ from engine.actions.base import ActionContext, action, obj
 from engine.assertions import explain
 from engine.errors import StepFailed
 
+# A lone "{{ expression }}" keeps its type, so the text may render to a list, a number, null...
+_SAYABLE = {"type": ["string", "number", "boolean", "array", "null"]}
+
 
 @action(
     "say",
-    "Print narrative text (templated), as the seed's scenarios do between calls.",
-    {"oneOf": [{"type": "string"}, obj({"text": {"type": "string"}, "rule": {"type": "boolean"}}, ["text"])]},
+    "Print narrative text (templated), as the seed's scenarios do between calls; "
+    "a value that is not text (a list, a number) is printed as it would be inside text.",
+    {"oneOf": [_SAYABLE, obj({"text": {}, "rule": {"type": "boolean"}}, ["text"])]},
     "Let's sign in as {{ answers.username }}...",
     quiet=True,
 )
 def say(args: Any, ctx: ActionContext) -> Any:
-    text = args if isinstance(args, str) else args["text"]
+    text = args["text"] if isinstance(args, dict) else args
     rule = isinstance(args, dict) and args.get("rule", False)
-    ctx.console.say(str(text))
+    # str() as Jinja does for "Users: {{ names }}", so the value reads the same alone or in a sentence.
+    ctx.console.say(text if isinstance(text, str) else str(text))
     if rule:
         ctx.console.rule()
     return {"text": text}

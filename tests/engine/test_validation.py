@@ -22,8 +22,8 @@ from support import PROJECT
         ),
         pytest.param(
             "name: x\nstep:\n  - say: hi\n",
-            "bad.yaml:2:1: unknown key 'step'\n  hint: did you mean 'steps'? allowed keys: cleanup, description, "
-            "env, name, stack, steps, tags, vars",
+            "bad.yaml:2:1: unknown key 'step'\n  hint: did you mean 'steps'? allowed keys: after_cleanup, cleanup, "
+            "description, env, name, stack, steps, tags, vars",
             id="unknown-top-level-key",
         ),
         pytest.param(
@@ -54,7 +54,8 @@ from support import PROJECT
         pytest.param(
             'name: x\nsteps:\n  - say: "{{ stak.UserPoolId }}"\n',
             "bad.yaml:3:10: step 'say': template refers to 'stak', which is not defined\n  hint: did you mean "
-            "'stack'? available: stack, vars, answers, steps, env, target, outbox_code(), registered names",
+            "'stack'? available: stack, vars, answers, steps, env, target, run_id, outbox_code(), jwt_claims(), now(), "
+            "registered names",
             id="undefined-template-name",
         ),
         pytest.param(

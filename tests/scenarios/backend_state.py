@@ -11,6 +11,17 @@ from engine.clients import Clients
 PROJECT = Path(__file__).resolve().parents[2]
 SCENARIOS = PROJECT / "scenarios"
 STACK = "scenario-run-cognito"
+# The flows written from issue 11's list, as a new user would write them.
+NEW_FLOWS = [
+    "new_password_challenge",
+    "custom_claims",
+    "custom_message",
+    "pre_auth_block_list",
+    "groups_in_token",
+    "attributes_and_global_sign_out",
+    "table_of_users",
+    "disable_enable_reset",
+]
 
 
 def outputs(clients: Clients) -> dict[str, str]:
@@ -27,6 +38,16 @@ def users(clients: Clients, pool_id: str) -> dict[str, dict[str, Any]]:
 
 def groups(clients: Clients, pool_id: str) -> list[str]:
     return [g["GroupName"] for g in clients.client("cognito-idp").list_groups(UserPoolId=pool_id)["Groups"]]
+
+
+def run_functions(clients: Clients) -> list[str]:
+    """Lambda functions a scenario made with create_function (the stack's own are kept)."""
+    found = clients.client("lambda").list_functions()["Functions"]
+    return sorted(
+        f["FunctionName"]
+        for f in found
+        if f["FunctionName"].startswith("scenario-") and not f["FunctionName"].startswith(f"{STACK}-")
+    )
 
 
 def table_items(clients: Clients, table: str) -> list[dict[str, Any]]:

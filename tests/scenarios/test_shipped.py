@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from backend_state import SCENARIOS, groups, lambda_config, outputs, table_items, transcript, users
+from backend_state import (
+    NEW_FLOWS,
+    SCENARIOS,
+    groups,
+    lambda_config,
+    outputs,
+    run_functions,
+    table_items,
+    transcript,
+    users,
+)
 
 
 def replay(scenario_run, name: str, *extra: object):
@@ -74,7 +84,7 @@ def test_hello_lists_the_pools(scenario_run, backend):
     assert "\tmine: us-east-1_" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log", "sign_up_confirm"])
+@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log", "sign_up_confirm", *NEW_FLOWS])
 def test_replay_leaves_nothing_behind(scenario_run, backend, name):
     result = replay(scenario_run, name)
     assert result.exit_code == 0, result.output
@@ -84,6 +94,54 @@ def test_replay_leaves_nothing_behind(scenario_run, backend, name):
     assert lambda_config(backend, out["UserPoolId"]) == {}
     assert table_items(backend, out["TableName"]) == []
     assert groups(backend, out["UserPoolId"]) == []
+    assert run_functions(backend) == []
+
+
+@pytest.mark.parametrize("name", NEW_FLOWS)
+def test_new_flows_validate_clean_and_check_their_own_cleanup(scenario_cli, name):
+    result = scenario_cli("validate", SCENARIOS / f"{name}.yaml", "--answers", SCENARIOS / "answers" / f"{name}.yaml")
+    assert result.exit_code == 0, result.output
+    assert "after_cleanup:" in (SCENARIOS / f"{name}.yaml").read_text()
+
+
+def test_custom_claims_reads_the_claims_the_trigger_added(scenario_run, backend, tmp_path):
+    log = tmp_path / "t.jsonl"
+    result = replay(scenario_run, "custom_claims", "--transcript", log)
+    assert result.exit_code == 0, result.output
+    claims = transcript(log)["set_vars"]["result"]["claims"]
+    assert claims["plan"] == "premium" and "email" not in claims
+    assert '"plan":"premium"' in result.stdout
+    # after_cleanup ran after every undo and saw the pool without the trigger.
+    lines = result.stdout.splitlines()
+    last_undo = max(i for i, line in enumerate(lines) if line.startswith("[undo]"))
+    assert lines.index(next(line for line in lines if "no_trigger_left" in line)) > last_undo
+
+
+def test_custom_message_subject_comes_from_the_trigger(scenario_run, backend, tmp_path):
+    log = tmp_path / "t.jsonl"
+    result = replay(scenario_run, "custom_message", "--transcript", log)
+    assert result.exit_code == 0, result.output
+    message = transcript(log)["message"]["result"]
+    assert message["subject"] == "Welcome to Example Books"
+    assert message["text"] == f"Hello reader, your Example Books code is {message['code']}."
+
+
+def test_groups_in_token_names_each_group_it_removes(scenario_run, backend):
+    result = replay(scenario_run, "groups_in_token")
+    assert result.exit_code == 0, result.output
+    assert "Groups in the ID token: ['editors-" in result.stdout
+    assert "remove user 'editor-" in result.stdout and "delete group 'editors-" in result.stdout
+
+
+def test_runs_sharing_a_pool_get_names_of_their_own(scenario_run, backend, tmp_path):
+    names = []
+    for n in range(2):
+        log = tmp_path / f"t{n}.jsonl"
+        result = replay(scenario_run, "new_password_challenge", "--answer", "remove_resources=no", "--transcript", log)
+        assert result.exit_code == 0, result.output
+        names.append(transcript(log)["create"]["result"]["User"]["Username"])
+    assert names[0] != names[1]
+    assert set(users(backend, outputs(backend)["UserPoolId"])) == set(names)
 
 
 def test_a_new_flow_written_without_python(scenario_run, backend, tmp_path):
