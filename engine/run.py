@@ -24,6 +24,7 @@ from engine.console import Console
 from engine.env_file import read_env_file, resolve_env
 from engine.error_handler import report_internal
 from engine.errors import InputError, Interrupted, ScenarioError, exit_code_for, worst_exit_code
+from engine.examples import shipped
 from engine.journal import abandoned
 from engine.plan import Plan
 from engine.planner import load_scenario
@@ -146,7 +147,7 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
         verbose=options.verbose,
     )
     reports = _Reports(options, secrets)
-    selected = list(files)
+    selected = [_shipped_or_path(path) for path in files]
     plans: list[Plan] = []
     try:
         if options.shard:
@@ -248,6 +249,13 @@ def _stop_reason(result: RunResult, options: RunOptions) -> str | None:
     if options.fail_fast and result.error is not None:
         return "not run (--fail-fast)"
     return None
+
+
+def _shipped_or_path(path: Path) -> Path:
+    """A file given by the name of a shipped scenario (``scenario-run migrate_user``) when no such file exists."""
+    if path.exists() or path.suffix or len(path.parts) != 1:
+        return path
+    return shipped().get(path.name, path)
 
 
 def _notice_abandoned_runs(console: Console, interactive: bool) -> None:

@@ -110,7 +110,7 @@ def deploy(
             if keys and describe(clients, stack_name) is None:  # rejected outright: take the upload back
                 remove_artifacts(clients, stack_name, log=lambda _: None)
             raise
-        wait(clients, "stack_create_complete", stack_id, stack_name)
+        wait(clients, "stack_create_complete", stack_id, stack_name, log)
     else:
         log(f"Updating stack {stack_name} in {clients.region}...")
         try:
@@ -121,7 +121,7 @@ def deploy(
                 raise
             log(f"Stack {stack_name} is already up to date.")
         else:
-            wait(clients, "stack_update_complete", stack["StackId"], stack_name)
+            wait(clients, "stack_update_complete", stack["StackId"], stack_name, log)
     if keys:
         delete_objects(clients, bucket, f"{stack_name}/", keep=set(keys))  # earlier code zips are not needed now
     result = outputs(clients, stack_name)
@@ -163,6 +163,6 @@ def destroy(clients: Clients, stack_name: str, *, log: Callable[[str], None] = p
         log(f"Deleting stack {stack_name} in {clients.region}...")
         with aws_errors(f"deleting stack {stack_name}", stack_name=stack_name):
             clients.client("cloudformation").delete_stack(StackName=stack["StackId"])
-        wait(clients, "stack_delete_complete", stack["StackId"], stack_name)
+        wait(clients, "stack_delete_complete", stack["StackId"], stack_name, log)
         log(f"Deleted stack {stack_name}.")
     remove_artifacts(clients, stack_name, log=log)

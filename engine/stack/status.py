@@ -3,6 +3,8 @@ operation to finish, and why one failed (with a hint for each status)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import WaiterError
@@ -71,18 +73,64 @@ def status_hint(status: str, stack_name: str) -> str:
     return f"fix the cause, then `{destroy_command(stack_name)}` and deploy again"
 
 
-def wait(clients: Clients, waiter_name: str, stack_id: str, stack_name: str) -> None:
-    """Wait for a stack operation; on failure, raise with the reason of the resource that failed first."""
+def wait(
+    clients: Clients, waiter_name: str, stack_id: str, stack_name: str, log: Callable[[str], None] = lambda _: None
+) -> None:
+    """Wait for a stack operation, showing each new stack event as it happens (a create can take
+    minutes on AWS); on failure, raise with the reason of the resource that failed first."""
     waiter = clients.client("cloudformation").get_waiter(waiter_name)
+    seen: set[str] = set()
+    for _ in range(_WAIT["MaxAttempts"]):
+        try:
+            waiter.wait(StackName=stack_id, WaiterConfig={"Delay": _WAIT["Delay"], "MaxAttempts": 1})
+        except WaiterError as exc:
+            if "Max attempts exceeded" in str(exc):
+                _show_new_events(clients, stack_id, seen, log)
+                time.sleep(_WAIT["Delay"])
+                continue
+            _show_new_events(clients, stack_id, seen, log)
+            _raise_failed(clients, stack_id, stack_name, exc)
+        _show_new_events(clients, stack_id, seen, log)
+        return
+    _raise_failed(clients, stack_id, stack_name, None)
+
+
+def _raise_failed(clients: Clients, stack_id: str, stack_name: str, exc: Exception | None) -> None:
+    stack = describe(clients, stack_id) or {"StackId": stack_id, "StackName": stack_name, "StackStatus": "UNKNOWN"}
+    status = stack["StackStatus"]
+    raise TargetError(
+        f"stack {stack_name} ended {status}: {failure_reason(clients, stack)}",
+        hint=status_hint(status, stack_name),
+    ) from exc
+
+
+def _events(clients: Clients, stack_id: str) -> list[dict[str, Any]]:
     try:
-        waiter.wait(StackName=stack_id, WaiterConfig=_WAIT)
-    except WaiterError as exc:
-        stack = describe(clients, stack_id) or {"StackId": stack_id, "StackName": stack_name, "StackStatus": "UNKNOWN"}
-        status = stack["StackStatus"]
-        raise TargetError(
-            f"stack {stack_name} ended {status}: {failure_reason(clients, stack)}",
-            hint=status_hint(status, stack_name),
-        ) from exc
+        with aws_errors("reading stack events"):
+            return list(clients.client("cloudformation").describe_stack_events(StackName=stack_id)["StackEvents"])
+    except TargetError:
+        return []
+
+
+def _show_new_events(clients: Clients, stack_id: str, seen: set[str], log: Callable[[str], None]) -> None:
+    """``  12:01:05 UserPool AWS::Cognito::UserPool CREATE_COMPLETE``, oldest first, each once, from the
+    start of the latest operation (the stack's "User Initiated" event) on."""
+    latest = []
+    for event in _events(clients, stack_id):  # newest first
+        latest.append(event)
+        if event.get("ResourceStatusReason") == "User Initiated":
+            break
+    for event in reversed(latest):
+        if event["EventId"] in seen:
+            continue
+        seen.add(event["EventId"])
+        when = event.get("Timestamp")
+        stamp = when.strftime("%H:%M:%S") if hasattr(when, "strftime") else ""
+        reason = f" ({event['ResourceStatusReason']})" if event.get("ResourceStatusReason") else ""
+        log(
+            f"  {stamp} {event.get('LogicalResourceId')} {event.get('ResourceType')} "
+            f"{event.get('ResourceStatus')}{reason}"
+        )
 
 
 def failure_reason(clients: Clients, stack: dict[str, Any]) -> str:

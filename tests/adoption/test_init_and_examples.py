@@ -41,3 +41,10 @@ def test_examples_lists_and_copies_a_shipped_scenario_that_runs(tmp_path: Path, 
     unknown = scenario_cli("examples", "nope")
     assert unknown.exit_code == 2
     assert "no shipped scenario named 'nope'" in unknown.stderr
+
+
+def test_a_shipped_scenario_runs_by_name_from_any_directory(scenario_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = scenario_run("migrate_user")  # its answers file is found by convention in a replay
+    assert result.exit_code == 0, result.output
+    assert "PASSED migrate_user.yaml" in result.stdout

@@ -33,6 +33,9 @@ def test_stack_commands_and_a_run_that_leaves_the_stack_as_it_found_it(scenario_
     url, clients = server
     deployed = scenario_cli("stack", "deploy", "--endpoint-url", url)
     assert deployed.exit_code == 0, deployed.output
+    # The stack's events are shown as the deploy waits (progress on stderr, the outputs on stdout).
+    assert " scenario-run-cognito AWS::CloudFormation::Stack CREATE_IN_PROGRESS (User Initiated)" in deployed.stderr
+    assert " scenario-run-cognito AWS::CloudFormation::Stack CREATE_COMPLETE" in deployed.stderr
     out = json.loads(deployed.stdout[deployed.stdout.index("{") :])
     assert set(out) >= {
         "TableName",
