@@ -23,7 +23,15 @@ from engine.code_notice import code_notice
 from engine.console import Console
 from engine.env_file import read_env_file, resolve_env
 from engine.error_handler import report_internal
-from engine.errors import InputError, Interrupted, ScenarioError, exit_code_for, worst_exit_code
+from engine.errors import (
+    EXIT_OK,
+    EXIT_STEP_FAILED,
+    InputError,
+    Interrupted,
+    ScenarioError,
+    exit_code_for,
+    worst_exit_code,
+)
 from engine.examples import shipped
 from engine.journal import abandoned
 from engine.plan import Plan
@@ -128,12 +136,22 @@ class _Reports:
     def exit_code(self) -> int:
         return worst_exit_code(result.error for result in self.results)
 
-    def write(self, exit_code: int | None = None) -> None:
+    def write(self, exit_code: int | None = None) -> list[str]:
+        """Write the reports; what could not be written, as messages (the run then fails, exit 1)."""
         code = self.exit_code() if exit_code is None else exit_code
-        if self.options.junit:
-            write_junit(self.options.junit, self.results, self.secrets)
-        if self.options.json_report:
-            write_summary(self.options.json_report, self.results, code, self.secrets)
+        failed = []
+        writers: list[tuple[Path | None, str, Callable[[Path], None]]] = [
+            (self.options.junit, "JUnit report", lambda p: write_junit(p, self.results, self.secrets)),
+            (self.options.json_report, "JSON report", lambda p: write_summary(p, self.results, code, self.secrets)),
+        ]
+        for path, what, writer in writers:
+            if path is None:
+                continue
+            try:
+                writer(path)
+            except OSError as exc:
+                failed.append(f"cannot write the {what} to {path}: {exc.strerror or exc}")
+        return failed
 
 
 def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
@@ -161,16 +179,15 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
             )
         interactive = not options.non_interactive and stdin_is_interactive()
         planned = _plan(selected, options, interactive=interactive, plans=plans)
-        for report, what in ((options.junit, "JUnit report"), (options.json_report, "JSON report")):
-            if report and report != STDOUT:
-                _check_writable(report, what)
+        _check_outputs(options, [*selected, *options.answers, *([options.env_file] if options.env_file else [])])
         from_file = read_env_file(options.env_file) if options.env_file else None
     except BaseException as exc:
         reports.fail_before_run(selected, plans, exc)
         if isinstance(exc, ScenarioError):
             github_annotations.annotate(exc, mask=secrets.mask, err=console.to_stderr)
-        with contextlib.suppress(Exception):
-            reports.write(exit_code_for(exc))
+        if not isinstance(exc, ReportPathError):  # a report path in error is not written to
+            with contextlib.suppress(Exception):
+                reports.write(exit_code_for(exc))
         raise
     planned = _filter_tags(planned, options, console)
     for plan, _ in planned:
@@ -203,10 +220,13 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     finally:
         if recorder:
             recorder.close()
-        reports.write()
+        unwritten = reports.write()
+        for message in unwritten:
+            console.error(message)
         if previous_handler is not None:
             signal.signal(signal.SIGTERM, previous_handler)
-    return reports.exit_code()
+    code = reports.exit_code()
+    return max(code, EXIT_STEP_FAILED) if unwritten and code == EXIT_OK else code
 
 
 def _plan(
@@ -271,11 +291,44 @@ def _notice_abandoned_runs(console: Console, interactive: bool) -> None:
         finish_abandoned(dry_run=False, echo=console.say)
 
 
+class ReportPathError(InputError):
+    """A report path that cannot or must not be written."""
+
+
+def _check_outputs(options: RunOptions, inputs: list[Path]) -> None:
+    """Report paths are checked before anything runs, not after the resources exist: each writable,
+    a regular file (or a new one), and none the same as another output or as an input."""
+    outputs = [
+        (path, what)
+        for path, what in (
+            (options.junit, "JUnit report"),
+            (options.json_report, "JSON report"),
+            (options.transcript, "transcript"),
+            (options.save_answers, "saved answers"),
+        )
+        if path is not None and path != STDOUT
+    ]
+    taken = {path.resolve(): f"input {path}" for path in inputs}
+    for path, what in outputs:
+        _check_writable(path, what)
+        where = path.resolve()
+        if where in taken:
+            raise ReportPathError(
+                f"the {what} would overwrite the {taken[where]}",
+                hint="give each report its own path, apart from the scenario and answers files",
+            )
+        taken[where] = f"{what} {path}"
+
+
 def _check_writable(path: Path, what: str) -> None:
-    """Report paths are checked before anything runs, not after the resources exist."""
     folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise InputError(f"cannot write the {what} to {path}", hint="give a path in an existing, writable folder")
+    special = path.resolve().parts[1:2] in (("proc",), ("sys",), ("dev",))
+    if (path.exists() and not path.is_file()) or special:
+        raise ReportPathError(
+            f"cannot write the {what} to {path}: not a regular file", hint="give the path of a file in a folder"
+        )
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise ReportPathError(f"cannot write the {what} to {path}", hint="give a path in an existing, writable folder")
 
 
 def _save(path: Path, prompter: Prompter, plan: Plan, console: Console) -> None:
