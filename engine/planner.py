@@ -8,13 +8,10 @@ is the only module that reads the YAML; everything after it reads the plan.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from engine.actions.base import Action, ActionBase, ActionContext
+from engine.actions.base import Action
 from engine.answers import Answers
 from engine.aws_model import codes_for
 from engine.errors import (
@@ -23,31 +20,28 @@ from engine.errors import (
     InputErrors,
     Location,
     SchemaError,
-    TemplateError,
     UnknownActionError,
 )
-from engine.loader import load_referenced_yaml, load_yaml_file, locate
+from engine.loader import load_yaml_file, locate
 from engine.plan import (
     CLEANUP_PROMPT_ID,
     DEFAULT_CLEANUP_QUESTION,
     INCLUDE,
-    INCLUDE_SCHEMA,
-    INCLUDED_FILE_SCHEMA,
     STEP_MODIFIERS,
-    Include,
     Plan,
     StepPlan,
     VarPlan,
     env_entries,
     modifiers,
 )
+from engine.planner_include import INCLUDE_ACTION, IncludePlanning
+from engine.planner_templates import TemplateChecks
 from engine.schema import generic_step_schema, top_level_schema
-from engine.schema_errors import located_problems, problems, raise_first, with_suggestion
-from engine.scope import NAMES_HINT, RESERVED_NAMES, RESULT_NAMES, TEMPLATE_NAMES
-from engine.template_checks import DICT_ATTRIBUTES, known_filters_and_tests, read_names, unknown_filters_and_tests
-from engine.templating import attribute_refs, check_syntax, is_template, iter_strings
+from engine.schema_errors import located_problems, with_suggestion
+from engine.scope import RESERVED_NAMES
+from engine.template_checks import DICT_ATTRIBUTES
+from engine.templating import is_template, iter_strings
 
-JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 _TOP_LEVEL = top_level_schema(generic_step_schema())
 # The one action whose arguments are variable names (vars.<name>) the file defines.
 _SETS_VARS = "set_vars"
@@ -181,22 +175,7 @@ def _step_path(path: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return None
 
 
-class _IncludeStep(ActionBase):
-    """``include:`` as the checker sees it: a step kind with its schema; the dispatcher runs its steps."""
-
-    name = INCLUDE
-    description = "Run the steps of another file with parameters."
-    schema = INCLUDE_SCHEMA
-    example = {"file": "common/sign_in.yaml", "with": {"user": "{{ answers.username }}"}}
-
-    def run(self, args: Any, ctx: ActionContext) -> Any:
-        raise AssertionError("include steps are run by the dispatcher")
-
-
-_INCLUDE_ACTION = _IncludeStep()
-
-
-class _Checker:
+class _Checker(IncludePlanning, TemplateChecks):
     """Second pass: per-step actions, arguments, ids, templates and references; every problem is kept."""
 
     def __init__(
@@ -213,7 +192,7 @@ class _Checker:
     ) -> None:
         self.file = str(path)
         self.root = root
-        self.registry = {**registry, INCLUDE: _INCLUDE_ACTION}
+        self.registry = {**registry, INCLUDE: INCLUDE_ACTION}
         self.plugins = registry
         self.chain = (*chain, path.resolve())  # the files being included, outermost first: cycles are refused
         self.params = params  # an included file's parameter names (params.<name>)
@@ -435,202 +414,3 @@ class _Checker:
             candidate = name if n == 1 else f"{name}_{n}"
             if candidate not in self.step_ids:
                 return candidate
-
-    def _include(self, args: Any, where: Any, step_id: str) -> Include:
-        """Plan the included file's steps with a checker of their own (their ids are their own)."""
-        spec: dict[str, Any] = {"file": args} if isinstance(args, str) else args
-        location = where((INCLUDE,))
-        path = (Path(self.file).parent / spec["file"]).resolve()
-        if path in self.chain:
-            cycle = " -> ".join(p.name for p in (*self.chain[self.chain.index(path) :], path))
-            raise SchemaError(
-                f"include cycle: {cycle}", location=location, step=step_id, hint="a file cannot include itself"
-            )
-        self.deps.append(path)
-        data = load_referenced_yaml(path, location, step_id)
-        if not isinstance(data, dict):
-            raise SchemaError(
-                "an included file must be a mapping with 'steps' (and optional 'params')",
-                location=getattr(data, "location", Location(str(path), 1, 1)),
-            )
-        raise_first(problems(data, INCLUDED_FILE_SCHEMA, lambda p, key: locate(data, p, key=key)))
-        declared = data.get("params") or {}
-        defaults = dict(declared) if isinstance(declared, dict) else {}
-        names = frozenset(declared)
-        given = dict(spec.get("with") or {})
-        for key in sorted(set(given) - names):
-            raise SchemaError(
-                f"include passes '{key}', which {path.name} does not declare in its params",
-                location=locate(spec, ("with", key), key=True) or location,
-                step=step_id,
-                hint=with_suggestion(key, sorted(names), f"params of {path.name}: {', '.join(sorted(names)) or '-'}"),
-            )
-        for key in sorted(names - set(given) - set(defaults)):
-            raise SchemaError(
-                f"include does not pass '{key}', which {path.name} needs",
-                location=location,
-                step=step_id,
-                hint=f"add it under with: (with: {{{key}: ...}})",
-            )
-        child = _Checker(path, data, self.plugins, self.errors, set(), chain=self.chain, params=names, deps=self.deps)
-        child.registered = self.registered
-        child.prompt_ids = self.prompt_ids  # prompts are keyed by id across files: one answers file serves all
-        child.needs_answer = self.needs_answer
-        steps = child.steps(data["steps"], ("steps",))
-        self.included.append(child)
-        return Include(path=path, params={**defaults, **given}, steps=tuple(s for s in steps if s is not None))
-
-    def _known_names(self, *, with_result: bool) -> set[str]:
-        names = set(TEMPLATE_NAMES) | self.registered | JINJA_GLOBALS | self.loop_names
-        if self.params:
-            names.add("params")
-        if with_result:
-            names |= set(RESULT_NAMES)
-        return names
-
-    def _check_step_templates(
-        self, raw: dict[str, Any], path: tuple[Any, ...], step_id: str, name: str, action: Action
-    ) -> None:
-        for sub, text in iter_strings(raw):
-            top = sub[0] if sub else None
-            if top == "for_each":
-                # The list is made before any item exists: the loop's own names are not defined there.
-                loop_names, self.loop_names = self.loop_names, set()
-                self._check_text(text, (*path, *sub), step_id, expression=False)
-                self.loop_names = loop_names
-                continue
-            in_args = top == name
-            expression = (
-                top in ("when", "assert")
-                or (top == "retry" and len(sub) > 1 and sub[1] == "until")
-                or (in_args and action.expressions)
-            )
-            # Deferred arguments (an aws_call's undo) are rendered after the call, with its result.
-            in_deferred = in_args and len(sub) > 1 and sub[1] in action.deferred
-            with_result = top in ("assert", "retry") or in_deferred
-            self._check_text(text, (*path, *sub), step_id, expression=expression, with_result=with_result)
-
-    def _check_text(
-        self, text: str, path: tuple[Any, ...], step_id: str | None, *, expression: bool, with_result: bool = False
-    ) -> None:
-        if not expression and not is_template(text):
-            return
-        location = locate(self.root, path)
-        unknown_functions = unknown_filters_and_tests(text, expression=expression)
-        for kind, function in unknown_functions:
-            self.report(
-                TemplateError(
-                    f"template uses the {kind} '{function}', which does not exist",
-                    location=location,
-                    step=step_id,
-                    hint=with_suggestion(
-                        function, known_filters_and_tests(kind), f"the {kind}s are Jinja's built-in {kind}s"
-                    ),
-                )
-            )
-        if unknown_functions:
-            return
-        error, names = check_syntax(text, expression=expression)
-        if error:
-            self.report(
-                TemplateError(
-                    error,
-                    location=location,
-                    step=step_id,
-                    hint="templates use {{ expression }}; check brackets and quotes",
-                )
-            )
-            return
-        known = self._known_names(with_result=with_result)
-        unknown = sorted(names - known)
-        if unknown:
-            self.report(
-                TemplateError(
-                    f"template refers to '{unknown[0]}', which is not defined",
-                    location=location,
-                    step=step_id,
-                    hint=with_suggestion(unknown[0], sorted(known), NAMES_HINT),
-                )
-            )
-            return
-        self._check_declared(text, location, step_id, expression=expression)
-        self.references.append((text, location, step_id, expression))
-
-    def _env_names(self) -> set[str]:
-        env = self.root.get("env")
-        return {entry.name for entry in env_entries(env)} if isinstance(env, list) else set()
-
-    def _check_declared(self, text: str, location: Location | None, step_id: str | None, *, expression: bool) -> None:
-        """env.X must be in `env:`, and stack.X in `stack.outputs` when the scenario lists its outputs."""
-        env = self._env_names()
-        for name in sorted(attribute_refs(text, "env", expression=expression) - env):
-            self.report(
-                TemplateError(
-                    f"template reads env.{name}, which the scenario does not declare",
-                    location=location,
-                    step=step_id,
-                    hint=f"add {name} to the scenario's `env:` list (only listed variables are visible)",
-                )
-            )
-            break
-        stack = self.root.get("stack")
-        outputs = stack.get("outputs") if isinstance(stack, dict) else None
-        if outputs and isinstance(outputs, list):
-            for name in sorted(attribute_refs(text, "stack", expression=expression) - set(map(str, outputs))):
-                self.report(
-                    TemplateError(
-                        f"template reads stack.{name}, which is not in the scenario's stack outputs",
-                        location=location,
-                        step=step_id,
-                        hint=with_suggestion(name, sorted(outputs), "add it to `stack.outputs` if the stack has it"),
-                    )
-                )
-                break
-
-    def check_references(self, prompt_ids: Set[str]) -> None:
-        """steps.X, answers.X and vars.X must name a step, a prompt and a variable the file defines."""
-        kinds = (
-            ("steps", self.step_ids, "step", "steps.<id> is the outcome of the step with that id"),
-            ("answers", prompt_ids, "prompt", "answers.<id> is the reply to the prompt with that id"),
-            ("vars", self.var_names, "variable", "vars.<name> comes from `vars:` or a set_vars step"),
-        )
-        for text, location, step_id, expression in self.references:
-            for root, defined, what, rest in kinds:
-                for name in sorted(read_names(text, root, expression=expression) - defined):
-                    self.report(
-                        TemplateError(
-                            f"template reads {root}.{name}, but no {what} has the id '{name}'"
-                            if what != "variable"
-                            else f"template reads vars.{name}, which is not set anywhere in the scenario",
-                            location=location,
-                            step=step_id,
-                            hint=with_suggestion(name, sorted(defined), rest),
-                        )
-                    )
-
-    def check_answered(self, answered: Set[str], answers_file: str) -> None:
-        """With an answers file: every prompt that has no default must have an answer there."""
-        for prompt_id, location in self.needs_answer:
-            if prompt_id not in answered:
-                self.report(
-                    InputError(
-                        f"prompt '{prompt_id}' has no answer in {answers_file} and no default",
-                        location=location,
-                        step=prompt_id,
-                        hint=f"add '{prompt_id}: ...' to {answers_file}, or give the prompt a default",
-                    )
-                )
-
-    def check_templates_outside_steps(self) -> None:
-        for sub, text in iter_strings(self.root.get("vars") or {}):
-            self._check_text(text, ("vars", *sub), None, expression=False)
-        # The stack is read before anything can be rendered, so its settings are plain values.
-        for sub, text in iter_strings(self.root.get("stack") or {}):
-            if is_template(text):
-                self.report(
-                    SchemaError(
-                        "the stack settings cannot use templates",
-                        location=locate(self.root, ("stack", *sub)),
-                        hint="write the name as it is, or choose the stack on the command line with --stack NAME",
-                    )
-                )
