@@ -18,8 +18,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _start(command: str) -> None:
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # A signal the parent set to be ignored (a background job of a shell, nohup) stays ignored.
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _interrupt)
     try:
         from engine import cli
 

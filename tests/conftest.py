@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import _scenario_run, main
+
+# A test suite started in the background by a shell inherits SIGINT ignored, and so would every
+# process a test starts; the tests that interrupt a run need it delivered as a person would.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass
