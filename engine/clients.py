@@ -13,6 +13,7 @@ import botocore.session
 from botocore.config import Config
 
 from engine import fault_hooks
+from engine.aws_errors import client_error
 
 # The access key id a `scenario serve --access-key-id` expects from its clients.
 ACCESS_KEY_ENV = "SCENARIO_ACCESS_KEY_ID"
@@ -161,14 +162,6 @@ class Clients:
         self.calls.append(f"{model.service_model.service_name}.{model.name}")
         fault_hooks.at("before", len(self.calls))
         if self.fault_at is not None and len(self.calls) == self.fault_at:
-            from botocore.exceptions import ClientError
-
-            raise ClientError(
-                {
-                    "Error": {
-                        "Code": "InjectedFault",
-                        "Message": f"fault injected at AWS call {self.fault_at} ({model.name})",
-                    }
-                },
-                model.name,
+            raise client_error(
+                "InjectedFault", f"fault injected at AWS call {self.fault_at} ({model.name})", model.name
             )

@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from engine import endpoint_guard
+from engine.aws_errors import describe
 from engine.clients import ACCESS_KEY_ENV, Clients
 from engine.errors import TargetError
 from engine.loader import read_text_file
@@ -178,9 +179,8 @@ def _target_error(exc: Exception, target: str) -> TargetError:
             "no AWS region configured for --target aws", hint="pass --region or set AWS_DEFAULT_REGION (or AWS_REGION)"
         )
     if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
         return TargetError(
-            f"{err.get('Code')}: {err.get('Message')}",
+            describe(exc),
             hint="check the stack name (--stack) and that it is deployed on this target",
         )
     return TargetError(f"{type(exc).__name__}: {exc}", hint="check --endpoint-url" if target == "endpoint" else None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engine.aws_errors import error_code
 from engine.clients import Clients
 from engine.errors import TargetError
 from engine.stack.errors import aws_errors
@@ -64,7 +65,7 @@ def _bucket_exists(clients: Clients, bucket: str) -> bool:
         try:
             clients.client("s3").head_bucket(Bucket=bucket)
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
+            code = error_code(exc)
             if code in ("404", "NoSuchBucket", "NotFound"):
                 return False
             if code in ("403", "Forbidden"):

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from engine.aws_errors import error_code, error_message
 from engine.errors import TargetError
 from engine.stack.defaults import DEFAULT_STACK_NAME
 
@@ -33,8 +34,7 @@ def aws_errors(action: str, *, stack_name: str | None = None) -> Iterator[None]:
             hint="configure credentials (aws configure, AWS_PROFILE), or use the local target",
         ) from exc
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "Error"), error.get("Message", str(exc))
+        code, message = error_code(exc), error_message(exc)
         hint = None
         if code in _CREDENTIAL_CODES:
             hint = "check the credentials are valid and allowed to do this (aws sts get-caller-identity)"
