@@ -36,6 +36,11 @@ class UndoContext:
     clients: Clients
     leases: NoLeases
 
+    @property
+    def shared(self) -> bool:
+        """Others may change the same resources meanwhile (a target that outlives this process)."""
+        return type(self.leases).__name__ != "NoLeases"
+
 
 # (context, params, certain, since) -> a note for people ("already gone"), or None when it just worked
 UndoFunc = Callable[[UndoContext, Mapping[str, Any], bool, float], "str | None"]

@@ -66,13 +66,14 @@ def _restore_item(context: UndoContext, params: Mapping[str, Any], certain: bool
     """Delete the item this run put (or put back the one it replaced), only while it is still this run's."""
     ddb = context.clients.client("dynamodb")
     put = params["put"]
-    names = {f"#a{i}": name for i, name in enumerate(put)}
-    values = {f":v{i}": value for i, value in enumerate(put.values())}
-    condition = {
-        "ConditionExpression": " AND ".join(f"#a{i} = :v{i}" for i in range(len(put))),
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
-    }
+    condition: dict[str, Any] = {}
+    if context.shared or not certain:
+        # Only while the item is still the one this run put: another run may have put its own since.
+        condition = {
+            "ConditionExpression": " AND ".join(f"#a{i} = :v{i}" for i in range(len(put))),
+            "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(put)},
+            "ExpressionAttributeValues": {f":v{i}": value for i, value in enumerate(put.values())},
+        }
     previous = params.get("previous") if certain else None
     try:
         if previous:
