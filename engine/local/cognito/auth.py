@@ -73,13 +73,7 @@ def initiate_auth(
     if flow not in ("USER_PASSWORD_AUTH", "CUSTOM_AUTH"):
         return None
     backend, pool, client = pool_for_client(client_id)
-    if flow == "CUSTOM_AUTH":
-        check_secret_hash(client, parameters.get("USERNAME") or "", parameters.get("SECRET_HASH"))
-        return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
-    _check_flow_enabled(client, flow)
-    username = parameters.get("USERNAME") or ""
-    check_secret_hash(client, username, parameters.get("SECRET_HASH"))
-    return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
+    return _start(backend, pool, client, flow, parameters, client_metadata)
 
 
 def admin_initiate_auth(
@@ -100,12 +94,19 @@ def admin_initiate_auth(
         raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
     if flow in REFRESH_FLOWS:
         return refresh(pool, client, parameters)
-    if flow == "CUSTOM_AUTH":
-        check_secret_hash(client, parameters.get("USERNAME") or "", parameters.get("SECRET_HASH"))
-        return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
-    _check_flow_enabled(client, flow)
+    return _start(backend, pool, client, flow, parameters, client_metadata)
+
+
+def _start(
+    backend: Any, pool: Any, client: Any, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
+) -> dict[str, Any]:
+    """The first answer of a password or custom-auth sign-in (InitiateAuth and AdminInitiateAuth alike)."""
     username = parameters.get("USERNAME") or ""
+    if flow != "CUSTOM_AUTH":
+        _check_flow_enabled(client, flow)
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
+    if flow == "CUSTOM_AUTH":
+        return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
     return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
 
 
