@@ -10,10 +10,13 @@ from __future__ import annotations
 import signal
 import sys
 
+from engine import interrupts
+
 EXIT_INTERRUPTED = 130
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    interrupts.note()  # in case Python swallows the exception below (see engine.interrupts)
     raise KeyboardInterrupt
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from engine import github_annotations
+from engine import github_annotations, interrupts
 from engine.answers import Answers
 from engine.code_notice import code_notice
 from engine.console import Console
@@ -343,6 +343,7 @@ def _sigterm_as_interrupt() -> Any:
     """A CI job cancelled with SIGTERM cleans up like Ctrl-C does; returns the previous handler."""
 
     def handler(signum: int, frame: Any) -> None:
+        interrupts.note()
         raise KeyboardInterrupt
 
     with contextlib.suppress(ValueError):  # not the main thread (e.g. inside a test runner thread)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from engine import interrupts
 from engine.aws_errors import describe as _describe
 from engine.console import Console
 from engine.dispatch import Dispatcher
@@ -80,8 +81,11 @@ class Runner:
             self._prepare()
             self.target.clients.counting = True
             for step in self.plan.steps:
+                interrupts.raise_if_pending()
                 self.dispatcher.execute(step, "steps")
+            interrupts.raise_if_pending()
         except KeyboardInterrupt:
+            interrupts.clear()
             error = Interrupted("interrupted by Ctrl-C; cleaning up")
         except BaseException as exc:  # reported by the caller; cleanup must run first
             error = exc
