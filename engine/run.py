@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,7 +156,7 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     try:
         for position, (plan, replies) in enumerate(planned):
             prompter = Prompter(replies, secrets, interactive=interactive)
-            result = _run_one(plan, prompter, options, console=console, recorder=recorder)
+            result = _run_one(plan, prompter, options, console=console, recorder=recorder, env_values=from_file)
             reports.results.append(result)
             _summarise(console, result)
             if options.save_answers:
@@ -269,8 +269,10 @@ def run_plan(
     console: Console,
     recorder: Transcript | None = None,
     target: Target | None = None,
+    env_values: Mapping[str, str] | None = None,
 ) -> RunResult:
-    """Run one planned scenario on ``target`` (else one opened from ``options`` and closed after)."""
+    """Run one planned scenario on ``target`` (else one opened from ``options`` and closed after);
+    ``env_values``: the --env-file already read (else it is read here)."""
     owned = target is None
     if target is None:
         try:
@@ -291,7 +293,7 @@ def run_plan(
             secrets=prompter.secrets,
             stack_name=options.stack_name,
             on_record=recorder.write if recorder else None,
-            env_file=read_env_file(options.env_file) if options.env_file else None,
+            env_file=env_values if env_values is not None or not options.env_file else read_env_file(options.env_file),
         )
         return runner.run()
     finally:
@@ -302,7 +304,13 @@ def run_plan(
 
 
 def _run_one(
-    plan: Plan, prompter: Prompter, options: RunOptions, *, console: Console, recorder: Transcript | None
+    plan: Plan,
+    prompter: Prompter,
+    options: RunOptions,
+    *,
+    console: Console,
+    recorder: Transcript | None,
+    env_values: Mapping[str, str] | None,
 ) -> RunResult:
     console.rule()
     console.say(f"{plan.name}  ({plan.path})")
@@ -313,7 +321,7 @@ def _run_one(
     if options.target == "local" and not options.endpoint_url and (notice := code_notice(plan)):
         console.say(notice)
     console.rule()
-    return run_plan(plan, prompter, options, console=console, recorder=recorder)
+    return run_plan(plan, prompter, options, console=console, recorder=recorder, env_values=env_values)
 
 
 def _summarise(console: Console, result: RunResult) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import os
 import re
 import threading
 import urllib.parse
@@ -113,12 +112,6 @@ class Secrets:
                 self._values.setdefault(form, shown)
             self._values[value] = new[value]
             self._ordered = sorted(self._values.items(), key=lambda kv: len(kv[0]), reverse=True)
-
-    def add_env(self, names: Iterable[str]) -> None:
-        """Mark secret the values of the `env:` variables whose names say they are secrets."""
-        for name in names:
-            if SECRET_ENV_NAME.search(name) and name in os.environ:
-                self.add(os.environ[name])
 
     def collect(self, data: Any) -> None:
         """Register every value under a secret-looking key (or an SSM SecureString) anywhere in ``data``."""
