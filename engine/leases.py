@@ -38,6 +38,8 @@ class LeaseTimeout(StepFailed):
 class NoLeases:
     """Leases where nothing else can run at the same time."""
 
+    shared = False  # can another run change the same resources meanwhile?
+
     @contextlib.contextmanager
     def lease(self, key: str) -> Iterator[None]:
         yield
@@ -51,6 +53,8 @@ class NoLeases:
 
 class Leases(NoLeases):
     """Leases in the target's lease table, owned by ``owner`` (a run id)."""
+
+    shared = True
 
     def __init__(
         self,

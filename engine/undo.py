@@ -39,7 +39,7 @@ class UndoContext:
     @property
     def shared(self) -> bool:
         """Others may change the same resources meanwhile (a target that outlives this process)."""
-        return type(self.leases).__name__ != "NoLeases"
+        return self.leases.shared
 
 
 # (context, params, certain, since) -> a note for people ("already gone"), or None when it just worked
