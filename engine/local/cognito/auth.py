@@ -126,6 +126,13 @@ def _sign_in(
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
     check_password(user, password)
+    return after_password(backend, pool, client, user, username)
+
+
+def after_password(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:
+    """What follows a proven password in every flow that checks one (USER_PASSWORD_AUTH,
+    ADMIN_USER_PASSWORD_AUTH, the SRP PASSWORD_VERIFIER): the status checks, then the next
+    challenge (new password, MFA) or the end of the sign-in."""
     if user.status == UserStatus.UNCONFIRMED:
         raise UserNotConfirmedException("User is not confirmed.")
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
