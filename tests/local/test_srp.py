@@ -4,6 +4,7 @@ SDK for JavaScript: the right password or device secret proves itself, anything 
 from __future__ import annotations
 
 import base64
+from datetime import UTC
 
 from pycognito.aws_srp import AWSSRP, generate_hash_device
 
@@ -76,3 +77,44 @@ def test_a_device_verifier_from_confirm_device_proves_the_device_secret() -> Non
     claim = client.process_device_challenge(parameters)
     assert _matches(srp_a, issued, group_key, device_key, claim)
     assert not _matches(srp_a, issued, SUFFIX, device_key, claim)
+
+
+def test_our_client_signs_what_the_server_and_pycognito_agree_on() -> None:
+    from datetime import datetime
+
+    from engine import srp as shared
+
+    client = shared.Client()
+    salt = srp.new_salt()
+    issued = srp.challenge(srp.verifier(SUFFIX, "alice", "Passw0rd!", salt), salt)
+    parameters = {"SALT": issued.salt, "SRP_B": issued.srp_b, "SECRET_BLOCK": issued.secret_block}
+    claim = client.claim(SUFFIX, "alice", "Passw0rd!", parameters)
+    assert _matches(client.srp_a, issued, SUFFIX, "alice", claim)
+    assert not _matches(client.srp_a, issued, SUFFIX, "alice", client.claim(SUFFIX, "alice", "nope", parameters))
+    for moment in (
+        datetime(2026, 11, 6, 8, 7, 5, tzinfo=UTC),
+        datetime(2027, 1, 31, 23, 0, 0, tzinfo=UTC),
+    ):
+        assert shared.timestamp(moment) == AWSSRP.get_cognito_formatted_timestamp(moment.replace(tzinfo=None))
+
+
+def test_our_device_secret_is_one_pycognito_can_prove() -> None:
+    from engine import srp as shared
+
+    group_key, device_key = "-Zx81", "us-east-1_5c1a0e55-0f0e-4d7a-8a2b-3c4d5e6f7a8b"
+    device_password, config = shared.device_secret(group_key, device_key)
+    verifier = int.from_bytes(base64.b64decode(config["PasswordVerifier"]), "big")
+    issued = srp.challenge(verifier, base64.b64decode(config["Salt"]).hex())
+    client = AWSSRP(
+        "alice",
+        "Passw0rd!",
+        POOL_ID,
+        "client",
+        pool_region="us-east-1",
+        device_key=device_key,
+        device_group_key=group_key,
+        device_password=device_password,
+    )
+    parameters = {"USERNAME": "alice", "SALT": issued.salt, "SRP_B": issued.srp_b, "SECRET_BLOCK": issued.secret_block}
+    claim = client.process_device_challenge(parameters)
+    assert _matches(client.get_auth_params()["SRP_A"], issued, group_key, device_key, claim)
