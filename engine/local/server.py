@@ -34,6 +34,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from engine import endpoint_guard
 from engine.local import activation
+from engine.local.cognito.devices import CALLER_IP
 from engine.local.locking import holding
 from engine.local.outbox import OUTBOX, Outbox
 
@@ -148,14 +149,18 @@ class _App:
 
         if environ.get("PATH_INFO") == OUTBOX_PATH:
             return self._outbox(environ, respond)
-        with holding():
-            result = self.moto_app(environ, respond)
-            try:
-                body = b"".join(result)  # produce the whole response while still holding the lock
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+        caller = CALLER_IP.set(str(environ.get("REMOTE_ADDR") or ""))  # a device's last_ip_used
+        try:
+            with holding():
+                result = self.moto_app(environ, respond)
+                try:
+                    body = b"".join(result)  # produce the whole response while still holding the lock
+                finally:
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+        finally:
+            CALLER_IP.reset(caller)
         return [body]
 
     def _outbox(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

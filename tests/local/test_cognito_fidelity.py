@@ -230,9 +230,9 @@ def test_sms_mfa_sign_in(aws: Env) -> None:
 
 def test_an_operation_the_local_target_lacks_says_so(aws: Env) -> None:
     pool_id, _ = aws.pool()
-    assert error_of(lambda: aws.idp.admin_list_devices(UserPoolId=pool_id, Username="x")) == (
+    assert error_of(lambda: aws.idp.admin_list_user_auth_events(UserPoolId=pool_id, Username="x")) == (
         "UnsupportedOperationException",
-        "AdminListDevices is not supported by the local target; run with --target aws",
+        "AdminListUserAuthEvents is not supported by the local target; run with --target aws",
     )
 
 

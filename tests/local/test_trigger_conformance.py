@@ -2,8 +2,7 @@
 over HTTP), checked against the event shape the Amazon Cognito Developer Guide documents for it
 (keys, value types, nulls), and the response fields each source honours.
 
-Not fired locally: TokenGeneration_HostedAuth (no hosted UI), TokenGeneration_AuthenticateDevice
-(device tracking) and PreSignUp_ExternalProvider (no federation).
+Not fired locally: TokenGeneration_HostedAuth (no hosted UI) and PreSignUp_ExternalProvider (no federation).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import Any
 
 from localaws import PASSWORD, Env, error_of
 
-from engine import totp
+from engine import srp, totp
 
 NULL = type(None)
 MAP = "map"  # an object whose values are all strings
@@ -73,6 +72,7 @@ SHAPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "TokenGeneration_Authentication": _TOKEN_V1,
     "TokenGeneration_NewPasswordChallenge": _TOKEN_V1,
     "TokenGeneration_RefreshTokens": _TOKEN_V1,
+    "TokenGeneration_AuthenticateDevice": _TOKEN_V1,
     "UserMigration_Authentication": (
         {"password": str, "validationData": (MAP, NULL), "?clientMetadata": MAP},
         {
@@ -204,7 +204,8 @@ def shape_problems(value: dict[str, Any], spec: dict[str, Any], where: str) -> l
 
 def _drive_every_source(aws: Env) -> tuple[str, str]:
     recorder = aws.function("recorder", RECORDER)
-    pool_id, client_id = aws.pool({name: recorder for name in TRIGGERS})
+    device_tracking = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}
+    pool_id, client_id = aws.pool({name: recorder for name in TRIGGERS}, DeviceConfiguration=device_tracking)
     aws.idp.update_user_pool_client(
         UserPoolId=pool_id,
         ClientId=client_id,
@@ -216,10 +217,14 @@ def _drive_every_source(aws: Env) -> tuple[str, str]:
     code = aws.outbox.latest(username="ana").code
     idp.confirm_sign_up(ClientId=client_id, Username="ana", ConfirmationCode=code)
     tokens = aws.sign_in(client_id, "ana")["AuthenticationResult"]
+    device = tokens["NewDeviceMetadata"]
     idp.initiate_auth(
-        ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]}
+        ClientId=client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"], "DEVICE_KEY": device["DeviceKey"]},
     )
     access = tokens["AccessToken"]
+    _sign_in_with_device(aws, client_id, access, device)
     idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "email", "Value": "ana2@example.com"}])
     code = aws.outbox.latest(username="ana", kind="UpdateUserAttribute").code
     idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=code)
@@ -276,6 +281,35 @@ def _drive_every_source(aws: Env) -> tuple[str, str]:
     challenge = aws.sign_in(client_id, "ben")
     assert challenge["ChallengeName"] == "SMS_MFA"
     return pool_id, client_id
+
+
+def _sign_in_with_device(aws: Env, client_id: str, access: str, device: dict[str, str]) -> None:
+    """Remember the device of a sign-in, then sign in as it (TokenGeneration_AuthenticateDevice)."""
+    key, group = device["DeviceKey"], device["DeviceGroupKey"]
+    device_password, config = srp.device_secret(group, key)
+    aws.idp.confirm_device(AccessToken=access, DeviceKey=key, DeviceSecretVerifierConfig=config)
+    challenge = aws.idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ana", "PASSWORD": PASSWORD, "DEVICE_KEY": key},
+    )
+    client = srp.Client()
+    common = {"USERNAME": "ana", "DEVICE_KEY": key}
+    verifier = aws.idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=challenge["Session"],
+        ChallengeResponses={**common, "SRP_A": client.srp_a},
+    )
+    claim = client.claim(group, key, device_password, verifier["ChallengeParameters"])
+    answer = aws.idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier["Session"],
+        ChallengeResponses={**common, **claim},
+        ClientMetadata={"device": "yes"},
+    )
+    assert "AccessToken" in answer["AuthenticationResult"]
 
 
 def test_every_trigger_source_fires_with_its_documented_shape(aws: Env) -> None:

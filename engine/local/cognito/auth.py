@@ -1,6 +1,7 @@
 """Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
 ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``) and the
-NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa`` (SRP flows stay moto's).
+NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa``, a remembered device's proof
+(AuthParameters DEVICE_KEY) from ``devices`` and ``device_auth`` (SRP flows stay moto's).
 
 Order, as in Cognito: UserMigration for a user the pool does not know (``migration``),
 PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.local.cognito import custom_auth
+from engine.local.cognito import custom_auth, devices
 from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
@@ -34,6 +35,7 @@ from engine.local.cognito.signin import (
     check_password,
     close_session,
     complete,
+    find_session,
     new_state,
     open_session,
     post_authentication,
@@ -107,11 +109,18 @@ def _start(
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
     if flow == "CUSTOM_AUTH":
         return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
-    return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
+    password, device_key = parameters.get("PASSWORD") or "", parameters.get("DEVICE_KEY")
+    return _sign_in(backend, pool, client, username, password, client_metadata, device_key)
 
 
 def _sign_in(
-    backend: Any, pool: Any, client: Any, username: str, password: str, client_metadata: dict[str, str] | None
+    backend: Any,
+    pool: Any,
+    client: Any,
+    username: str,
+    password: str,
+    client_metadata: dict[str, str] | None,
+    device_key: str | None = None,
 ) -> dict[str, Any]:
     user = pool._get_user(username)
     if user is None and has_trigger(pool, "UserMigration"):
@@ -126,21 +135,26 @@ def _sign_in(
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
     check_password(user, password)
-    return after_password(backend, pool, client, user, username)
+    return after_password(backend, pool, client, user, username, device_key)
 
 
-def after_password(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:
+def after_password(
+    backend: Any, pool: Any, client: Any, user: Any, username: str, device_key: str | None = None
+) -> dict[str, Any]:
     """What follows a proven password in every flow that checks one (USER_PASSWORD_AUTH,
     ADMIN_USER_PASSWORD_AUTH, the SRP PASSWORD_VERIFIER): the status checks, then the next
-    challenge (new password, MFA) or the end of the sign-in."""
+    challenge (new password, MFA, a remembered device's proof) or the end of the sign-in."""
     if user.status == UserStatus.UNCONFIRMED:
         raise UserNotConfirmedException("User is not confirmed.")
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
         return _new_password_challenge(backend, pool, client, user, username)
+    device = devices.for_sign_in(pool, user, device_key)
     mfa = mfa_challenge(pool, user)
-    if mfa is not None:
-        return start_mfa(backend, pool, client, user, username, mfa)
-    return complete(pool, client, user, username)
+    if mfa is not None and not devices.skips_mfa(pool, device):
+        challenge = start_mfa(backend, pool, client, user, username, mfa)
+        find_session(backend, challenge["Session"])[1].device_key = device_key  # the device follows MFA
+        return challenge
+    return complete(pool, client, user, username, device_key=device_key)
 
 
 def _new_password_challenge(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:
@@ -171,6 +185,7 @@ def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any
         raise NotAuthorizedError("User does not exist.")
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
+    devices.check_refresh(pool, user, token, parameters.get("DEVICE_KEY"))
     overrides = pre_token_generation(pool, client, user, "TokenGeneration_RefreshTokens")
     access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
     id_token, access_token = apply_overrides(pool, id_token, access_token, overrides, client, user)
@@ -208,9 +223,10 @@ def respond_new_password(
     with tentatively(pool, user):
         user.password = new_password
         user.status = UserStatus.CONFIRMED
-        post_authentication(pool, client, user, client_metadata)
+        post_authentication(pool, client, user, client_metadata, new_device=devices.tracking(pool))
         overrides = pre_token_generation(
             pool, client, user, "TokenGeneration_NewPasswordChallenge", client_metadata=client_metadata
         )
     close_session(backend, pool, session)
-    return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(pool, client, username, overrides, user)}
+    tokens = issue_tokens(pool, client, username, overrides, user)
+    return {"ChallengeParameters": {}, "AuthenticationResult": devices.with_device(pool, user, tokens, None)}

@@ -134,4 +134,4 @@ def respond(
         raise CodeMismatchException("Invalid code received for user")
     close_session(backend, pool, session)
     clear_pending(user, outbox.AUTHENTICATION)
-    return complete(pool, client, user, state.username, client_metadata=client_metadata)
+    return complete(pool, client, user, state.username, client_metadata=client_metadata, device_key=state.device_key)

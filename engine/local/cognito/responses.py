@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from engine.local.cognito import attributes, auth, custom_auth, mfa, password, signup
+from engine.local.cognito import attributes, auth, custom_auth, device_auth, devices, mfa, password, signup
 from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.triggers import CALLER_AGENT
 
@@ -111,12 +111,13 @@ def admin_initiate_auth(self: Any) -> Any:
 
 
 # Challenges moto answers itself (it runs no trigger for them).
-_MOTO_CHALLENGES = ("PASSWORD_VERIFIER", "MFA_SETUP", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
+_MOTO_CHALLENGES = ("PASSWORD_VERIFIER", "MFA_SETUP")
 
 
 def _respond_to_challenge(self: Any, operation: str) -> Any:
-    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE and the MFA challenges are answered locally (triggers,
-    tokens); SRP and MFA set-up by moto."""
+    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, the MFA challenges and a remembered device's
+    DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER are answered locally (triggers, tokens); SRP and MFA
+    set-up by moto."""
     p = _params(self)
     name = p.get("ChallengeName")
     client_id, session = p.get("ClientId", ""), p.get("Session", "")
@@ -128,6 +129,10 @@ def _respond_to_challenge(self: Any, operation: str) -> Any:
         result = custom_auth.respond(client_id, session, responses, metadata)
     elif name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
         result = mfa.respond(client_id, name, session, responses, metadata)
+    elif name == "DEVICE_SRP_AUTH":
+        result = device_auth.respond_device_srp(client_id, session, responses)
+    elif name == "DEVICE_PASSWORD_VERIFIER":
+        result = device_auth.respond_device_verifier(client_id, session, responses, metadata)
     elif name not in _MOTO_CHALLENGES:
         raise NotSupportedLocally("RespondToAuthChallenge", f"challenge {name}")
     if result is None:
@@ -221,6 +226,71 @@ def verify_software_token(self: Any) -> ActionResult:
     )
 
 
+def confirm_device(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(
+        devices.confirm_device(
+            p.get("AccessToken", ""), p.get("DeviceKey", ""), p.get("DeviceSecretVerifierConfig"), p.get("DeviceName")
+        )
+    )
+
+
+def get_device(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(devices.get_device(p.get("AccessToken", ""), p.get("DeviceKey", "")))
+
+
+def admin_get_device(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(
+        devices.admin_get_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
+    )
+
+
+def list_devices(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(devices.list_devices(p.get("AccessToken", ""), p.get("Limit"), p.get("PaginationToken")))
+
+
+def admin_list_devices(self: Any) -> ActionResult:
+    p = _params(self)
+    return ActionResult(
+        devices.admin_list_devices(
+            self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("Limit"), p.get("PaginationToken")
+        )
+    )
+
+
+def update_device_status(self: Any) -> ActionResult:
+    p = _params(self)
+    devices.update_device_status(p.get("AccessToken", ""), p.get("DeviceKey", ""), p.get("DeviceRememberedStatus"))
+    return EmptyResult()
+
+
+def admin_update_device_status(self: Any) -> ActionResult:
+    p = _params(self)
+    devices.admin_update_device_status(
+        self.backend,
+        p.get("UserPoolId", ""),
+        p.get("Username", ""),
+        p.get("DeviceKey", ""),
+        p.get("DeviceRememberedStatus"),
+    )
+    return EmptyResult()
+
+
+def forget_device(self: Any) -> ActionResult:
+    p = _params(self)
+    devices.forget_device(p.get("AccessToken", ""), p.get("DeviceKey", ""))
+    return EmptyResult()
+
+
+def admin_forget_device(self: Any) -> ActionResult:
+    p = _params(self)
+    devices.admin_forget_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
+    return EmptyResult()
+
+
 def delete_user(self: Any) -> ActionResult:
     password.delete_user(_params(self).get("AccessToken", ""))
     return EmptyResult()
@@ -250,6 +320,15 @@ ADDED: dict[str, Callable[[Any], Any]] = {
     "resend_confirmation_code": resend_confirmation_code,
     "get_user_attribute_verification_code": get_user_attribute_verification_code,
     "verify_user_attribute": verify_user_attribute,
+    "confirm_device": confirm_device,
+    "get_device": get_device,
+    "admin_get_device": admin_get_device,
+    "list_devices": list_devices,
+    "admin_list_devices": admin_list_devices,
+    "update_device_status": update_device_status,
+    "admin_update_device_status": admin_update_device_status,
+    "forget_device": forget_device,
+    "admin_forget_device": admin_forget_device,
 }
 
 

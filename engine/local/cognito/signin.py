@@ -1,5 +1,6 @@
 """What every sign-in flow shares: the PreAuthentication and PostAuthentication triggers, the
-sign-in sessions between challenges, wrong-password lockout, and the end of a sign-in (tokens).
+sign-in sessions between challenges, wrong-password lockout, and the end of a sign-in (tokens, or
+first the proof of a remembered device, see ``devices``).
 
 ClientMetadata follows the API reference: InitiateAuth's reaches PreAuthentication (as
 ``validationData``) and UserMigration only; RespondToAuthChallenge's reaches PostAuthentication,
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.local.cognito import devices
 from engine.local.cognito.common import event_attributes
 from engine.local.cognito.exceptions import NotAuthorizedError
 from engine.local.cognito.tokens import issue_tokens, pre_token_generation
@@ -45,10 +47,13 @@ def pre_authentication(
     )
 
 
-def post_authentication(pool: Any, client: Any, user: Any, client_metadata: dict[str, str] | None = None) -> None:
+def post_authentication(
+    pool: Any, client: Any, user: Any, client_metadata: dict[str, str] | None = None, new_device: bool = False
+) -> None:
+    """PostAuthentication_Authentication; ``newDeviceUsed`` is only ever true in a pool that tracks devices."""
     if has_trigger(pool, "PostAuthentication"):
         request = with_metadata(
-            {"userAttributes": event_attributes(user, pool=pool), "newDeviceUsed": False}, client_metadata
+            {"userAttributes": event_attributes(user, pool=pool), "newDeviceUsed": new_device}, client_metadata
         )
         invoke_trigger(
             pool,
@@ -64,12 +69,19 @@ def complete(
     username: str,
     source: str = "TokenGeneration_Authentication",
     client_metadata: dict[str, str] | None = None,
+    device_key: str | None = None,
 ) -> dict[str, Any]:
-    """The end of a successful sign-in: PostAuthentication, PreTokenGeneration, then the tokens."""
-    post_authentication(pool, client, user, client_metadata)
+    """The end of a successful sign-in: PostAuthentication, PreTokenGeneration, then the tokens (with the
+    device's metadata when the pool tracks devices). A remembered ``device_key`` (AuthParameters
+    DEVICE_KEY) first proves its secret (DEVICE_SRP_AUTH), which ends here again with the source
+    TokenGeneration_AuthenticateDevice."""
+    device = devices.for_sign_in(pool, user, device_key)
+    if device is not None and devices.needs_proof(device) and source != devices.AUTHENTICATE_DEVICE:
+        return devices.start_proof(pool, client, user, device)
+    post_authentication(pool, client, user, client_metadata, new_device=devices.tracking(pool) and device is None)
     overrides = pre_token_generation(pool, client, user, source, client_metadata=client_metadata)
     tokens = issue_tokens(pool, client, username, overrides, user)
-    return {"ChallengeParameters": {}, "AuthenticationResult": tokens}
+    return {"ChallengeParameters": {}, "AuthenticationResult": devices.with_device(pool, user, tokens, device)}
 
 
 @dataclass
@@ -84,6 +96,7 @@ class SignInSession:
     private: dict[str, Any] = field(default_factory=dict)  # custom auth: privateChallengeParameters
     metadata: str | None = None  # custom auth: the last challengeMetadata
     user_found: bool = True
+    device_key: str | None = None  # AuthParameters DEVICE_KEY, for the end of the sign-in
 
 
 def _sessions(pool: Any) -> dict[str, SignInSession]:
