@@ -62,7 +62,8 @@ def _answer_device(ctx: ActionContext, args: dict[str, Any], challenge: dict[str
         Session=verifier.get("Session") or "",
         ChallengeResponses={**common, "USERNAME": parameters.get("USERNAME") or username, **claim},
     )
-    return plain(answer)
+    result: dict[str, Any] = plain(answer)
+    return result
 
 
 @action(
