@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.local.cognito import srp_auth
 from engine.local.cognito.common import UserStatus, event_attributes, pool_for_client, unknown_user
 from engine.local.cognito.exceptions import (
     InvalidLambdaResponseException,
@@ -180,4 +181,19 @@ def respond(
         )
         correct = _flag(verdict, "answerCorrect")
     state.history.append({"challengeName": CHALLENGE, "challengeResult": correct, "challengeMetadata": state.metadata})
+    return _next_round(backend, pool, client, user, state, client_metadata)
+
+
+def password_verified(
+    backend: Any,
+    pool: Any,
+    client: Any,
+    user: Any,
+    state: SignInSession,
+    right: bool,
+    client_metadata: dict[str, str] | None,
+) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER answer of a custom flow (checked by ``srp_auth``): its result joins the
+    session, and DefineAuthChallenge decides the next round."""
+    state.history.append({"challengeName": srp_auth.CHALLENGE, "challengeResult": right, "challengeMetadata": None})
     return _next_round(backend, pool, client, user, state, client_metadata)

@@ -119,4 +119,4 @@ def signature_matches(
         return False
     message = prefix.encode() + user_id.encode() + base64.b64decode(secret_block) + timestamp.encode()
     expected = base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, signature)
+    return hmac.compare_digest(expected.encode(), signature.encode())  # bytes: any text compares
