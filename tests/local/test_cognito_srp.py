@@ -19,6 +19,32 @@ SRP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_T
 WRONG = "Wr0ng-Passw0rd!"
 
 
+# DefineAuthChallenge as the developer guide's example (SRP_A, PASSWORD_VERIFIER, one CUSTOM_CHALLENGE),
+# with Create/VerifyAuthChallengeResponse asking 2+2; every event is printed for the test to read.
+CUSTOM_SRP = """
+import json
+
+def handler(event, context):
+    print("EVENT " + json.dumps(event))
+    source, request, response = event["triggerSource"], event["request"], event["response"]
+    if source == "DefineAuthChallenge_Authentication":
+        s = request["session"]
+        if len(s) == 1 and s[0]["challengeName"] == "SRP_A":
+            response.update(challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False)
+        elif len(s) == 2 and s[1]["challengeName"] == "PASSWORD_VERIFIER" and s[1]["challengeResult"]:
+            response.update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)
+        elif len(s) == 3 and s[2]["challengeName"] == "CUSTOM_CHALLENGE" and s[2]["challengeResult"]:
+            response.update(issueTokens=True, failAuthentication=False)
+        else:
+            response.update(issueTokens=False, failAuthentication=True)
+    elif source == "CreateAuthChallenge_Authentication":
+        response.update(publicChallengeParameters={"question": "2+2"}, privateChallengeParameters={"answer": "4"})
+    elif source == "VerifyAuthChallengeResponse_Authentication":
+        response["answerCorrect"] = request["challengeAnswer"] == request["privateChallengeParameters"]["answer"]
+    return event
+"""
+
+
 def claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
@@ -305,3 +331,78 @@ def test_a_client_with_a_secret_needs_the_secret_hash(aws: Env) -> None:
             ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer
         )
     ) == ("NotAuthorizedException", f"Unable to verify secret hash for client {client_id}")
+
+
+def _custom_start(aws: Env, client_id: str, client: AWSSRP) -> tuple[dict[str, str], Any]:
+    params = {**client.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
+    challenge = aws.idp.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters=params)
+    assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
+    assert {"SALT", "SRP_B", "SECRET_BLOCK", "USER_ID_FOR_SRP"} <= set(challenge["ChallengeParameters"])
+    return params, challenge
+
+
+def test_custom_auth_starting_with_srp(aws: Env) -> None:
+    fn = aws.function("custom", CUSTOM_SRP)
+    triggers = {name: fn for name in ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")}
+    pool_id, client_id, _ = srp_pool(aws, triggers)
+    user(aws, pool_id, "cal")
+    client = srp(aws, pool_id, client_id, "cal")
+    params, challenge = _custom_start(aws, client_id, client)
+    custom = aws.idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=challenge["Session"],
+        ChallengeResponses=client.process_challenge(challenge["ChallengeParameters"], params),
+    )
+    assert custom["ChallengeName"] == "CUSTOM_CHALLENGE"
+    assert custom["ChallengeParameters"]["question"] == "2+2"
+    done = aws.idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=custom["Session"],
+        ChallengeResponses={"USERNAME": "cal", "ANSWER": "4"},
+    )
+    assert claims(done["AuthenticationResult"]["AccessToken"])["username"] == "cal"
+    defines = [e for e in aws.events("custom") if e["triggerSource"] == "DefineAuthChallenge_Authentication"]
+    assert [e["request"]["session"] for e in defines] == [
+        [{"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}],
+        [
+            {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None},
+            {"challengeName": "PASSWORD_VERIFIER", "challengeResult": True, "challengeMetadata": None},
+        ],
+        [
+            {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None},
+            {"challengeName": "PASSWORD_VERIFIER", "challengeResult": True, "challengeMetadata": None},
+            {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": None},
+        ],
+    ]
+
+
+def test_a_wrong_password_in_custom_auth_reaches_define_auth_challenge(aws: Env) -> None:
+    fn = aws.function("custom", CUSTOM_SRP)
+    triggers = {name: fn for name in ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")}
+    pool_id, client_id, _ = srp_pool(aws, triggers)
+    user(aws, pool_id, "cat")
+    client = srp(aws, pool_id, client_id, "cat", WRONG)
+    params, challenge = _custom_start(aws, client_id, client)
+    answer = client.process_challenge(challenge["ChallengeParameters"], params)
+    assert error_of(
+        lambda: aws.idp.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            Session=challenge["Session"],
+            ChallengeResponses=answer,
+        )
+    ) == ("NotAuthorizedException", "Incorrect username or password.")
+    last = [e for e in aws.events("custom") if e["triggerSource"] == "DefineAuthChallenge_Authentication"][-1]
+    assert last["request"]["session"][-1] == {
+        "challengeName": "PASSWORD_VERIFIER",
+        "challengeResult": False,
+        "challengeMetadata": None,
+    }
+    # CHALLENGE_NAME SRP_A without the SRP_A value
+    assert error_of(
+        lambda: aws.idp.initiate_auth(
+            ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "cat", "CHALLENGE_NAME": "SRP_A"}
+        )
+    ) == ("InvalidParameterException", "Missing required parameter SRP_A")

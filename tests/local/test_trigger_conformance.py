@@ -1,8 +1,8 @@
 """Every user-pool trigger source the local Cognito fires, driven through plain boto3 (in-process and
 over HTTP; SRP sign-ins through pycognito's client on the same boto3 client), checked against the event
 shape the Amazon Cognito Developer Guide documents for it (keys, value types, nulls), and the response
-fields each source honours. The password, SRP (USER_SRP_AUTH) and custom flows each fire the
-authentication triggers.
+fields each source honours. The password, SRP (USER_SRP_AUTH) and custom flows (one starting with
+SRP_A and PASSWORD_VERIFIER) each fire the authentication triggers.
 
 Not fired locally: TokenGeneration_HostedAuth (no hosted UI), TokenGeneration_AuthenticateDevice
 (device tracking) and PreSignUp_ExternalProvider (no federation).
@@ -141,7 +141,9 @@ def handler(event, context):
     source, request, response = event["triggerSource"], event["request"], event["response"]
     if source == "DefineAuthChallenge_Authentication":
         session = request["session"]
-        if session and session[-1]["challengeResult"]:
+        if session and session[-1]["challengeName"] == "SRP_A":
+            response.update(challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False)
+        elif session and session[-1]["challengeResult"]:
             response.update(issueTokens=True, failAuthentication=False)
         else:
             response.update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)
@@ -249,6 +251,16 @@ def _drive_every_source(aws: Env) -> tuple[str, str]:
             ClientMetadata={"round": answer},
         )
     assert "AccessToken" in challenge["AuthenticationResult"]
+    # Custom authentication that starts with SRP: SRP_A, then PASSWORD_VERIFIER, then tokens.
+    params = {**srp.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
+    challenge = idp.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters=params)
+    challenge = idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=challenge["Session"],
+        ChallengeResponses=srp.process_challenge(challenge["ChallengeParameters"], params),
+    )
+    assert "AccessToken" in challenge["AuthenticationResult"]
     # An invited user sets a password.
     idp.admin_create_user(
         UserPoolId=pool_id,
@@ -295,6 +307,8 @@ def test_every_trigger_source_fires_with_its_documented_shape(aws: Env) -> None:
     assert {e["triggerSource"] for e in events} == set(SHAPES)
     srp_sources = {e["triggerSource"] for e in events if e["request"].get("clientMetadata") == {"flow": "srp"}}
     assert srp_sources == {"PostAuthentication_Authentication", "TokenGeneration_Authentication"}
+    sessions = [e["request"]["session"] for e in events if e["triggerSource"].startswith("DefineAuthChallenge")]
+    assert [entry["challengeName"] for entry in sessions[-1]] == ["SRP_A", "PASSWORD_VERIFIER"]
     problems = []
     for event in events:
         source = event["triggerSource"]
