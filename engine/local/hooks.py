@@ -8,8 +8,9 @@ silently stop firing).
 Hooks:
 
 * ``cognito-operations``: SignUp, ConfirmSignUp, AdminConfirmSignUp, AdminCreateUser,
-  InitiateAuth and AdminInitiateAuth (password and refresh flows), (Admin)RespondToAuthChallenge
-  (NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, SOFTWARE_TOKEN_MFA, SMS_MFA), ForgotPassword,
+  InitiateAuth and AdminInitiateAuth (password, SRP, custom and refresh flows),
+  (Admin)RespondToAuthChallenge (NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER,
+  SOFTWARE_TOKEN_MFA, SMS_MFA), ForgotPassword,
   ConfirmForgotPassword, (Admin)UpdateUserAttributes, AdminResetUserPassword, AssociateSoftwareToken
   and VerifySoftwareToken answered by the local Cognito (triggers, codes, outbox); DeleteUser,
   ResendConfirmationCode, GetUserAttributeVerificationCode and VerifyUserAttribute added.

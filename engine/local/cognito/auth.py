@@ -1,6 +1,6 @@
 """Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
-ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``) and the
-NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa`` (SRP flows stay moto's).
+ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``),
+USER_SRP_AUTH (``srp_auth``) and the NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa``.
 
 Order, as in Cognito: UserMigration for a user the pool does not know (``migration``),
 PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.local.cognito import custom_auth
+from engine.local.cognito import custom_auth, srp_auth
 from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
@@ -66,11 +66,12 @@ def _check_flow_enabled(client: Any, flow: str) -> None:
 def initiate_auth(
     client_id: str, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any] | None:
-    """InitiateAuth USER_PASSWORD_AUTH, CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
+    """InitiateAuth USER_PASSWORD_AUTH, USER_SRP_AUTH, CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for
+    flows left to moto."""
     if flow in REFRESH_FLOWS:
         _, pool, client = pool_for_client(client_id)
         return refresh(pool, client, parameters)
-    if flow not in ("USER_PASSWORD_AUTH", "CUSTOM_AUTH"):
+    if flow not in ("USER_PASSWORD_AUTH", "USER_SRP_AUTH", "CUSTOM_AUTH"):
         return None
     backend, pool, client = pool_for_client(client_id)
     return _start(backend, pool, client, flow, parameters, client_metadata)
@@ -84,9 +85,9 @@ def admin_initiate_auth(
     parameters: dict[str, str],
     client_metadata: dict[str, str] | None,
 ) -> dict[str, Any] | None:
-    """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH and REFRESH_TOKEN_AUTH;
-    ``None`` for other flows."""
-    if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH", *REFRESH_FLOWS):
+    """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, USER_SRP_AUTH (which the API
+    reference lists for it too), CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for other flows."""
+    if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH", "CUSTOM_AUTH", *REFRESH_FLOWS):
         return None
     pool = backend.describe_user_pool(pool_id)
     client = pool.clients.get(client_id)
@@ -100,13 +101,17 @@ def admin_initiate_auth(
 def _start(
     backend: Any, pool: Any, client: Any, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
-    """The first answer of a password or custom-auth sign-in (InitiateAuth and AdminInitiateAuth alike)."""
+    """The first answer of a password, SRP or custom-auth sign-in (InitiateAuth and AdminInitiateAuth alike)."""
     username = parameters.get("USERNAME") or ""
-    if flow != "CUSTOM_AUTH":
+    if flow == "USER_SRP_AUTH":
+        srp_auth.check_flow_enabled(client)
+    elif flow != "CUSTOM_AUTH":
         _check_flow_enabled(client, flow)
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
     if flow == "CUSTOM_AUTH":
         return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
+    if flow == "USER_SRP_AUTH":
+        return srp_auth.initiate(backend, pool, client, parameters, client_metadata)
     return _sign_in(backend, pool, client, username, parameters.get("PASSWORD") or "", client_metadata)
 
 
@@ -129,10 +134,13 @@ def _sign_in(
     return after_password(backend, pool, client, user, username)
 
 
-def after_password(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:
+def after_password(
+    backend: Any, pool: Any, client: Any, user: Any, username: str, *, client_metadata: dict[str, str] | None = None
+) -> dict[str, Any]:
     """What follows a proven password in every flow that checks one (USER_PASSWORD_AUTH,
     ADMIN_USER_PASSWORD_AUTH, the SRP PASSWORD_VERIFIER): the status checks, then the next
-    challenge (new password, MFA) or the end of the sign-in."""
+    challenge (new password, MFA) or the end of the sign-in. ``client_metadata``: a
+    RespondToAuthChallenge's, for PostAuthentication and PreTokenGeneration."""
     if user.status == UserStatus.UNCONFIRMED:
         raise UserNotConfirmedException("User is not confirmed.")
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
@@ -140,7 +148,7 @@ def after_password(backend: Any, pool: Any, client: Any, user: Any, username: st
     mfa = mfa_challenge(pool, user)
     if mfa is not None:
         return start_mfa(backend, pool, client, user, username, mfa)
-    return complete(pool, client, user, username)
+    return complete(pool, client, user, username, client_metadata=client_metadata)
 
 
 def _new_password_challenge(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:
