@@ -337,7 +337,15 @@ def test_a_forged_id_token_is_refused(served: Env, fake_idp: FakeIdp) -> None:
     assert served.idp.list_users(UserPoolId=setup.pool_id)["Users"] == []
 
 
-def test_an_unreachable_idp_shows_an_error_page(served: Env, fake_idp: FakeIdp) -> None:
+@pytest.mark.parametrize(
+    ("token_url", "shown"),
+    [
+        ("http://127.0.0.1:9/token", "could not be reached"),  # discard port: nothing listens
+        ("https://cognito-idp.us-east-1.amazonaws.com/token", "refused a connection to the real AWS endpoint"),
+        ("file:///etc/passwd", "is not an http or https URL"),
+    ],
+)
+def test_an_unreachable_idp_shows_an_error_page(served: Env, fake_idp: FakeIdp, token_url: str, shown: str) -> None:
     setup = _setup(served, fake_idp, {})
     status, headers, _ = get(setup.authorize_url())
     state = query_of(headers["Location"])["state"]
@@ -351,12 +359,13 @@ def test_an_unreachable_idp_shows_an_error_page(served: Env, fake_idp: FakeIdp) 
             "oidc_issuer": fake_idp.url,
             "attributes_request_method": "GET",
             "authorize_url": f"{fake_idp.url}/authorize",
-            "token_url": "http://127.0.0.1:9/token",  # discard port: nothing listens
+            "token_url": token_url,
             "jwks_uri": f"{fake_idp.url}/jwks",
         },
     )
     status, _, body = get(f"{served.url}/oauth2/idpresponse?code=x&state={state}")
-    assert status == 502 and "could not be reached" in body
+    assert status == 502 and shown in body
+    assert served.idp.list_users(UserPoolId=setup.pool_id)["Users"] == []
 
 
 def test_the_security_gate_on_managed_login_paths(served: Env, fake_idp: FakeIdp) -> None:
