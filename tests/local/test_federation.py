@@ -307,6 +307,11 @@ def test_code_is_single_use_and_checks_pkce_and_client(served: Env, fake_idp: Fa
 
     code = setup.browse()["code"]
     assert setup.redeem(code, redirect_uri="http://localhost:3000/other") == (400, {"error": "unauthorized_client"})
+    # The ID token comes only with the openid scope, and carries the authorize request's nonce.
+    status, tokens = setup.redeem(setup.browse(scope="email")["code"])
+    assert status == 200 and "id_token" not in tokens and claims_of(tokens["access_token"])["scope"] == "email"
+    status, tokens = setup.redeem(setup.browse(nonce="n-42")["code"])
+    assert claims_of(tokens["id_token"])["nonce"] == "n-42"
     status, _ = setup.redeem("made-up")
     assert status == 400
 

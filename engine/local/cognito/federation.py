@@ -277,7 +277,7 @@ def complete(flow: Flow, claims: dict[str, Any]) -> str:
     try:
         user = pool.users.get(username)
         if user is None:
-            user = _sign_up(pool, client, username, attributes, _identities(provider.name, str(claims["sub"])))
+            user = _sign_up(pool, client, username, attributes, _identities(provider.name, _text(subject)))
         else:
             _sign_in(pool, client, user, attributes)
         overrides = pre_token_generation(pool, client, user, "TokenGeneration_HostedAuth", scopes=flow.scopes)
