@@ -4,8 +4,11 @@ shape the Amazon Cognito Developer Guide documents for it (keys, value types, nu
 fields each source honours. The password, SRP (USER_SRP_AUTH) and custom flows (one starting with
 SRP_A and PASSWORD_VERIFIER) each fire the authentication triggers.
 
-Not fired locally: TokenGeneration_HostedAuth (no hosted UI), TokenGeneration_AuthenticateDevice
-(device tracking) and PreSignUp_ExternalProvider (no federation).
+PreSignUp_ExternalProvider and TokenGeneration_HostedAuth fire only over HTTP, in a federated
+sign-in through the managed-login endpoints of ``scenario serve`` (test_federation.py checks them
+against FEDERATED_SHAPES); the in-process local AWS has no HTTP endpoint for them.
+
+Not fired locally: TokenGeneration_AuthenticateDevice (device tracking).
 """
 
 from __future__ import annotations
@@ -129,6 +132,14 @@ SHAPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {"answerCorrect": NULL},
     ),
+}
+# Fired only by a federated sign-in over HTTP (test_federation.py), so not in SHAPES.
+FEDERATED_SHAPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "PreSignUp_ExternalProvider": (
+        {"userAttributes": MAP, "validationData": (MAP, NULL), "?clientMetadata": MAP},
+        {"autoConfirmUser": bool, "autoVerifyEmail": bool, "autoVerifyPhone": bool},
+    ),
+    "TokenGeneration_HostedAuth": _TOKEN_V1,
 }
 SESSION_ENTRY = {"challengeName": str, "challengeResult": bool, "challengeMetadata": (str, NULL)}
 
