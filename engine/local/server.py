@@ -15,8 +15,17 @@ CreateFunction + Invoke runs Python in this process), so every request, the outb
   cross-site ``Sec-Fetch-Site``; no CORS header is sent unless ``--cors-origin`` is given;
 - the ``Host`` must name the bound address (or localhost) and port, so DNS rebinding fails;
 - with ``access_key_id`` set, a signed request must be signed with that key id, and an unsigned
-  one is accepted only for Cognito's public operations (sign-up, sign-in) or when it carries the
-  key id in ``X-Scenario-Access-Key-Id``.
+  one is accepted only for Cognito's public operations (sign-up, sign-in) and the managed-login
+  paths, or when it carries the key id in ``X-Scenario-Access-Key-Id``.
+
+The managed-login paths of a federated sign-in (``managed_login``: ``/oauth2/authorize``,
+``/oauth2/idpresponse``, ``/oauth2/token``) are what a browser is sent to, from the app's page and
+back from the identity provider, so the first two accept a cross-site ``Sec-Fetch-Site`` on a
+top-level navigation (a GET with ``Sec-Fetch-Mode: navigate`` and ``Sec-Fetch-Dest: document``, no
+``Origin``) and nothing else cross-site; they run only triggers already deployed, like sign-up.
+``/oauth2/token`` is a plain POST for the app's back end: any request with an ``Origin`` is refused
+there, ``--cors-origin`` included, and no CORS header is ever sent on these paths. The ``Host`` check
+holds for all three.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from urllib.parse import parse_qs
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from engine import endpoint_guard
-from engine.local import activation
+from engine.local import activation, managed_login
 from engine.local.cognito.devices import CALLER_IP
 from engine.local.locking import holding
 from engine.local.outbox import OUTBOX, Outbox
@@ -108,10 +117,12 @@ class _App:
     def refusal(self, environ: dict[str, Any]) -> str | None:
         """Why this request is refused (403), or None."""
         origin = environ.get("HTTP_ORIGIN")
-        if origin is not None and origin != self.cors_origin:
+        login_path = environ.get("PATH_INFO") in managed_login.PATHS
+        if origin is not None and (login_path or origin != self.cors_origin):
             return f"requests from a web page ({origin}) are refused; start the server with --cors-origin {origin}"
         site = environ.get("HTTP_SEC_FETCH_SITE")
-        if site not in (None, "none", "same-origin") and (origin is None or origin != self.cors_origin):
+        cross_site = site not in (None, "none", "same-origin") and (origin is None or origin != self.cors_origin)
+        if cross_site and not managed_login.is_navigation(environ):
             return "requests from a web page are refused"
         host = str(environ.get("HTTP_HOST", "")).lower()
         if self.hosts is not None and host not in self.hosts:
@@ -126,7 +137,7 @@ class _App:
             given = found.group(1) if found else None
         if given is None:
             target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-            public = target.startswith(_PUBLIC_TARGET) and environ.get("PATH_INFO") not in (OUTBOX_PATH,)
+            public = login_path or (target.startswith(_PUBLIC_TARGET) and environ.get("PATH_INFO") != OUTBOX_PATH)
             return None if public else "this server needs the access key id it was started with"
         return None if given == self.access_key_id else "wrong access key id for this server"
 
@@ -142,6 +153,9 @@ class _App:
             _buffer_body(environ)
         except _BodyError as exc:
             return _plain(start_response, exc.status, f"scenario serve: {exc}\n")
+
+        if environ.get("PATH_INFO") in managed_login.PATHS:
+            return managed_login.app(environ, start_response)  # takes the lock itself, step by step
 
         def respond(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
             kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]

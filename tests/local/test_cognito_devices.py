@@ -410,3 +410,40 @@ def test_a_remembered_device_replaces_mfa_when_the_pool_says_so(aws: Env, suppre
         AccessToken=tokens["AccessToken"], DeviceKey=device.key, DeviceRememberedStatus="not_remembered"
     )
     assert _sign_in(aws, client_id, device=device)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_user_srp_auth_with_a_device_key_ends_with_the_device_proof(aws: Env) -> None:
+    post = aws.trigger("post-auth")
+    pool_id, client_id = _pool(aws, lambda_config={"PostAuthentication": post})
+    aws.idp.update_user_pool_client(
+        UserPoolId=pool_id, ClientId=client_id, ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )
+    _user(aws, pool_id)
+    tokens = AWSSRP("dana", PASSWORD, pool_id, client_id, client=aws.idp).authenticate_user()["AuthenticationResult"]
+    device, _ = _confirm(aws, tokens)
+    # pycognito sends DEVICE_KEY in InitiateAuth and the PASSWORD_VERIFIER answer, then answers
+    # DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER itself (without Sessions).
+    signed_in = AWSSRP(
+        "dana",
+        PASSWORD,
+        pool_id,
+        client_id,
+        client=aws.idp,
+        device_key=device.key,
+        device_group_key=device.group_key,
+        device_password=device.password,
+    ).authenticate_user()
+    assert "AccessToken" in signed_in["AuthenticationResult"]
+    assert "NewDeviceMetadata" not in signed_in["AuthenticationResult"]
+    assert [e["request"]["newDeviceUsed"] for e in aws.events("post-auth")] == [True, False]
+    forged = AWSSRP(
+        "dana",
+        PASSWORD,
+        pool_id,
+        client_id,
+        client=aws.idp,
+        device_key=device.key,
+        device_group_key=device.group_key,
+        device_password="not-the-device-secret",
+    )
+    assert error_of(forged.authenticate_user) == ("NotAuthorizedException", "Incorrect username or password.")

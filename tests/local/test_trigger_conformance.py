@@ -1,8 +1,12 @@
 """Every user-pool trigger source the local Cognito fires, driven through plain boto3 (in-process and
-over HTTP), checked against the event shape the Amazon Cognito Developer Guide documents for it
-(keys, value types, nulls), and the response fields each source honours.
+over HTTP; SRP sign-ins through pycognito's client on the same boto3 client), checked against the event
+shape the Amazon Cognito Developer Guide documents for it (keys, value types, nulls), and the response
+fields each source honours. The password, SRP (USER_SRP_AUTH) and custom flows (one starting with
+SRP_A and PASSWORD_VERIFIER) each fire the authentication triggers.
 
-Not fired locally: TokenGeneration_HostedAuth (no hosted UI) and PreSignUp_ExternalProvider (no federation).
+PreSignUp_ExternalProvider and TokenGeneration_HostedAuth fire only over HTTP, in a federated
+sign-in through the managed-login endpoints of ``scenario serve`` (test_federation.py checks them
+against FEDERATED_SHAPES); the in-process local AWS has no HTTP endpoint for them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import time
 from typing import Any
 
 from localaws import PASSWORD, Env, error_of
+from pycognito.aws_srp import AWSSRP
 
 from engine import srp, totp
 
@@ -127,6 +132,14 @@ SHAPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"answerCorrect": NULL},
     ),
 }
+# Fired only by a federated sign-in over HTTP (test_federation.py), so not in SHAPES.
+FEDERATED_SHAPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "PreSignUp_ExternalProvider": (
+        {"userAttributes": MAP, "validationData": (MAP, NULL), "?clientMetadata": MAP},
+        {"autoConfirmUser": bool, "autoVerifyEmail": bool, "autoVerifyPhone": bool},
+    ),
+    "TokenGeneration_HostedAuth": _TOKEN_V1,
+}
 SESSION_ENTRY = {"challengeName": str, "challengeResult": bool, "challengeMetadata": (str, NULL)}
 
 # One function for every trigger: it prints the event and answers what each source needs.
@@ -138,7 +151,9 @@ def handler(event, context):
     source, request, response = event["triggerSource"], event["request"], event["response"]
     if source == "DefineAuthChallenge_Authentication":
         session = request["session"]
-        if session and session[-1]["challengeResult"]:
+        if session and session[-1]["challengeName"] == "SRP_A":
+            response.update(challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False)
+        elif session and session[-1]["challengeResult"]:
             response.update(issueTokens=True, failAuthentication=False)
         else:
             response.update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)
@@ -209,7 +224,12 @@ def _drive_every_source(aws: Env) -> tuple[str, str]:
     aws.idp.update_user_pool_client(
         UserPoolId=pool_id,
         ClientId=client_id,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_CUSTOM_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
     )
     idp = aws.idp
     aws.sign_up(client_id, "ana", ClientMetadata={"k": "v"})
@@ -232,6 +252,9 @@ def _drive_every_source(aws: Env) -> tuple[str, str]:
     idp.forgot_password(ClientId=client_id, Username="ana")
     code = aws.outbox.latest(username="ana", kind="ForgotPassword").code
     idp.confirm_forgot_password(ClientId=client_id, Username="ana", ConfirmationCode=code, Password="N3w-Passw0rd")
+    # SRP sign-in (USER_SRP_AUTH, PASSWORD_VERIFIER): the authentication triggers fire as for a password.
+    srp = AWSSRP("ana", "N3w-Passw0rd", pool_id, client_id, client=idp)
+    assert "AccessToken" in srp.authenticate_user(client_metadata={"flow": "srp"})["AuthenticationResult"]
     # Custom authentication: one wrong answer, then the right one.
     challenge = idp.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "ana"})
     for answer in ("5", "4"):
@@ -242,6 +265,16 @@ def _drive_every_source(aws: Env) -> tuple[str, str]:
             ChallengeResponses={"USERNAME": "ana", "ANSWER": answer},
             ClientMetadata={"round": answer},
         )
+    assert "AccessToken" in challenge["AuthenticationResult"]
+    # Custom authentication that starts with SRP: SRP_A, then PASSWORD_VERIFIER, then tokens.
+    params = {**srp.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
+    challenge = idp.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters=params)
+    challenge = idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=challenge["Session"],
+        ChallengeResponses=srp.process_challenge(challenge["ChallengeParameters"], params),
+    )
     assert "AccessToken" in challenge["AuthenticationResult"]
     # An invited user sets a password.
     idp.admin_create_user(
@@ -316,6 +349,10 @@ def test_every_trigger_source_fires_with_its_documented_shape(aws: Env) -> None:
     pool_id, client_id = _drive_every_source(aws)
     events = aws.events("recorder")
     assert {e["triggerSource"] for e in events} == set(SHAPES)
+    srp_sources = {e["triggerSource"] for e in events if e["request"].get("clientMetadata") == {"flow": "srp"}}
+    assert srp_sources == {"PostAuthentication_Authentication", "TokenGeneration_Authentication"}
+    sessions = [e["request"]["session"] for e in events if e["triggerSource"].startswith("DefineAuthChallenge")]
+    assert [entry["challengeName"] for entry in sessions[-1]] == ["SRP_A", "PASSWORD_VERIFIER"]
     problems = []
     for event in events:
         source = event["triggerSource"]

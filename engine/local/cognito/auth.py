@@ -1,7 +1,7 @@
 """Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
-ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``) and the
-NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa``, a remembered device's proof
-(AuthParameters DEVICE_KEY) from ``devices`` and ``device_auth`` (SRP flows stay moto's).
+ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``),
+USER_SRP_AUTH (``srp_auth``) and the NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa``,
+a remembered device's proof (AuthParameters DEVICE_KEY) from ``devices`` and ``device_auth``.
 
 Order, as in Cognito: UserMigration for a user the pool does not know (``migration``),
 PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.local.cognito import custom_auth, devices
+from engine.local.cognito import custom_auth, devices, srp_auth
 from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
@@ -68,11 +68,12 @@ def _check_flow_enabled(client: Any, flow: str) -> None:
 def initiate_auth(
     client_id: str, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any] | None:
-    """InitiateAuth USER_PASSWORD_AUTH, CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for flows left to moto."""
+    """InitiateAuth USER_PASSWORD_AUTH, USER_SRP_AUTH, CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for
+    flows left to moto."""
     if flow in REFRESH_FLOWS:
         _, pool, client = pool_for_client(client_id)
         return refresh(pool, client, parameters)
-    if flow not in ("USER_PASSWORD_AUTH", "CUSTOM_AUTH"):
+    if flow not in ("USER_PASSWORD_AUTH", "USER_SRP_AUTH", "CUSTOM_AUTH"):
         return None
     backend, pool, client = pool_for_client(client_id)
     return _start(backend, pool, client, flow, parameters, client_metadata)
@@ -86,9 +87,9 @@ def admin_initiate_auth(
     parameters: dict[str, str],
     client_metadata: dict[str, str] | None,
 ) -> dict[str, Any] | None:
-    """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH and REFRESH_TOKEN_AUTH;
-    ``None`` for other flows."""
-    if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH", *REFRESH_FLOWS):
+    """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, USER_SRP_AUTH (which the API
+    reference lists for it too), CUSTOM_AUTH and REFRESH_TOKEN_AUTH; ``None`` for other flows."""
+    if flow not in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH", "CUSTOM_AUTH", *REFRESH_FLOWS):
         return None
     pool = backend.describe_user_pool(pool_id)
     client = pool.clients.get(client_id)
@@ -102,13 +103,17 @@ def admin_initiate_auth(
 def _start(
     backend: Any, pool: Any, client: Any, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
-    """The first answer of a password or custom-auth sign-in (InitiateAuth and AdminInitiateAuth alike)."""
+    """The first answer of a password, SRP or custom-auth sign-in (InitiateAuth and AdminInitiateAuth alike)."""
     username = parameters.get("USERNAME") or ""
-    if flow != "CUSTOM_AUTH":
+    if flow == "USER_SRP_AUTH":
+        srp_auth.check_flow_enabled(client)
+    elif flow != "CUSTOM_AUTH":
         _check_flow_enabled(client, flow)
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
     if flow == "CUSTOM_AUTH":
         return custom_auth.initiate(backend, pool, client, parameters, client_metadata)
+    if flow == "USER_SRP_AUTH":
+        return srp_auth.initiate(backend, pool, client, parameters, client_metadata)
     password, device_key = parameters.get("PASSWORD") or "", parameters.get("DEVICE_KEY")
     return _sign_in(backend, pool, client, username, password, client_metadata, device_key)
 
@@ -135,15 +140,24 @@ def _sign_in(
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
     check_password(user, password)
-    return after_password(backend, pool, client, user, username, device_key)
+    return after_password(backend, pool, client, user, username, device_key=device_key)
 
 
 def after_password(
-    backend: Any, pool: Any, client: Any, user: Any, username: str, device_key: str | None = None
+    backend: Any,
+    pool: Any,
+    client: Any,
+    user: Any,
+    username: str,
+    *,
+    client_metadata: dict[str, str] | None = None,
+    device_key: str | None = None,
 ) -> dict[str, Any]:
     """What follows a proven password in every flow that checks one (USER_PASSWORD_AUTH,
     ADMIN_USER_PASSWORD_AUTH, the SRP PASSWORD_VERIFIER): the status checks, then the next
-    challenge (new password, MFA, a remembered device's proof) or the end of the sign-in."""
+    challenge (new password, MFA, a remembered device's proof) or the end of the sign-in.
+    ``client_metadata``: a RespondToAuthChallenge's, for PostAuthentication and PreTokenGeneration;
+    ``device_key``: the sign-in's DEVICE_KEY."""
     if user.status == UserStatus.UNCONFIRMED:
         raise UserNotConfirmedException("User is not confirmed.")
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
@@ -154,7 +168,7 @@ def after_password(
         challenge = start_mfa(backend, pool, client, user, username, mfa)
         find_session(backend, challenge["Session"])[1].device_key = device_key  # the device follows MFA
         return challenge
-    return complete(pool, client, user, username, device_key=device_key)
+    return complete(pool, client, user, username, client_metadata=client_metadata, device_key=device_key)
 
 
 def _new_password_challenge(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:

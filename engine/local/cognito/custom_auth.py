@@ -7,20 +7,26 @@ sign-in, or names the next challenge; CreateAuthChallenge makes a CUSTOM_CHALLEN
 parameters go to the caller, its private ones to VerifyAuthChallengeResponse with the answer).
 See https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-challenge.html
 A client that prevents user existence errors runs the flow for an unknown user too
-(``userNotFound: true``), and it always fails in the end. SRP inside CUSTOM_AUTH (``SRP_A``,
-PASSWORD_VERIFIER) is not supported locally.
+(``userNotFound: true``), and it always fails in the end.
+
+SRP first: InitiateAuth with ``SRP_A`` (and ``CHALLENGE_NAME: SRP_A``) starts the session with
+``{challengeName: SRP_A, challengeResult: true}``; when DefineAuthChallenge then names PASSWORD_VERIFIER
+the caller gets that challenge (``srp_auth``), and its result, right or wrong, is the next session entry
+DefineAuthChallenge sees. See "Use SRP password verification in custom authentication flow" in
+https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow.html
+and user-pool-lambda-define-auth-challenge.html.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from engine.local.cognito import srp_auth
 from engine.local.cognito.common import UserStatus, event_attributes, pool_for_client, unknown_user
 from engine.local.cognito.exceptions import (
     InvalidLambdaResponseException,
     InvalidParameterException,
     NotAuthorizedError,
-    NotSupportedLocally,
     UserNotConfirmedException,
 )
 from engine.local.cognito.signin import (
@@ -83,12 +89,14 @@ def _next_round(
             raise NotAuthorizedError("Incorrect username or password.")
         return complete(pool, client, user, state.username, client_metadata=client_metadata)
     name = answer.get("challengeName")
-    if name in ("PASSWORD_VERIFIER", "SRP_A"):
-        raise NotSupportedLocally("RespondToAuthChallenge", "SRP in a custom authentication flow")
-    if name != CHALLENGE:
+    if name not in (CHALLENGE, srp_auth.CHALLENGE):
         raise InvalidLambdaResponseException()
     if len(state.history) >= MAX_ROUNDS:
         raise NotAuthorizedError("Incorrect username or password.")
+    if name == srp_auth.CHALLENGE:
+        if state.srp_a is None:
+            raise InvalidParameterException("Missing required parameter SRP_A")
+        return srp_auth.issue(backend, pool, client, state, user, state.srp_a, custom=True)
     create_request = _request(pool, user, state, client_metadata, challengeName=name, session=list(state.history))
     created = invoke_trigger(
         pool,
@@ -126,8 +134,8 @@ def initiate(
 ) -> dict[str, Any]:
     """(Admin)InitiateAuth CUSTOM_AUTH: PreAuthentication, then the first DefineAuthChallenge round."""
     _check_configured(pool, client)
-    if parameters.get("SRP_A"):
-        raise NotSupportedLocally("InitiateAuth", "CUSTOM_AUTH with SRP_A")
+    with_srp = bool(parameters.get("SRP_A")) or parameters.get("CHALLENGE_NAME") == "SRP_A"
+    srp_a = srp_auth.srp_a_of(parameters) if with_srp else None
     username = parameters.get("USERNAME") or ""
     user = pool._get_user(username)
     if user is None and not prevents_existence_errors(client):
@@ -139,6 +147,10 @@ def initiate(
             raise UserNotConfirmedException("User is not confirmed.")
     pre_authentication(pool, client, user, username, client_metadata)
     state = new_state(user.username if user is not None else username, client, CHALLENGE, user is not None)
+    if srp_a is not None:
+        state.srp_a = srp_a
+        state.device_key = parameters.get("DEVICE_KEY") or None
+        state.history.append({"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None})
     # InitiateAuth's ClientMetadata does not reach the challenge triggers (see ``signin``).
     return _next_round(backend, pool, client, user, state, None)
 
@@ -180,4 +192,19 @@ def respond(
         )
         correct = _flag(verdict, "answerCorrect")
     state.history.append({"challengeName": CHALLENGE, "challengeResult": correct, "challengeMetadata": state.metadata})
+    return _next_round(backend, pool, client, user, state, client_metadata)
+
+
+def password_verified(
+    backend: Any,
+    pool: Any,
+    client: Any,
+    user: Any,
+    state: SignInSession,
+    right: bool,
+    client_metadata: dict[str, str] | None,
+) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER answer of a custom flow (checked by ``srp_auth``): its result joins the
+    session, and DefineAuthChallenge decides the next round."""
+    state.history.append({"challengeName": srp_auth.CHALLENGE, "challengeResult": right, "challengeMetadata": None})
     return _next_round(backend, pool, client, user, state, client_metadata)

@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from engine.local.cognito import attributes, auth, custom_auth, device_auth, devices, mfa, password, signup
+from engine.local.cognito import attributes, auth, custom_auth, device_auth, devices, mfa, password, signup, srp_auth
 from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.triggers import CALLER_AGENT
 
@@ -111,13 +111,13 @@ def admin_initiate_auth(self: Any) -> Any:
 
 
 # Challenges moto answers itself (it runs no trigger for them).
-_MOTO_CHALLENGES = ("PASSWORD_VERIFIER", "MFA_SETUP")
+_MOTO_CHALLENGES = ("MFA_SETUP",)
 
 
 def _respond_to_challenge(self: Any, operation: str) -> Any:
-    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, the MFA challenges and a remembered device's
-    DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER are answered locally (triggers, tokens); SRP and MFA
-    set-up by moto."""
+    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER (SRP), the MFA challenges and a
+    remembered device's DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER are answered locally (triggers,
+    tokens); MFA set-up by moto."""
     p = _params(self)
     name = p.get("ChallengeName")
     client_id, session = p.get("ClientId", ""), p.get("Session", "")
@@ -127,6 +127,15 @@ def _respond_to_challenge(self: Any, operation: str) -> Any:
         result = auth.respond_new_password(client_id, session, responses, metadata)
     elif name == "CUSTOM_CHALLENGE":
         result = custom_auth.respond(client_id, session, responses, metadata)
+    elif name == srp_auth.CHALLENGE:
+        result = srp_auth.respond(
+            client_id,
+            session,
+            responses,
+            metadata,
+            after_password=auth.after_password,
+            custom_round=custom_auth.password_verified,
+        )
     elif name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
         result = mfa.respond(client_id, name, session, responses, metadata)
     elif name == "DEVICE_SRP_AUTH":

@@ -96,7 +96,9 @@ class SignInSession:
     private: dict[str, Any] = field(default_factory=dict)  # custom auth: privateChallengeParameters
     metadata: str | None = None  # custom auth: the last challengeMetadata
     user_found: bool = True
-    device_key: str | None = None  # AuthParameters DEVICE_KEY, for the end of the sign-in
+    srp_a: str | None = None  # custom auth started with SRP: the client's SRP_A
+    srp: Any = None  # SRP: the server's half of the exchange (``srp_auth.Exchange``)
+    device_key: str | None = None  # the DEVICE_KEY the client sent, if any
 
 
 def _sessions(pool: Any) -> dict[str, SignInSession]:
@@ -133,15 +135,23 @@ def new_state(username: str, client: Any, challenge: str, user_found: bool = Tru
     return SignInSession(username, client.id, challenge, time.time() + SESSION_SECONDS, user_found=user_found)
 
 
-def check_password(user: Any, password: str) -> None:
-    """A wrong password is NotAuthorizedException; after five in a row the user is locked out for a
-    time that doubles with each further failure ("Password attempts exceeded")."""
+def password_attempt(user: Any, right: bool) -> bool:
+    """Count one proof of ``user``'s password (the password itself, or an SRP signature): after five
+    wrong ones in a row the user is locked out for a time that doubles with each further failure
+    ("Password attempts exceeded", raised before the proof counts); a right one resets the count.
+    See the note on lockouts in
+    https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow.html
+    """
     failures, last = getattr(user, _FAILURES_ATTR, (0, 0.0))
     if failures >= FREE_PASSWORD_ATTEMPTS:
         wait = min(2 ** (failures - FREE_PASSWORD_ATTEMPTS), 900)
         if time.time() < last + wait:
             raise NotAuthorizedError("Password attempts exceeded")
-    if user.password != password:
-        setattr(user, _FAILURES_ATTR, (failures + 1, time.time()))
+    setattr(user, _FAILURES_ATTR, (0, 0.0) if right else (failures + 1, time.time()))
+    return right
+
+
+def check_password(user: Any, password: str) -> None:
+    """A wrong password is NotAuthorizedException, and counts toward the lockout (``password_attempt``)."""
+    if not password_attempt(user, user.password == password):
         raise NotAuthorizedError("Incorrect username or password.")
-    setattr(user, _FAILURES_ATTR, (0, 0.0))

@@ -46,16 +46,22 @@ PRE_SIGN_UP_DEFAULTS = {"autoConfirmUser": False, "autoVerifyEmail": False, "aut
 
 
 def post_confirmation(
-    pool: Any, user: Any, trigger_source: str, client_id: str | None, client_metadata: dict[str, str] | None
+    pool: Any,
+    user: Any,
+    trigger_source: str,
+    client_id: str | None,
+    client_metadata: dict[str, str] | None,
+    status: str = "CONFIRMED",
 ) -> None:
-    """Run the PostConfirmation trigger (if any) for ``user``, already confirmed (``tentatively``)."""
+    """Run the PostConfirmation trigger (if any) for ``user``, already confirmed (``tentatively``);
+    a federated user's first sign-in runs it with ``status`` EXTERNAL_PROVIDER."""
     if not has_trigger(pool, "PostConfirmation"):
         return
-    request = with_metadata({"userAttributes": event_attributes(user, status="CONFIRMED")}, client_metadata)
+    request = with_metadata({"userAttributes": event_attributes(user, status=status)}, client_metadata)
     invoke_trigger(pool, "PostConfirmation", make_event(pool, trigger_source, user.username, client_id, request, {}))
 
 
-def _pre_sign_up(
+def pre_sign_up(
     pool: Any,
     user: Any,
     source: str,
@@ -98,7 +104,7 @@ def sign_up(
     backend._validate_password(pool.id, password)
     user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
 
-    confirm, verify_email, verify_phone = _pre_sign_up(
+    confirm, verify_email, verify_phone = pre_sign_up(
         pool, user, "PreSignUp_SignUp", client_id, attributes, validation_data, client_metadata
     )
     verified = {}
@@ -220,7 +226,7 @@ def admin_create_user(
         raise UsernameExistsException("User account already exists")
     internal_name, attributes = resolve_new_username(pool, username, attributes)
     user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
-    _pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data, client_metadata)
+    pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data, client_metadata)
     drafts = (
         [] if message_action == "SUPPRESS" else _invitations(pool, user, username, password, mediums, client_metadata)
     )

@@ -67,4 +67,4 @@ def signature_matches(
         return False
     shared = pow(big_a * pow(issued.verifier, u, N), issued.b, N)
     expected = signature(derive_key(shared, u), prefix, user_id, secret_block, timestamp)
-    return hmac.compare_digest(expected, claimed)
+    return hmac.compare_digest(expected.encode(), claimed.encode())  # bytes: any text compares

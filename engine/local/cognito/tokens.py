@@ -3,6 +3,7 @@ refresh tokens with the trigger's answer applied (re-signed)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +68,7 @@ def pre_token_generation(
     source: str,
     status: str | None = None,
     client_metadata: dict[str, str] | None = None,
+    scopes: list[str] | None = None,
 ) -> TokenOverrides | None:
     """Ask the PreTokenGeneration trigger (if any) how to change the tokens about to be issued."""
     if not has_trigger(pool, "PreTokenGeneration"):
@@ -83,7 +85,7 @@ def pre_token_generation(
         },
     }
     if version == "2":
-        request["scopes"] = ["aws.cognito.signin.user.admin"]
+        request["scopes"] = list(scopes) if scopes is not None else ["aws.cognito.signin.user.admin"]
         response = {"claimsAndScopeOverrideDetails": None}
     else:
         response = {"claimsOverrideDetails": None}
@@ -121,6 +123,8 @@ def _id_claims(pool: Any, client: Any, user: Any, overrides: TokenOverrides | No
             for name, value in user.attribute_lookup.items():
                 if name != "sub" and not name.startswith("dev:"):
                     claims.setdefault(name, value)
+        if isinstance(claims.get("identities"), str):
+            claims["identities"] = identities_claim(claims["identities"])
         for name in ("email_verified", "phone_number_verified"):
             if claims.get(name) in ("true", "false"):
                 claims[name] = claims[name] == "true"  # booleans in Cognito's ID token
@@ -154,13 +158,42 @@ def _access_claims(overrides: TokenOverrides) -> Callable[[dict[str, Any]], None
     return change
 
 
+def identities_claim(attribute: str) -> Any:
+    """The ``identities`` claim of a federated user's ID token, from the attribute: the same
+    objects with ``primary`` and ``dateCreated`` as strings (``"true"``, ``"1700000000000"``)."""
+    try:
+        identities = json.loads(attribute)
+    except ValueError:
+        return attribute
+    if not isinstance(identities, list):
+        return identities
+    return [
+        {k: (json.dumps(v) if k in ("primary", "dateCreated") and v is not None else v) for k, v in entry.items()}
+        if isinstance(entry, dict)
+        else entry
+        for entry in identities
+    ]
+
+
 def issue_tokens(
-    pool: Any, client: Any, username: str, overrides: TokenOverrides | None, user: Any | None = None
+    pool: Any,
+    client: Any,
+    username: str,
+    overrides: TokenOverrides | None,
+    user: Any | None = None,
+    *,
+    scopes: list[str] | None = None,
+    nonce: str | None = None,
 ) -> dict[str, Any]:
-    """ID, access and refresh tokens (moto's), with a PreTokenGeneration answer applied."""
+    """ID, access and refresh tokens (moto's), with a PreTokenGeneration answer applied; ``scopes``
+    (the access token's ``scope``) and ``nonce`` (in the ID token) for a managed-login sign-in."""
     refresh_token, origin_jti = pool.create_refresh_token(client.id, username)
     access_token, expires_in = pool.create_access_token(client.id, username, origin_jti)
     id_token, _ = pool.create_id_token(client.id, username, origin_jti)
+    if scopes is not None:
+        access_token = _rewrite(pool, access_token, pool.access_tokens, lambda c: c.update(scope=" ".join(scopes)))
+    if nonce is not None:
+        id_token = _rewrite(pool, id_token, pool.id_tokens, lambda c: c.update(nonce=nonce))
     id_token, access_token = apply_overrides(pool, id_token, access_token, overrides, client, user)
     return {
         "IdToken": id_token,
