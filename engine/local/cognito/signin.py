@@ -84,6 +84,9 @@ class SignInSession:
     private: dict[str, Any] = field(default_factory=dict)  # custom auth: privateChallengeParameters
     metadata: str | None = None  # custom auth: the last challengeMetadata
     user_found: bool = True
+    # The PreTokenGeneration source at the end: TokenGeneration_NewPasswordChallenge once the sign-in
+    # answered NEW_PASSWORD_REQUIRED (an MFA challenge may still follow).
+    token_source: str = "TokenGeneration_Authentication"
 
 
 def _sessions(pool: Any) -> dict[str, SignInSession]:
