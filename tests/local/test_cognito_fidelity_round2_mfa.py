@@ -1,5 +1,6 @@
-"""Required MFA set-up (the MFA_SETUP challenge) and one-time TOTP codes: each pinned through boto3,
-in-process and over HTTP (the ``aws`` fixture)."""
+"""Required MFA set-up (the MFA_SETUP challenge), one-time TOTP codes, and attribute updates that keep the
+original value until the new one is verified: each pinned through boto3, in-process and over HTTP (the
+``aws`` fixture)."""
 
 from __future__ import annotations
 
@@ -188,3 +189,72 @@ def test_a_totp_code_is_accepted_once(aws: Env) -> None:
     # ...and a code that signed in once does not sign in again.
     second = aws.sign_in(client_id, "quin")
     assert error_of(lambda: respond(aws, client_id, "SOFTWARE_TOKEN_MFA", second["Session"], **answer)) == USED_ONCE
+
+
+# 3. Keeping the original email until the new one is verified ---------------------------------------
+
+
+def test_an_updated_email_stays_the_old_one_until_verified(aws: Env) -> None:
+    custom = aws.trigger("custom")
+    pool_id, client_id = aws.pool(
+        {"CustomMessage": custom},
+        UsernameAttributes=["email"],
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
+    )
+    described = aws.idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert described["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+    old, new = "kim@old.example.com", "kim@new.example.com"
+    confirmed_user(aws, pool_id, old, email_verified="true")
+    access = aws.sign_in(client_id, old)["AuthenticationResult"]["AccessToken"]
+    updated = aws.idp.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "email", "Value": new}, {"Name": "name", "Value": "Kim"}]
+    )
+    assert updated["CodeDeliveryDetailsList"] == [
+        {"Destination": "k***@n***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    ]
+    sent = aws.outbox.latest(user_pool_id=pool_id, kind="UpdateUserAttribute")
+    assert sent.recipient == new
+    assert [e["triggerSource"] for e in aws.events("custom")] == ["CustomMessage_UpdateUserAttribute"]
+    # The original value stays active and verified (the user signs in with it); other attributes change at once.
+    seen = {a["Name"]: a["Value"] for a in aws.idp.get_user(AccessToken=access)["UserAttributes"]}
+    assert (seen["email"], seen["email_verified"], seen["name"]) == (old, "true", "Kim")
+    assert "AccessToken" in aws.sign_in(client_id, old)["AuthenticationResult"]
+    assert error_of(lambda: aws.sign_in(client_id, new))[0] == "UserNotFoundException"
+    # Asking for a code again sends it to the value waiting for verification.
+    again = aws.idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="email")
+    assert again["CodeDeliveryDetails"]["Destination"] == "k***@n***"
+    code = aws.outbox.latest(user_pool_id=pool_id, kind="VerifyUserAttribute").code
+    wrong = "x" + code
+    assert (
+        error_of(lambda: aws.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=wrong))[0]
+        == "CodeMismatchException"
+    )
+    assert attributes_of(aws, pool_id, old)["email"] == old
+    aws.idp.verify_user_attribute(AccessToken=access, AttributeName="email", Code=code)
+    seen = attributes_of(aws, pool_id, new)
+    assert (seen["email"], seen["email_verified"]) == (new, "true")
+    assert "AccessToken" in aws.sign_in(client_id, new)["AuthenticationResult"]
+    assert error_of(lambda: aws.sign_in(client_id, old))[0] == "UserNotFoundException"
+
+
+def test_admin_updates_keep_the_original_unless_they_verify_the_new_value(aws: Env) -> None:
+    pool_id, _ = aws.pool(UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]})
+    confirmed_user(aws, pool_id, "lou", email="lou@old.example.com", email_verified="true")
+    aws.idp.admin_update_user_attributes(
+        UserPoolId=pool_id, Username="lou", UserAttributes=[{"Name": "email", "Value": "lou@pending.example.com"}]
+    )
+    seen = attributes_of(aws, pool_id, "lou")
+    assert (seen["email"], seen["email_verified"]) == ("lou@old.example.com", "true")
+    assert aws.outbox.latest(username="lou", kind="UpdateUserAttribute").recipient == "lou@pending.example.com"
+    sent_before = len(aws.outbox.messages(user_pool_id=pool_id))
+    aws.idp.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username="lou",
+        UserAttributes=[
+            {"Name": "email", "Value": "lou@new.example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    seen = attributes_of(aws, pool_id, "lou")
+    assert (seen["email"], seen["email_verified"]) == ("lou@new.example.com", "true")
+    assert len(aws.outbox.messages(user_pool_id=pool_id)) == sent_before  # no code for a value set verified
