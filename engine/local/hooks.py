@@ -10,9 +10,10 @@ Hooks:
 * ``cognito-operations``: SignUp, ConfirmSignUp, AdminConfirmSignUp, AdminCreateUser,
   InitiateAuth and AdminInitiateAuth (password, SRP, custom and refresh flows),
   (Admin)RespondToAuthChallenge (NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER,
-  SOFTWARE_TOKEN_MFA, SMS_MFA), ForgotPassword,
+  SOFTWARE_TOKEN_MFA, SMS_MFA, MFA_SETUP), ForgotPassword,
   ConfirmForgotPassword, (Admin)UpdateUserAttributes, AdminResetUserPassword, AssociateSoftwareToken
-  and VerifySoftwareToken answered by the local Cognito (triggers, codes, outbox); DeleteUser,
+  and VerifySoftwareToken (with an access token or an MFA_SETUP session) answered by the local Cognito
+  (triggers, codes, outbox); DeleteUser,
   ResendConfirmationCode, GetUserAttributeVerificationCode and VerifyUserAttribute added.
 * ``cognito-unsupported``: a Cognito operation neither moto nor the local Cognito implements (or
   that moto leaves unimplemented for some input) answers UnsupportedOperationException naming it and

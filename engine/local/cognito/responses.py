@@ -111,12 +111,12 @@ def admin_initiate_auth(self: Any) -> Any:
 
 
 # Challenges moto answers itself (it runs no trigger for them).
-_MOTO_CHALLENGES = ("MFA_SETUP", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
+_MOTO_CHALLENGES = ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
 
 
 def _respond_to_challenge(self: Any, operation: str) -> Any:
-    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER (SRP) and the MFA challenges are
-    answered locally (triggers, tokens); device SRP and MFA set-up by moto."""
+    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER (SRP), the MFA challenges and MFA_SETUP
+    are answered locally (triggers, tokens); device SRP by moto."""
     p = _params(self)
     name = p.get("ChallengeName")
     client_id, session = p.get("ClientId", ""), p.get("Session", "")
@@ -137,6 +137,8 @@ def _respond_to_challenge(self: Any, operation: str) -> Any:
         )
     elif name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
         result = mfa.respond(client_id, name, session, responses, metadata)
+    elif name == "MFA_SETUP":
+        result = mfa.respond_setup(client_id, session, responses, metadata)
     elif name not in _MOTO_CHALLENGES:
         raise NotSupportedLocally("RespondToAuthChallenge", f"challenge {name}")
     if result is None:
