@@ -35,10 +35,17 @@ def code(secret: str, at: float | None = None) -> str:
     return f"{value % 10**DIGITS:0{DIGITS}d}"
 
 
+def matching_step(secret: str, given: str, at: float | None = None, window: int = 1) -> int | None:
+    """The time step (counter) whose code ``given`` is, looking at this step and ``window`` steps
+    either side (clock drift), latest first; ``None`` when it is none of them."""
+    now = time.time() if at is None else at
+    current = int(now // STEP_SECONDS)
+    for step in range(current + window, current - window - 1, -1):
+        if hmac.compare_digest(code(secret, step * STEP_SECONDS), str(given).strip()):
+            return step
+    return None
+
+
 def matches(secret: str, given: str, at: float | None = None, window: int = 1) -> bool:
     """Whether ``given`` is the code of this step or one of ``window`` steps either side (clock drift)."""
-    now = time.time() if at is None else at
-    return any(
-        hmac.compare_digest(code(secret, now + drift * STEP_SECONDS), str(given).strip())
-        for drift in range(-window, window + 1)
-    )
+    return matching_step(secret, given, at, window) is not None

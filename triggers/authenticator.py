@@ -1,6 +1,9 @@
 """A stand-in for the user's authenticator app: given the software-token secret Cognito returned
 from AssociateSoftwareToken, return the current 6-digit TOTP code (RFC 6238: HMAC-SHA1, 30-second
 steps), as a JSON string. Invoked directly by scenarios/totp_mfa.yaml; not a Cognito trigger.
+
+Cognito accepts each code once ("Your software token has already been used once."), so given
+``after`` (a code already used) it waits, as a user would, until the app shows the next one.
 """
 
 from __future__ import annotations
@@ -24,4 +27,8 @@ def totp(secret: str, at: float | None = None) -> str:
 
 
 def handler(event: dict[str, Any], context: Any) -> str:
-    return totp(event["secret"])
+    code = totp(event["secret"])
+    if code == str(event.get("after") or ""):
+        time.sleep(30 - time.time() % 30 + 0.1)  # into the next 30-second step
+        code = totp(event["secret"])
+    return code

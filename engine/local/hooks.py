@@ -10,12 +10,12 @@ Hooks:
 * ``cognito-operations``: SignUp, ConfirmSignUp, AdminConfirmSignUp, AdminCreateUser,
   InitiateAuth and AdminInitiateAuth (password, SRP, custom and refresh flows),
   (Admin)RespondToAuthChallenge (NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER,
-  SOFTWARE_TOKEN_MFA, SMS_MFA, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER), ForgotPassword,
+  SOFTWARE_TOKEN_MFA, SMS_MFA, MFA_SETUP, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER), ForgotPassword,
   ConfirmForgotPassword, (Admin)UpdateUserAttributes, AdminResetUserPassword, AssociateSoftwareToken
-  and VerifySoftwareToken answered by the local Cognito (triggers, codes, outbox, devices); DeleteUser,
-  ResendConfirmationCode, GetUserAttributeVerificationCode, VerifyUserAttribute and the device
-  operations (ConfirmDevice, (Admin)GetDevice, (Admin)ListDevices, (Admin)UpdateDeviceStatus,
-  (Admin)ForgetDevice) added.
+  and VerifySoftwareToken (with an access token or an MFA_SETUP session) answered by the local Cognito
+  (triggers, codes, outbox, devices); DeleteUser, ResendConfirmationCode,
+  GetUserAttributeVerificationCode, VerifyUserAttribute and the device operations (ConfirmDevice,
+  (Admin)GetDevice, (Admin)ListDevices, (Admin)UpdateDeviceStatus, (Admin)ForgetDevice) added.
 * ``cognito-unsupported``: a Cognito operation neither moto nor the local Cognito implements (or
   that moto leaves unimplemented for some input) answers UnsupportedOperationException naming it and
   suggesting ``--target aws``, instead of an internal error.

@@ -28,8 +28,8 @@ from support import PROJECT
         ),
         pytest.param(
             "name: x\nsteps:\n  - sign_inn: {client_id: a, user_name: b, password: c}\n",
-            "bad.yaml:3:5: unknown action 'sign_inn'\n  hint: did you mean 'sign_in' or 'srp_sign_in' or 'sign_up'? run "
-            "`scenario actions` to list the actions",
+            "bad.yaml:3:5: unknown action 'sign_inn'\n  hint: did you mean 'sign_in' or 'srp_sign_in' or 'sign_up'? "
+            "run `scenario actions` to list the actions",
             id="unknown-action",
         ),
         pytest.param(

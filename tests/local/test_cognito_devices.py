@@ -10,6 +10,7 @@ DEVICE_PASSWORD_VERIFIER) at the end of each sign-in, which ends with TokenGener
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -366,29 +367,42 @@ def test_refresh_tokens_are_bound_to_their_device(aws: Env) -> None:
     assert error_of(lambda: refresh(DEVICE_KEY=key)) == invalid
 
 
-def _totp_user(aws: Env, pool_id: str, client_id: str) -> tuple[str, dict[str, Any]]:
-    """dana with a verified, preferred software token; (secret, tokens of a sign-in that answered MFA)."""
+class Authenticator:
+    """dana's authenticator app: each code from a later time step (Cognito takes a code once), all within
+    the step either side of now that Cognito accepts."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret, self.at = secret, time.time() - totp.STEP_SECONDS
+
+    def code(self) -> str:
+        code = totp.code(self.secret, self.at)
+        self.at += totp.STEP_SECONDS
+        return code
+
+
+def _totp_user(aws: Env, pool_id: str, client_id: str) -> tuple[Authenticator, dict[str, Any]]:
+    """dana with a verified, preferred software token; (her authenticator, a sign-in that answered MFA)."""
     aws.idp.set_user_pool_mfa_config(
         UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="OPTIONAL"
     )
     _user(aws, pool_id)
     access = _sign_in(aws, client_id)["AuthenticationResult"]["AccessToken"]
-    secret = aws.idp.associate_software_token(AccessToken=access)["SecretCode"]
-    aws.idp.verify_software_token(AccessToken=access, UserCode=totp.code(secret))
+    app = Authenticator(aws.idp.associate_software_token(AccessToken=access)["SecretCode"])
+    aws.idp.verify_software_token(AccessToken=access, UserCode=app.code())
     aws.idp.set_user_mfa_preference(
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
     )
     challenge = _sign_in(aws, client_id)
     assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-    return secret, _answer_mfa(aws, client_id, challenge, secret)
+    return app, _answer_mfa(aws, client_id, challenge, app)
 
 
-def _answer_mfa(aws: Env, client_id: str, challenge: dict[str, Any], secret: str) -> Any:
+def _answer_mfa(aws: Env, client_id: str, challenge: dict[str, Any], app: Authenticator) -> Any:
     return aws.idp.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName="SOFTWARE_TOKEN_MFA",
         Session=challenge["Session"],
-        ChallengeResponses={"USERNAME": "dana", "SOFTWARE_TOKEN_MFA_CODE": totp.code(secret)},
+        ChallengeResponses={"USERNAME": "dana", "SOFTWARE_TOKEN_MFA_CODE": app.code()},
     )
 
 
@@ -396,13 +410,13 @@ def _answer_mfa(aws: Env, client_id: str, challenge: dict[str, Any], secret: str
 def test_a_remembered_device_replaces_mfa_when_the_pool_says_so(aws: Env, suppress: bool) -> None:
     config = {"ChallengeRequiredOnNewDevice": suppress, "DeviceOnlyRememberedOnUserPrompt": False}
     pool_id, client_id = _pool(aws, config)
-    secret, answered = _totp_user(aws, pool_id, client_id)
+    app, answered = _totp_user(aws, pool_id, client_id)
     tokens = answered["AuthenticationResult"]  # a sign-in that ended with MFA reports its new device too
     device, _ = _confirm(aws, tokens)
     challenge = _sign_in(aws, client_id, device=device)
     if not suppress:  # ChallengeRequiredOnNewDevice false: MFA first, then the device proves itself
         assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-        challenge = _answer_mfa(aws, client_id, challenge, secret)
+        challenge = _answer_mfa(aws, client_id, challenge, app)
     result = _prove(aws, pool_id, client_id, challenge, device)
     assert "AccessToken" in result["AuthenticationResult"]
     # A not remembered device does not replace MFA.

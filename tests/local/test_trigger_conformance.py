@@ -345,14 +345,7 @@ def _sign_in_with_device(aws: Env, client_id: str, access: str, device: dict[str
     assert "AccessToken" in answer["AuthenticationResult"]
 
 
-def test_every_trigger_source_fires_with_its_documented_shape(aws: Env) -> None:
-    pool_id, client_id = _drive_every_source(aws)
-    events = aws.events("recorder")
-    assert {e["triggerSource"] for e in events} == set(SHAPES)
-    srp_sources = {e["triggerSource"] for e in events if e["request"].get("clientMetadata") == {"flow": "srp"}}
-    assert srp_sources == {"PostAuthentication_Authentication", "TokenGeneration_Authentication"}
-    sessions = [e["request"]["session"] for e in events if e["triggerSource"].startswith("DefineAuthChallenge")]
-    assert [entry["challengeName"] for entry in sessions[-1]] == ["SRP_A", "PASSWORD_VERIFIER"]
+def _event_problems(events: list[dict[str, Any]], pool_id: str, client_id: str) -> list[str]:
     problems = []
     for event in events:
         source = event["triggerSource"]
@@ -364,7 +357,56 @@ def test_every_trigger_source_fires_with_its_documented_shape(aws: Env) -> None:
             problems += shape_problems(entry, SESSION_ENTRY, f"{source}.request.session[]")
         assert event["userPoolId"] == pool_id
         assert event["callerContext"]["clientId"] in (client_id, "CLIENT_ID_NOT_APPLICABLE")
-    assert problems == []
+    return problems
+
+
+def test_every_trigger_source_fires_with_its_documented_shape(aws: Env) -> None:
+    pool_id, client_id = _drive_every_source(aws)
+    events = aws.events("recorder")
+    assert {e["triggerSource"] for e in events} == set(SHAPES)
+    assert _event_problems(events, pool_id, client_id) == []
+    srp_sources = {e["triggerSource"] for e in events if e["request"].get("clientMetadata") == {"flow": "srp"}}
+    assert srp_sources == {"PostAuthentication_Authentication", "TokenGeneration_Authentication"}
+    sessions = [e["request"]["session"] for e in events if e["triggerSource"].startswith("DefineAuthChallenge")]
+    assert [entry["challengeName"] for entry in sessions[-1]] == ["SRP_A", "PASSWORD_VERIFIER"]
+
+
+def test_a_sign_in_ended_by_mfa_setup_fires_documented_events(aws: Env) -> None:
+    # Required MFA after a new password: the set-up challenge ends the sign-in, and only then do
+    # PostAuthentication and TokenGeneration_NewPasswordChallenge run.
+    recorder = aws.function("recorder", RECORDER)
+    pool_id, client_id = aws.pool({name: recorder for name in TRIGGERS})
+    aws.idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON"
+    )
+    aws.idp.admin_create_user(
+        UserPoolId=pool_id, Username="una", TemporaryPassword="Temp-Passw0rd", MessageAction="SUPPRESS"
+    )
+    challenge = aws.sign_in(client_id, "una", "Temp-Passw0rd")
+    setup = aws.idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": "una", "NEW_PASSWORD": PASSWORD},
+    )
+    associated = aws.idp.associate_software_token(Session=setup["Session"])
+    verified = aws.idp.verify_software_token(
+        Session=associated["Session"], UserCode=totp.code(associated["SecretCode"])
+    )
+    aws.idp.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="MFA_SETUP",
+        Session=verified["Session"],
+        ChallengeResponses={"USERNAME": "una"},
+        ClientMetadata={"k": "v"},
+    )
+    events = [e for e in aws.events("recorder") if not e["triggerSource"].startswith("PreSignUp_")]
+    assert [e["triggerSource"] for e in events] == [
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_NewPasswordChallenge",
+    ]
+    assert _event_problems(events, pool_id, client_id) == []
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -403,5 +445,6 @@ def test_totp_mfa_round_trip(aws: Env) -> None:
         )
 
     assert error_of(lambda: answer(wrong)) == ("CodeMismatchException", "Invalid code received for user")
-    result = answer(totp.code(secret))["AuthenticationResult"]
+    # The code that verified the token was used once; the next 30-second step's code is still in the window.
+    result = answer(totp.code(secret, time.time() + totp.STEP_SECONDS))["AuthenticationResult"]
     assert _claims(result["AccessToken"])["username"] == "tia"

@@ -4,6 +4,13 @@ gets a code: CustomMessage_UpdateUserAttribute), GetUserAttributeVerificationCod
 (CustomMessage_VerifyUserAttribute), VerifyUserAttribute, and AdminResetUserPassword (a reset code:
 CustomMessage_ForgotPassword). See
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
+
+In a pool whose UserAttributeUpdateSettings list an attribute in AttributesRequireVerificationBeforeUpdate,
+a new value for a verified email or phone number is held aside: the original stays the attribute's value
+(verified: the user signs in and gets messages with it) until VerifyUserAttribute confirms the new one
+with the code sent to it. An AdminUpdateUserAttributes call that also sets ``*_verified`` true applies the
+new value at once. The API shows nothing of the held value (GetUser and AdminGetUser have no field for it).
+See UserAttributeUpdateSettingsType, UpdateUserAttributes and AdminUpdateUserAttributes in the API Reference.
 """
 
 from __future__ import annotations
@@ -26,6 +33,31 @@ from engine.local.cognito.messages import (
 from engine.local.cognito.migration import claim_aliases
 
 _MEDIUMS = {"email": "EMAIL", "phone_number": "SMS"}
+_HELD_ATTR = "_scenario_unverified_values"  # on moto's user: {attribute: new value awaiting verification}
+
+
+def _held(user: Any) -> dict[str, str]:
+    found: dict[str, str] | None = getattr(user, _HELD_ATTR, None)
+    if found is None:
+        found = {}
+        setattr(user, _HELD_ATTR, found)
+    return found
+
+
+def _to_hold(pool: Any, current: dict[str, str], given: dict[str, str], changed: list[str]) -> dict[str, str]:
+    """The changed values kept aside until verified: a verified, auto-verified attribute the pool lists in
+    AttributesRequireVerificationBeforeUpdate, unless the call itself sets it verified."""
+    settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+    listed = settings.get("AttributesRequireVerificationBeforeUpdate") or []
+    auto = pool.extended_config.get("AutoVerifiedAttributes") or []
+    return {
+        name: given[name]
+        for name in changed
+        if name in listed
+        and name in auto
+        and current.get(f"{name}_verified") == "true"
+        and given.get(f"{name}_verified") != "true"
+    }
 
 
 def _token_client(pool: Any, access_token: str) -> str:
@@ -46,9 +78,11 @@ def _update(
     given = flatten_attrs(attributes)
     current = user.attribute_lookup
     changed = [name for name in _MEDIUMS if name in given and given[name] != current.get(name)]
-    updates = list(attributes)
+    held = _to_hold(pool, current, given, changed)
+    kept = set(held) | {f"{name}_verified" for name in held}
+    updates = [attribute for attribute in attributes if attribute.get("Name") not in kept]
     for name in changed:
-        if f"{name}_verified" not in given:
+        if f"{name}_verified" not in given and name not in held:
             updates.append({"Name": f"{name}_verified", "Value": "false"})
     if "email" in given and "email" in (pool.extended_config.get("UsernameAttributes") or []):
         backend._verify_email_is_not_used(pool.id, given["email"])
@@ -76,6 +110,11 @@ def _update(
         user.attributes = saved
         user.attribute_lookup = flatten_attrs(saved)
         raise
+    waiting = _held(user)
+    for name in _MEDIUMS:  # a value set now replaces one still waiting for verification
+        if name in given:
+            waiting.pop(name, None)
+    waiting.update(held)
     return [send_code(pool, user, username, draft) for draft in drafts]
 
 
@@ -111,7 +150,7 @@ def get_user_attribute_verification_code(
     pool, user, username = find_by_access_token(access_token)
     if attribute not in _MEDIUMS:
         raise InvalidParameterException(f"Invalid attribute name: {attribute} cannot be verified.")
-    address = user.attribute_lookup.get(attribute)
+    address = _held(user).get(attribute) or user.attribute_lookup.get(attribute)
     if not address:
         raise InvalidParameterException(f"User does not have a {attribute} attribute.")
     draft = draft_code(
@@ -127,15 +166,21 @@ def get_user_attribute_verification_code(
 
 
 def verify_user_attribute(access_token: str, attribute: str, code: str) -> None:
-    """VerifyUserAttribute: the last code sent for ``attribute`` marks it verified."""
+    """VerifyUserAttribute: the last code sent for ``attribute`` marks it verified, and makes a new value
+    held aside until verified the attribute's value ("updates the affected attribute to its pending
+    value", API_VerifyUserAttribute.html)."""
     pool, user, _ = find_by_access_token(access_token)
     if attribute not in _MEDIUMS:
         raise InvalidParameterException(f"Invalid attribute name: {attribute} cannot be verified.")
     purpose = verify_purpose(attribute)
     check_code(user, purpose, code)
-    verified = {**user.attribute_lookup, f"{attribute}_verified": "true"}
-    claim_aliases(pool, verified, False, exclude=user)
-    user.update_attributes([{"Name": f"{attribute}_verified", "Value": "true"}])
+    updates = [{"Name": f"{attribute}_verified", "Value": "true"}]
+    new_value = _held(user).get(attribute)
+    if new_value is not None:
+        updates.insert(0, {"Name": attribute, "Value": new_value})
+    claim_aliases(pool, {**user.attribute_lookup, **flatten_attrs(updates)}, False, exclude=user)
+    user.update_attributes(updates)
+    _held(user).pop(attribute, None)
     clear_pending(user, purpose)
 
 

@@ -1,7 +1,7 @@
 """Password sign-in with its triggers: InitiateAuth USER_PASSWORD_AUTH and AdminInitiateAuth
 ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN_AUTH, CUSTOM_AUTH (``custom_auth``),
-USER_SRP_AUTH (``srp_auth``) and the NEW_PASSWORD_REQUIRED challenge; an MFA challenge comes from ``mfa``,
-a remembered device's proof (AuthParameters DEVICE_KEY) from ``devices`` and ``device_auth``.
+USER_SRP_AUTH (``srp_auth``) and the NEW_PASSWORD_REQUIRED challenge; an MFA challenge (or MFA_SETUP) comes
+from ``mfa``, a remembered device's proof (AuthParameters DEVICE_KEY) from ``devices`` and ``device_auth``.
 
 Order, as in Cognito: UserMigration for a user the pool does not know (``migration``),
 PreAuthentication, the password and status checks, PostAuthentication, PreTokenGeneration, then the
@@ -164,7 +164,7 @@ def after_password(
         return _new_password_challenge(backend, pool, client, user, username)
     device = devices.for_sign_in(pool, user, device_key)
     mfa = mfa_challenge(pool, user)
-    if mfa is not None and not devices.skips_mfa(pool, device):
+    if mfa is not None and (mfa == "MFA_SETUP" or not devices.skips_mfa(pool, device)):
         challenge = start_mfa(backend, pool, client, user, username, mfa)
         find_session(backend, challenge["Session"])[1].device_key = device_key  # the device follows MFA
         return challenge
@@ -216,10 +216,11 @@ def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any
 
 def respond_new_password(
     client_id: str, session: str, responses: dict[str, str], client_metadata: dict[str, str] | None
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """RespondToAuthChallenge NEW_PASSWORD_REQUIRED: PostAuthentication and
     TokenGeneration_NewPasswordChallenge (both given the call's ClientMetadata) run before the new
-    password is kept and tokens issued. ``None`` (moto answers) when the pool then requires MFA setup."""
+    password is kept and tokens issued. When an MFA challenge follows (MFA_SETUP in a pool that requires
+    MFA), the new password is kept at once and those triggers run when that challenge ends the sign-in."""
     backend, pool, client = pool_for_client(client_id)
     if session not in backend.sessions:
         raise NotAuthorizedError("Invalid session for the user, session is expired.")
@@ -232,8 +233,14 @@ def respond_new_password(
     if not new_password:
         raise InvalidParameterException("Missing required parameter NEW_PASSWORD")
     backend._validate_password(pool.id, new_password)
-    if pool.mfa_config == "ON":
-        return None
+    mfa = mfa_challenge(pool, user)
+    if mfa is not None:
+        user.password = new_password
+        user.status = UserStatus.CONFIRMED
+        close_session(backend, pool, session)
+        # TokenGeneration_NewPasswordChallenge: the sign-in answered a new-password challenge ("Pre token
+        # generation Lambda trigger", trigger sources, in the Amazon Cognito Developer Guide).
+        return start_mfa(backend, pool, client, user, username, mfa, "TokenGeneration_NewPasswordChallenge")
     with tentatively(pool, user):
         user.password = new_password
         user.status = UserStatus.CONFIRMED

@@ -111,13 +111,13 @@ def admin_initiate_auth(self: Any) -> Any:
 
 
 # Challenges moto answers itself (it runs no trigger for them).
-_MOTO_CHALLENGES = ("MFA_SETUP",)
+_MOTO_CHALLENGES: tuple[str, ...] = ()
 
 
 def _respond_to_challenge(self: Any, operation: str) -> Any:
-    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER (SRP), the MFA challenges and a
-    remembered device's DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER are answered locally (triggers,
-    tokens); MFA set-up by moto."""
+    """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER (SRP), the MFA challenges, MFA_SETUP and
+    a remembered device's DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER are answered locally (triggers,
+    tokens)."""
     p = _params(self)
     name = p.get("ChallengeName")
     client_id, session = p.get("ClientId", ""), p.get("Session", "")
@@ -138,6 +138,8 @@ def _respond_to_challenge(self: Any, operation: str) -> Any:
         )
     elif name in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
         result = mfa.respond(client_id, name, session, responses, metadata)
+    elif name == "MFA_SETUP":
+        result = mfa.respond_setup(client_id, session, responses, metadata)
     elif name == "DEVICE_SRP_AUTH":
         result = device_auth.respond_device_srp(client_id, session, responses)
     elif name == "DEVICE_PASSWORD_VERIFIER":

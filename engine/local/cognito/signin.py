@@ -99,6 +99,9 @@ class SignInSession:
     srp_a: str | None = None  # custom auth started with SRP: the client's SRP_A
     srp: Any = None  # SRP: the server's half of the exchange (``srp_auth.Exchange``)
     device_key: str | None = None  # the DEVICE_KEY the client sent, if any
+    # The PreTokenGeneration source at the end: TokenGeneration_NewPasswordChallenge once the sign-in
+    # answered NEW_PASSWORD_REQUIRED (an MFA challenge may still follow).
+    token_source: str = "TokenGeneration_Authentication"
 
 
 def _sessions(pool: Any) -> dict[str, SignInSession]:
