@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_RUN = Path(sys.executable).with_name("scenario-run")
 
 
-@pytest.mark.parametrize("name", ["custom_auth", "totp_mfa", "verify_attribute"])
+@pytest.mark.parametrize("name", ["custom_auth", "totp_mfa", "verify_attribute", "remembered_device"])
 def test_example_flow_replays_and_cleans_up(name: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"CI": "1", "NO_COLOR": "1"}
     result = subprocess.run(
