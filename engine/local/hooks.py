@@ -11,8 +11,8 @@ Hooks:
   InitiateAuth and AdminInitiateAuth (password, SRP, custom and refresh flows),
   (Admin)RespondToAuthChallenge (NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER,
   SOFTWARE_TOKEN_MFA, SMS_MFA, MFA_SETUP, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER), ForgotPassword,
-  ConfirmForgotPassword, (Admin)UpdateUserAttributes, AdminResetUserPassword, AssociateSoftwareToken
-  and VerifySoftwareToken (with an access token or an MFA_SETUP session) answered by the local Cognito
+  ConfirmForgotPassword, (Admin)UpdateUserAttributes, AdminResetUserPassword, AssociateSoftwareToken,
+  VerifySoftwareToken (with an access token or an MFA_SETUP session) and GetUser answered by the local Cognito
   (triggers, codes, outbox, devices); DeleteUser, ResendConfirmationCode,
   GetUserAttributeVerificationCode, VerifyUserAttribute and the device operations (ConfirmDevice,
   (Admin)GetDevice, (Admin)ListDevices, (Admin)UpdateDeviceStatus, (Admin)ForgetDevice) added.

@@ -313,3 +313,29 @@ def test_wrong_codes_and_passwords_are_limited(aws: Env) -> None:
     for _ in range(5):
         assert error_of(lambda: aws.sign_in(client_id, "gil", "Wr0ng-pass"))[1] == "Incorrect username or password."
     assert error_of(lambda: aws.sign_in(client_id, "gil")) == ("NotAuthorizedException", "Password attempts exceeded")
+
+
+def test_get_user_needs_the_admin_scope_and_an_enabled_user(aws: Env) -> None:
+    fn = aws.trigger(
+        "tokens",
+        response={
+            "claimsAndScopeOverrideDetails": {
+                "accessTokenGeneration": {"scopesToSuppress": ["aws.cognito.signin.user.admin"]}
+            }
+        },
+    )
+    pool_id, client_id = aws.pool()
+    confirmed_user(aws, pool_id, "gus")
+    token = aws.sign_in(client_id, "gus")["AuthenticationResult"]["AccessToken"]
+    assert aws.idp.get_user(AccessToken=token)["Username"] == "gus"
+    aws.idp.admin_disable_user(UserPoolId=pool_id, Username="gus")
+    assert error_of(lambda: aws.idp.get_user(AccessToken=token)) == ("NotAuthorizedException", "User is disabled.")
+    aws.idp.admin_enable_user(UserPoolId=pool_id, Username="gus")
+    aws.idp.update_user_pool(
+        UserPoolId=pool_id, LambdaConfig={"PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": fn}}
+    )
+    narrow = aws.sign_in(client_id, "gus")["AuthenticationResult"]["AccessToken"]
+    assert error_of(lambda: aws.idp.get_user(AccessToken=narrow)) == (
+        "NotAuthorizedException",
+        "Access Token does not have required scopes",
+    )

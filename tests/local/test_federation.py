@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from localaws import Env
+from localaws import Env, error_of
 from test_trigger_conformance import COMMON, FEDERATED_SHAPES, SHAPES, shape_problems
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -193,7 +193,7 @@ def _setup(served: Env, idp: FakeIdp, lambda_config: dict[str, str], *, secret: 
         GenerateSecret=secret,
         CallbackURLs=[CALLBACK],
         AllowedOAuthFlows=["code"],
-        AllowedOAuthScopes=["openid", "email"],
+        AllowedOAuthScopes=["openid", "email", "aws.cognito.signin.user.admin"],
         AllowedOAuthFlowsUserPoolClient=True,
         SupportedIdentityProviders=[PROVIDER],
     )["UserPoolClient"]
@@ -384,3 +384,19 @@ def test_the_security_gate_on_managed_login_paths(served: Env, fake_idp: FakeIdp
     assert status == 403
     # The AWS API behind the same server still refuses a cross-site navigation.
     assert get(f"{served.url}/_scenario/outbox", navigation)[0] == 403
+
+
+def test_a_federated_user_reads_itself_with_the_admin_scope_only(served: Env, fake_idp: FakeIdp) -> None:
+    # GetUser needs aws.cognito.signin.user.admin in the access token; a federated user (EXTERNAL_PROVIDER)
+    # holding it reads its attributes like any other user.
+    setup = _setup(served, fake_idp, {})
+    fake_idp.user = {"sub": "u-7", "email": "eve@corp.example", "name": "Eve"}
+    _, narrow = setup.redeem(setup.browse()["code"])
+    assert error_of(lambda: served.idp.get_user(AccessToken=narrow["access_token"])) == (
+        "NotAuthorizedException",
+        "Access Token does not have required scopes",
+    )
+    _, full = setup.redeem(setup.browse(scope="openid email aws.cognito.signin.user.admin")["code"])
+    me = served.idp.get_user(AccessToken=full["access_token"])
+    assert me["Username"] == f"{PROVIDER}_u-7"
+    assert {a["Name"]: a["Value"] for a in me["UserAttributes"]}["email"] == "eve@corp.example"

@@ -302,6 +302,10 @@ def admin_forget_device(self: Any) -> ActionResult:
     return EmptyResult()
 
 
+def get_user(self: Any) -> ActionResult:
+    return ActionResult(attributes.get_user(_params(self).get("AccessToken", "")))
+
+
 def delete_user(self: Any) -> ActionResult:
     password.delete_user(_params(self).get("AccessToken", ""))
     return EmptyResult()
@@ -324,6 +328,7 @@ REPLACED: dict[str, Callable[[Any], Any]] = {
     "admin_reset_user_password": admin_reset_user_password,
     "associate_software_token": associate_software_token,
     "verify_software_token": verify_software_token,
+    "get_user": get_user,
 }
 # Operations moto lacks, which the local AWS adds.
 ADDED: dict[str, Callable[[Any], Any]] = {
