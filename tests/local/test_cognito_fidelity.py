@@ -335,7 +335,9 @@ def test_get_user_needs_the_admin_scope_and_an_enabled_user(aws: Env) -> None:
         UserPoolId=pool_id, LambdaConfig={"PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": fn}}
     )
     narrow = aws.sign_in(client_id, "gus")["AuthenticationResult"]["AccessToken"]
-    assert error_of(lambda: aws.idp.get_user(AccessToken=narrow)) == (
-        "NotAuthorizedException",
-        "Access Token does not have required scopes",
-    )
+    refused = ("NotAuthorizedException", "Access Token does not have required scopes")
+    assert error_of(lambda: aws.idp.get_user(AccessToken=narrow)) == refused
+    new_name = [{"Name": "name", "Value": "Gus"}]
+    assert error_of(lambda: aws.idp.update_user_attributes(AccessToken=narrow, UserAttributes=new_name)) == refused
+    assert error_of(lambda: aws.idp.delete_user(AccessToken=narrow)) == refused
+    assert aws.idp.admin_get_user(UserPoolId=pool_id, Username="gus")["Username"] == "gus"

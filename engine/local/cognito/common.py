@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -55,11 +57,32 @@ def pool_for_client(client_id: str) -> tuple[Any, Any, Any]:
     raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
 
 
+ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+
+
+def _scopes(access_token: str) -> list[str]:
+    """The ``scope`` claim of an access token the pool issued (its signature needs no check here)."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return []
+    scope = claims.get("scope") if isinstance(claims, dict) else None
+    return scope.split() if isinstance(scope, str) else []
+
+
 def find_by_access_token(access_token: str) -> tuple[Any, Any, str]:
-    """(pool, user, token user name) for a live access token, else NotAuthorizedException."""
+    """(pool, user, token user name) for a live access token, else NotAuthorizedException. Every operation
+    a user authorizes with their own access token (GetUser, UpdateUserAttributes, DeleteUser, the device
+    and software-token operations...) needs the aws.cognito.signin.user.admin scope in it, which a
+    federated sign-in grants only when asked for and a pre token generation trigger may suppress: see
+    "Authorize this action with a signed-in user's access token. It must include the scope
+    aws.cognito.signin.user.admin" in each operation's API reference."""
     for _, pool in _every_pool():
         found = pool.access_tokens.get(access_token)
         if found is not None:
+            if ADMIN_SCOPE not in _scopes(access_token):
+                raise NotAuthorizedError("Access Token does not have required scopes")
             _, username = found
             user = pool._get_user(username)
             if user is None:
