@@ -9,6 +9,8 @@ DEVICE_PASSWORD_VERIFIER) at the end of each sign-in, which ends with TokenGener
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import time
 from datetime import datetime
@@ -107,6 +109,11 @@ def _prove(
     assert {"SRP_B", "SALT", "SECRET_BLOCK", "USERNAME", "DEVICE_KEY"} <= set(parameters)
     assert parameters["DEVICE_KEY"] == device.key
     return respond("DEVICE_PASSWORD_VERIFIER", srp.process_device_challenge(parameters), verifier.get("Session"))
+
+
+def _claims(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
 
 def _attributes(device: dict[str, Any]) -> dict[str, str]:
@@ -275,6 +282,9 @@ def test_a_remembered_device_proves_its_secret_and_fires_authenticate_device(aws
     assert event["userName"] == "dana" and event["callerContext"]["clientId"] == client_id
     assert set(event["request"]) == TOKEN_EVENT_REQUEST
     assert [e["request"]["newDeviceUsed"] for e in aws.events("post-auth")] == [True, False, False]
+    assert _claims(tokens["AccessToken"])["device_key"] == device.key  # the new device, then the remembered one
+    assert _claims(result["AuthenticationResult"]["AccessToken"])["device_key"] == device.key
+    assert "device_key" not in _claims(result["AuthenticationResult"]["IdToken"])
     listed = aws.idp.get_device(AccessToken=result["AuthenticationResult"]["AccessToken"], DeviceKey=device.key)
     assert listed["Device"]["DeviceLastAuthenticatedDate"] >= listed["Device"]["DeviceCreateDate"]
 
@@ -361,7 +371,7 @@ def test_refresh_tokens_are_bound_to_their_device(aws: Env) -> None:
     invalid = ("NotAuthorizedException", "Invalid Refresh Token")
     assert error_of(refresh) == invalid
     assert error_of(lambda: refresh(DEVICE_KEY="us-east-1_00000000-0000-0000-0000-000000000000")) == invalid
-    assert "AccessToken" in refresh(DEVICE_KEY=key)["AuthenticationResult"]
+    assert _claims(refresh(DEVICE_KEY=key)["AuthenticationResult"]["AccessToken"])["device_key"] == key
     device, _ = _confirm(aws, tokens)
     aws.idp.forget_device(AccessToken=tokens["AccessToken"], DeviceKey=device.key)
     assert error_of(lambda: refresh(DEVICE_KEY=key)) == invalid

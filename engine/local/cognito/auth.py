@@ -42,7 +42,7 @@ from engine.local.cognito.signin import (
     pre_authentication,
     prevents_existence_errors,
 )
-from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation
+from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation, with_access_claims
 from engine.local.cognito.triggers import has_trigger
 
 REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -199,10 +199,12 @@ def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any
         raise NotAuthorizedError("User does not exist.")
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
-    devices.check_refresh(pool, user, token, parameters.get("DEVICE_KEY"))
+    device_key = devices.check_refresh(pool, user, token, parameters.get("DEVICE_KEY"))
     overrides = pre_token_generation(pool, client, user, "TokenGeneration_RefreshTokens")
     access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(token)
     id_token, access_token = apply_overrides(pool, id_token, access_token, overrides, client, user)
+    if device_key is not None:
+        access_token = with_access_claims(pool, access_token, {"device_key": device_key})
     return {
         "ChallengeParameters": {},
         "AuthenticationResult": {

@@ -36,6 +36,7 @@ from engine.local.cognito.exceptions import (
     ResourceNotFoundError,
     UserNotFoundError,
 )
+from engine.local.cognito.tokens import with_access_claims
 
 AUTHENTICATE_DEVICE = "TokenGeneration_AuthenticateDevice"  # the end of a device's authentication
 REMEMBERED, NOT_REMEMBERED = "remembered", "not_remembered"
@@ -143,7 +144,9 @@ def with_device(pool: Any, user: Any, tokens: dict[str, Any], device: Device | N
         device.last_ip = CALLER_IP.get() or device.last_ip
     if tokens.get("RefreshToken"):
         _bound(pool)[tokens["RefreshToken"]] = device.key
-    return tokens
+    # The access token names the device it was issued to (the device_key claim of
+    # https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-access-token.html).
+    return {**tokens, "AccessToken": with_access_claims(pool, tokens["AccessToken"], {"device_key": device.key})}
 
 
 def _bound(pool: Any) -> dict[str, str]:
@@ -154,13 +157,15 @@ def _bound(pool: Any) -> dict[str, str]:
     return found
 
 
-def check_refresh(pool: Any, user: Any, refresh_token: str, device_key: str | None) -> None:
-    """REFRESH_TOKEN_AUTH with a token bound to a device needs that DEVICE_KEY, of a device not forgotten."""
+def check_refresh(pool: Any, user: Any, refresh_token: str, device_key: str | None) -> str | None:
+    """REFRESH_TOKEN_AUTH with a token bound to a device needs that DEVICE_KEY, of a device not forgotten;
+    returns the device key the new access token names, if any."""
     bound = _bound(pool).get(refresh_token)
     if bound is None or not tracking(pool):
-        return
+        return None
     if device_key != bound or bound not in _devices(user):
         raise NotAuthorizedError("Invalid Refresh Token")
+    return bound
 
 
 # --- the proof a remembered device gives at sign-in (answered in ``device_auth``) ---------------------

@@ -108,6 +108,11 @@ def _rewrite(pool: Any, token: str, table: dict[str, Any], change: Callable[[dic
     return new
 
 
+def with_access_claims(pool: Any, access_token: str, claims: dict[str, Any]) -> str:
+    """The access token re-signed with ``claims`` added (``device_key`` for a sign-in on a tracked device)."""
+    return _rewrite(pool, access_token, pool.access_tokens, lambda current: current.update(claims))
+
+
 def _override(claims: dict[str, Any], add: dict[str, Any], suppress: list[str]) -> None:
     claims.update({k: v for k, v in add.items() if k not in PROTECTED_CLAIMS})
     for name in suppress:
