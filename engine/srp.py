@@ -106,9 +106,12 @@ class Client:
     def srp_a(self) -> str:
         return f"{self._big_a:x}"
 
-    def claim(self, prefix: str, user_id: str, password: str, parameters: dict[str, str]) -> dict[str, str]:
-        """PASSWORD_CLAIM_SIGNATURE, PASSWORD_CLAIM_SECRET_BLOCK and TIMESTAMP for a challenge whose
-        parameters carry SALT, SRP_B and SECRET_BLOCK; ValueError when SRP_B cannot be right."""
+    def claim(
+        self, prefix: str, user_id: str, password: str, parameters: dict[str, str], when: str | None = None
+    ) -> dict[str, str]:
+        """PASSWORD_CLAIM_SIGNATURE, PASSWORD_CLAIM_SECRET_BLOCK and TIMESTAMP (now, unless ``when`` is given)
+        for a challenge whose parameters carry SALT, SRP_B and SECRET_BLOCK; ValueError when SRP_B cannot be
+        right."""
         big_b = int(parameters["SRP_B"], 16)
         if big_b % N == 0:
             raise ValueError("the server's SRP_B is 0 modulo N")
@@ -117,7 +120,7 @@ class Client:
             raise ValueError("the SRP scrambler u is 0")
         x = private_value(prefix, user_id, password, parameters["SALT"])
         shared = pow((big_b - K * pow(G, x, N)) % N, self._a + u * x, N)
-        when = timestamp()
+        when = when or timestamp()
         block = parameters["SECRET_BLOCK"]
         return {
             "PASSWORD_CLAIM_SIGNATURE": signature(derive_key(shared, u), prefix, user_id, block, when),

@@ -118,3 +118,17 @@ def test_our_device_secret_is_one_pycognito_can_prove() -> None:
     parameters = {"USERNAME": "alice", "SALT": issued.salt, "SRP_B": issued.srp_b, "SECRET_BLOCK": issued.secret_block}
     claim = client.process_device_challenge(parameters)
     assert _matches(client.get_auth_params()["SRP_A"], issued, group_key, device_key, claim)
+
+
+def test_a_zero_padded_day_in_the_timestamp_is_refused() -> None:
+    from engine import srp as shared
+
+    client = shared.Client()
+    salt = srp.new_salt()
+    issued = srp.challenge(srp.verifier(SUFFIX, "alice", "Passw0rd!", salt), salt)
+    parameters = {"SALT": issued.salt, "SRP_B": issued.srp_b, "SECRET_BLOCK": issued.secret_block}
+    # A proof signed over a day written with %d, as some clients do: Cognito refuses it.
+    padded = client.claim(SUFFIX, "alice", "Passw0rd!", parameters, when="Fri Nov 06 08:07:05 UTC 2026")
+    assert not _matches(client.srp_a, issued, SUFFIX, "alice", padded)
+    plain = client.claim(SUFFIX, "alice", "Passw0rd!", parameters, when="Fri Nov 6 08:07:05 UTC 2026")
+    assert _matches(client.srp_a, issued, SUFFIX, "alice", plain)

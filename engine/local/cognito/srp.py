@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -17,6 +18,13 @@ from engine.srp import N_HEX, G, K, N, derive_key, pad_hex, scrambler, signature
 
 __all__ = ["N_HEX", "Challenge", "N", "challenge", "new_salt", "signature_matches", "valid_a", "verifier"]
 
+# Cognito parses TIMESTAMP and refuses the claim unless it reads like "Thu Nov 6 08:07:05 UTC 2026" (English
+# names, the day not zero-padded): clients that format the day with %d fail from the 1st to the 9th of each
+# month with "Incorrect username or password." - a bug worth catching locally.
+TIMESTAMP = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]|[12][0-9]|3[01]) "
+    r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC [0-9]{4}"
+)
 _SECRET_BLOCK_BYTES = 512  # opaque to the client, which echoes it back signed
 
 
@@ -59,7 +67,7 @@ def signature_matches(
     srp_a: str, issued: Challenge, prefix: str, user_id: str, timestamp: str, secret_block: str, claimed: str
 ) -> bool:
     """Whether PASSWORD_CLAIM_SIGNATURE is the client's proof for this exchange."""
-    if not valid_a(srp_a) or secret_block != issued.secret_block:
+    if not valid_a(srp_a) or secret_block != issued.secret_block or not TIMESTAMP.fullmatch(timestamp):
         return False
     big_a = int(srp_a, 16)
     u = scrambler(big_a, int(issued.srp_b, 16))
