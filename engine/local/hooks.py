@@ -22,7 +22,8 @@ Hooks:
 * ``cognito-pool-ids``: user pool ids shaped as Cognito's, ``<region>_<9 alphanumerics>``.
 * ``cognito-models``: the moto Cognito model methods the local Cognito builds on.
 * ``cognito-password-policy``: passwords checked with Cognito's per-rule messages and defaults.
-* ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step.
+* ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step; custom
+  sender triggers (CustomEmailSender / CustomSMSSender) refused without a usable KMSKeyID.
 * ``cognito-key-cache``: moto's bundled signing key parsed once, not for every user pool.
 * ``lambda-invoke``: Lambda functions run in-process (``awslambda.runtime``) instead of Docker.
 * ``lambda-backend`` / ``logs-backend``: the Lambda and CloudWatch Logs methods the runtime calls.
@@ -56,6 +57,7 @@ from moto.logs.models import LogsBackend
 
 from engine.local.awslambda import api as lambda_api
 from engine.local.cognito import responses as cognito_responses
+from engine.local.cognito import senders
 from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.password import validate_password
 from engine.local.compat import HookError, check_absent, check_attribute, check_callable
@@ -239,6 +241,7 @@ def _apply_lambda_config() -> None:
     original = CognitoIdpUserPool.update_extended_config
 
     def update_extended_config(self: Any, extended_config: dict[str, Any]) -> None:
+        senders.validate_lambda_config(extended_config)  # before anything changes
         original(self, extended_config)
         cognito_responses.normalize_lambda_config(self.extended_config)
 

@@ -2,7 +2,9 @@
 
 Codes are 6 digits as in Cognito; the last code sent for a purpose replaces earlier ones and
 expires (sign-up codes after 24 hours, password reset codes after 1 hour). The text comes from
-the pool's message templates unless a CustomMessage trigger returns its own.
+the pool's message templates unless a CustomMessage trigger returns its own. A message on a medium
+the pool gives to a custom sender trigger (``senders``) is handed to that function instead: no
+CustomMessage trigger, nothing in the outbox.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from engine.local.cognito.exceptions import (
     code_mismatch,
     expired_code,
 )
+from engine.local.cognito.senders import deliver, sender_for
 from engine.local.cognito.triggers import custom_message, has_trigger, invoke_trigger, make_event, with_metadata
 
 CODE_PARAMETER = "{####}"
@@ -217,13 +220,18 @@ def _templates(pool: Any, kind: str) -> tuple[str, str, str]:
 
 @dataclass(frozen=True)
 class Draft:
-    """A message composed (CustomMessage trigger already run) but not yet recorded."""
+    """A message composed (CustomMessage trigger already run) but not yet recorded; ``sender`` names
+    the custom sender trigger that delivers it instead of Cognito (see ``senders``)."""
 
     target: Target
     kind: str
     code: str | None
     text: str
     subject: str | None
+    user: Any = None
+    sender: str | None = None
+    client_id: str | None = None
+    client_metadata: dict[str, str] | None = None
 
 
 def compose(
@@ -244,7 +252,8 @@ def compose(
     """
     email, subject, sms = _templates(pool, kind)
     trigger_source = _TRIGGER_SOURCES[kind]
-    if trigger_source is not None and has_trigger(pool, "CustomMessage"):
+    sender = sender_for(pool, target.medium, kind)
+    if sender is None and trigger_source is not None and has_trigger(pool, "CustomMessage"):
         invitation = kind == outbox.ADMIN_CREATE_USER
         request = with_metadata(
             {
@@ -278,12 +287,33 @@ def compose(
             email, subject = custom_email, custom_subject or subject
     body = sms if target.medium == "SMS" else email
     text = body.replace(CODE_PARAMETER, code or "").replace(USERNAME_PARAMETER, username)
-    return Draft(target, kind, code, text, subject if target.medium == "EMAIL" else None)
+    return Draft(
+        target,
+        kind,
+        code,
+        text,
+        subject if target.medium == "EMAIL" else None,
+        user,
+        sender,
+        client_id,
+        client_metadata,
+    )
 
 
 def send(pool: Any, username: str, *drafts: Draft) -> None:
-    """Deliver ``drafts``: record them in the outbox."""
+    """Deliver ``drafts``: record them in the outbox, or hand them to their custom sender trigger."""
     for draft in drafts:
+        if draft.sender is not None:
+            deliver(
+                pool,
+                draft.user,
+                draft.sender,
+                draft.kind,
+                draft.code or "",
+                client_id=draft.client_id,
+                client_metadata=draft.client_metadata,
+            )
+            continue
         outbox.OUTBOX.record(
             outbox.Message(
                 user_pool_id=pool.id,

@@ -64,6 +64,8 @@ def trigger_arn(pool: Any, trigger: str) -> str | None:
         versioned = config.get("PreTokenGenerationConfig") or {}
         return versioned.get("LambdaArn") or config.get("PreTokenGeneration")
     arn = config.get(trigger)
+    if isinstance(arn, dict):  # CustomEmailSender / CustomSMSSender: {LambdaVersion, LambdaArn}
+        arn = arn.get("LambdaArn")
     return str(arn) if arn else None
 
 
@@ -101,7 +103,8 @@ def with_metadata(request: dict[str, Any], client_metadata: dict[str, str] | Non
     return request
 
 
-def _find_function(arn: str) -> Any:
+def find_function(arn: str) -> Any:
+    """The moto Lambda function ``arn`` names, or ``None``."""
     parts = arn.split(":")
     if len(parts) < 7 or parts[2] != "lambda":
         return None
@@ -124,7 +127,7 @@ def invoke_trigger_or_null(pool: Any, trigger: str, event: dict[str, Any]) -> di
     """``invoke_trigger``, but a function that returned null gives ``None`` (a UserMigration function
     answering null means "no such user": Cognito then answers UserNotFoundException)."""
     arn = trigger_arn(pool, trigger)
-    fn = _find_function(arn) if arn else None
+    fn = find_function(arn) if arn else None
     if fn is None:
         raise UnexpectedLambdaException(f"{trigger} invocation failed due to error ResourceNotFoundException.")
     try:
