@@ -345,7 +345,8 @@ def test_lambda_config_round_trips_every_key(aws: Env) -> None:
     config["PreTokenGenerationConfig"] = {"LambdaVersion": "V1_0", "LambdaArn": arn}
     config["CustomSMSSender"] = {"LambdaVersion": "V1_0", "LambdaArn": arn}
     config["CustomEmailSender"] = {"LambdaVersion": "V1_0", "LambdaArn": arn}
-    config["KMSKeyID"] = "arn:aws:kms:us-east-1:123456789012:key/abc"
+    # Custom senders need an existing symmetric KMS key (test_custom_senders.py).
+    config["KMSKeyID"] = aws.client("kms").create_key()["KeyMetadata"]["Arn"]
     pool_id, _ = aws.pool()
     aws.idp.update_user_pool(UserPoolId=pool_id, LambdaConfig=config)
     assert aws.idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"] == config
