@@ -56,6 +56,11 @@ def hash_hex(hex_text: str) -> str:
 K = int(hash_hex(pad_hex(N) + pad_hex(G)), 16)
 
 
+def new_salt() -> str:
+    """A random 128-bit salt, as hex padded the way it is hashed."""
+    return pad_hex(secrets.randbits(128))
+
+
 def private_value(prefix: str, user_id: str, password: str, salt_hex: str) -> int:
     """``x = H(salt | H(prefix + user_id + ":" + password))``."""
     inner = hashlib.sha256(f"{prefix}{user_id}:{password}".encode()).hexdigest()
@@ -133,7 +138,7 @@ def device_secret(device_group_key: str, device_key: str) -> tuple[str, dict[str
     """A new remembered device's random password, and the DeviceSecretVerifierConfig ConfirmDevice
     takes for it (PasswordVerifier and Salt, base64)."""
     password = base64.b64encode(secrets.token_bytes(40)).decode()
-    salt = pad_hex(secrets.randbits(128))
+    salt = new_salt()
     value = pad_hex(verifier(device_group_key, device_key, password, salt))
     config = {
         "PasswordVerifier": base64.b64encode(bytes.fromhex(value)).decode(),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +16,7 @@ from engine.local.cognito.exceptions import (
     ResourceNotFoundError,
     UserNotFoundError,
 )
+from engine.template_helpers import HelperError, jwt_claims
 
 NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"  # callerContext.clientId of admin API calls
 
@@ -63,11 +62,9 @@ ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 def _scopes(access_token: str) -> list[str]:
     """The ``scope`` claim of an access token the pool issued (its signature needs no check here)."""
     try:
-        payload = access_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+        scope = jwt_claims(access_token).get("scope")
+    except HelperError:
         return []
-    scope = claims.get("scope") if isinstance(claims, dict) else None
     return scope.split() if isinstance(scope, str) else []
 
 

@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from engine.srp import N_HEX, G, K, N, derive_key, pad_hex, scrambler, signature, verifier
+from engine.srp import N_HEX, G, K, N, derive_key, new_salt, scrambler, signature, verifier
 
 __all__ = ["N_HEX", "Challenge", "N", "challenge", "new_salt", "signature_matches", "valid_a", "verifier"]
 
@@ -26,10 +26,6 @@ TIMESTAMP = re.compile(
     r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] UTC [0-9]{4}"
 )
 _SECRET_BLOCK_BYTES = 512  # opaque to the client, which echoes it back signed
-
-
-def new_salt() -> str:
-    return pad_hex(secrets.randbits(128))
 
 
 @dataclass(frozen=True)
