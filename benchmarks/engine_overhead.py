@@ -17,9 +17,9 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from engine import stack
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.local import LocalAWS
-from engine.run import RunOptions, run_files
+from engine.run.files import RunOptions, run_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "migrate_user.yaml"

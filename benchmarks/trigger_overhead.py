@@ -16,7 +16,7 @@ import time
 import zipfile
 from typing import Any
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.local.server import LocalServer
 
 HANDLER = """

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.planner import check_scenario
-from engine.registry import load_registry
+from engine.plan.planner import check_scenario
+from engine.plan.registry import load_registry
 
 
 def per_step(count: int, folder: Path, registry: dict[str, object]) -> float:

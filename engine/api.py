@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import ScenarioError, exit_code_for
 
 if TYPE_CHECKING:
-    from engine.plan import Plan
-    from engine.records import StepRecord
-    from engine.targets import Target
+    from engine.plan.model import Plan
+    from engine.run.records import StepRecord
+    from engine.run.targets import Target
 
 __all__ = ["ScenarioFailure", "ScenarioResult", "close", "run_scenario"]
 
@@ -125,9 +125,9 @@ def close() -> None:
 
 
 def _local_target(region: str) -> Target:
-    from engine.clients import Clients
+    from engine.aws.clients import Clients
     from engine.local import LocalAWS
-    from engine.targets import Target
+    from engine.run.targets import Target
 
     with _lock:
         local = _locals.get(region)
@@ -177,15 +177,15 @@ def run_scenario(
     ``region`` and ``profile`` mean what the ``scenario-run`` options of the same names mean.
     ``echo`` also prints the console output (it is always kept in ``ScenarioResult.transcript``).
     """
-    from engine.answers import Answers, _parse_entry
-    from engine.console import Console
     from engine.errors import Location
-    from engine.planner import load_scenario
-    from engine.prompter import Prompter
-    from engine.registry import load_registry
-    from engine.run import RunOptions, convention_answers, run_plan
+    from engine.plan.planner import load_scenario
+    from engine.plan.registry import load_registry
+    from engine.prompts.answers import Answers, _parse_entry
+    from engine.prompts.prompter import Prompter
+    from engine.reports.console import Console
+    from engine.run.files import RunOptions, convention_answers, run_plan
+    from engine.run.targets import DEFAULT_REGION
     from engine.secrets import Secrets
-    from engine.targets import DEFAULT_REGION
 
     path = Path(path)
     secrets = Secrets()

@@ -10,13 +10,13 @@ from __future__ import annotations
 import signal
 import sys
 
-from engine import interrupts
+from engine.run import interrupts
 
 EXIT_INTERRUPTED = 130
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    interrupts.note()  # in case Python swallows the exception below (see engine.interrupts)
+    interrupts.note()  # in case Python swallows the exception below (see engine.run.interrupts)
     raise KeyboardInterrupt
 
 
@@ -26,7 +26,7 @@ def _start(command: str) -> None:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _interrupt)
     try:
-        from engine import cli
+        from engine.cli import main as cli
 
         getattr(cli, command)()
     except KeyboardInterrupt:

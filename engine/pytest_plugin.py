@@ -25,7 +25,7 @@ import pytest
 
 if TYPE_CHECKING:
     from engine.api import ScenarioResult
-    from engine.plan import Plan
+    from engine.plan.model import Plan
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -115,7 +115,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not text:
         return
     from engine.errors import ScenarioError
-    from engine.sharding import Shard
+    from engine.run.sharding import Shard
 
     try:
         shard = Shard.parse(text, option="--scenario-shard")
@@ -135,8 +135,8 @@ class ScenarioFile(pytest.File):
 
     def collect(self) -> Iterator[ScenarioItem]:
         from engine.errors import ScenarioError
-        from engine.planner import load_scenario
-        from engine.registry import load_registry
+        from engine.plan.planner import load_scenario
+        from engine.plan.registry import load_registry
 
         try:
             plan: Plan | None = load_scenario(self.path, load_registry())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli import _scenario_run, main
+from engine.cli.main import _scenario_run, main
 
 # A test suite started in the background by a shell inherits SIGINT ignored, and so would every
 # process a test starts; the tests that interrupt a run need it delivered as a person would.

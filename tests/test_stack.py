@@ -15,7 +15,7 @@ from cfnlint.api import ManualArgs, lint_file
 from moto import mock_aws
 
 from engine import stack
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.errors import InputError, TargetError
 from engine.local.cloudformation import install
 

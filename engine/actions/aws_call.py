@@ -13,14 +13,14 @@ from typing import Any
 import botocore
 from botocore.exceptions import ClientError
 
-from engine.actions.base import STRING, ActionBase, ActionContext, Problem, obj, plain
-from engine.aws_errors import error_code
-from engine.aws_model import operation as _operation
-from engine.aws_model import parameter_problems
-from engine.clients import Clients
+from engine.action import STRING, ActionBase, ActionContext, Problem, obj, plain
+from engine.aws.clients import Clients
+from engine.aws.errors import error_code
+from engine.aws.model import operation as _operation
+from engine.aws.model import parameter_problems
+from engine.cleanup.undo import UndoContext, undo_kind
 from engine.errors import ActionArgumentError
-from engine.templating import check_syntax, is_template, iter_strings
-from engine.undo import UndoContext, undo_kind
+from engine.template.render import check_syntax, is_template, iter_strings
 
 _CODES = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string", "minLength": 1}}]}
 _CALL = obj(
@@ -52,7 +52,7 @@ def check_call(service: str, operation: str, params: Any) -> list[Problem]:
     """Problems with a call, each as (path inside the call, message).
 
     Constant values are checked against every constraint of the model; a templated value only
-    where it sits, since it may render to anything (see ``engine.aws_model``).
+    where it sits, since it may render to anything (see ``engine.aws.model``).
     """
     if is_template(service) or is_template(operation):
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.actions.base import STRING, ActionContext, action, obj
+from engine.action import STRING, ActionContext, action, obj
 
 
 @action(

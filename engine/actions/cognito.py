@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.action import STRING, ActionContext, action, obj, plain
 from engine.actions import cognito_support as cs
-from engine.actions.base import STRING, ActionContext, action, obj, plain
 
 ATTRS = {
     "type": "object",

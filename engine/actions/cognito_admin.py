@@ -12,11 +12,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engine.action import STRING, ActionContext, action, obj, plain
 from engine.actions import cognito_support as cs
-from engine.actions.base import STRING, ActionContext, action, obj, plain
 from engine.actions.cognito import ATTRS, META, _attributes
-from engine.aws_errors import error_code
-from engine.undo import UndoContext, undo_kind
+from engine.aws.errors import error_code
+from engine.cleanup.undo import UndoContext, undo_kind
 
 ENABLE_USER = "cognito.enable_user"
 USER = obj({"user_pool_id": STRING, "user_name": STRING}, ["user_pool_id", "user_name"])

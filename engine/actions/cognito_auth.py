@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.action import STRING, ActionContext, Problem, action, obj, plain
 from engine.actions import cognito_support as cs
-from engine.actions.base import STRING, ActionContext, Problem, action, obj, plain
 from engine.actions.cognito import ATTRS, META, _attributes
-from engine.templating import is_template
+from engine.template.render import is_template
 
 TOKENS_EXAMPLE = {
     "ChallengeParameters": {},

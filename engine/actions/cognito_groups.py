@@ -12,10 +12,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from engine.action import STRING, ActionContext, action, obj, plain
 from engine.actions import cognito_support as cs
-from engine.actions.base import STRING, ActionContext, action, obj, plain
-from engine.aws_errors import error_code
-from engine.undo import UndoContext, undo_kind
+from engine.aws.errors import error_code
+from engine.cleanup.undo import UndoContext, undo_kind
 
 DELETE_GROUP = "cognito.delete_group"
 REMOVE_FROM_GROUP = "cognito.remove_from_group"

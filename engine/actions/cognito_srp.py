@@ -1,6 +1,6 @@
 """Signing in the way the AWS SDKs and Amplify do: USER_SRP_AUTH (the password never leaves the engine)
 and remembered devices (ConfirmDevice, then DEVICE_SRP_AUTH at the next sign-in). The SRP math is
-``engine.srp``.
+``engine.crypto.srp``.
 
 ``srp_sign_in`` answers PASSWORD_VERIFIER itself, and DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER when it
 is given a remembered device; tokens are flattened like ``sign_in``'s, any other challenge shows as
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import srp
+from engine.action import STRING, ActionContext, Problem, action, obj, plain
 from engine.actions import cognito_support as cs
-from engine.actions.base import STRING, ActionContext, Problem, action, obj, plain
 from engine.actions.cognito import META
 from engine.actions.cognito_auth import TOKENS_EXAMPLE, flatten_tokens
+from engine.crypto import srp
 
 _DEVICE_KEYS = ("device_key", "device_group_key", "device_password")
 _DEVICE = {

@@ -11,9 +11,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engine.actions.base import ActionContext
-from engine.aws_errors import client_error, error_code
-from engine.undo import UndoContext, UndoEntry, undo_kind
+from engine.action import ActionContext
+from engine.aws.errors import client_error, error_code
+from engine.cleanup.undo import UndoContext, UndoEntry, undo_kind
 
 LAMBDA_TRIGGERS = [
     "PreSignUp",

@@ -9,9 +9,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from engine.actions.base import STRING, ActionContext, action, obj, plain
-from engine.aws_errors import error_code
-from engine.undo import UndoContext, undo_kind
+from engine.action import STRING, ActionContext, action, obj, plain
+from engine.aws.errors import error_code
+from engine.cleanup.undo import UndoContext, undo_kind
 
 _SER = TypeSerializer()
 _DES = TypeDeserializer()

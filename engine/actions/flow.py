@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from engine.actions.base import ActionContext, action, obj
-from engine.assertions import explain
+from engine.action import ActionContext, action, obj
 from engine.errors import StepFailed
+from engine.template.assertions import explain
 
 # A lone "{{ expression }}" keeps its type, so the text may render to a list, a number, null...
 _SAYABLE = {"type": ["string", "number", "boolean", "array", "null"]}

@@ -16,11 +16,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engine.actions.base import STRING, ActionContext, action, obj
-from engine.aws_errors import error_code, error_message
+from engine.action import STRING, ActionContext, action, obj
+from engine.aws.errors import error_code, error_message
+from engine.cleanup.undo import UndoContext, undo_kind
 from engine.errors import InputError, StepFailed
 from engine.stack.code import zip_code
-from engine.undo import UndoContext, undo_kind
 
 DELETE_FUNCTION = "lambda.delete_function"
 DELETE_ROLE = "iam.delete_role"

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engine.actions.base import STRING, ActionContext, action, obj
-from engine.aws_errors import client_error, error_code
+from engine.action import STRING, ActionContext, action, obj
+from engine.aws.errors import client_error, error_code
 
 
 @action(

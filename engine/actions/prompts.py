@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.actions.base import ActionContext, action, obj
-from engine.prompter import PromptSpec
+from engine.action import ActionContext, action, obj
+from engine.prompts.prompter import PromptSpec
 
 PROMPT_SCHEMA = obj(
     {

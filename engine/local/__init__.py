@@ -26,7 +26,7 @@ from engine.local.outbox import OUTBOX, Message, Outbox
 
 __all__ = ["LocalAWS", "Message", "Outbox"]
 
-# moto (through ``activation``) is imported only once a LocalAWS is made: ``engine.targets`` imports
+# moto (through ``activation``) is imported only once a LocalAWS is made: ``engine.run.targets`` imports
 # ``engine.local.outbox``, which runs this file, and ``--target aws`` must not need moto.
 
 

@@ -63,7 +63,7 @@ class Message:
 
 
 class OutboxReader(Protocol):
-    """What a run reads codes from: this process's ``Outbox``, or a server's (``engine.targets.HttpOutbox``)."""
+    """What a run reads codes from: this process's ``Outbox``, or a server's (``engine.run.targets.HttpOutbox``)."""
 
     def messages(
         self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None

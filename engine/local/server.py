@@ -41,7 +41,7 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from engine import endpoint_guard
+from engine.aws import endpoint_guard
 from engine.local import activation, managed_login
 from engine.local.cognito.devices import CALLER_IP
 from engine.local.locking import holding

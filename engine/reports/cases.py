@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import cast
 
-from engine.records import RecordPhase, RunResult, StepRecord
+from engine.run.records import RecordPhase, RunResult, StepRecord
 
 NOT_REACHED = "not reached"
 

@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from engine.errors import ScenarioError
-from engine.records import RunResult
 from engine.reports.cases import cases
+from engine.run.records import RunResult
 from engine.secrets import Secrets
 
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.errors import InputError, worst_exit_code
-from engine.plan import Plan
-from engine.planner import load_scenario
-from engine.records import RunResult
-from engine.registry import load_registry
+from engine.plan.model import Plan
+from engine.plan.planner import load_scenario
+from engine.plan.registry import load_registry
 from engine.reports.junit import write_junit
 from engine.reports.summary import STDOUT, write_summary
+from engine.run.records import RunResult
 from engine.secrets import Secrets
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from engine.errors import ScenarioError, exit_code_for
-from engine.records import RunResult
 from engine.reports.cases import cases
+from engine.run.records import RunResult
 from engine.secrets import Secrets
 
 STDOUT = Path("-")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.errors import InputError
-from engine.records import StepRecord
+from engine.run.records import StepRecord
 from engine.secrets import Secrets
 
 

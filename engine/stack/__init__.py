@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.errors import Location, TargetError
 from engine.stack.artifacts import delete_objects, ensure_artifact_bucket, remove_artifacts
 from engine.stack.code import code_key, local_code, zip_code

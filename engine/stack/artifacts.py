@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from engine.aws_errors import error_code
-from engine.clients import Clients
+from engine.aws.clients import Clients
+from engine.aws.errors import error_code
 from engine.errors import TargetError
 from engine.stack.errors import aws_errors
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from engine.aws_errors import error_code, error_message
+from engine.aws.errors import error_code, error_message
 from engine.errors import TargetError
 from engine.stack.defaults import DEFAULT_STACK_NAME
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import WaiterError
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.errors import TargetError
 from engine.stack.errors import aws_errors, destroy_command
 

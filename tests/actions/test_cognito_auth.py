@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.local import LocalAWS
 
 PASSWORD = "Str0ng-Passw0rd!"

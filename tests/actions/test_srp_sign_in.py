@@ -1,5 +1,5 @@
 """SRP sign-in and remembered devices through the CLI on the embedded backend: the engine's SRP client
-(``engine.srp``) against the local Cognito's server side."""
+(``engine.crypto.srp``) against the local Cognito's server side."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.local import LocalAWS
 
 PASSWORD = "Str0ng-Passw0rd!"

@@ -6,8 +6,8 @@ import json
 
 from support import PROJECT
 
-from engine.registry import load_registry
-from engine.schema import schema_text
+from engine.plan.registry import load_registry
+from engine.plan.schema import schema_text
 
 
 def test_checked_in_schema_is_generated_from_the_registry():

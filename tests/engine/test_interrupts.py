@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import interrupts
+from engine.run import interrupts
 
 
 def test_an_interrupt_noted_but_lost_stops_the_run_before_its_next_step(scenario_run, write):

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from engine.plan import CLEANUP_PROMPT_ID, DEFAULT_CLEANUP_QUESTION
-from engine.planner import load_scenario
-from engine.registry import load_registry
-from engine.retry import DEFAULT_ATTEMPTS
+from engine.plan.model import CLEANUP_PROMPT_ID, DEFAULT_CLEANUP_QUESTION
+from engine.plan.planner import load_scenario
+from engine.plan.registry import load_registry
+from engine.run.retry import DEFAULT_ATTEMPTS
 
 SCENARIO = """\
 name: planned

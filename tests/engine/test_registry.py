@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.registry import ENTRY_POINT_GROUP, load_registry
+from engine.plan.registry import ENTRY_POINT_GROUP, load_registry
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_builtins_register_through_the_entry_point_group():
 
 def test_a_third_party_action_runs_like_a_builtin(plugin, scenario_run, write):
     plugin("""
-        from engine.actions.base import action
+        from engine.action import action
 
         @action("shout", "Print text in capitals.", {"type": "string"}, "hello")
         def shout(args, ctx):
@@ -88,7 +88,7 @@ def test_a_plugin_action_missing_run_is_named(plugin, scenario_cli, write):
 
 def test_an_internal_bug_exits_3_with_a_log_and_still_cleans_up(plugin, scenario_run, write):
     plugin("""
-        from engine.actions.base import action
+        from engine.action import action
 
         @action("explode", "A bug.", {"type": "null"}, None)
         def explode(args, ctx):

@@ -12,16 +12,16 @@ from typing import Any
 
 import pytest
 
-from engine.actions.base import ActionContext, action
-from engine.answers import Answers
-from engine.console import Console
+from engine.action import ActionContext, action
 from engine.errors import StepFailed
-from engine.planner import load_scenario
-from engine.prompter import Prompter
-from engine.registry import load_registry
-from engine.runner import Runner
+from engine.plan.planner import load_scenario
+from engine.plan.registry import load_registry
+from engine.prompts.answers import Answers
+from engine.prompts.prompter import Prompter
+from engine.reports.console import Console
+from engine.run.runner import Runner
+from engine.run.targets import Target
 from engine.secrets import Secrets
-from engine.targets import Target
 
 
 class FakeClients:

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from engine.budget import BudgetExceeded
 from engine.errors import TemplateError
-from engine.templating import evaluate, render_string
+from engine.template.budget import BudgetExceeded
+from engine.template.render import evaluate, render_string
 
 
 def token(claims: dict[str, object]) -> str:

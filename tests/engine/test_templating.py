@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import TemplateError
-from engine.templating import evaluate, render, render_string
+from engine.template.render import evaluate, render, render_string
 
 
 @pytest.mark.parametrize(

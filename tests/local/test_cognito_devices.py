@@ -20,7 +20,7 @@ import pytest
 from localaws import PASSWORD, Env, error_of
 from pycognito.aws_srp import AWSSRP, generate_hash_device
 
-from engine import totp
+from engine.crypto import totp
 
 ALWAYS = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}
 ON_PROMPT = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}

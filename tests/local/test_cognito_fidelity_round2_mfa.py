@@ -10,7 +10,7 @@ from typing import Any
 
 from localaws import PASSWORD, Env, error_of
 
-from engine import totp
+from engine.crypto import totp
 
 SNS_ROLE = {"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sns"}}
 

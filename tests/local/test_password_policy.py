@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.local import LocalAWS
 
 

@@ -49,7 +49,7 @@ def test_outbox_endpoint_only_reads(served: Env) -> None:
 
 
 def test_engine_http_outbox_reads_the_endpoint(served: Env) -> None:
-    from engine.targets import HttpOutbox
+    from engine.run.targets import HttpOutbox
 
     _, client_id = served.pool()
     served.sign_up(client_id, "cat")
@@ -58,7 +58,7 @@ def test_engine_http_outbox_reads_the_endpoint(served: Env) -> None:
 
 
 def test_a_server_outbox_is_subscribed_to_like_the_local_one_but_pushes_nothing(served: Env) -> None:
-    from engine.targets import HttpOutbox
+    from engine.run.targets import HttpOutbox
 
     heard: list[Message] = []
     unsubscribe = HttpOutbox(str(served.url)).subscribe(heard.append)
@@ -69,9 +69,10 @@ def test_a_server_outbox_is_subscribed_to_like_the_local_one_but_pushes_nothing(
 
 
 def test_the_outbox_types_and_the_targets_import_no_moto() -> None:
-    # --target aws must work without moto: engine.targets imports engine.local.outbox at module level.
+    # --target aws must work without moto: engine.run.targets imports engine.local.outbox at module level.
     code = (
-        "import sys, engine.targets, engine.local.outbox; print(sorted(m for m in sys.modules if m.startswith('moto')))"
+        "import sys, engine.run.targets, engine.local.outbox;"
+        " print(sorted(m for m in sys.modules if m.startswith('moto')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -82,7 +82,7 @@ def test_a_device_verifier_from_confirm_device_proves_the_device_secret() -> Non
 def test_our_client_signs_what_the_server_and_pycognito_agree_on() -> None:
     from datetime import datetime
 
-    from engine import srp as shared
+    from engine.crypto import srp as shared
 
     client = shared.Client()
     salt = srp.new_salt()
@@ -99,7 +99,7 @@ def test_our_client_signs_what_the_server_and_pycognito_agree_on() -> None:
 
 
 def test_our_device_secret_is_one_pycognito_can_prove() -> None:
-    from engine import srp as shared
+    from engine.crypto import srp as shared
 
     group_key, device_key = "-Zx81", "us-east-1_5c1a0e55-0f0e-4d7a-8a2b-3c4d5e6f7a8b"
     device_password, config = shared.device_secret(group_key, device_key)
@@ -121,7 +121,7 @@ def test_our_device_secret_is_one_pycognito_can_prove() -> None:
 
 
 def test_a_zero_padded_day_in_the_timestamp_is_refused() -> None:
-    from engine import srp as shared
+    from engine.crypto import srp as shared
 
     client = shared.Client()
     salt = srp.new_salt()

@@ -19,7 +19,7 @@ from typing import Any
 from localaws import PASSWORD, Env, error_of
 from pycognito.aws_srp import AWSSRP
 
-from engine import srp, totp
+from engine.crypto import srp, totp
 
 NULL = type(None)
 MAP = "map"  # an object whose values are all strings

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from backend_state import SCENARIOS, STACK, lambda_config, outputs, table_items, users
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.local.server import LocalServer
 
 BIN = Path(sys.executable).parent
@@ -154,7 +154,7 @@ def test_a_second_signal_during_cleanup_is_finished_by_scenario_cleanup(served, 
     # lands on the first undo: it is tried again, and whatever is left stays in the journal.
     script = (
         "import os, signal, sys\n"
-        "from engine import fault_hooks\n"
+        "from engine.run import fault_hooks\n"
         "fault_hooks._PARSED = ('after', 9, signal.SIGTERM)\n"
         "real_at = fault_hooks.at\n"
         "def at(when, n):\n"

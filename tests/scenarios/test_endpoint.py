@@ -17,7 +17,7 @@ import pytest
 from backend_state import SCENARIOS, STACK, lambda_config, table_items, users
 from support import POOL_STEPS
 
-from engine.clients import Clients
+from engine.aws.clients import Clients
 from engine.local.server import LocalServer
 
 BIN = Path(sys.executable).parent

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import crash_log
-from engine.error_handler import write_crash_log
+from engine.cli import crash_log
+from engine.cli.error_handler import write_crash_log
 from engine.secrets import Secrets
 
 

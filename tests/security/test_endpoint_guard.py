@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import endpoint_guard
+from engine.aws import endpoint_guard
 
 ROOT = Path(__file__).resolve().parents[2]
 _SEEN: list[str] = []

@@ -15,7 +15,7 @@ BOMB = "name: x\nsteps:\n  - say: hi\nvars:\n  a: &a [lol, lol, lol, lol, lol, l
 
 
 def validate(*args: object) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from engine.cli import main; main()", "validate", *map(str, args)]
+    command = [sys.executable, "-c", "from engine.cli.main import main; main()", "validate", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env={**os.environ, "CI": "true"})
 
 

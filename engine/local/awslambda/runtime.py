@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.clients import LOCAL_CREDENTIALS
+from engine.aws.clients import LOCAL_CREDENTIALS
 from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda.code import CodeError, ModuleSpace, code_dir, load_handler
 from engine.local.awslambda.logs import LogSink, ThreadLogHandler

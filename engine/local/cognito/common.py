@@ -16,7 +16,7 @@ from engine.local.cognito.exceptions import (
     ResourceNotFoundError,
     UserNotFoundError,
 )
-from engine.template_helpers import HelperError, jwt_claims
+from engine.template.helpers import HelperError, jwt_claims
 
 NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"  # callerContext.clientId of admin API calls
 

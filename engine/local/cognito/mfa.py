@@ -1,5 +1,5 @@
 """Multi-factor authentication: software tokens (AssociateSoftwareToken, VerifySoftwareToken, the
-SOFTWARE_TOKEN_MFA challenge, RFC 6238 codes from ``engine.totp``), SMS codes (the SMS_MFA challenge; the
+SOFTWARE_TOKEN_MFA challenge, RFC 6238 codes from ``engine.crypto.totp``), SMS codes (the SMS_MFA challenge; the
 code goes to the outbox through CustomMessage_Authentication), and setting a method up during the sign-in
 when the pool requires MFA (the MFA_SETUP challenge).
 
@@ -21,7 +21,7 @@ import json
 import time
 from typing import Any
 
-from engine import totp
+from engine.crypto import totp
 from engine.local import outbox
 from engine.local.cognito.common import find_by_access_token, pool_for_client
 from engine.local.cognito.exceptions import (

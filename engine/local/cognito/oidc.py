@@ -31,7 +31,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from engine.endpoint_guard import AwsEndpointRefused
+from engine.aws.endpoint_guard import AwsEndpointRefused
 
 TIMEOUT_SECONDS = 5.0
 MAX_RESPONSE_BYTES = 1024 * 1024

@@ -1,4 +1,4 @@
-"""The server side of Cognito's SRP (the shared math is ``engine.srp``): the PASSWORD_VERIFIER challenge
+"""The server side of Cognito's SRP (the shared math is ``engine.crypto.srp``): the PASSWORD_VERIFIER challenge
 of USER_SRP_AUTH (and of a custom authentication flow that starts with SRP_A), and
 DEVICE_PASSWORD_VERIFIER for remembered devices.
 
@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from engine.srp import N_HEX, G, K, N, derive_key, new_salt, scrambler, signature, verifier
+from engine.crypto.srp import N_HEX, G, K, N, derive_key, new_salt, scrambler, signature, verifier
 
 __all__ = ["N_HEX", "Challenge", "N", "challenge", "new_salt", "signature_matches", "valid_a", "verifier"]
 

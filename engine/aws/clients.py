@@ -1,0 +1,167 @@
+"""boto3 clients for one target: the embedded local AWS, an endpoint URL, or real AWS."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+
+from engine.aws.errors import client_error
+from engine.run import fault_hooks
+
+# The access key id a `scenario serve --access-key-id` expects from its clients.
+ACCESS_KEY_ENV = "SCENARIO_ACCESS_KEY_ID"
+# Fake credentials for the local target: a real account can never be reached by accident.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
+
+
+# botocore's standard retry mode backs off on throttling and transient errors.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Local clients never follow AWS_ENDPOINT_URL* from the environment or config files, nor dual-stack
+# or FIPS settings (their hosts are not ones the local backend answers): the local target is the
+# embedded backend or the --endpoint-url given, nothing else.
+_LOCAL_CONFIG = _CONFIG.merge(
+    Config(
+        ignore_configured_endpoint_urls=True,
+        use_dualstack_endpoint=False,
+        use_fips_endpoint=False,
+        s3={"use_dualstack_endpoint": False, "addressing_style": "path"},
+    )
+)
+# Settings botocore reads from the environment that could send a local client elsewhere.
+_LOCAL_OVERRIDES = {
+    "use_dualstack_endpoint": False,
+    "use_fips_endpoint": False,
+    "ca_bundle": None,
+    "ignore_configured_endpoint_urls": True,
+    "sts_regional_endpoints": "regional",
+}
+
+
+@cache
+def _local_session(region: str) -> boto3.session.Session:
+    # One session per region for the whole process: a new botocore session re-reads the
+    # endpoint and service models, which costs more than a whole local scenario run.
+    core = botocore.session.Session()
+    # Nothing of the user's AWS set-up applies locally: no profile (AWS_PROFILE may name one that
+    # does not exist here), no config or credentials file.
+    core.set_config_variable("profile", None)
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    for name, value in _LOCAL_OVERRIDES.items():
+        core.set_config_variable(name, value)
+    return boto3.session.Session(region_name=region, botocore_session=core, **LOCAL_CREDENTIALS)
+
+
+_CLIENTS: dict[tuple[int, str, str | None, int], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _shared_client(session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config) -> Any:
+    """One client per (session, service, endpoint) for the process: building a client class is slow."""
+    key = (id(session), service, endpoint_url, id(config))
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = session.client(service, endpoint_url=endpoint_url, config=config)
+            _CLIENTS[key] = client
+        return client
+
+
+class Clients:
+    """Creates and caches one boto3 client per service, all on the same session and endpoint."""
+
+    def __init__(self, session: boto3.session.Session, *, endpoint_url: str | None = None, local: bool = False) -> None:
+        self.session = session
+        self.endpoint_url = endpoint_url
+        self.region = session.region_name or "us-east-1"
+        self._config = _LOCAL_CONFIG if local else _CONFIG
+        self._cache: dict[str, Any] = {}
+        self._hook_id = f"scenario-run-calls-{id(self)}"
+        # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only while
+        # ``counting`` is on, so deploying the stack and cleaning up are not part of it.
+        self.calls: list[str] = []
+        self.counting = False
+        # Testing aid (--fault-at N): the Nth counted call fails with InjectedFault.
+        self.fault_at: int | None = None
+        # ``-v``: called with ("request"|"response", "service.Operation", data) for every call.
+        self.trace: Callable[[str, str, Any], None] | None = None
+
+    @classmethod
+    def for_local(cls, region: str, endpoint_url: str | None = None) -> Clients:
+        """Clients with fake credentials, for the embedded backend or a local server."""
+        clients = cls(_local_session(region), endpoint_url=endpoint_url, local=True)
+        if endpoint_url:
+            # A `scenario serve` started with --access-key-id accepts only that key id.
+            access_key = os.environ.get(ACCESS_KEY_ENV)
+            if access_key:
+                clients.session = boto3.session.Session(
+                    region_name=region,
+                    botocore_session=clients.session._session,
+                    aws_access_key_id=access_key,
+                    aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+                )
+        return clients
+
+    @classmethod
+    def for_aws(cls, region: str | None, profile: str | None = None) -> Clients:
+        """Clients on the default credential chain: only when the user asked for real AWS."""
+        # boto3 reads AWS_DEFAULT_REGION only; AWS_REGION is what the AWS CLI v2 and the SDKs of other languages read.
+        region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
+        return cls(boto3.session.Session(region_name=region, profile_name=profile))
+
+    def uncounted(self) -> Clients:
+        """Clients on the same session and endpoint whose calls are not the scenario's (leases, journals)."""
+        return Clients(self.session, endpoint_url=self.endpoint_url, local=self._config is _LOCAL_CONFIG)
+
+    def client(self, service: str) -> Any:
+        """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
+        if service not in self._cache:
+            client = _shared_client(self.session, service, self.endpoint_url, self._config)
+            # A unique id: clients are shared, so each Clients unregisters its own hook on close.
+            # botocore keys unique ids across events, so each hook gets its own.
+            for event, handler in self._hooks():
+                client.meta.events.register(event, handler, unique_id=f"{self._hook_id}-{event}")
+            self._cache[service] = client
+        return self._cache[service]
+
+    def close(self) -> None:
+        """Detach this run's call counting from the shared clients."""
+        for client in self._cache.values():
+            for event, _ in self._hooks():
+                client.meta.events.unregister(event, unique_id=f"{self._hook_id}-{event}")
+        self._cache.clear()
+
+    def _hooks(self) -> list[tuple[str, Callable[..., None]]]:
+        return [
+            ("before-call.*.*", self._before_call),
+            ("before-parameter-build.*.*", self._request),
+            ("after-call.*.*", self._response),
+        ]
+
+    def _request(self, params: Any, model: Any, **_: Any) -> None:
+        if self.trace is not None:
+            self.trace("request", f"{model.service_model.service_name}.{model.name}", params)
+
+    def _response(self, parsed: Any, model: Any, **_: Any) -> None:
+        if self.counting:
+            fault_hooks.at("after", len(self.calls))
+        if self.trace is not None:
+            self.trace("response", f"{model.service_model.service_name}.{model.name}", parsed)
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        fault_hooks.latency()
+        if not self.counting:
+            return
+        self.calls.append(f"{model.service_model.service_name}.{model.name}")
+        fault_hooks.at("before", len(self.calls))
+        if self.fault_at is not None and len(self.calls) == self.fault_at:
+            raise client_error(
+                "InjectedFault", f"fault injected at AWS call {self.fault_at} ({model.name})", model.name
+            )

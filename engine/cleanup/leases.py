@@ -1,0 +1,202 @@
+"""Leases: runs that share a user pool take turns on what they change.
+
+A lease is an item in a DynamoDB table of the target (``scenario-run-leases``, made on first
+use; ``SCENARIO_RUN_LEASE_TABLE`` names another) with an owner and an expiry, taken with a
+conditional write, so it works across processes and machines, and on `scenario serve` the same
+way as on AWS. A background thread extends the leases a run holds; a killed run's leases expire
+(or `scenario cleanup` releases them). Waiting is shown and bounded.
+
+The embedded local AWS lives in one process that runs one scenario at a time: it needs none
+(``NoLeases``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from engine.aws.errors import error_code
+from engine.errors import StepFailed
+
+TABLE_ENV = "SCENARIO_RUN_LEASE_TABLE"
+DEFAULT_TABLE = "scenario-run-leases"
+TTL = 60.0
+DEFAULT_WAIT = 600.0
+
+
+class LeaseTimeout(StepFailed):
+    """A lease could not be had in time: another run holds it."""
+
+
+class NoLeases:
+    """Leases where nothing else can run at the same time."""
+
+    shared = False  # can another run change the same resources meanwhile?
+
+    @contextlib.contextmanager
+    def lease(self, key: str) -> Iterator[None]:
+        yield
+
+    def hold(self, key: str) -> None:
+        pass
+
+    def release_all(self) -> None:
+        pass
+
+
+class Leases(NoLeases):
+    """Leases in the target's lease table, owned by ``owner`` (a run id)."""
+
+    shared = True
+
+    def __init__(
+        self,
+        client: Any,
+        owner: str,
+        *,
+        on_wait: Callable[[str], None] = lambda text: None,
+        on_take: Callable[[str], None] = lambda key: None,
+        wait: float = DEFAULT_WAIT,
+        ttl: float = TTL,
+    ) -> None:
+        self.client = client
+        self.owner = owner
+        self.table = os.environ.get(TABLE_ENV) or DEFAULT_TABLE
+        self._on_wait = on_wait
+        self._on_take = on_take
+        self._wait = wait
+        self._ttl = ttl
+        self._held: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+        self._table_ready = False
+
+    @contextlib.contextmanager
+    def lease(self, key: str) -> Iterator[None]:
+        """Hold ``key`` for the ``with`` block (re-entrant)."""
+        self.hold(key)
+        try:
+            yield
+        finally:
+            self._release(key)
+
+    def hold(self, key: str) -> None:
+        """Take ``key`` until ``release_all`` (waits, bounded, while another owner holds it)."""
+        with self._lock:
+            if self._held[key]:
+                self._held[key] += 1
+                return
+        self._ensure_table()
+        deadline = time.monotonic() + self._wait
+        announced = False
+        while not self._try_take(key):
+            holder = self._holder(key)
+            if time.monotonic() >= deadline:
+                raise LeaseTimeout(
+                    f"waited {self._wait:g}s for the lease on {key}, held by run {holder}",
+                    code="LeaseTimeout",
+                    hint="another run is using this pool; wait for it, or if it was killed run `scenario cleanup`",
+                )
+            if not announced:
+                self._on_wait(f"waiting for the lease on {key}, held by run {holder}")
+                announced = True
+            time.sleep(0.2)
+        self._on_take(key)
+        with self._lock:
+            self._held[key] += 1
+            if self._beat is None:
+                self._beat = threading.Thread(target=self._heartbeat, name="scenario-run-leases", daemon=True)
+                self._beat.start()
+
+    def release_all(self) -> None:
+        self._stop.set()
+        with self._lock:
+            keys = list(self._held)
+            self._held.clear()
+        for key in keys:
+            self._delete(key)
+
+    def release_keys(self, keys: list[str]) -> None:
+        """Release ``keys`` if this owner still holds them (`scenario cleanup` for a dead run)."""
+        for key in keys:
+            self._delete(key)
+
+    def _release(self, key: str) -> None:
+        with self._lock:
+            self._held[key] -= 1
+            if self._held[key] > 0:
+                return
+            del self._held[key]
+        self._delete(key)
+
+    def _try_take(self, key: str) -> bool:
+        now = time.time()
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={"LeaseKey": {"S": key}, "Owner": {"S": self.owner}, "Expires": {"N": f"{now + self._ttl:.3f}"}},
+                ConditionExpression="attribute_not_exists(LeaseKey) OR Expires < :now OR #owner = :me",
+                ExpressionAttributeNames={"#owner": "Owner"},
+                ExpressionAttributeValues={":now": {"N": f"{now:.3f}"}, ":me": {"S": self.owner}},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _holder(self, key: str) -> str:
+        item = self.client.get_item(TableName=self.table, Key={"LeaseKey": {"S": key}}).get("Item") or {}
+        return str(item.get("Owner", {}).get("S", "?"))
+
+    def _delete(self, key: str) -> None:
+        with contextlib.suppress(ClientError):  # not ours any more (expired and taken): nothing to release
+            self.client.delete_item(
+                TableName=self.table,
+                Key={"LeaseKey": {"S": key}},
+                ConditionExpression="#owner = :me",
+                ExpressionAttributeNames={"#owner": "Owner"},
+                ExpressionAttributeValues={":me": {"S": self.owner}},
+            )
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            with self._lock:
+                keys = list(self._held)
+            for key in keys:
+                with contextlib.suppress(Exception):  # a missed beat is retried; the lease has TTL to spare
+                    self.client.update_item(
+                        TableName=self.table,
+                        Key={"LeaseKey": {"S": key}},
+                        UpdateExpression="SET Expires = :exp",
+                        ConditionExpression="#owner = :me",
+                        ExpressionAttributeNames={"#owner": "Owner"},
+                        ExpressionAttributeValues={
+                            ":exp": {"N": f"{time.time() + self._ttl:.3f}"},
+                            ":me": {"S": self.owner},
+                        },
+                    )
+
+    def _ensure_table(self) -> None:
+        if self._table_ready:
+            return
+        try:
+            self.client.create_table(
+                TableName=self.table,
+                AttributeDefinitions=[{"AttributeName": "LeaseKey", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "LeaseKey", "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        except ClientError as exc:
+            if error_code(exc) not in ("ResourceInUseException", "TableAlreadyExistsException"):
+                raise
+        self.client.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        self._table_ready = True

@@ -1,0 +1,189 @@
+"""The undo stack: how to put back everything a run created or changed.
+
+An action declares what it is about to do *before* the AWS call (``intend``), then says what
+the call did (``resolve``): needed (undo it at cleanup), or void (nothing was made). Entries are
+data (an undo *kind* and its parameters), so a durable ``Journal`` can record them as they
+happen and ``scenario cleanup`` can finish them in another process after a hard kill.
+
+Undo kinds are registered by the modules that create things (``@undo_kind``); each is
+idempotent: undoing what is already gone counts as done. ``certain=False`` means the outcome of
+the creating call is unknown (the run died or was interrupted around it); a kind then checks
+before it removes anything that may not be this run's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from engine.run import fault_hooks
+
+if TYPE_CHECKING:
+    from engine.aws.clients import Clients
+    from engine.cleanup.journal import Journal
+    from engine.cleanup.leases import NoLeases
+
+EntryState = Literal["pending", "needed", "void", "done"]
+
+
+@dataclass
+class UndoContext:
+    """What an undo kind may use: the target's clients and the run's leases."""
+
+    clients: Clients
+    leases: NoLeases
+
+    @property
+    def shared(self) -> bool:
+        """Others may change the same resources meanwhile (a target that outlives this process)."""
+        return self.leases.shared
+
+
+# (context, params, certain, since) -> a note for people ("already gone"), or None when it just worked
+UndoFunc = Callable[[UndoContext, Mapping[str, Any], bool, float], "str | None"]
+
+_KINDS: dict[str, UndoFunc] = {}
+
+
+def undo_kind(name: str) -> Callable[[UndoFunc], UndoFunc]:
+    """Register ``func`` as the way to undo entries of kind ``name``."""
+
+    def register(func: UndoFunc) -> UndoFunc:
+        _KINDS[name] = func
+        return func
+
+    return register
+
+
+def known_kind(name: str) -> bool:
+    return name in _KINDS
+
+
+def run_kind(kind: str, context: UndoContext, params: Mapping[str, Any], *, certain: bool, since: float) -> str | None:
+    """Undo one entry of ``kind``; raises what the AWS call raises."""
+    return _KINDS[kind](context, params, certain, since)
+
+
+@dataclass
+class UndoEntry:
+    """One thing to put back: for people a description, for the engine a kind and its parameters."""
+
+    id: int
+    description: str
+    step_id: str
+    kind: str | None = None  # None: a plugin's in-memory function (cannot be finished by `scenario cleanup`)
+    params: dict[str, Any] = field(default_factory=dict)
+    func: Callable[[], None] | None = None
+    state: EntryState = "needed"
+    since: float = field(default_factory=time.time)
+    note: str | None = None  # how its undo ended, when there is something to say ("already gone")
+
+
+@dataclass
+class UndoFailure:
+    """An undo that failed; the run reports it but goes on with the rest."""
+
+    entry: UndoEntry
+    error: BaseException
+
+
+class UndoStack:
+    """Last-in-first-out entries, undone once at the end of a scenario (or by `scenario cleanup`)."""
+
+    def __init__(self, context: UndoContext | None = None, journal: Journal | None = None) -> None:
+        self._entries: list[UndoEntry] = []
+        self._context = context
+        self.journal = journal
+        self.step_id = ""
+        self.interrupted = False
+
+    # -- what actions call -------------------------------------------------------------------
+
+    def intend(self, kind: str, params: Mapping[str, Any], description: str) -> UndoEntry:
+        """Record, before the call, what is about to be made and how to undo it (state: pending)."""
+        entry = UndoEntry(len(self._entries) + 1, description, self.step_id, kind, dict(params), state="pending")
+        self._entries.append(entry)
+        self._write("intent", entry, kind=kind, params=entry.params, description=description, since=entry.since)
+        return entry
+
+    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, Any] | None = None) -> None:
+        """What the call did: ``needed`` (undo at cleanup, with ``params`` updated) or nothing to undo."""
+        if params:
+            entry.params.update(params)
+        entry.state = "needed" if needed else "void"
+        self._write(entry.state, entry, **({"params": dict(params)} if params else {}))
+
+    @contextmanager
+    def intent(self, kind: str, params: Mapping[str, Any], description: str) -> Iterator[UndoEntry]:
+        """``intend`` around the creating call: needed when it returns, left pending when it raises."""
+        entry = self.intend(kind, params, description)
+        yield entry
+        if entry.state == "pending":
+            self.resolve(entry, needed=True)
+
+    def push(self, description: str, func: Callable[[], None]) -> None:
+        """A plugin's own undo function, for something just made (kept in memory only)."""
+        entry = UndoEntry(len(self._entries) + 1, description, self.step_id, func=func)
+        self._entries.append(entry)
+        self._write("intent", entry, kind=None, params={}, description=description, since=entry.since, state="needed")
+
+    def settle(self, kind: str, params: Mapping[str, Any]) -> None:
+        """The flow itself undid this (e.g. a user deleted with DeleteUser): nothing left to do."""
+        for entry in self._entries:
+            if entry.kind == kind and entry.state in ("needed", "pending") and _matches(entry.params, params):
+                entry.state = "done"
+                self._write("done", entry)
+
+    # -- cleanup -----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.pending())
+
+    def pending(self) -> list[UndoEntry]:
+        """The entries still to undo, in the order they will run."""
+        return [e for e in reversed(self._entries) if e.state in ("needed", "pending")]
+
+    def run_all(self, on_done: Callable[[UndoEntry, BaseException | None], None]) -> list[UndoFailure]:
+        """Undo every entry LIFO; each one is attempted even when an earlier one fails.
+
+        A Ctrl-C during an undo is recorded (``interrupted``) and that undo is tried once more
+        before the next entry runs, so an impatient second interrupt cannot leave resources
+        behind; what still fails stays in the journal for `scenario cleanup`.
+        """
+        failures: list[UndoFailure] = []
+        for number, entry in enumerate(self.pending(), 1):
+            fault_hooks.at("undo", number)
+            error = self._undo(entry)
+            if isinstance(error, KeyboardInterrupt):
+                self.interrupted = True
+                error = self._undo(entry)
+            if error is None:
+                entry.state = "done"
+                self._write("done", entry)
+            else:
+                failures.append(UndoFailure(entry, error))
+            on_done(entry, error)
+        return failures
+
+    def _undo(self, entry: UndoEntry) -> BaseException | None:
+        try:
+            if entry.func is not None:
+                entry.func()
+            elif entry.kind is not None and self._context is not None:
+                entry.note = run_kind(
+                    entry.kind, self._context, entry.params, certain=entry.state == "needed", since=entry.since
+                )
+        except (Exception, KeyboardInterrupt) as exc:
+            return exc
+        return None
+
+    def _write(self, op: str, entry: UndoEntry, **data: Any) -> None:
+        if self.journal is not None:
+            self.journal.write({"op": op, "id": entry.id, "step": entry.step_id, **data})
+
+
+def _matches(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+    return all(have.get(k) == v for k, v in want.items())

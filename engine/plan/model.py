@@ -1,0 +1,361 @@
+"""The run plan: a scenario file parsed once into typed, normalised, frozen values.
+
+``engine.plan.planner.load_scenario`` builds it (and is the only place that reads the YAML); the
+runner consumes only this. Every value that can still fail at run time (a template, an
+expression) carries its file location, so no error needs the YAML again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from engine.errors import InputError, Location, SchemaError
+from engine.plan.loader import load_referenced_yaml, locate, read_text_file
+from engine.run.retry import DEFAULT_ATTEMPTS, MAX_ATTEMPTS, MAX_DELAY, ONCE, Expr, RetryPolicy
+from engine.template.scope import RESERVED_NAMES
+
+if TYPE_CHECKING:
+    from engine.action import Action, JsonSchema
+
+Phase = Literal["steps", "cleanup", "after_cleanup"]
+DEFAULT_CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were created during this demo (y/n)?"
+CLEANUP_PROMPT_ID = "remove_resources"
+MAX_TIMEOUT = 3600
+Locate = Callable[[tuple[Any, ...]], Location | None]
+
+_ONE_OR_MORE: JsonSchema = {
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+    ]
+}
+_NAME: JsonSchema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+
+# Every step modifier: its schema here, its normalised form in ``StepPlan``, its parsing in
+# ``modifiers()`` below. Adding one touches this module and the runner's use of it, nothing else.
+STEP_MODIFIERS: dict[str, JsonSchema] = {
+    "id": {**_NAME, "description": "Name of the step; its result is steps.<id>. Defaults to the action name."},
+    "title": {"type": "string", "description": "Human title shown in reports."},
+    "when": {"type": ["string", "boolean"], "description": "Run the step only when this expression is true."},
+    "expect_error": {**_ONE_OR_MORE, "description": "The step passes only if the call fails with this AWS error code."},
+    "allow_error": {**_ONE_OR_MORE, "description": "These AWS error codes do not fail the step (result.error is set)."},
+    "retry": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Try the step again, bounded: on given error codes and/or until a condition holds.",
+        "properties": {
+            "on_error": {**_ONE_OR_MORE, "description": "AWS error codes that make the step try again."},
+            "attempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS, "default": DEFAULT_ATTEMPTS},
+            "reprompt": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                "description": "Prompt ids asked again (with their retry_text) before the next try.",
+            },
+            "delay": {"type": "number", "minimum": 0, "maximum": MAX_DELAY, "default": 0},
+            "until": {"type": "string", "description": "Expression on `result`; retry until it is true."},
+        },
+    },
+    "register": {**_NAME, "description": "Also store the result as a top-level template variable of this name."},
+    "assert": {**_ONE_OR_MORE, "description": "Expressions on `result` that must be true after the step."},
+    "for_each": {
+        "description": "Run the step once per item (a list, a template giving one, or {file: data.csv|yaml}); "
+        "the item is `item` (or the name given with `as`), its position `index`.",
+        "oneOf": [
+            {"type": "array"},
+            {"type": "string", "minLength": 1},
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "items": {"type": ["array", "string"]},
+                    "file": {"type": "string", "minLength": 1},
+                    "as": _NAME,
+                },
+            },
+        ],
+    },
+    "timeout": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": MAX_TIMEOUT,
+        "description": "Seconds the whole step (every attempt and retry delay) may take; then it fails.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class ForEach:
+    """A step run once per item: ``items`` is a list (written out, or read from a data file when
+    the scenario is loaded) or a template that gives one; ``name`` is the item's template name."""
+
+    items: list[Any] | str
+    name: str = "item"
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Include:
+    """An ``include:`` step: another file's steps, run with ``params`` (templates rendered in the
+    including scope) and their own ``steps`` namespace; its result maps each inner id to its outcome."""
+
+    path: Path
+    params: Mapping[str, Any]
+    steps: tuple[StepPlan, ...]
+
+
+INCLUDE = "include"
+INCLUDE_SCHEMA: JsonSchema = {
+    "description": "Run the steps of another file (its `steps:`, and `params:` it expects), with `with:` values "
+    "as `params.<name>`; the path is relative to this file.",
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["file"],
+            "properties": {"file": {"type": "string", "minLength": 1}, "with": {"type": "object"}},
+        },
+    ],
+}
+INCLUDED_FILE_SCHEMA: JsonSchema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["steps"],
+    "properties": {
+        "description": {"type": "string"},
+        "params": {
+            "description": "Names the including step passes with `with:` (a list), or names with defaults.",
+            "oneOf": [{"type": "array", "items": _NAME}, {"type": "object"}],
+        },
+        "steps": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+    },
+}
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One step, ready to run: its action, its arguments as written, and its modifiers normalised."""
+
+    id: str
+    action: Action
+    args: Any  # as written: templates unrendered; mappings and lists know their own locations
+    location: Location
+    args_location: Location
+    title: str
+    templated: bool = False  # some argument is a template: re-checked once rendered
+    when: Expr | None = None
+    expect_errors: frozenset[str] = frozenset()
+    allow_errors: frozenset[str] = frozenset()
+    retry: RetryPolicy = ONCE
+    register: str | None = None
+    asserts: tuple[Expr, ...] = ()
+    timeout: float | None = None
+    for_each: ForEach | None = None
+    include: Include | None = None
+
+    @property
+    def action_name(self) -> str:
+        return self.action.name
+
+    def arg_location(self, path: tuple[Any, ...], key: bool = False) -> Location:
+        """Where the argument at ``path`` (keys and indexes inside ``args``) is written."""
+        return locate(self.args, path, key=key) or self.args_location
+
+
+@dataclass(frozen=True)
+class VarPlan:
+    """A ``vars`` entry: rendered in order before the first step."""
+
+    name: str
+    value: Any
+    location: Location
+
+    def location_of(self, path: tuple[Any, ...]) -> Location:
+        return locate(self.value, path) or self.location
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole scenario file, checked and normalised."""
+
+    path: Path
+    name: str
+    description: str
+    steps: tuple[StepPlan, ...]
+    cleanup_steps: tuple[StepPlan, ...] = ()
+    # The question asked before undoing (prompt id ``remove_resources``); None never asks.
+    cleanup_question: str | None = DEFAULT_CLEANUP_QUESTION
+    stack: Mapping[str, Any] | None = None  # plain values (templates are refused there)
+    vars: tuple[VarPlan, ...] = ()
+    env: tuple[str, ...] = ()  # every declared name
+    env_defaults: Mapping[str, str] = field(default_factory=dict)  # used when a name is set nowhere
+    env_secrets: frozenset[str] = frozenset()  # names declared `secret: true`
+    env_location: Location | None = None
+    prompt_ids: frozenset[str] = field(default_factory=frozenset)
+    tags: tuple[str, ...] = ()
+    after_cleanup: tuple[StepPlan, ...] = ()  # checks of the state the cleanup left
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """An ``env:`` entry: ``NAME`` or ``{name: NAME, default: VALUE, secret: true}``."""
+
+    name: str
+    default: str | None = None
+    secret: bool = False
+
+
+def env_entries(raw: Any) -> tuple[EnvEntry, ...]:
+    """The ``env:`` list (already schema-checked; anything else in it is skipped)."""
+    entries: list[EnvEntry] = []
+    for item in raw if isinstance(raw, list | tuple) else ():
+        if isinstance(item, str):
+            entries.append(EnvEntry(item))
+        elif isinstance(item, Mapping) and isinstance(item.get("name"), str):
+            default = item.get("default")
+            if isinstance(default, bool):
+                default = "true" if default else "false"
+            entries.append(
+                EnvEntry(item["name"], None if default is None else str(default), bool(item.get("secret", False)))
+            )
+    return tuple(entries)
+
+
+ENV_ENTRY_SCHEMA: JsonSchema = {
+    "oneOf": [
+        {**_NAME, "description": "A variable that must be set (in the environment or the --env-file)."},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": _NAME,
+                "default": {
+                    "type": ["string", "number", "boolean"],
+                    "description": "The value when the variable is set neither in the environment nor the --env-file.",
+                },
+                "secret": {"type": "boolean", "description": "Mask the value in every output."},
+            },
+        },
+    ]
+}
+
+
+def _one_or_more(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def modifiers(
+    raw: Mapping[str, Any],
+    where: Locate,
+    *,
+    step_id: str,
+    prompts_before: list[str],
+    base_dir: Path = Path(),
+) -> dict[str, Any]:
+    """The ``StepPlan`` fields of a step's modifiers (already schema-checked), defaults applied once.
+
+    ``where(path)`` locates a value under the step; ``prompts_before`` are the prompt ids a
+    ``retry.reprompt`` may name.
+    """
+
+    def expr(value: Any, *path: Any) -> Expr:
+        return Expr(value, where(path))
+
+    fields: dict[str, Any] = {}
+    if "when" in raw:
+        fields["when"] = expr(raw["when"], "when")
+    fields["expect_errors"] = frozenset(_one_or_more(raw.get("expect_error")))
+    fields["allow_errors"] = frozenset(_one_or_more(raw.get("allow_error")))
+    if raw.get("retry"):
+        fields["retry"] = _retry(raw["retry"], where, step_id=step_id, prompts_before=prompts_before)
+    if "register" in raw:
+        if raw["register"] in RESERVED_NAMES:
+            raise SchemaError(
+                f"register name '{raw['register']}' is reserved", location=where(("register",)), step=step_id
+            )
+        fields["register"] = raw["register"]
+    asserts = raw.get("assert")
+    if asserts is not None:
+        if isinstance(asserts, str):
+            fields["asserts"] = (expr(asserts, "assert"),)
+        else:
+            fields["asserts"] = tuple(expr(text, "assert", i) for i, text in enumerate(asserts))
+    if "timeout" in raw:
+        fields["timeout"] = float(raw["timeout"])
+    if "for_each" in raw:
+        fields["for_each"] = _for_each(raw["for_each"], where, step_id=step_id, base_dir=base_dir)
+    return fields
+
+
+def _for_each(raw: Any, where: Locate, *, step_id: str, base_dir: Path) -> ForEach:
+    location = where(("for_each",))
+    if not isinstance(raw, dict):
+        return ForEach(list(raw) if isinstance(raw, list) else raw, "item", location)
+    name = raw.get("as", "item")
+    if "file" in raw and "items" in raw:
+        raise SchemaError("for_each takes either 'items' or 'file', not both", location=location, step=step_id)
+    if "file" in raw:
+        return ForEach(read_items(base_dir / raw["file"], where(("for_each", "file")), step_id), name, location)
+    if "items" not in raw:
+        raise SchemaError(
+            "for_each needs 'items' or 'file'", location=location, step=step_id, hint="e.g. for_each: {file: users.csv}"
+        )
+    items = raw["items"]
+    return ForEach(list(items) if isinstance(items, list) else items, name, location)
+
+
+def read_items(path: Path, location: Location | None, step_id: str) -> list[Any]:
+    """The rows of a data file: a YAML list, or a CSV file with a header (one mapping per row)."""
+    if path.suffix.lower() == ".csv":
+        try:
+            text = read_text_file(path, "data file")
+        except InputError as exc:
+            raise InputError(exc.message, location=location, step=step_id, hint=exc.hint) from None
+        return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+    data = load_referenced_yaml(path, location, step_id)
+    if not isinstance(data, list):
+        raise SchemaError(
+            f"the data file {path} must hold a list (one item per run of the step)", location=location, step=step_id
+        )
+    return list(data)
+
+
+def _retry(
+    raw: Mapping[str, Any],
+    where: Locate,
+    *,
+    step_id: str,
+    prompts_before: list[str],
+) -> RetryPolicy:
+    if "on_error" not in raw and "until" not in raw:
+        raise SchemaError(
+            "retry needs 'on_error' (error codes) or 'until' (a condition)",
+            location=where(("retry",)),
+            step=step_id,
+            hint="e.g. retry: {on_error: InvalidPasswordException, reprompt: password, attempts: 3}",
+        )
+    reprompt = _one_or_more(raw.get("reprompt"))
+    for prompt_id in reprompt:
+        if prompt_id not in prompts_before:
+            known = ", ".join(prompts_before) or "none yet"
+            raise SchemaError(
+                f"retry.reprompt names '{prompt_id}', which is not a prompt defined earlier",
+                location=where(("retry", "reprompt")),
+                step=step_id,
+                hint=f"prompts defined before this step: {known}",
+            )
+    until = raw.get("until")
+    return RetryPolicy(
+        on_error=frozenset(_one_or_more(raw.get("on_error"))),
+        until=Expr(until, where(("retry", "until"))) if until else None,
+        attempts=int(raw.get("attempts", DEFAULT_ATTEMPTS)),
+        delay=float(raw.get("delay", 0)),
+        reprompt=reprompt,
+    )

@@ -1,0 +1,339 @@
+"""Where a step is dispatched: render its arguments, call its action, retry, judge, record.
+
+One ``Dispatcher`` serves a whole run; ``execute`` runs one planned step and returns its record.
+How often a step is tried lives in ``engine.run.retry``; what a template sees, in ``engine.template.scope``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+from engine.action import ActionContext
+from engine.aws.errors import error_code, error_message
+from engine.cleanup.leases import NoLeases
+from engine.cleanup.undo import UndoStack
+from engine.errors import ActionArgumentError, ScenarioError, StepFailed
+from engine.plan.model import Phase, StepPlan
+from engine.plan.schema_errors import problems, raise_first
+from engine.prompts.prompter import Prompter
+from engine.reports.console import Console
+from engine.run.records import StepRecord
+from engine.run.retry import Expr
+from engine.run.targets import Target
+from engine.run.timeouts import StepTimedOut, time_limit
+from engine.secrets import Secrets
+from engine.template.assertions import explain
+from engine.template.render import evaluate, render
+from engine.template.scope import Scope
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """How one attempt failed: an AWS error code (or the action's own), and whether AWS said it."""
+
+    code: str
+    message: str
+    from_aws: bool
+
+
+class Dispatcher:
+    """Runs planned steps one at a time against a target, in one template scope."""
+
+    def __init__(
+        self,
+        scenario: str,
+        target: Target,
+        scope: Scope,
+        *,
+        prompter: Prompter,
+        console: Console,
+        secrets: Secrets,
+        undo: UndoStack,
+        on_record: Callable[[StepRecord], None],
+    ) -> None:
+        self.scenario = scenario
+        self.target = target
+        self.scope = scope
+        self.prompter = prompter
+        self.console = console
+        self.secrets = secrets
+        self.undo = undo
+        self.on_record = on_record
+        self.run_state: dict[type, Any] = {}  # plugins' per-run data (ActionContext.state)
+        self.leases: NoLeases = NoLeases()
+        self._prefix = ""  # "include_id/" while an included file's steps run
+        self.base_dir = Path(".")  # the scenario file's folder: relative paths in arguments start there
+
+    def execute(self, step: StepPlan, phase: Phase) -> None:
+        """Run ``step`` (once, or once per item of its ``for_each``); each run's record is reported
+        whatever happens; a failure is raised after that."""
+        if step.for_each is None:
+            self._execute_once(step, phase, step.id)
+            return
+        items = self._items(step)
+        results = []
+        for index, item in enumerate(items):
+            with self.scope.frame({step.for_each.name: item, "index": index}):
+                results.append(self._execute_once(step, phase, f"{step.id}[{index}]").result)
+        self.scope.set_outcome(step.id, "ok", results, None)
+        if step.register:
+            self.scope.register(step.register, results)
+
+    def _items(self, step: StepPlan) -> list[Any]:
+        assert step.for_each is not None
+        items = step.for_each.items
+        if isinstance(items, str):
+            items = render(items, self.scope.context(), location_of=lambda _: step.for_each.location, step=step.id)
+        if not isinstance(items, list):
+            raise StepFailed(
+                f"for_each needs a list, and its template gave {type(items).__name__}",
+                code="ForEachNotAList",
+                location=step.for_each.location,
+                step=step.id,
+                hint='e.g. for_each: "{{ vars.users }}" where vars.users is a list',
+            )
+        return items
+
+    def _execute_once(self, step: StepPlan, phase: Phase, record_id: str) -> StepRecord:
+        record = StepRecord(
+            scenario=self.scenario,
+            step_id=self._prefix + record_id,
+            action=step.action_name,
+            title=step.title,
+            phase=phase,
+            status="ok",
+            location=str(step.location),
+        )
+        started = time.monotonic()
+        first_call = len(self.target.clients.calls)
+        try:
+            with time_limit(step.timeout) as deadline:
+                self._run(step, record, deadline)
+        except StepTimedOut:
+            error = StepFailed(
+                f"timed out after {step.timeout:g}s",
+                code="StepTimeout",
+                location=step.location,
+                step=step.id,
+                hint="raise the step's `timeout:` if it needs longer",
+            )
+            self._failed(record, error)
+            raise error from None
+        except BaseException as exc:
+            if isinstance(exc, ScenarioError):
+                # Errors from deep inside (a prompt, a template) are reported at the step.
+                exc.location = exc.location or step.location
+                exc.step = exc.step or step.id
+            self._failed(record, exc)
+            raise
+        finally:
+            record.duration = time.monotonic() - started
+            record.calls = self.target.clients.calls[first_call:]
+            self._report(record, quiet=step.action.quiet)
+        return record
+
+    # -- the parts of one step ---------------------------------------------------------------
+
+    def _run(self, step: StepPlan, record: StepRecord, deadline: float | None) -> None:
+        if step.when is not None and not self._truth(step.when, step):
+            record.status = "skipped"
+            self.scope.set_outcome(step.id, "skipped", None, None)
+            return
+        if step.include is not None:
+            self._finish(step, record, self._run_include(step, record))
+            return
+        result = None
+        attempts = step.retry.start(partial(self._before_retry, step), deadline)
+        for _ in attempts:
+            record.attempts = attempts.count
+            args = self._render_args(step)
+            record.args = self.secrets.mask_data(args)
+            result, failure = self._call(step, args, record.step_id)
+            if failure is not None:
+                if failure.code in step.retry.on_error and attempts.again(f"{failure.code}: {failure.message}"):
+                    continue
+                self._settle(step, record, failure, attempts.count)
+                result = None
+                break
+            if step.expect_errors:
+                raise StepFailed(
+                    f"expected {' or '.join(sorted(step.expect_errors))}, but {step.action_name} succeeded",
+                    code="UnexpectedSuccess",
+                    location=step.location,
+                    step=step.id,
+                    hint="check the scenario's state: was a previous run cleaned up?",
+                )
+            until = step.retry.until
+            if until is not None and not self._truth(until, step, result=result):
+                if attempts.again(f"not yet: {until}"):
+                    continue
+                raise StepFailed(
+                    f"retry.until still false after {attempts.count} attempts: {until}",
+                    code="RetryExhausted",
+                    location=step.location,
+                    step=step.id,
+                )
+            break
+        self._finish(step, record, result)
+
+    def _finish(self, step: StepPlan, record: StepRecord, result: Any) -> None:
+        """The step's outcome: recorded, visible to later templates, registered, asserted."""
+        record.result = result
+        self.secrets.collect(result)
+        self.scope.set_outcome(step.id, record.status, result, record.error)
+        if step.register:
+            self.scope.register(step.register, result)
+        for expression in step.asserts:
+            if not self._truth(expression, step, result=result, error=record.error):
+                context = self.scope.context({"result": result, "error": record.error})
+                raise StepFailed(
+                    explain("assertion failed", str(expression), partial(_evaluate_in, context), self.secrets.mask),
+                    code="AssertionFailed",
+                    location=expression.location or step.location,
+                    step=step.id,
+                )
+
+    def _run_include(self, step: StepPlan, record: StepRecord) -> dict[str, Any]:
+        """The included file's steps, with ``params`` and a ``steps`` of their own; the result is that ``steps``."""
+        assert step.include is not None
+        params = render(dict(step.include.params), self.scope.context(), step=step.id, location_of=step.arg_location)
+        inner: dict[str, Any] = {}
+        outer_prefix, outer_dir = self._prefix, self.base_dir
+        self._prefix, self.base_dir = f"{outer_prefix}{record.step_id}/", step.include.path.parent
+        try:
+            with self.scope.frame({"params": params, "steps": inner}):
+                for child in step.include.steps:
+                    self.execute(child, "cleanup" if record.phase == "cleanup" else "steps")
+        finally:
+            self._prefix, self.base_dir = outer_prefix, outer_dir
+        return inner
+
+    def _settle(self, step: StepPlan, record: StepRecord, failure: _Failure, attempts: int) -> None:
+        """An error the step expects or allows is its outcome; any other fails the step."""
+        record.error = {"code": failure.code, "message": failure.message}
+        if failure.code in step.expect_errors:
+            record.status = "expected_error"
+        elif failure.code in step.allow_errors:
+            record.status = "allowed_error"
+        else:
+            after = f" after {attempts} attempts" if attempts > 1 else ""
+            raise StepFailed(
+                f"{step.action_name} failed{after}: {failure.code}: {failure.message}"
+                if failure.from_aws
+                else failure.message,
+                code=failure.code,
+                location=step.location,
+                step=step.id,
+            )
+
+    def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[Any, _Failure | None]:
+        ctx = ActionContext(
+            clients=self.target.clients,
+            console=self.console,
+            prompter=self.prompter,
+            undo=self.undo,
+            secrets=self.secrets,
+            target=self.target.name,
+            step_id=step.id,
+            outbox=self.target.outbox,
+            render=partial(self._render_value, step_id=step.id),
+            evaluate=partial(self._evaluate, step_id=step.id),
+            set_var=self.scope.set_var,
+            run_state=self.run_state,
+            leases=self.leases,
+            base_dir=self.base_dir,
+        )
+        self.undo.step_id = record_id
+        try:
+            return step.action.run(args, ctx), None
+        except ClientError as exc:
+            return None, _Failure(error_code(exc), error_message(exc), True)
+        except StepFailed as exc:
+            if exc.code is None:
+                raise
+            return None, _Failure(exc.code, exc.message, False)
+        except ParamValidationError as exc:
+            raise ActionArgumentError(
+                f"invalid parameters for AWS: {' '.join(str(exc).split())}",
+                location=step.location,
+                step=step.id,
+                hint="check the templated values of this step's arguments",
+            ) from None
+        except BotoCoreError as exc:
+            return None, _Failure(type(exc).__name__, str(exc), True)
+
+    def _before_retry(self, step: StepPlan, why: str) -> None:
+        self.console.step("retry", step.id, step.action_name, why)
+        for prompt_id in step.retry.reprompt:
+            self.prompter.ask_again(prompt_id)
+
+    def _render_args(self, step: StepPlan) -> Any:
+        raw = step.args
+        deferred = step.action.deferred
+        kept: dict[str, Any] = {}
+        if deferred and isinstance(raw, dict):
+            kept = {k: raw[k] for k in deferred if k in raw}
+            raw = {k: v for k, v in raw.items() if k not in deferred}
+        rendered = render(raw, self.scope.context(), step=step.id, location_of=step.arg_location)
+        if step.templated:
+            # Template-free arguments were fully checked when the scenario was loaded; a template may yield anything.
+            try:
+                raise_first(
+                    problems(
+                        rendered,
+                        step.action.schema,
+                        step.arg_location,
+                        whole=step.action_name,
+                        step=step.id,
+                        error_class=ActionArgumentError,
+                    )
+                )
+            except ActionArgumentError as exc:
+                exc.message = f"after rendering templates: {exc.message}"
+                raise
+        if kept:
+            rendered.update(kept)
+        return rendered
+
+    def _render_value(self, value: Any, extra: dict[str, Any] | None = None, *, step_id: str) -> Any:
+        return render(value, self.scope.context(extra), step=step_id)
+
+    def _evaluate(self, expression: str, *, step_id: str) -> Any:
+        return evaluate(expression, self.scope.context(), step=step_id)
+
+    def _truth(self, expression: Expr, step: StepPlan, **extra: Any) -> bool:
+        if isinstance(expression.source, bool):
+            return expression.source
+        location = expression.location or step.location
+        return bool(evaluate(expression.source, self.scope.context(extra), location=location, step=step.id))
+
+    # -- records -----------------------------------------------------------------------------
+
+    def _failed(self, record: StepRecord, exc: BaseException) -> None:
+        record.status = "failed"
+        if record.error is None:
+            code = (exc.code if isinstance(exc, StepFailed) else None) or type(exc).__name__
+            message = exc.message if isinstance(exc, ScenarioError) else str(exc)
+            record.error = {"code": code, "message": message}
+
+    def _report(self, record: StepRecord, *, quiet: bool) -> None:
+        detail = f"{record.duration:.2f}s"
+        if record.status in ("expected_error", "allowed_error") and record.error:
+            detail = f"{record.error['code']} ({'expected' if record.status == 'expected_error' else 'allowed'})"
+        elif record.status == "failed" and record.error:
+            detail = f"{record.error['code']}: {record.error['message']}"
+        status = record.status if record.status in ("failed", "skipped") else "ok"
+        if not (quiet and status != "failed"):
+            self.console.step(status, record.step_id, record.action, "" if status == "skipped" else detail)
+        self.on_record(record)
+
+
+def _evaluate_in(context: dict[str, Any], expression: str) -> Any:
+    return evaluate(expression, context)

@@ -1,0 +1,307 @@
+"""Jinja2 templating of scenario values: sandboxed, strict about undefined names, native types.
+
+Each string is rendered on its own after YAML parsing. A string that is a single ``{{ expr }}``
+keeps the expression's native type (a list stays a list, a number stays a number); a string
+mixing text and expressions is a string. Strings are never re-parsed as Python literals, so an
+answer "123456" stays the string "123456".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from itertools import chain, islice
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import jinja2.nodes
+import jinja2.runtime
+import jinja2.utils
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.errors import Location, TemplateError
+from engine.template import budget
+from engine.template import helpers as template_helpers
+
+MARKERS = ("{{", "{%")
+# Cognito writes its code placeholder as {####}, which Jinja would read as a comment and drop;
+# comments are therefore switched off (their markers are set to text no scenario contains).
+_NO_COMMENT = ("\x00{#", "#}\x00")
+
+
+def _native_concat(values: Iterable[Any]) -> Any:
+    head = list(islice(values, 2))
+    if not head:
+        return None
+    if len(head) == 1:
+        return head[0]
+    return "".join(str(v) for v in chain(head, values))
+
+
+class _NativeCodeGenerator(NativeCodeGenerator):
+    """Jinja folds constant output such as ``{{ [] }}`` or ``{{ 5 }}`` into text at compile time;
+    only literal text is folded here, so every expression keeps its type."""
+
+    def _output_child_to_const(self, node: jinja2.nodes.Expr, frame: Any, finalize: Any) -> str:
+        if not isinstance(node, jinja2.nodes.TemplateData):
+            raise jinja2.nodes.Impossible()
+        return super()._output_child_to_const(node, frame, finalize)  # type: ignore[no-any-return]
+
+
+class _NativeSandbox(SandboxedEnvironment):
+    """The sandbox with a budget (``engine.template.budget``) on every operation that can grow without bound."""
+
+    code_generator_class = _NativeCodeGenerator
+    concat = staticmethod(_native_concat)
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        budget.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(__obj, "__name__", "function")
+        budget.check_args(name, [*args, *kwargs.values()])
+        return budget.check_result(name, super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:  # "{:>999999999}".format(...): the width is in the string itself
+            budget.check_args("format", [value.__self__])
+        return wrapped
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        budget.check_time()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        budget.check_time()
+        return super().getitem(obj, argument)
+
+    def _generate(self, source: jinja2.nodes.Template, *args: Any, **kwargs: Any) -> str:
+        # Every loop's iterable goes through budget.iterate, so loops (nested ones too) are counted.
+        for loop in source.find_all(jinja2.nodes.For):
+            loop.iter = jinja2.nodes.Call(
+                jinja2.nodes.Name(_LOOP_BUDGET, "load"), [loop.iter], [], None, None, lineno=loop.lineno
+            )
+        # `a ~ b` is not an intercepted operator: it becomes a call to budget.concat.
+        for node in list(source.find_all(jinja2.nodes.Concat)):
+            call = jinja2.nodes.Call(jinja2.nodes.Name(_CONCAT_BUDGET, "load"), node.nodes, [], None, None)
+            node.nodes = [call]
+        return super()._generate(source, *args, **kwargs)
+
+
+_LOOP_BUDGET = "__scenario_loop_budget"
+_CONCAT_BUDGET = "__scenario_concat_budget"
+_MAX_LIPSUM = 100
+
+
+def _budgeted_filter(name: str, func: Any) -> Any:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        budget.check_args(name, [*args[1:], *kwargs.values()])
+        if name == "join":
+            values = [a for a in args if not isinstance(a, jinja2.runtime.Context | jinja2.nodes.EvalContext)]
+            budget.check_join(values[0] if values else (), values[1] if len(values) > 1 else "")
+        return budget.check_result(name, func(*args, **kwargs))
+
+    return wrapper
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:
+    if n > _MAX_LIPSUM or max > _MAX_LIPSUM * 10:
+        raise budget.BudgetExceeded(f"lipsum({n}) (at most {_MAX_LIPSUM} paragraphs)")
+    return jinja2.utils.generate_lorem_ipsum(n=n, html=html, min=min, max=max)
+
+
+_lipsum.__name__ = "lipsum"
+
+
+def _to_yaml(value: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=False, sort_keys=False).rstrip()
+
+
+def make_environment() -> jinja2.Environment:
+    """The one sandboxed environment used for every template."""
+    env = _NativeSandbox(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        comment_start_string=_NO_COMMENT[0],
+        comment_end_string=_NO_COMMENT[1],
+    )
+    env.filters["to_yaml"] = _to_yaml
+    env.filters.update(template_helpers.FILTERS)
+    env.filters.update({name: _budgeted_filter(name, func) for name, func in env.filters.items()})
+    env.globals.update(template_helpers.GLOBALS)
+    env.globals.update(
+        range=budget.safe_range, lipsum=_lipsum, **{_LOOP_BUDGET: budget.iterate, _CONCAT_BUDGET: budget.concat}
+    )
+    env.finalize = budget.output
+    return env
+
+
+ENV = make_environment()
+
+
+@lru_cache(maxsize=4096)
+def _compiled(text: str) -> jinja2.Template:
+    """Templates are compiled once per process: a scenario renders the same strings every run."""
+    return ENV.from_string(text)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_expression(expression: str) -> Any:
+    return ENV.compile_expression(expression, undefined_to_none=False)
+
+
+def is_template(value: Any) -> bool:
+    return isinstance(value, str) and any(marker in value for marker in MARKERS)
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"undefined value in template: {text}"
+    return f"{type(exc).__name__}: {text}"
+
+
+@contextmanager
+def _template_errors(
+    context: dict[str, Any], location: Location | None, step: str | None, *, expression: str | None = None
+) -> Iterator[None]:
+    """Every way rendering can fail, as one ``TemplateError`` at ``location``."""
+    what = f"expression {expression!r}" if expression else "template"
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"{'expression' if expression else 'template'} syntax error"
+            + (f" in {expression!r}" if expression else "")
+            + f": {exc.message}",
+            location=location,
+            step=step,
+            hint="write a Jinja expression such as: steps.sign_in.status == 'ok'"
+            if expression
+            else "templates use {{ expression }}; check brackets and quotes",
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(
+            _describe(exc), location=location, step=step, hint=f"names available here: {', '.join(sorted(context))}"
+        ) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"{what} not allowed: {exc}", location=location, step=step) from None
+    except TemplateError:
+        raise
+    except budget.BudgetExceeded as exc:
+        exc.location, exc.step = location, step
+        raise exc from None
+    except MemoryError:
+        raise budget.BudgetExceeded("out of memory") from None
+    except Exception as exc:
+        raise TemplateError(f"{what} failed: {_describe(exc)}", location=location, step=step) from None
+
+
+def _defined(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        # A lone {{ missing }} yields the Undefined object itself; make it fail here, not later.
+        str(value)
+    return value
+
+
+def render_string(
+    text: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
+) -> Any:
+    """Render one string; errors become ``TemplateError`` at ``location``."""
+    if not is_template(text):
+        return text
+    with _template_errors(context, location, step), budget.rendering():
+        return _defined(_compiled(text).render(context))
+
+
+def render(
+    value: Any, context: dict[str, Any], *, location_of: Any = None, step: str | None = None, path: tuple[Any, ...] = ()
+) -> Any:
+    """Render every string inside ``value`` (dicts and lists recursively) with ``context``.
+
+    ``location_of(path)`` gives the file location of the value at ``path`` for error messages.
+    """
+    if isinstance(value, str):
+        loc = location_of(path) if location_of else None
+        return render_string(value, context, location=loc, step=step)
+    if isinstance(value, dict):
+        return {
+            key: render(item, context, location_of=location_of, step=step, path=(*path, key))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            render(item, context, location_of=location_of, step=step, path=(*path, i)) for i, item in enumerate(value)
+        ]
+    return value
+
+
+def evaluate(
+    expression: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
+) -> Any:
+    """Evaluate a ``when``/``assert`` expression, written bare or as ``{{ ... }}``."""
+    if is_template(expression):
+        return render_string(expression, context, location=location, step=step)
+    with _template_errors(context, location, step, expression=expression), budget.rendering():
+        return _defined(_compiled_expression(expression)(**context))
+
+
+@lru_cache(maxsize=4096)
+def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, frozenset[str]]:
+    """Parse without rendering: (error message or None, top-level names the text refers to)."""
+    source = text if not expression or is_template(text) else "{{ " + text + " }}"
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return f"template syntax error: {exc.message}", frozenset()
+    problem = budget.static_problem(ast)
+    if problem:
+        return f"template over budget: {problem}", frozenset()
+    try:
+        # Filters and tests are looked up when the code is generated, which this does.
+        return None, frozenset(jinja2.meta.find_undeclared_variables(ast))
+    except jinja2.TemplateAssertionError as exc:
+        return f"template error: {exc.message}", frozenset()
+
+
+@lru_cache(maxsize=4096)
+def attribute_refs(text: str, name: str, *, expression: bool = False) -> frozenset[str]:
+    """Attributes read directly off the top-level ``name``: ``env.HOME`` and ``env['HOME']`` give HOME."""
+    source = text if not expression or is_template(text) else "{{ " + text + " }}"
+    try:
+        ast = ENV.parse(source)
+    except jinja2.TemplateSyntaxError:
+        return frozenset()
+    found = set()
+    for node in ast.find_all(jinja2.nodes.Getattr):
+        if isinstance(node.node, jinja2.nodes.Name) and node.node.name == name:
+            found.add(node.attr)
+    for item in ast.find_all(jinja2.nodes.Getitem):
+        if isinstance(item.node, jinja2.nodes.Name) and item.node.name == name:
+            key = item.arg
+            if isinstance(key, jinja2.nodes.Const) and isinstance(key.value, str):
+                found.add(key.value)
+    return frozenset(found)
+
+
+def iter_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string inside ``value`` with its path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from iter_strings(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from iter_strings(item, (*path, i))

@@ -1,0 +1,110 @@
+"""The names a template sees during a run, and the one place that writes them.
+
+``TEMPLATE_NAMES`` is the single list of built-in names: validation checks references against
+it, step ids and ``register`` names may not shadow it, and ``Scope`` builds the context from it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import TemplateError
+from engine.template.helpers import GLOBALS
+
+if TYPE_CHECKING:
+    from engine.local.outbox import OutboxReader
+
+TEMPLATE_NAMES: tuple[str, ...] = (
+    "stack",
+    "vars",
+    "answers",
+    "steps",
+    "env",
+    "target",
+    "outbox_code",
+    "outbox_messages",
+    "run_id",
+    *GLOBALS,
+)
+# Names only an `assert`, `retry.until` or a deferred argument sees: the step's own outcome.
+RESULT_NAMES: tuple[str, ...] = ("result", "error")
+RESERVED_NAMES = frozenset(TEMPLATE_NAMES + RESULT_NAMES)
+NAMES_HINT = (
+    "available: stack, vars, answers, steps, env, target, run_id, outbox_code(), jwt_claims(), now(), registered names"
+)
+
+
+class Scope:
+    """The template namespace of one run: built-in names, step outcomes and registered names."""
+
+    def __init__(self, *, target: str, answers: Mapping[str, Any], outbox: OutboxReader | None) -> None:
+        self._outbox = outbox
+        self._frame: dict[str, Any] = {}
+        self._values: dict[str, Any] = {
+            "target": target,
+            "stack": {},
+            "vars": {},
+            "answers": answers,
+            "steps": {},
+            "env": {},
+            "outbox_code": self._outbox_code,
+            "outbox_messages": self._outbox_messages,
+            # Unique per run, so names made with it do not collide when runs share a pool.
+            "run_id": secrets.token_hex(4),
+            **GLOBALS,
+        }
+
+    def context(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The mapping templates are rendered with (``extra``: e.g. ``result`` for an assertion)."""
+        if self._frame or extra:
+            return {**self._values, **self._frame, **(extra or {})}
+        return self._values
+
+    @contextmanager
+    def frame(self, names: Mapping[str, Any]) -> Iterator[None]:
+        """Names visible only inside one iteration of a ``for_each`` (the item and its index)."""
+        outer = self._frame
+        self._frame = {**outer, **names}
+        try:
+            yield
+        finally:
+            self._frame = outer
+
+    def set_stack(self, outputs: Mapping[str, str]) -> None:
+        self._values["stack"] = dict(outputs)
+
+    def set_env(self, values: Mapping[str, str]) -> None:
+        self._values["env"] = dict(values)
+
+    def set_var(self, name: str, value: Any) -> None:
+        self._values["vars"][name] = value
+
+    def set_outcome(self, step_id: str, status: str, result: Any, error: Mapping[str, str] | None) -> None:
+        """``steps.<id>``: how a step ended (inside an included file, in that file's own ``steps``)."""
+        steps = self._frame.get("steps", self._values["steps"])
+        steps[step_id] = {"status": status, "result": result, "error": error}
+
+    def register(self, name: str, value: Any) -> None:
+        """A step's ``register: name``: its result as a top-level name."""
+        self._values[name] = value
+
+    # -- template functions ------------------------------------------------------------------
+
+    def _outbox_code(self, user_name: str, kind: str | None = None) -> str:
+        if self._outbox is None:
+            raise TemplateError(
+                "outbox_code() works only on the local target or a `scenario serve` endpoint",
+                hint="guard it: {{ outbox_code(user) if target != 'aws' else none }}",
+            )
+        message = self._outbox.latest(username=user_name, kind=kind)
+        if message is None or not message.code:
+            raise TemplateError(f"the local outbox has no code for user '{user_name}'")
+        return str(message.code)
+
+    def _outbox_messages(self, user_name: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        if self._outbox is None:
+            return []
+        return [m.__dict__ | {"time": str(m.time)} for m in self._outbox.messages(username=user_name, kind=kind)]
