@@ -12,7 +12,6 @@ The expression is parsed with Jinja's own parser; each operand of a comparison (
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import jinja2
 import jinja2.nodes as n
@@ -25,7 +24,7 @@ _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": 
 
 
 def operand_lines(
-    expression: str, evaluate: Callable[[str], Any], mask: Callable[[str], str] = lambda text: text
+    expression: str, evaluate: Callable[[str], object], mask: Callable[[str], str] = lambda text: text
 ) -> list[str]:
     """``  operand = value`` for each operand of ``expression`` worth showing (constants are not)."""
     root = _expression_node(expression)
@@ -48,7 +47,7 @@ def operand_lines(
     return lines
 
 
-def explain(prefix: str, expression: str, evaluate: Callable[[str], Any], mask: Callable[[str], str]) -> str:
+def explain(prefix: str, expression: str, evaluate: Callable[[str], object], mask: Callable[[str], str]) -> str:
     """``prefix: expression`` and, below it, the value of each operand."""
     return "\n".join([f"{prefix}: {expression}", *operand_lines(expression, evaluate, mask)])
 
@@ -150,7 +149,8 @@ def _text(node: n.Node) -> str | None:
     return None
 
 
-def _call(func: n.Expr | None, args: list[n.Expr], kwargs: list[Any], name: str) -> str | None:
+# Jinja annotates a filter's or test's keyword arguments as Pair nodes; they are Keyword nodes, like a call's.
+def _call(func: n.Expr | None, args: list[n.Expr], kwargs: list[n.Keyword] | list[n.Pair], name: str) -> str | None:
     head = name if func is None else _text(func)
     parts = [_text(arg) for arg in args] + [
         None if (value := _text(keyword.value)) is None else f"{keyword.key}={value}" for keyword in kwargs

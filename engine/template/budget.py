@@ -15,12 +15,13 @@ finds it while validating, before anything runs (exit 2). At run time an exceede
 from __future__ import annotations
 
 import math
+import operator
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
-from typing import Any
+from typing import TypeVar
 
 import jinja2.nodes
 
@@ -32,6 +33,7 @@ MAX_ITERATIONS = 1_000_000
 MAX_INT_BITS = 4096
 # A width or precision of seven or more digits in a format string ("%9999999s", "{:>9999999}").
 _HUGE_WIDTH = re.compile(r"\d{7,}")
+T = TypeVar("T")
 
 
 class BudgetExceeded(StepFailed):
@@ -80,7 +82,7 @@ def check_size(size: int, what: str) -> None:
         raise BudgetExceeded(f"{what} would have {size:,} items (at most {MAX_SIZE:,})")
 
 
-def _length(value: Any) -> int | None:
+def _length(value: object) -> int | None:
     """How big ``value`` is once written out: characters of strings plus items of containers, nested
     (a list repeating one long string counts that string each time); counting stops past the budget."""
     if not isinstance(value, str | bytes | list | tuple | dict):
@@ -100,7 +102,7 @@ def _length(value: Any) -> int | None:
     return total
 
 
-def check_binop(operator: str, left: Any, right: Any) -> None:
+def check_binop(operator: str, left: object, right: object) -> None:
     """Refuse ``left <operator> right`` before computing it when the result would be too big."""
     check_time()
     if operator == "**":
@@ -124,7 +126,7 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
         raise BudgetExceeded("a format width or precision of seven or more digits")
 
 
-def check_args(name: str, args: Iterable[Any]) -> None:
+def check_args(name: str, args: Iterable[object]) -> None:
     """A function or filter given a huge number (a width, a count) is refused before it runs."""
     check_time()
     for arg in args:
@@ -134,22 +136,22 @@ def check_args(name: str, args: Iterable[Any]) -> None:
             raise BudgetExceeded("a format width or precision of seven or more digits")
 
 
-def check_result(name: str, value: Any) -> Any:
+def check_result(name: str, value: T) -> T:
     length = _length(value)
     if length is not None:
         check_size(length, f"the result of {name}()")
     return value
 
 
-def check_join(values: Any, separator: Any = "") -> None:
+def check_join(values: object, separator: object = "") -> None:
     """``join`` builds one string from many: its size is known before it is built."""
-    if isinstance(values, Sized) and not isinstance(values, str):
-        items = list(values)  # type: ignore[call-overload]
+    if isinstance(values, Sized) and isinstance(values, Iterable) and not isinstance(values, str):
+        items = list(values)
         total = sum(len(str(v)) for v in items[: MAX_SIZE + 1]) + len(str(separator)) * len(items)
         check_size(total, "a joined string")
 
 
-def iterate(values: Any) -> Iterator[Any]:
+def iterate(values: Iterable[T]) -> Iterator[T]:
     """Every ``{% for %}`` loop goes through here: loops count against one budget per render."""
     for value in values:
         _STATE.iterations += 1
@@ -160,7 +162,7 @@ def iterate(values: Any) -> Iterator[Any]:
         yield value
 
 
-def output(value: Any) -> Any:
+def output(value: T) -> T:
     """Every ``{{ }}`` output: the whole render may produce at most ``MAX_SIZE`` characters."""
     check_time()
     length = _length(value)
@@ -179,7 +181,7 @@ def safe_range(*args: int) -> range:
 safe_range.__name__ = "range"
 
 
-def concat(*parts: Any) -> str:
+def concat(*parts: object) -> str:
     """``a ~ b``: the joined string may have at most ``MAX_SIZE`` characters."""
     check_time()
     texts = [str(part) for part in parts]
@@ -199,8 +201,9 @@ def static_problem(ast: jinja2.nodes.Node) -> str | None:
                 args = [_const(arg) for arg in node.args]
                 if node.node.name in {"range", "lipsum"} and _UNKNOWN not in args:
                     check_args(node.node.name, args)
-                    if node.node.name == "range":
-                        safe_range(*args)
+                    numbers = [arg for arg in args if isinstance(arg, int)]
+                    if node.node.name == "range" and len(numbers) == len(args):
+                        safe_range(*numbers)
             elif isinstance(node, jinja2.nodes.Filter):
                 check_args(node.name, [a for a in map(_const, node.args) if a is not _UNKNOWN])
         except BudgetExceeded as exc:
@@ -210,10 +213,11 @@ def static_problem(ast: jinja2.nodes.Node) -> str | None:
     return None
 
 
-_UNKNOWN: Any = object()
+_UNKNOWN = object()
+_FOLDED: dict[str, Callable[[object, object], object]] = {"**": operator.pow, "*": operator.mul, "+": operator.add}
 
 
-def _const(node: jinja2.nodes.Node) -> Any:
+def _const(node: jinja2.nodes.Node) -> object:
     """The value of a literal, or of ``**``/``*``/``+`` of literals that fits the budget; else ``_UNKNOWN``."""
     if isinstance(node, jinja2.nodes.Const):
         return node.value
@@ -229,9 +233,7 @@ def _const(node: jinja2.nodes.Node) -> Any:
         except BudgetExceeded:
             return _UNKNOWN  # reported where that node itself is checked
         try:
-            if node.operator == "**":
-                return left**right
-            return left * right if node.operator == "*" else left + right
+            return _FOLDED[node.operator](left, right)
         except TypeError:
             return _UNKNOWN
     return _UNKNOWN

@@ -11,14 +11,13 @@ import base64
 import binascii
 import datetime
 import json
-from typing import Any
 
 
 class HelperError(ValueError):
     """A helper was given something it cannot read (the message says what)."""
 
 
-def jwt_claims(token: Any) -> dict[str, Any]:
+def jwt_claims(token: object) -> dict[str, object]:
     """The claims of a JSON Web Token (its payload, decoded but NOT verified)."""
     if not isinstance(token, str) or token.count(".") != 2:
         raise HelperError("jwt_claims() needs a JSON Web Token: three base64url parts joined by dots")
@@ -32,7 +31,7 @@ def jwt_claims(token: Any) -> dict[str, Any]:
     return claims
 
 
-def from_json(text: Any) -> Any:
+def from_json(text: object) -> object:
     """``'{"a": 1}' | from_json``: the value a JSON text holds."""
     if not isinstance(text, str | bytes):
         raise HelperError(f"from_json needs a string, not {type(text).__name__}")
@@ -42,7 +41,7 @@ def from_json(text: Any) -> Any:
         raise HelperError(f"from_json: not valid JSON ({exc})") from None
 
 
-def to_json(value: Any, indent: int | None = None) -> str:
+def to_json(value: object, indent: int | None = None) -> str:
     """``value | to_json``: compact JSON text (``to_json(2)`` indents)."""
     if indent is not None and not 0 <= indent <= 16:
         raise HelperError("to_json indent must be between 0 and 16")
@@ -50,13 +49,13 @@ def to_json(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, indent=indent, separators=separators, ensure_ascii=False, default=str)
 
 
-def b64encode(value: Any) -> str:
+def b64encode(value: object) -> str:
     """``'text' | b64encode``: standard base64 of the text's UTF-8 bytes."""
     data = value if isinstance(value, bytes) else str(value).encode("utf-8")
     return base64.b64encode(data).decode("ascii")
 
 
-def b64decode(value: Any) -> str:
+def b64decode(value: object) -> str:
     """``'dGV4dA==' | b64decode``: the text base64 (standard or URL-safe, padding optional) encodes."""
     if not isinstance(value, str | bytes):
         raise HelperError(f"b64decode needs a string, not {type(value).__name__}")

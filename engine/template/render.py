@@ -9,17 +9,19 @@ answer "123456" stays the string "123456".
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import chain, islice
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import jinja2.meta
 import jinja2.nodes
 import jinja2.runtime
 import jinja2.utils
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import TemplateExpression
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -28,11 +30,15 @@ from engine.template import budget
 from engine.template import helpers as template_helpers
 
 MARKERS = ("{{", "{%")
+# Keys and indexes from a value's root down to one of its parts: what a file location is looked up by.
+NodePath = tuple[str | int, ...]
+T = TypeVar("T")
 # Cognito writes its code placeholder as {####}, which Jinja would read as a comment and drop;
 # comments are therefore switched off (their markers are set to text no scenario contains).
 _NO_COMMENT = ("\x00{#", "#}\x00")
 
 
+# Jinja types ``concat`` as joining strings; rendered natively, the parts and the result are any value.
 def _native_concat(values: Iterable[Any]) -> Any:
     head = list(islice(values, 2))
     if not head:
@@ -46,7 +52,9 @@ class _NativeCodeGenerator(NativeCodeGenerator):
     """Jinja folds constant output such as ``{{ [] }}`` or ``{{ 5 }}`` into text at compile time;
     only literal text is folded here, so every expression keeps its type."""
 
-    def _output_child_to_const(self, node: jinja2.nodes.Expr, frame: Any, finalize: Any) -> str:
+    def _output_child_to_const(
+        self, node: jinja2.nodes.Expr, frame: Frame, finalize: CodeGenerator._FinalizeInfo
+    ) -> str:
         if not isinstance(node, jinja2.nodes.TemplateData):
             raise jinja2.nodes.Impossible()
         return super()._output_child_to_const(node, frame, finalize)  # type: ignore[no-any-return]
@@ -59,30 +67,32 @@ class _NativeSandbox(SandboxedEnvironment):
     concat = staticmethod(_native_concat)
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
-    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: object, right: object) -> object:
         budget.check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(__self, __context: jinja2.runtime.Context, __obj: object, *args: object, **kwargs: object) -> object:
         name = getattr(__obj, "__name__", "function")
         budget.check_args(name, [*args, *kwargs.values()])
         return budget.check_result(name, super().call(__context, __obj, *args, **kwargs))
 
-    def wrap_str_format(self, value: Any) -> Any:
+    def wrap_str_format(self, value: object) -> Callable[..., str] | None:
         wrapped = super().wrap_str_format(value)
         if wrapped is not None:  # "{:>999999999}".format(...): the width is in the string itself
-            budget.check_args("format", [value.__self__])
+            budget.check_args("format", [getattr(value, "__self__", None)])
         return wrapped
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
+    def getattr(self, obj: object, attribute: str) -> object:
         budget.check_time()
         return super().getattr(obj, attribute)
 
-    def getitem(self, obj: Any, argument: Any) -> Any:
+    def getitem(self, obj: object, argument: object) -> object:
         budget.check_time()
         return super().getitem(obj, argument)
 
-    def _generate(self, source: jinja2.nodes.Template, *args: Any, **kwargs: Any) -> str:
+    def _generate(
+        self, source: jinja2.nodes.Template, name: str | None, filename: str | None, defer_init: bool = False
+    ) -> str:
         # Every loop's iterable goes through budget.iterate, so loops (nested ones too) are counted.
         for loop in source.find_all(jinja2.nodes.For):
             loop.iter = jinja2.nodes.Call(
@@ -92,7 +102,7 @@ class _NativeSandbox(SandboxedEnvironment):
         for node in list(source.find_all(jinja2.nodes.Concat)):
             call = jinja2.nodes.Call(jinja2.nodes.Name(_CONCAT_BUDGET, "load"), node.nodes, [], None, None)
             node.nodes = [call]
-        return super()._generate(source, *args, **kwargs)
+        return super()._generate(source, name, filename, defer_init)
 
 
 _LOOP_BUDGET = "__scenario_loop_budget"
@@ -100,9 +110,9 @@ _CONCAT_BUDGET = "__scenario_concat_budget"
 _MAX_LIPSUM = 100
 
 
-def _budgeted_filter(name: str, func: Any) -> Any:
+def _budgeted_filter(name: str, func: Callable[..., object]) -> Callable[..., object]:
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: object, **kwargs: object) -> object:
         budget.check_args(name, [*args[1:], *kwargs.values()])
         if name == "join":
             values = [a for a in args if not isinstance(a, jinja2.runtime.Context | jinja2.nodes.EvalContext)]
@@ -112,7 +122,7 @@ def _budgeted_filter(name: str, func: Any) -> Any:
     return wrapper
 
 
-def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
     if n > _MAX_LIPSUM or max > _MAX_LIPSUM * 10:
         raise budget.BudgetExceeded(f"lipsum({n}) (at most {_MAX_LIPSUM} paragraphs)")
     return jinja2.utils.generate_lorem_ipsum(n=n, html=html, min=min, max=max)
@@ -121,7 +131,7 @@ def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any
 _lipsum.__name__ = "lipsum"
 
 
-def _to_yaml(value: Any) -> str:
+def _to_yaml(value: object) -> str:
     import yaml
 
     return yaml.safe_dump(value, default_flow_style=False, sort_keys=False).rstrip()
@@ -157,11 +167,11 @@ def _compiled(text: str) -> jinja2.Template:
 
 
 @lru_cache(maxsize=4096)
-def _compiled_expression(expression: str) -> Any:
+def _compiled_expression(expression: str) -> TemplateExpression:
     return ENV.compile_expression(expression, undefined_to_none=False)
 
 
-def is_template(value: Any) -> bool:
+def is_template(value: object) -> bool:
     return isinstance(value, str) and any(marker in value for marker in MARKERS)
 
 
@@ -174,7 +184,7 @@ def _describe(exc: Exception) -> str:
 
 @contextmanager
 def _template_errors(
-    context: dict[str, Any], location: Location | None, step: str | None, *, expression: str | None = None
+    context: Mapping[str, object], location: Location | None, step: str | None, *, expression: str | None = None
 ) -> Iterator[None]:
     """Every way rendering can fail, as one ``TemplateError`` at ``location``."""
     what = f"expression {expression!r}" if expression else "template"
@@ -208,7 +218,7 @@ def _template_errors(
         raise TemplateError(f"{what} failed: {_describe(exc)}", location=location, step=step) from None
 
 
-def _defined(value: Any) -> Any:
+def _defined(value: T) -> T:
     if isinstance(value, jinja2.Undefined):
         # A lone {{ missing }} yields the Undefined object itself; make it fail here, not later.
         str(value)
@@ -216,9 +226,13 @@ def _defined(value: Any) -> Any:
 
 
 def render_string(
-    text: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
+    text: str, context: Mapping[str, object], *, location: Location | None = None, step: str | None = None
 ) -> Any:
-    """Render one string; errors become ``TemplateError`` at ``location``."""
+    """Render one string; errors become ``TemplateError`` at ``location``.
+
+    The result is whatever the template gives (a lone ``{{ expr }}`` keeps its type), handed on to
+    actions as their arguments: its type is the scenario's, not this module's.
+    """
     if not is_template(text):
         return text
     with _template_errors(context, location, step), budget.rendering():
@@ -226,7 +240,14 @@ def render_string(
 
 
 def render(
-    value: Any, context: dict[str, Any], *, location_of: Any = None, step: str | None = None, path: tuple[Any, ...] = ()
+    value: object,
+    context: Mapping[str, object],
+    *,
+    # (path) -> Location | None, left untyped: a typed callable would re-check callers' lambdas, which
+    # read optional fields their own code has narrowed (engine.run.dispatch).
+    location_of: Any = None,
+    step: str | None = None,
+    path: NodePath = (),
 ) -> Any:
     """Render every string inside ``value`` (dicts and lists recursively) with ``context``.
 
@@ -248,7 +269,7 @@ def render(
 
 
 def evaluate(
-    expression: str, context: dict[str, Any], *, location: Location | None = None, step: str | None = None
+    expression: str, context: Mapping[str, object], *, location: Location | None = None, step: str | None = None
 ) -> Any:
     """Evaluate a ``when``/``assert`` expression, written bare or as ``{{ ... }}``."""
     if is_template(expression):
@@ -295,7 +316,7 @@ def attribute_refs(text: str, name: str, *, expression: bool = False) -> frozens
     return frozenset(found)
 
 
-def iter_strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+def iter_strings(value: object, path: NodePath = ()) -> Iterator[tuple[NodePath, str]]:
     """Every string inside ``value`` with its path."""
     if isinstance(value, str):
         yield path, value

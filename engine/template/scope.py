@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from engine.errors import TemplateError
 from engine.template.helpers import GLOBALS
@@ -37,18 +37,28 @@ NAMES_HINT = (
 )
 
 
+class Outcome(TypedDict):
+    """``steps.<id>``: how a step ended."""
+
+    status: str
+    result: object
+    error: Mapping[str, str] | None
+
+
 class Scope:
     """The template namespace of one run: built-in names, step outcomes and registered names."""
 
-    def __init__(self, *, target: str, answers: Mapping[str, Any], outbox: OutboxReader | None) -> None:
+    def __init__(self, *, target: str, answers: Mapping[str, object], outbox: OutboxReader | None) -> None:
         self._outbox = outbox
-        self._frame: dict[str, Any] = {}
-        self._values: dict[str, Any] = {
+        self._vars: dict[str, object] = {}
+        self._steps: dict[str, Outcome] = {}
+        self._frame: dict[str, object] = {}
+        self._values: dict[str, object] = {
             "target": target,
             "stack": {},
-            "vars": {},
+            "vars": self._vars,
             "answers": answers,
-            "steps": {},
+            "steps": self._steps,
             "env": {},
             "outbox_code": self._outbox_code,
             "outbox_messages": self._outbox_messages,
@@ -57,14 +67,14 @@ class Scope:
             **GLOBALS,
         }
 
-    def context(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def context(self, extra: Mapping[str, object] | None = None) -> dict[str, object]:
         """The mapping templates are rendered with (``extra``: e.g. ``result`` for an assertion)."""
         if self._frame or extra:
             return {**self._values, **self._frame, **(extra or {})}
         return self._values
 
     @contextmanager
-    def frame(self, names: Mapping[str, Any]) -> Iterator[None]:
+    def frame(self, names: Mapping[str, object]) -> Iterator[None]:
         """Names visible only inside one iteration of a ``for_each`` (the item and its index)."""
         outer = self._frame
         self._frame = {**outer, **names}
@@ -79,15 +89,16 @@ class Scope:
     def set_env(self, values: Mapping[str, str]) -> None:
         self._values["env"] = dict(values)
 
-    def set_var(self, name: str, value: Any) -> None:
-        self._values["vars"][name] = value
+    def set_var(self, name: str, value: object) -> None:
+        self._vars[name] = value
 
-    def set_outcome(self, step_id: str, status: str, result: Any, error: Mapping[str, str] | None) -> None:
+    def set_outcome(self, step_id: str, status: str, result: object, error: Mapping[str, str] | None) -> None:
         """``steps.<id>``: how a step ended (inside an included file, in that file's own ``steps``)."""
-        steps = self._frame.get("steps", self._values["steps"])
-        steps[step_id] = {"status": status, "result": result, "error": error}
+        inner = self._frame.get("steps")
+        steps = inner if isinstance(inner, dict) else self._steps
+        steps[step_id] = Outcome(status=status, result=result, error=error)
 
-    def register(self, name: str, value: Any) -> None:
+    def register(self, name: str, value: object) -> None:
         """A step's ``register: name``: its result as a top-level name."""
         self._values[name] = value
 
@@ -104,7 +115,7 @@ class Scope:
             raise TemplateError(f"the local outbox has no code for user '{user_name}'")
         return str(message.code)
 
-    def _outbox_messages(self, user_name: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    def _outbox_messages(self, user_name: str | None = None, kind: str | None = None) -> list[dict[str, object]]:
         if self._outbox is None:
             return []
         return [m.__dict__ | {"time": str(m.time)} for m in self._outbox.messages(username=user_name, kind=kind)]
