@@ -76,6 +76,9 @@ def set_vars(args: Any, ctx: ActionContext) -> Any:
     return dict(args)
 
 
+vars(set_vars)["sets_vars"] = True  # its keys are vars.<name> the planner must know; action() has no option for it
+
+
 @action(
     "sleep",
     "Wait a number of seconds (e.g. for eventually consistent AWS reads).",

@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any
 
 import botocore.session
 from botocore.exceptions import UnknownServiceError
-from botocore.model import OperationModel, Shape, StructureShape
+from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
 from engine.plan.schema_errors import suggest
-from engine.template.render import is_template
+from engine.template.render import NodePath, is_template
 
 # Codes any AWS operation can give although no model lists them: AWS's common errors
 # (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/CommonErrors.html and the
@@ -88,7 +87,7 @@ def session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
-def _operation_name(service_model: Any, name: str) -> str | None:
+def _operation_name(service_model: ServiceModel, name: str) -> str | None:
     names = service_model.operation_names
     if name in names:
         return str(name)
@@ -146,7 +145,7 @@ def codes_for(operations: Iterable[tuple[str, str]]) -> frozenset[str] | None:
 # -- parameters ------------------------------------------------------------------------------
 
 
-def _stand_in(shape: Shape | None) -> Any:
+def _stand_in(shape: Shape | None) -> object:
     """A value of ``shape`` that meets all of its constraints: what a templated value is checked as."""
     if shape is None:
         return "x"
@@ -174,7 +173,7 @@ def _stand_in(shape: Shape | None) -> Any:
     return "x"
 
 
-def _with_stand_ins(value: Any, shape: Shape | None) -> Any:
+def _with_stand_ins(value: object, shape: Shape | None) -> object:
     if is_template(value):
         return _stand_in(shape)
     if isinstance(value, dict):
@@ -189,7 +188,7 @@ def _with_stand_ins(value: Any, shape: Shape | None) -> Any:
     return value
 
 
-def _constraints(value: Any, shape: Shape | None, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+def _constraints(value: object, shape: Shape | None, path: NodePath) -> Iterator[tuple[NodePath, str]]:
     """What botocore does not check on a constant value: maximum lengths and values, and enums."""
     if shape is None or is_template(value):
         return
@@ -223,14 +222,14 @@ def _constraints(value: Any, shape: Shape | None, path: tuple[Any, ...]) -> Iter
         yield path, f"Invalid value for parameter {name}, value: {value}, valid max value: {high}"
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
+def _dotted(path: NodePath) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "input"
 
 
-def parameter_problems(model: OperationModel, params: Any) -> tuple[str | None, list[tuple[tuple[Any, ...], str]]]:
+def parameter_problems(model: OperationModel, params: object) -> tuple[str | None, list[tuple[NodePath, str]]]:
     """(botocore's report on the parameters, or None; the other constraints broken, each with its path)."""
     shape = model.input_shape
     if shape is None:

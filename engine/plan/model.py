@@ -12,11 +12,12 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 from engine.errors import InputError, Location, SchemaError
 from engine.plan.loader import load_referenced_yaml, locate, read_text_file
 from engine.run.retry import DEFAULT_ATTEMPTS, MAX_ATTEMPTS, MAX_DELAY, ONCE, Expr, RetryPolicy
+from engine.template.render import NodePath
 from engine.template.scope import RESERVED_NAMES
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ Phase = Literal["steps", "cleanup", "after_cleanup"]
 DEFAULT_CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were created during this demo (y/n)?"
 CLEANUP_PROMPT_ID = "remove_resources"
 MAX_TIMEOUT = 3600
-Locate = Callable[[tuple[Any, ...]], Location | None]
+Locate = Callable[[NodePath], Location | None]
 
 _ONE_OR_MORE: JsonSchema = {
     "oneOf": [
@@ -92,7 +93,7 @@ class ForEach:
     """A step run once per item: ``items`` is a list (written out, or read from a data file when
     the scenario is loaded) or a template that gives one; ``name`` is the item's template name."""
 
-    items: list[Any] | str
+    items: list[object] | str
     name: str = "item"
     location: Location | None = None
 
@@ -103,7 +104,7 @@ class Include:
     including scope) and their own ``steps`` namespace; its result maps each inner id to its outcome."""
 
     path: Path
-    params: Mapping[str, Any]
+    params: Mapping[str, object]
     steps: tuple[StepPlan, ...]
 
 
@@ -131,7 +132,7 @@ INCLUDED_FILE_SCHEMA: JsonSchema = {
             "description": "Names the including step passes with `with:` (a list), or names with defaults.",
             "oneOf": [{"type": "array", "items": _NAME}, {"type": "object"}],
         },
-        "steps": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+        "steps": {"type": "array", "minItems": 1, "items": {"type": "object", "properties": STEP_MODIFIERS}},
     },
 }
 
@@ -142,7 +143,7 @@ class StepPlan:
 
     id: str
     action: Action
-    args: Any  # as written: templates unrendered; mappings and lists know their own locations
+    args: object  # as written: templates unrendered; mappings and lists know their own locations
     location: Location
     args_location: Location
     title: str
@@ -161,7 +162,7 @@ class StepPlan:
     def action_name(self) -> str:
         return self.action.name
 
-    def arg_location(self, path: tuple[Any, ...], key: bool = False) -> Location:
+    def arg_location(self, path: NodePath, key: bool = False) -> Location:
         """Where the argument at ``path`` (keys and indexes inside ``args``) is written."""
         return locate(self.args, path, key=key) or self.args_location
 
@@ -171,11 +172,20 @@ class VarPlan:
     """A ``vars`` entry: rendered in order before the first step."""
 
     name: str
-    value: Any
+    value: object
     location: Location
 
-    def location_of(self, path: tuple[Any, ...]) -> Location:
+    def location_of(self, path: NodePath) -> Location:
         return locate(self.value, path) or self.location
+
+
+class StackSpec(TypedDict, total=False):
+    """The ``stack:`` section, as its schema (``engine.plan.schema``) lets it be written."""
+
+    name: str
+    template: str
+    parameters: dict[str, object]
+    outputs: list[str]
 
 
 @dataclass(frozen=True)
@@ -189,7 +199,7 @@ class Plan:
     cleanup_steps: tuple[StepPlan, ...] = ()
     # The question asked before undoing (prompt id ``remove_resources``); None never asks.
     cleanup_question: str | None = DEFAULT_CLEANUP_QUESTION
-    stack: Mapping[str, Any] | None = None  # plain values (templates are refused there)
+    stack: StackSpec | None = None  # plain values (templates are refused there)
     vars: tuple[VarPlan, ...] = ()
     env: tuple[str, ...] = ()  # every declared name
     env_defaults: Mapping[str, str] = field(default_factory=dict)  # used when a name is set nowhere
@@ -209,7 +219,7 @@ class EnvEntry:
     secret: bool = False
 
 
-def env_entries(raw: Any) -> tuple[EnvEntry, ...]:
+def env_entries(raw: object) -> tuple[EnvEntry, ...]:
     """The ``env:`` list (already schema-checked; anything else in it is skipped)."""
     entries: list[EnvEntry] = []
     for item in raw if isinstance(raw, list | tuple) else ():
@@ -245,56 +255,98 @@ ENV_ENTRY_SCHEMA: JsonSchema = {
 }
 
 
-def _one_or_more(value: Any) -> tuple[str, ...]:
+class RetrySpec(TypedDict, total=False):
+    """``retry:`` as its schema lets it be written."""
+
+    on_error: str | list[str]
+    attempts: int
+    reprompt: str | list[str]
+    delay: float
+    until: str
+
+
+ForEachSpec = TypedDict("ForEachSpec", {"items": list[object] | str, "file": str, "as": str}, total=False)
+# A step's modifiers as their schemas (``STEP_MODIFIERS``) let them be written; its action key is not here.
+ModifiersSpec = TypedDict(
+    "ModifiersSpec",
+    {
+        "id": str,
+        "title": str,
+        "when": str | bool,
+        "expect_error": str | list[str],
+        "allow_error": str | list[str],
+        "retry": RetrySpec,
+        "register": str,
+        "assert": str | list[str],
+        "for_each": list[object] | str | ForEachSpec,
+        "timeout": float,
+    },
+    total=False,
+)
+
+
+class Modifiers(TypedDict, total=False):
+    """The ``StepPlan`` fields a step's modifiers give."""
+
+    when: Expr
+    expect_errors: frozenset[str]
+    allow_errors: frozenset[str]
+    retry: RetryPolicy
+    register: str
+    asserts: tuple[Expr, ...]
+    timeout: float
+    for_each: ForEach
+    include: Include
+
+
+def _one_or_more(value: str | list[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
 
 
 def modifiers(
-    raw: Mapping[str, Any],
+    raw: Mapping[str, object],
     where: Locate,
     *,
     step_id: str,
     prompts_before: list[str],
     base_dir: Path = Path(),
-) -> dict[str, Any]:
+) -> Modifiers:
     """The ``StepPlan`` fields of a step's modifiers (already schema-checked), defaults applied once.
 
     ``where(path)`` locates a value under the step; ``prompts_before`` are the prompt ids a
     ``retry.reprompt`` may name.
     """
-
-    def expr(value: Any, *path: Any) -> Expr:
-        return Expr(value, where(path))
-
-    fields: dict[str, Any] = {}
-    if "when" in raw:
-        fields["when"] = expr(raw["when"], "when")
-    fields["expect_errors"] = frozenset(_one_or_more(raw.get("expect_error")))
-    fields["allow_errors"] = frozenset(_one_or_more(raw.get("allow_error")))
-    if raw.get("retry"):
-        fields["retry"] = _retry(raw["retry"], where, step_id=step_id, prompts_before=prompts_before)
-    if "register" in raw:
-        if raw["register"] in RESERVED_NAMES:
+    spec = cast(ModifiersSpec, raw)  # the step matched STEP_MODIFIERS before it is planned
+    fields = Modifiers(
+        expect_errors=frozenset(_one_or_more(spec.get("expect_error"))),
+        allow_errors=frozenset(_one_or_more(spec.get("allow_error"))),
+    )
+    if "when" in spec:
+        fields["when"] = Expr(spec["when"], where(("when",)))
+    if spec.get("retry"):
+        fields["retry"] = _retry(spec["retry"], where, step_id=step_id, prompts_before=prompts_before)
+    if "register" in spec:
+        if spec["register"] in RESERVED_NAMES:
             raise SchemaError(
-                f"register name '{raw['register']}' is reserved", location=where(("register",)), step=step_id
+                f"register name '{spec['register']}' is reserved", location=where(("register",)), step=step_id
             )
-        fields["register"] = raw["register"]
-    asserts = raw.get("assert")
+        fields["register"] = spec["register"]
+    asserts = spec.get("assert")
     if asserts is not None:
         if isinstance(asserts, str):
-            fields["asserts"] = (expr(asserts, "assert"),)
+            fields["asserts"] = (Expr(asserts, where(("assert",))),)
         else:
-            fields["asserts"] = tuple(expr(text, "assert", i) for i, text in enumerate(asserts))
-    if "timeout" in raw:
-        fields["timeout"] = float(raw["timeout"])
-    if "for_each" in raw:
-        fields["for_each"] = _for_each(raw["for_each"], where, step_id=step_id, base_dir=base_dir)
+            fields["asserts"] = tuple(Expr(text, where(("assert", i))) for i, text in enumerate(asserts))
+    if "timeout" in spec:
+        fields["timeout"] = float(spec["timeout"])
+    if "for_each" in spec:
+        fields["for_each"] = _for_each(spec["for_each"], where, step_id=step_id, base_dir=base_dir)
     return fields
 
 
-def _for_each(raw: Any, where: Locate, *, step_id: str, base_dir: Path) -> ForEach:
+def _for_each(raw: list[object] | str | ForEachSpec, where: Locate, *, step_id: str, base_dir: Path) -> ForEach:
     location = where(("for_each",))
     if not isinstance(raw, dict):
         return ForEach(list(raw) if isinstance(raw, list) else raw, "item", location)
@@ -311,7 +363,7 @@ def _for_each(raw: Any, where: Locate, *, step_id: str, base_dir: Path) -> ForEa
     return ForEach(list(items) if isinstance(items, list) else items, name, location)
 
 
-def read_items(path: Path, location: Location | None, step_id: str) -> list[Any]:
+def read_items(path: Path, location: Location | None, step_id: str) -> list[object]:
     """The rows of a data file: a YAML list, or a CSV file with a header (one mapping per row)."""
     if path.suffix.lower() == ".csv":
         try:
@@ -327,13 +379,7 @@ def read_items(path: Path, location: Location | None, step_id: str) -> list[Any]
     return list(data)
 
 
-def _retry(
-    raw: Mapping[str, Any],
-    where: Locate,
-    *,
-    step_id: str,
-    prompts_before: list[str],
-) -> RetryPolicy:
+def _retry(raw: RetrySpec, where: Locate, *, step_id: str, prompts_before: list[str]) -> RetryPolicy:
     if "on_error" not in raw and "until" not in raw:
         raise SchemaError(
             "retry needs 'on_error' (error codes) or 'until' (a condition)",

@@ -7,44 +7,20 @@ is the only module that reads the YAML; everything after it reads the plan.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Set
 from pathlib import Path
-from typing import Any
 
 from engine.action import Action
-from engine.aws.model import codes_for
-from engine.errors import (
-    ActionArgumentError,
-    InputError,
-    InputErrors,
-    Location,
-    SchemaError,
-    UnknownActionError,
-)
-from engine.plan.include import INCLUDE_ACTION, IncludePlanning
+from engine.errors import InputError, InputErrors, Location, SchemaError
 from engine.plan.loader import load_yaml_file, locate
-from engine.plan.model import (
-    CLEANUP_PROMPT_ID,
-    DEFAULT_CLEANUP_QUESTION,
-    INCLUDE,
-    STEP_MODIFIERS,
-    Plan,
-    StepPlan,
-    VarPlan,
-    env_entries,
-    modifiers,
-)
-from engine.plan.references import TemplateChecks
+from engine.plan.model import CLEANUP_PROMPT_ID, DEFAULT_CLEANUP_QUESTION, Plan, VarPlan, env_entries
 from engine.plan.schema import generic_step_schema, top_level_schema
-from engine.plan.schema_errors import located_problems, with_suggestion
+from engine.plan.schema_errors import located_problems
+from engine.plan.steps import Collected, StepChecker
 from engine.prompts.answers import Answers
-from engine.template.checks import DICT_ATTRIBUTES
-from engine.template.render import is_template, iter_strings
-from engine.template.scope import RESERVED_NAMES
+from engine.template.render import NodePath
 
 _TOP_LEVEL = top_level_schema(generic_step_schema())
-# The one action whose arguments are variable names (vars.<name>) the file defines.
-_SETS_VARS = "set_vars"
 
 
 # Plans of files already loaded in this process, by path: (the files they were made from, with
@@ -97,23 +73,24 @@ def check_scenario(
             )
         ]
     errors: list[InputError] = []
-    broken: set[tuple[Any, ...]] = set()
+    broken: set[NodePath] = set()
     for where, error in located_problems(data, _TOP_LEVEL, lambda p, key: locate(data, p, key=key)):
         errors.append(error)
         step = _step_path(where)
         if step is None:
             return None, errors  # the file's shape is wrong: nothing below can be trusted
         broken.add(step)
-    checker = _Checker(path, data, registry, errors, broken, deps=deps)
+    collected = Collected(errors, deps if deps is not None else [])
+    checker = StepChecker(path, data, registry, collected, broken=broken)
     steps = checker.steps(data["steps"], ("steps",))
     cleanup = data.get("cleanup") or {}
     cleanup_steps = checker.steps(cleanup.get("steps") or [], ("cleanup", "steps"))
     after_cleanup = checker.steps(data.get("after_cleanup") or [], ("after_cleanup",))
     ask = cleanup.get("ask", True)
     question = None if ask is False else (ask if isinstance(ask, str) else DEFAULT_CLEANUP_QUESTION)
-    checker.check_templates_outside_steps()
-    prompt_ids = set(checker.prompt_ids) | ({CLEANUP_PROMPT_ID} if question else set())
-    for each in (checker, *checker.included):
+    checker.templates.check_outside_steps()
+    prompt_ids = set(collected.prompt_ids) | ({CLEANUP_PROMPT_ID} if question else set())
+    for each in collected.files:
         each.check_references(prompt_ids)
     if answers is not None:
         try:
@@ -121,7 +98,7 @@ def check_scenario(
         except InputError as error:
             errors.append(error)  # a misspelt answer: its prompt's "no answer" would only repeat it
         else:
-            checker.check_answered(set(answers.entries), str(answers.path))
+            _check_answered(collected, set(answers.entries), str(answers.path))
     if errors:
         # In file order; a problem in another file (the answers file) after this file's own.
         return None, sorted(errors, key=lambda e: _order(e, str(path)))
@@ -156,13 +133,21 @@ def _order(error: InputError, file: str) -> tuple[bool, int, int]:
     return (where.file != file, where.line, where.column)
 
 
-def _needs_answer(action: Action, args: Any) -> bool:
-    """A step that asks and could be given a ``default`` but is not: a replay must answer it."""
-    offers_default = "default" in (action.schema.get("properties") or {})
-    return offers_default and isinstance(args, dict) and "default" not in args
+def _check_answered(collected: Collected, answered: Set[str], answers_file: str) -> None:
+    """With an answers file: every prompt that has no default must have an answer there."""
+    for prompt_id, location in collected.needs_answer:
+        if prompt_id not in answered:
+            collected.report(
+                InputError(
+                    f"prompt '{prompt_id}' has no answer in {answers_file} and no default",
+                    location=location,
+                    step=prompt_id,
+                    hint=f"add '{prompt_id}: ...' to {answers_file}, or give the prompt a default",
+                )
+            )
 
 
-def _step_path(path: tuple[Any, ...]) -> tuple[Any, ...] | None:
+def _step_path(path: NodePath) -> NodePath | None:
     """The step a problem at ``path`` is inside (its path), or None when it is outside every step."""
     if len(path) >= 2 and path[0] == "steps" and isinstance(path[1], int):
         return path[:2]
@@ -173,244 +158,3 @@ def _step_path(path: tuple[Any, ...]) -> tuple[Any, ...] | None:
     if path and path[0] in ("name", "description", "vars", "env", "stack"):
         return ()  # a problem that spoils no step: keep checking the steps
     return None
-
-
-class _Checker(IncludePlanning, TemplateChecks):
-    """Second pass: per-step actions, arguments, ids, templates and references; every problem is kept."""
-
-    def __init__(
-        self,
-        path: Path,
-        root: Any,
-        registry: dict[str, Action],
-        errors: list[InputError],
-        broken: set[tuple[Any, ...]],
-        *,
-        chain: tuple[Path, ...] = (),
-        params: frozenset[str] = frozenset(),
-        deps: list[Path] | None = None,
-    ) -> None:
-        self.file = str(path)
-        self.root = root
-        self.registry = {**registry, INCLUDE: INCLUDE_ACTION}
-        self.plugins = registry
-        self.chain = (*chain, path.resolve())  # the files being included, outermost first: cycles are refused
-        self.params = params  # an included file's parameter names (params.<name>)
-        self.deps = deps if deps is not None else []  # every file the plan is made from
-        self.included: list[_Checker] = []  # the checkers of included files (their references are checked last)
-        self.loop_names: set[str] = set()  # a for_each step's item and index names, while it is checked
-        self.errors = errors
-        self.broken = broken  # steps (by path) the schema already found wrong: only their ids are read
-        self.step_ids: set[str] = set()
-        self.auto_ids: Counter[str] = Counter()
-        self.prompt_ids: list[str] = []
-        self.registered: set[str] = set()
-        self.var_names: set[str] = (
-            set(self.root.get("vars") or {}) if isinstance(self.root.get("vars"), dict) else set()
-        )
-        self.needs_answer: list[tuple[str, Location]] = []
-        # (text, where, step id, is it an expression): checked against every id once all are known
-        self.references: list[tuple[str, Location | None, str | None, bool]] = []
-
-    def report(self, error: InputError) -> None:
-        self.errors.append(error)
-
-    def steps(self, raw_steps: Any, prefix: tuple[Any, ...]) -> list[StepPlan | None]:
-        if not isinstance(raw_steps, list):
-            return []
-        return [self.step(raw, (*prefix, index)) for index, raw in enumerate(raw_steps)]
-
-    def step(self, raw: Any, path: tuple[Any, ...]) -> StepPlan | None:
-        location = locate(self.root, path) or Location(self.file)
-        if not isinstance(raw, dict):
-            return None
-        if path in self.broken:
-            self._note_id(raw)
-            return None
-        try:
-            name = self._action_key(raw, path, location)
-        except InputError as error:
-            self.report(error)
-            self._note_id(raw)
-            return None
-        action = self.registry[name]
-        args = raw[name]
-        step_id = raw.get("id") or action.step_id(args) or self._auto_id(name)
-        self._check_id(step_id, location)
-        self.step_ids.add(step_id)
-
-        def where(sub: tuple[Any, ...], key: bool = False) -> Location | None:
-            return locate(self.root, (*path, *sub), key=key)
-
-        arg_errors = [
-            error
-            for _, error in located_problems(
-                args,
-                action.schema,
-                lambda p, key: where((name, *p), key),
-                whole=name,
-                step=step_id,
-                error_class=ActionArgumentError,
-            )
-        ]
-        self.errors.extend(arg_errors)
-        if not arg_errors:  # an action's own checks may rely on its schema
-            for sub, message in action.check(args):
-                self.report(ActionArgumentError(message, location=where((name, *sub)), step=step_id))
-        fields: dict[str, Any] | None = None
-        try:
-            fields = modifiers(
-                raw, where, step_id=step_id, prompts_before=self.prompt_ids, base_dir=Path(self.file).parent
-            )
-            if isinstance(raw.get("for_each"), dict) and "file" in raw["for_each"]:
-                self.deps.append(Path(self.file).parent / raw["for_each"]["file"])
-            if name == INCLUDE and not arg_errors:
-                fields["include"] = self._include(args, where, step_id)
-        except InputError as error:
-            self.report(error)
-            fields = None
-        loop = (fields or {}).get("for_each")
-        self.loop_names = {loop.name, "index"} if loop is not None else set()
-        self._check_step_templates(raw, path, step_id, name, action)
-        self.loop_names = set()
-        if not arg_errors:
-            self._check_error_codes(raw, action, args, where, step_id)
-        if action.asks:
-            self.prompt_ids.append(step_id)
-            if _needs_answer(action, args) and "when" not in raw:
-                self.needs_answer.append((step_id, location))
-        if name == _SETS_VARS and isinstance(args, dict):
-            self.var_names |= {str(key) for key in args}
-            for key in args:
-                self._check_shadowing("variable", str(key), where((name, key), True) or location, step_id)
-        if fields is None:
-            return None
-        if "register" in fields:
-            self.registered.add(fields["register"])
-        rendered = {k: v for k, v in args.items() if k not in action.deferred} if isinstance(args, dict) else args
-        return StepPlan(
-            id=step_id,
-            action=action,
-            args=args,
-            location=location,
-            args_location=where((name,)) or location,
-            title=str(raw.get("title") or step_id),
-            templated=any(is_template(text) for _, text in iter_strings(rendered)),
-            **fields,
-        )
-
-    def _note_id(self, raw: dict[str, Any]) -> None:
-        """A step too broken to check still defines its id, so references to it are not reported too."""
-        step_id = raw.get("id")
-        if not isinstance(step_id, str):
-            keys = [key for key in raw if key not in STEP_MODIFIERS]
-            step_id = self._auto_id(str(keys[0])) if keys else None
-        if isinstance(step_id, str):
-            self.step_ids.add(step_id)
-
-    def _check_id(self, step_id: str, location: Location) -> None:
-        if step_id in self.step_ids:
-            self.report(
-                SchemaError(f"step id '{step_id}' is used twice", location=location, hint="give each step a unique id")
-            )
-        elif step_id in RESERVED_NAMES:
-            self.report(
-                SchemaError(
-                    f"step id '{step_id}' is a reserved name",
-                    location=location,
-                    hint=f"reserved: {', '.join(sorted(RESERVED_NAMES))}",
-                )
-            )
-        else:
-            self._check_shadowing("step id", step_id, location, None)
-
-    def _check_shadowing(self, what: str, name: str, location: Location, step_id: str | None) -> None:
-        if name in DICT_ATTRIBUTES:
-            parent = "steps" if what == "step id" else "vars"
-            self.report(
-                SchemaError(
-                    f"{what} '{name}' hides the mapping method {parent}.{name}",
-                    location=location,
-                    step=step_id,
-                    hint=f"templates read {parent}.{name} as the method, so {parent}.{name}.… fails at run time; "
-                    f"choose another name, e.g. '{name}_1'",
-                )
-            )
-
-    def _check_error_codes(self, raw: dict[str, Any], action: Action, args: Any, where: Any, step_id: str) -> None:
-        """``expect_error`` codes must be ones the step's AWS operations (or the engine) can give."""
-        codes = raw.get("expect_error")
-        if codes is None:
-            return
-        operations = action.operations
-        if action.name == "aws_call" and isinstance(args, dict):
-            service, operation = args.get("service"), args.get("operation")
-            if isinstance(service, str) and isinstance(operation, str) and not is_template(service + operation):
-                operations = ((service, operation),)
-        known = codes_for(operations)
-        if known is None:
-            return
-        listed = [codes] if isinstance(codes, str) else list(codes)
-        for index, code in enumerate(listed):
-            if code in known:
-                continue
-            self.report(
-                SchemaError(
-                    f"expect_error '{code}' is not an error {action.name} can give",
-                    location=where(("expect_error",) if isinstance(codes, str) else ("expect_error", index))
-                    or where(()),
-                    step=step_id,
-                    hint=with_suggestion(
-                        code,
-                        sorted(known),
-                        f"the codes are the errors botocore's model lists for the AWS calls {action.name} makes, "
-                        "the common AWS errors and the engine's own",
-                    ),
-                )
-            )
-
-    def _action_key(self, raw: dict[str, Any], path: tuple[Any, ...], location: Location) -> str:
-        """The step's one action key, or an error saying what is wrong with its keys."""
-        candidates = [key for key in raw if key not in STEP_MODIFIERS]
-        actions = [key for key in candidates if key in self.registry] or candidates
-        strays = [key for key in candidates if key not in actions]
-        if strays:
-            raise SchemaError(
-                f"unknown key '{strays[0]}' in a '{actions[0]}' step",
-                location=locate(self.root, (*path, strays[0]), key=True),
-                hint=with_suggestion(
-                    strays[0],
-                    [*STEP_MODIFIERS, *self.registry],
-                    f"step keys: one action plus {', '.join(STEP_MODIFIERS)}",
-                ),
-            )
-        if not actions:
-            raise UnknownActionError(
-                "step has no action",
-                location=location,
-                hint=f"add one action key, e.g. {', '.join(sorted(self.registry)[:6])}, …"
-                " (`scenario actions` lists them all)",
-            )
-        if len(actions) > 1:
-            raise SchemaError(
-                f"step has more than one action: {', '.join(actions)}",
-                location=locate(self.root, (*path, actions[1]), key=True),
-                hint="split it into one step per action",
-            )
-        name = actions[0]
-        if name not in self.registry:
-            raise UnknownActionError(
-                f"unknown action '{name}'",
-                location=locate(self.root, (*path, name), key=True),
-                hint=with_suggestion(name, sorted(self.registry), "run `scenario actions` to list the actions"),
-            )
-        return name
-
-    def _auto_id(self, name: str) -> str:
-        """The action name, then name_2, name_3, …: one counter per name keeps this linear."""
-        while True:
-            self.auto_ids[name] += 1
-            n = self.auto_ids[name]
-            candidate = name if n == 1 else f"{name}_{n}"
-            if candidate not in self.step_ids:
-                return candidate

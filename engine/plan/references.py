@@ -3,57 +3,70 @@ prompts and variables, which can only be checked once every id in the file is kn
 
 from __future__ import annotations
 
-from collections.abc import Set
-from typing import Any
+from collections.abc import Mapping, Set
+from typing import NamedTuple
 
 import jinja2
 
 from engine.action import Action
-from engine.errors import InputError, Location, SchemaError, TemplateError
+from engine.errors import Location, SchemaError, TemplateError
+from engine.plan.ids import Report
 from engine.plan.loader import locate
 from engine.plan.model import env_entries
 from engine.plan.schema_errors import with_suggestion
 from engine.template.checks import known_filters_and_tests, read_names, unknown_filters_and_tests
-from engine.template.render import attribute_refs, check_syntax, is_template, iter_strings
+from engine.template.render import NodePath, attribute_refs, check_syntax, is_template, iter_strings
 from engine.template.scope import NAMES_HINT, RESULT_NAMES, TEMPLATE_NAMES
 
 JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 
 
-class TemplateChecks:
-    """What ``_Checker`` checks in templates; it keeps every problem with ``report``."""
+class Reference(NamedTuple):
+    """A template whose names read off ``steps``, ``answers`` and ``vars`` are checked once every id is known."""
 
-    file: str
-    root: Any
-    registered: set[str]
-    loop_names: set[str]
-    params: frozenset[str]
-    step_ids: set[str]
-    var_names: set[str]
-    needs_answer: list[tuple[str, Location]]
-    references: list[tuple[str, Location | None, str | None, bool]]
+    text: str
+    location: Location | None
+    step_id: str | None
+    expression: bool
 
-    def report(self, error: InputError) -> None:
-        raise NotImplementedError
 
-    def _known_names(self, *, with_result: bool) -> set[str]:
-        names = set(TEMPLATE_NAMES) | self.registered | JINJA_GLOBALS | self.loop_names
-        if self.params:
+class TemplateChecker:
+    """The templates of one file: each checked where it is written; its references kept for the end."""
+
+    def __init__(
+        self, root: Mapping[str, object], *, params: frozenset[str], registered: Set[str], report: Report
+    ) -> None:
+        self._root = root
+        self._params = params  # an included file's parameter names (params.<name>)
+        self._registered = registered  # register: names so far, in every file: it grows as steps are checked
+        self._report = report
+        env = root.get("env")
+        self._env = {entry.name for entry in env_entries(env)} if isinstance(env, list) else set()
+        self.references: list[Reference] = []
+
+    def _known_names(self, loop_names: Set[str], *, with_result: bool) -> set[str]:
+        names = set(TEMPLATE_NAMES) | set(self._registered) | JINJA_GLOBALS | set(loop_names)
+        if self._params:
             names.add("params")
         if with_result:
             names |= set(RESULT_NAMES)
         return names
 
-    def _check_step_templates(
-        self, raw: dict[str, Any], path: tuple[Any, ...], step_id: str, name: str, action: Action
+    def check_step(
+        self,
+        raw: Mapping[str, object],
+        path: NodePath,
+        step_id: str,
+        name: str,
+        action: Action,
+        loop_names: Set[str] = frozenset(),
     ) -> None:
+        """Every template of a step; ``loop_names`` are its ``for_each`` item and index names."""
         for sub, text in iter_strings(raw):
             top = sub[0] if sub else None
             if top == "for_each":
                 # The list is made before any item exists: the loop's own names are not defined there.
-                loop_names, self.loop_names = self.loop_names, set()
-                self._check_text(text, (*path, *sub), step_id, expression=False)
-                self.loop_names = loop_names
+                self._check_text(text, (*path, *sub), step_id, frozenset(), expression=False)
                 continue
             in_args = top == name
             expression = (
@@ -61,20 +74,27 @@ class TemplateChecks:
                 or (top == "retry" and len(sub) > 1 and sub[1] == "until")
                 or (in_args and action.expressions)
             )
-            # Deferred arguments (an aws_call's undo) are rendered after the call, with its result.
+            # Deferred arguments (an undo that uses the call's result) are rendered after the call, with its result.
             in_deferred = in_args and len(sub) > 1 and sub[1] in action.deferred
             with_result = top in ("assert", "retry") or in_deferred
-            self._check_text(text, (*path, *sub), step_id, expression=expression, with_result=with_result)
+            self._check_text(text, (*path, *sub), step_id, loop_names, expression=expression, with_result=with_result)
 
     def _check_text(
-        self, text: str, path: tuple[Any, ...], step_id: str | None, *, expression: bool, with_result: bool = False
+        self,
+        text: str,
+        path: NodePath,
+        step_id: str | None,
+        loop_names: Set[str],
+        *,
+        expression: bool,
+        with_result: bool = False,
     ) -> None:
         if not expression and not is_template(text):
             return
-        location = locate(self.root, path)
+        location = locate(self._root, path)
         unknown_functions = unknown_filters_and_tests(text, expression=expression)
         for kind, function in unknown_functions:
-            self.report(
+            self._report(
                 TemplateError(
                     f"template uses the {kind} '{function}', which does not exist",
                     location=location,
@@ -88,7 +108,7 @@ class TemplateChecks:
             return
         error, names = check_syntax(text, expression=expression)
         if error:
-            self.report(
+            self._report(
                 TemplateError(
                     error,
                     location=location,
@@ -97,10 +117,10 @@ class TemplateChecks:
                 )
             )
             return
-        known = self._known_names(with_result=with_result)
+        known = self._known_names(loop_names, with_result=with_result)
         unknown = sorted(names - known)
         if unknown:
-            self.report(
+            self._report(
                 TemplateError(
                     f"template refers to '{unknown[0]}', which is not defined",
                     location=location,
@@ -110,17 +130,12 @@ class TemplateChecks:
             )
             return
         self._check_declared(text, location, step_id, expression=expression)
-        self.references.append((text, location, step_id, expression))
-
-    def _env_names(self) -> set[str]:
-        env = self.root.get("env")
-        return {entry.name for entry in env_entries(env)} if isinstance(env, list) else set()
+        self.references.append(Reference(text, location, step_id, expression))
 
     def _check_declared(self, text: str, location: Location | None, step_id: str | None, *, expression: bool) -> None:
         """env.X must be in `env:`, and stack.X in `stack.outputs` when the scenario lists its outputs."""
-        env = self._env_names()
-        for name in sorted(attribute_refs(text, "env", expression=expression) - env):
-            self.report(
+        for name in sorted(attribute_refs(text, "env", expression=expression) - self._env):
+            self._report(
                 TemplateError(
                     f"template reads env.{name}, which the scenario does not declare",
                     location=location,
@@ -129,11 +144,11 @@ class TemplateChecks:
                 )
             )
             break
-        stack = self.root.get("stack")
+        stack = self._root.get("stack")
         outputs = stack.get("outputs") if isinstance(stack, dict) else None
         if outputs and isinstance(outputs, list):
             for name in sorted(attribute_refs(text, "stack", expression=expression) - set(map(str, outputs))):
-                self.report(
+                self._report(
                     TemplateError(
                         f"template reads stack.{name}, which is not in the scenario's stack outputs",
                         location=location,
@@ -143,17 +158,17 @@ class TemplateChecks:
                 )
                 break
 
-    def check_references(self, prompt_ids: Set[str]) -> None:
+    def check_references(self, step_ids: Set[str], prompt_ids: Set[str], var_names: Set[str]) -> None:
         """steps.X, answers.X and vars.X must name a step, a prompt and a variable the file defines."""
         kinds = (
-            ("steps", self.step_ids, "step", "steps.<id> is the outcome of the step with that id"),
+            ("steps", step_ids, "step", "steps.<id> is the outcome of the step with that id"),
             ("answers", prompt_ids, "prompt", "answers.<id> is the reply to the prompt with that id"),
-            ("vars", self.var_names, "variable", "vars.<name> comes from `vars:` or a set_vars step"),
+            ("vars", var_names, "variable", "vars.<name> comes from `vars:` or a set_vars step"),
         )
         for text, location, step_id, expression in self.references:
             for root, defined, what, rest in kinds:
                 for name in sorted(read_names(text, root, expression=expression) - defined):
-                    self.report(
+                    self._report(
                         TemplateError(
                             f"template reads {root}.{name}, but no {what} has the id '{name}'"
                             if what != "variable"
@@ -164,29 +179,17 @@ class TemplateChecks:
                         )
                     )
 
-    def check_answered(self, answered: Set[str], answers_file: str) -> None:
-        """With an answers file: every prompt that has no default must have an answer there."""
-        for prompt_id, location in self.needs_answer:
-            if prompt_id not in answered:
-                self.report(
-                    InputError(
-                        f"prompt '{prompt_id}' has no answer in {answers_file} and no default",
-                        location=location,
-                        step=prompt_id,
-                        hint=f"add '{prompt_id}: ...' to {answers_file}, or give the prompt a default",
-                    )
-                )
-
-    def check_templates_outside_steps(self) -> None:
-        for sub, text in iter_strings(self.root.get("vars") or {}):
-            self._check_text(text, ("vars", *sub), None, expression=False)
+    def check_outside_steps(self) -> None:
+        """The templates of ``vars:``; the stack settings, which cannot have any."""
+        for sub, text in iter_strings(self._root.get("vars") or {}):
+            self._check_text(text, ("vars", *sub), None, frozenset(), expression=False)
         # The stack is read before anything can be rendered, so its settings are plain values.
-        for sub, text in iter_strings(self.root.get("stack") or {}):
+        for sub, text in iter_strings(self._root.get("stack") or {}):
             if is_template(text):
-                self.report(
+                self._report(
                     SchemaError(
                         "the stack settings cannot use templates",
-                        location=locate(self.root, ("stack", *sub)),
+                        location=locate(self._root, ("stack", *sub)),
                         hint="write the name as it is, or choose the stack on the command line with --stack NAME",
                     )
                 )

@@ -11,7 +11,17 @@ from engine.errors import PluginError
 
 ENTRY_POINT_GROUP = "scenario_run.actions"
 _REQUIRED = ("name", "description", "schema", "example", "run")
-_OPTIONAL = ("deferred", "quiet", "asks", "step_id", "check", "operations", "expressions", "result_example")
+_OPTIONAL = (
+    "deferred",
+    "quiet",
+    "asks",
+    "step_id",
+    "check",
+    "operations",
+    "expressions",
+    "result_example",
+    "sets_vars",  # read by the planner (engine.plan.declared), with its default there
+)
 
 
 class _WithDefaults(ActionBase):
