@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ import yaml
 from engine.errors import InputError, Location, YamlSyntaxError
 
 
-class MarkedDict(dict[str, Any]):
+class MarkedDict(dict[str, object]):
     """A mapping that knows where it and each of its keys and values stand in the file."""
 
     location: Location
@@ -32,6 +31,7 @@ class MarkedDict(dict[str, Any]):
     value_locations: dict[str, Location]
 
 
+# Items typed loosely rather than as objects: engine.prompts.answers narrows them with a helper that returns bool.
 class MarkedList(list[Any]):
     """A sequence that knows where it and each of its items stand in the file."""
 
@@ -157,8 +157,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def load_yaml_text(text: str, filename: str) -> Any:
-    """Parse YAML text; a syntax error becomes a ``YamlSyntaxError`` at file:line:col."""
+def load_yaml_text(text: str, filename: str) -> object:
+    """Parse YAML text into marked containers and scalars; a syntax error becomes a ``YamlSyntaxError``
+    at file:line:col."""
     loader = _MarkedLoader(text)
     loader.filename = filename
     try:
@@ -199,12 +200,13 @@ def read_text_file(path: Path, what: str = "YAML file") -> str:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     info = os.fstat(fd)
-    with os.fdopen(fd, "rb", closefd=True) if stat.S_ISREG(info.st_mode) else _closing(fd) as handle:
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(
-                f"cannot read {path}: not a regular file",
-                hint=f"give the path of a {what} (not a folder, device or pipe)",
-            )
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InputError(
+            f"cannot read {path}: not a regular file",
+            hint=f"give the path of a {what} (not a folder, device or pipe)",
+        )
+    with os.fdopen(fd, "rb", closefd=True) as handle:
         if info.st_size > MAX_FILE_BYTES:
             raise InputError(
                 f"cannot read {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", hint=f"is this a {what}?"
@@ -223,20 +225,12 @@ def read_text_file(path: Path, what: str = "YAML file") -> str:
         ) from None
 
 
-@contextmanager
-def _closing(fd: int) -> Iterator[Any]:
-    try:
-        yield None
-    finally:
-        os.close(fd)
-
-
-def load_yaml_file(path: Path) -> Any:
+def load_yaml_file(path: Path) -> object:
     """Read and parse a YAML file, with clear errors for a missing, unreadable or odd file."""
     return load_yaml_text(read_text_file(path), str(path))
 
 
-def locate(root: Any, path: Iterable[Any], *, key: bool = False) -> Location | None:
+def locate(root: object, path: Iterable[str | int], *, key: bool = False) -> Location | None:
     """The location of the node at ``path`` (keys and indexes) below ``root``, or its nearest parent's.
 
     With ``key=True`` and a mapping parent, the location of the key itself rather than its value.
@@ -257,7 +251,7 @@ def locate(root: Any, path: Iterable[Any], *, key: bool = False) -> Location | N
     return found
 
 
-def load_referenced_yaml(path: Path, location: Location | None, step: str | None) -> Any:
+def load_referenced_yaml(path: Path, location: Location | None, step: str | None) -> object:
     """``load_yaml_file`` for a file a step names (an include, a data file): its problems are the step's."""
     try:
         return load_yaml_file(path)

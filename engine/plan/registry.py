@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Protocol, runtime_checkable
 
-from engine.action import Action, ActionBase, ActionContext
+from engine.action import Action, ActionBase, ActionContext, JsonSchema
 from engine.errors import PluginError
 
 ENTRY_POINT_GROUP = "scenario_run.actions"
@@ -24,27 +24,39 @@ _OPTIONAL = (
 )
 
 
+@runtime_checkable
+class _Required(Protocol):
+    """The part of the ``Action`` contract every plugin object must fill in."""
+
+    name: str
+    description: str
+    schema: JsonSchema
+    example: object
+
+    def run(self, args: object, ctx: ActionContext) -> object: ...
+
+
 class _WithDefaults(ActionBase):
     """A plugin object that fills in only the required part of the contract, with the defaults for the rest."""
 
-    def __init__(self, impl: Any) -> None:
+    def __init__(self, impl: _Required) -> None:
         self._impl = impl
-        self.name: str = impl.name
-        self.description: str = impl.description
-        self.schema: dict[str, Any] = impl.schema
-        self.example: Any = impl.example
+        self.name = impl.name
+        self.description = impl.description
+        self.schema = impl.schema
+        self.example = impl.example
         for attr in _OPTIONAL:
             if hasattr(impl, attr):
                 setattr(self, attr, getattr(impl, attr))
         self.deferred = frozenset(self.deferred)
 
-    def run(self, args: Any, ctx: ActionContext) -> Any:
+    def run(self, args: object, ctx: ActionContext) -> object:
         return self._impl.run(args, ctx)
 
 
 def _check(action: object, source: str) -> Action:
-    missing = [attr for attr in _REQUIRED if not hasattr(action, attr)]
-    if missing:
+    if not isinstance(action, _Required):
+        missing = [attr for attr in _REQUIRED if not hasattr(action, attr)]
         raise PluginError(
             f"action plugin '{source}' provides {action!r}, which lacks {', '.join(missing)}",
             hint="an action needs name, description, schema, example and run(args, ctx)",

@@ -7,19 +7,18 @@ template is not a problem here; the runner checks those arguments again once ren
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import jsonschema
 
 from engine.errors import InputError, Location, SchemaError
 from engine.plan.loader import MarkedDict
-from engine.template.render import is_template
+from engine.template.render import NodePath, is_template
 
 # (path inside the value, the key itself rather than its value?) -> where it is written
-Locator = Callable[[tuple[Any, ...], bool], Location | None]
+Locator = Callable[[NodePath, bool], Location | None]
 
-_VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.protocols.Validator]] = {}
+_VALIDATORS: dict[int, tuple[Mapping[str, object], jsonschema.protocols.Validator]] = {}
 
 
 def suggest(word: str, options: list[str]) -> str:
@@ -34,7 +33,7 @@ def with_suggestion(word: str, options: list[str], rest: str) -> str:
     return (suggestion + " " if suggestion else "") + rest
 
 
-def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+def _validator(schema: Mapping[str, object]) -> jsonschema.protocols.Validator:
     """A compiled validator per schema object (action schemas live as long as the process)."""
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
@@ -44,8 +43,8 @@ def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
 
 
 def problems(
-    instance: Any,
-    schema: dict[str, Any],
+    instance: object,
+    schema: Mapping[str, object],
     where: Locator,
     *,
     whole: str = "value",
@@ -61,14 +60,14 @@ def problems(
 
 
 def located_problems(
-    instance: Any,
-    schema: dict[str, Any],
+    instance: object,
+    schema: Mapping[str, object],
     where: Locator,
     *,
     whole: str = "value",
     step: str | None = None,
     error_class: type[InputError] = SchemaError,
-) -> Iterator[tuple[tuple[Any, ...], InputError]]:
+) -> Iterator[tuple[NodePath, InputError]]:
     """``problems`` with the path inside ``instance`` of each, so a caller can skip what a problem spoils."""
     errors = sorted(
         _validator(schema).iter_errors(instance), key=lambda e: (len(e.absolute_path), str(e.absolute_path))
@@ -137,7 +136,7 @@ def _explain(error: jsonschema.ValidationError, whole: str) -> tuple[str, str | 
     return f"{error.message}{at}", None, None
 
 
-def _types(value: Any) -> str:
+def _types(value: object) -> str:
     names = value if isinstance(value, list) else [value]
     article = {
         "object": "a mapping",
@@ -151,7 +150,7 @@ def _types(value: Any) -> str:
     return " or ".join(article.get(str(n), str(n)) for n in names)
 
 
-def _typename(value: Any) -> str:
+def _typename(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
     return {
