@@ -79,3 +79,23 @@ def test_include_cycles_and_parameter_mistakes_are_bad_input(scenario_cli, write
     result = scenario_cli("validate", missing)
     assert result.exit_code == 2
     assert "include does not pass 'user', which p.yaml needs" in result.stderr
+
+
+def test_references_in_a_file_included_by_an_included_file_are_checked(scenario_cli, write):
+    write("common/inner.yaml", "steps:\n  - say: '{{ steps.nowhere.result }}'\n")
+    write("common/outer.yaml", "steps:\n  - include: inner.yaml\n")
+    scenario = write("main.yaml", "name: m\nsteps:\n  - include: common/outer.yaml\n")
+    result = scenario_cli("validate", scenario)
+    assert result.exit_code == 2
+    inner = scenario.parent / "common" / "inner.yaml"
+    assert f"{inner}:2:10: step 'say': template reads steps.nowhere, but no step has the id 'nowhere'" in result.stderr
+
+
+def test_the_modifiers_of_an_included_step_are_checked_against_their_schema(scenario_cli, write):
+    write("common/bad.yaml", "steps:\n  - say: hi\n    retry: 5\n")
+    scenario = write("main.yaml", "name: m\nsteps:\n  - include: common/bad.yaml\n")
+    result = scenario_cli("validate", scenario)
+    assert result.exit_code == 2
+    assert f"{scenario.parent / 'common' / 'bad.yaml'}:3:12: 'steps.0.retry' must be a mapping, not an integer" in (
+        result.stderr
+    )

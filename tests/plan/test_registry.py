@@ -108,3 +108,43 @@ def test_an_internal_bug_exits_3_with_a_log_and_still_cleans_up(plugin, scenario
     assert "ZeroDivisionError" in log.read_text() and "Traceback" in log.read_text()
     assert "Traceback" not in result.output
     assert "[undo] pool (undo)" in result.stdout
+
+
+def test_a_plugin_action_that_sets_vars_defines_them_for_the_planner(plugin, scenario_cli, scenario_run, write):
+    # A plain object (no ActionBase), so the registry fills in the rest of the contract around it.
+    plugin("""
+        class Remember:
+            name = "remember"
+            description = "Set variables, as set_vars does."
+            schema = {"type": "object"}
+            example = {"colour": "blue"}
+            quiet = True
+            sets_vars = True
+
+            def run(self, args, ctx):
+                for key, value in args.items():
+                    ctx.set_var(key, value)
+                return dict(args)
+
+        ACTIONS = [Remember()]
+    """)
+    scenario = write("s.yaml", "name: s\nsteps:\n  - remember: {colour: blue}\n  - check: vars.colour == 'blue'\n")
+    assert scenario_cli("validate", scenario).exit_code == 0
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_plugin_action_that_does_not_say_it_sets_vars_defines_none(plugin, scenario_cli, write):
+    plugin("""
+        from engine.action import action
+
+        @action("remember", "Set variables.", {"type": "object"}, {"colour": "blue"})
+        def remember(args, ctx):
+            return dict(args)
+
+        ACTIONS = [remember]
+    """)
+    scenario = write("s.yaml", "name: s\nsteps:\n  - remember: {colour: blue}\n  - check: vars.colour == 'blue'\n")
+    result = scenario_cli("validate", scenario)
+    assert result.exit_code == 2
+    assert f"{scenario}:4:12: step 'check': template reads vars.colour, which is not set anywhere" in result.stderr
