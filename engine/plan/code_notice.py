@@ -7,6 +7,7 @@ deploys a stack, whose template may define one) runs code outside the template s
 
 from __future__ import annotations
 
+from engine.plan.declared import operations_called
 from engine.plan.model import Plan
 
 # (service, operation) of generic calls that deploy code.
@@ -28,11 +29,14 @@ def code_deployments(plan: Plan) -> list[str]:
     if plan.stack and plan.stack.get("template"):
         found.append(f"stack template {plan.stack['template']}")
     for step in (*plan.steps, *plan.cleanup_steps):
-        args = step.args if isinstance(step.args, dict) else {}
+        # create_function declares no operations yet, so it is the one action still known by name here.
         if step.action_name == "create_function":
+            args = step.args if isinstance(step.args, dict) else {}
             found.append(f"Lambda function from {args.get('code') or 'inline code'}")
-        elif step.action_name == "aws_call" and (args.get("service"), args.get("operation")) in CODE_OPERATIONS:
-            found.append(f"{args['service']} {args['operation']}")
+            continue
+        for service, operation in operations_called(step.action, step.args):
+            if (service, operation) in CODE_OPERATIONS:
+                found.append(f"{service} {operation}")
     return found
 
 
