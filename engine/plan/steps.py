@@ -20,7 +20,7 @@ from engine.plan.include import INCLUDE_ACTION, read_include
 from engine.plan.loader import locate
 from engine.plan.model import INCLUDE, STEP_MODIFIERS, Include, Locate, Modifiers, StepPlan, modifiers
 from engine.plan.references import TemplateChecker
-from engine.plan.schema_errors import located_problems, with_suggestion
+from engine.plan.schema_errors import Locator, located_problems, with_suggestion
 from engine.template.render import NodePath, is_template, iter_strings
 
 
@@ -98,26 +98,12 @@ class StepChecker:
         def where(sub: NodePath, key: bool = False) -> Location | None:
             return locate(self._root, (*path, *sub), key=key)
 
-        arg_errors = [
-            error
-            for _, error in located_problems(
-                args,
-                action.schema,
-                lambda p, key: where((name, *p), key),
-                whole=name,
-                step=step_id,
-                error_class=ActionArgumentError,
-            )
-        ]
-        self._collected.errors.extend(arg_errors)
-        if not arg_errors:  # an action's own checks may rely on its schema
-            for sub, message in action.check(args):
-                self._report(ActionArgumentError(message, location=where((name, *sub)), step=step_id))
-        fields = self._modifiers(raw, where, step_id, args, include=name == INCLUDE and not arg_errors)
+        args_valid = self._check_args(action, name, args, lambda sub, key: where((name, *sub), key), step_id)
+        fields = self._modifiers(raw, where, step_id, args, include=name == INCLUDE and args_valid)
         loop = (fields or {}).get("for_each")
         loop_names = {loop.name, "index"} if loop is not None else set()
         self.templates.check_step(raw, path, step_id, name, action, loop_names)
-        if not arg_errors:
+        if args_valid:
             check_error_codes(raw, action, args, where, step_id, self._report)
         if action.asks:
             self._collected.prompt_ids.append(step_id)
@@ -141,6 +127,27 @@ class StepChecker:
             templated=any(is_template(text) for _, text in iter_strings(rendered)),
             **fields,
         )
+
+    def _check_args(self, action: Action, name: str, args: object, at: Locator, step_id: str) -> bool:
+        """Report what is wrong with the step's arguments (``at`` locates a path inside them); True when
+        they match the action's schema."""
+        arg_errors = [
+            error
+            for _, error in located_problems(
+                args,
+                action.schema,
+                at,
+                whole=name,
+                step=step_id,
+                error_class=ActionArgumentError,
+            )
+        ]
+        self._collected.errors.extend(arg_errors)
+        if arg_errors:
+            return False
+        for sub, message in action.check(args):  # an action's own checks may rely on its schema
+            self._report(ActionArgumentError(message, location=at(tuple(sub), False), step=step_id))
+        return True
 
     def _modifiers(
         self, raw: Mapping[str, object], where: Locate, step_id: str, args: object, *, include: bool
