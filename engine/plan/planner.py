@@ -1,8 +1,10 @@
 """Where a step is planned: a scenario file loaded, checked and turned into a ``Plan``.
 
 Everything here runs without touching AWS, so ``scenario validate`` and the start of every run
-share it: a scenario that validates cannot fail for a reason this module could have seen. This
-is the only module that reads the YAML; everything after it reads the plan.
+share it: a scenario that validates cannot fail for a reason this stage could have seen. This
+stage is the only one that reads the YAML; everything after it reads the plan. Here the file's
+shape is checked; each file's steps are checked by ``engine.plan.steps``, their references last,
+once every id is known.
 """
 
 from __future__ import annotations
