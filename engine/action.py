@@ -7,10 +7,11 @@ group (the built-in modules are registered exactly that way)::
     [project.entry-points."scenario_run.actions"]
     my_actions = "my_package.actions"
 
-Three ways to write an action, from the least to the most typed; all three keep working:
+An action is written in one of three ways:
 
-* any object with ``name``, ``description``, ``schema``, ``example`` and ``run(args, ctx)``
-  (the rest of ``Action`` is filled in with ``ActionBase``'s defaults when left out);
+* any object with ``name``, ``description``, ``schema``, ``example`` and ``run(args, ctx)``, which
+  gets the arguments as plain JSON values (the rest of ``Action`` is filled in with
+  ``ActionBase``'s defaults when left out);
 * a subclass of ``TypedAction[MyArgs]`` that implements ``perform(args: MyArgs, ctx)``;
 * a function decorated with ``action(...)``, whose ``args`` annotation is the typed view::
 
@@ -18,11 +19,16 @@ Three ways to write an action, from the least to the most typed; all three keep 
         text: str
         times: NotRequired[int]
 
-    @action("shout", "Print text in capitals.", obj({"text": STRING, "times": {"type": "integer"}}, ["text"]),
-            {"text": "hello"})
+    SHOUT = obj({"text": STRING, "times": {"type": "integer", "minimum": 1}}, ["text"])
+
+    @action("shout", "Print text in capitals.", SHOUT, {"text": "hello", "times": 2})
     def shout(args: ShoutArgs, ctx: ActionContext) -> JsonValue:
-        ctx.console.say(args["text"].upper() * args.get("times", 1))
+        ctx.console.say(" ".join([args["text"].upper()] * args.get("times", 1)))
         return {"shouted": args["text"]}
+
+A TypedDict has a key per schema property, ``NotRequired`` for the ones the schema does not
+require; a schema that also takes a bare value (``say: text``) gives a union such as
+``str | SayArgs``, and one that takes any value gives ``JsonValue``.
 
 The JSON schema is the source of truth: the engine checks a step's arguments against it when the
 scenario is loaded, and again after rendering any templates in them, so ``run`` only ever gets
@@ -49,7 +55,7 @@ if TYPE_CHECKING:
     from engine.secrets import Secrets
 
 # What YAML and JSON can hold: the arguments a step is written with, and what its result may be.
-JsonValue: TypeAlias = "str | int | float | bool | Sequence[JsonValue] | Mapping[str, JsonValue] | None"
+JsonValue: TypeAlias = str | int | float | bool | Sequence["JsonValue"] | Mapping[str, "JsonValue"] | None
 # A JSON schema document. jsonschema reads it and the engine's schema code indexes into it freely.
 JsonSchema = dict[str, Any]
 
@@ -164,11 +170,8 @@ class ActionBase:
 
 
 class TypedAction(ActionBase, Generic[ArgsT]):
-    """An action whose ``perform`` gets its arguments as ``ArgsT``, the typed view of ``schema``.
-
-    ``ArgsT`` is usually a TypedDict with a key per schema property (``NotRequired`` for the
-    optional ones); a schema that also accepts a bare value (``say: text``) gives a union.
-    """
+    """An action whose ``perform`` gets its arguments as ``ArgsT``, the typed view of ``schema``
+    (a TypedDict, as the module docstring shows); the registry sees it as any other ``Action``."""
 
     name: str
     description: str
