@@ -62,7 +62,15 @@ class AdminCreateUserArgs(TypedDict):
     ),
     {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice", "email": "alice@example.com"},
     operations=idp_operations("AdminCreateUser") + LOOKUPS,
-    result_example={"User": {**_USER_RESULT, "Attributes": _USER_RESULT["UserAttributes"]}},
+    result_example={
+        "User": {
+            "Username": "alice",
+            "Attributes": [{"Name": "email", "Value": "alice@example.com"}],
+            "UserCreateDate": "2026-01-31T12:00:00+00:00",
+            "Enabled": True,
+            "UserStatus": "FORCE_CHANGE_PASSWORD",
+        }
+    },
 )
 def admin_create_user(args: AdminCreateUserArgs, ctx: ActionContext) -> JsonValue:
     params: dict[str, object] = {
