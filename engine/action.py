@@ -189,7 +189,8 @@ class TypedAction(ActionBase, Generic[ArgsT]):
 
     @property
     def args_type(self) -> object:
-        """``ArgsT`` at run time (what ``perform`` is annotated with), for tools and tests."""
+        """``ArgsT`` at run time (what ``perform`` is annotated with), for tools and tests; a name the
+        annotation uses must be importable at run time (not only under ``TYPE_CHECKING``)."""
         return get_type_hints(type(self).perform, include_extras=True)["args"]
 
 

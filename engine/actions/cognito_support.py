@@ -84,6 +84,22 @@ class _CognitoRunState:
     tracked_users: set[tuple[str, str]] = field(default_factory=set)
 
 
+class _PoolSummary(TypedDict):
+    Id: str
+
+
+class _PoolsPage(TypedDict):
+    UserPools: list[_PoolSummary]
+
+
+class _ClientSummary(TypedDict):
+    ClientId: str
+
+
+class _ClientsPage(TypedDict):
+    UserPoolClients: list[_ClientSummary]
+
+
 def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None) -> str:
     """The user pool of an app client: given, or found by listing pools (cached per run)."""
     if user_pool_id:
@@ -92,10 +108,12 @@ def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None
     if client_id in cache:
         return cache[client_id]
     idp = ctx.client("cognito-idp")
+    page: _PoolsPage
     for page in idp.get_paginator("list_user_pools").paginate(MaxResults=60):
         for pool in page["UserPools"]:
-            for cpage in idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool["Id"], MaxResults=60):
-                for app in cpage["UserPoolClients"]:
+            clients: _ClientsPage
+            for clients in idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool["Id"], MaxResults=60):
+                for app in clients["UserPoolClients"]:
                     cache[app["ClientId"]] = pool["Id"]
     if client_id not in cache:
         raise client_error(

@@ -46,10 +46,14 @@ RESTORE_ITEM = "dynamodb.restore_item"
 _KEY_NAMES: dict[tuple[str | None, str, str], list[str]] = {}
 
 
+class _KeyElement(TypedDict):
+    AttributeName: str
+
+
 def _key_names(ctx: ActionContext, table: str) -> list[str]:
     cache_key = (ctx.clients.endpoint_url, ctx.clients.region, table)
     if cache_key not in _KEY_NAMES:
-        schema = ctx.client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
+        schema: list[_KeyElement] = ctx.client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
         _KEY_NAMES[cache_key] = [k["AttributeName"] for k in schema]
     return _KEY_NAMES[cache_key]
 

@@ -162,10 +162,14 @@ def _package(args: CreateFunctionArgs, ctx: ActionContext) -> tuple[bytes, str]:
     return zip_code(path, log=lambda text: ctx.console.message(text)), handler
 
 
+class _RoleView(TypedDict):
+    Arn: str
+
+
 def _create_role(ctx: ActionContext, role_name: str, statements: list[Mapping[str, JsonValue]]) -> str:
     iam = ctx.client("iam")
     with ctx.undo.intent(DELETE_ROLE, _RoleKey(role_name=role_name), f"delete IAM role {role_name}"):
-        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]
+        role: _RoleView = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]
     document = {"Version": "2012-10-17", "Statement": [_LOGS, *statements]}
     iam.put_role_policy(RoleName=role_name, PolicyName="scenario", PolicyDocument=json.dumps(document))
     return str(role["Arn"])
