@@ -160,7 +160,7 @@ class ActionBase:
     asks: bool = False
     operations: tuple[tuple[str, str], ...] = ()
     expressions: bool = False
-    result_example: JsonValue = None
+    result_example: object = None
 
     def step_id(self, args: JsonValue) -> str | None:
         return None
