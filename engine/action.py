@@ -1,11 +1,49 @@
-"""The action contract: what a plugin provides and what it gets when it runs."""
+"""The action contract: the public extension point of scenario-run.
+
+An action is a step kind (``sign_up:``, ``aws_call:``). A plugin is a module that exports
+``ACTIONS``, a list of actions, and is registered in the ``scenario_run.actions`` entry-point
+group (the built-in modules are registered exactly that way)::
+
+    [project.entry-points."scenario_run.actions"]
+    my_actions = "my_package.actions"
+
+An action is written in one of three ways:
+
+* any object with ``name``, ``description``, ``schema``, ``example`` and ``run(args, ctx)``, which
+  gets the arguments as plain JSON values (the rest of ``Action`` is filled in with
+  ``ActionBase``'s defaults when left out);
+* a subclass of ``TypedAction[MyArgs]`` that implements ``perform(args: MyArgs, ctx)``;
+* a function decorated with ``action(...)``, whose ``args`` annotation is the typed view::
+
+    class ShoutArgs(TypedDict):
+        text: str
+        times: NotRequired[int]
+
+    SHOUT = obj({"text": STRING, "times": {"type": "integer", "minimum": 1}}, ["text"])
+
+    @action("shout", "Print text in capitals.", SHOUT, {"text": "hello", "times": 2})
+    def shout(args: ShoutArgs, ctx: ActionContext) -> JsonValue:
+        ctx.console.say(" ".join([args["text"].upper()] * args.get("times", 1)))
+        return {"shouted": args["text"]}
+
+A TypedDict has a key per schema property, ``NotRequired`` for the ones the schema does not
+require; a schema that also takes a bare value (``say: text``) gives a union such as
+``str | SayArgs``, and one that takes any value gives ``JsonValue``.
+
+The JSON schema is the source of truth: the engine checks a step's arguments against it when the
+scenario is loaded, and again after rendering any templates in them, so ``run`` only ever gets
+arguments the schema accepts. The TypedDict is the same contract written for the type checker;
+keep the two in step (the built-ins have a test that compares them key by key).
+
+``engine.actions.base`` is this module's old home and still re-exports the original names.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, cast, get_type_hints, runtime_checkable
 
 if TYPE_CHECKING:
     from engine.aws.clients import Clients
@@ -16,59 +54,106 @@ if TYPE_CHECKING:
     from engine.reports.console import Console
     from engine.secrets import Secrets
 
+# What YAML and JSON can hold: the arguments a step is written with, and what its result may be.
+JsonValue: TypeAlias = str | int | float | bool | Sequence["JsonValue"] | Mapping[str, "JsonValue"] | None
+# A JSON schema document. jsonschema reads it and the engine's schema code indexes into it freely.
 JsonSchema = dict[str, Any]
 
-
-Problem = tuple[list[Any], str]  # (path inside the arguments, message)
+Problem = tuple[list[str | int], str]  # (path inside the arguments, message)
 T = TypeVar("T")
+ArgsT = TypeVar("ArgsT")
 
 
 @runtime_checkable
 class Action(Protocol):
-    """A step kind. A plugin module exports ``ACTIONS: list[Action]``.
+    """A step kind, as the engine sees it. A plugin module exports ``ACTIONS: list[Action]``.
 
-    ``name`` is the YAML key of the step (``sign_up``); ``schema`` is the JSON schema of its
-    arguments (merged into the scenario schema); ``example`` is a valid argument value shown
-    by ``scenario actions``. ``run`` performs the step and returns its result (JSON-like); when
-    it creates or changes something it registers how to undo it with ``ctx.undo.push``.
+    ``name``, ``description``, ``schema``, ``example`` and ``run`` are required. The rest has
+    defaults (``ActionBase``'s), which the registry supplies for a plugin object that leaves them
+    out. Every member is read-only to the engine, so a plain class attribute fills one in.
 
-    Everything else the engine reads from an action is declared here too; ``ActionBase`` gives
-    the defaults, and the registry supplies them for a plugin object that leaves them out:
-
-    * ``deferred``: argument names the engine does not render before ``run`` (the action renders
-      them itself with ``ctx.render``, e.g. an undo that uses the call's result);
-    * ``quiet``: no status line when the step succeeds (narrative, prompts);
-    * ``asks``: the step asks a person, so its id is a prompt id (a key of the answers file);
-    * ``step_id(args)``: an id the step takes from its own arguments when it has no ``id:``;
-    * ``check(args)``: problems found without calling AWS, reported by ``scenario validate``;
-    * ``operations``: the (service, operation) AWS calls the step makes, so ``validate`` can tell
-      whether an ``expect_error`` code is one they can give (empty: codes are not checked);
-    * ``expressions``: its string arguments are expressions, checked like ``assert``.
-    * ``result_example``: what a result looks like (``steps.<id>.result``), shown by
-      ``scenario actions NAME``; None when the action does not say.
+    The engine holds every action in one registry, so it hands ``run`` the arguments as plain
+    JSON values; ``TypedAction`` and ``action()`` pass them on as the action's own typed view.
     """
 
-    name: str
-    description: str
-    schema: JsonSchema
-    example: Any
-    deferred: frozenset[str]
-    quiet: bool
-    asks: bool
-    operations: tuple[tuple[str, str], ...]
-    expressions: bool
-    result_example: Any
-
-    def step_id(self, args: Any) -> str | None:
-        """The step's id taken from its arguments, or None for the default (the action name)."""
+    @property
+    def name(self) -> str:
+        """The YAML key of the step (``sign_up``): an identifier, unique across plugins."""
         ...
 
-    def check(self, args: Any) -> list[Problem]:
-        """Problems as (path inside args, message); templated values are left alone."""
+    @property
+    def description(self) -> str:
+        """One or two sentences for ``scenario actions`` and the schema's hover text."""
         ...
 
-    def run(self, args: Any, ctx: ActionContext) -> Any:
-        """Perform the step with rendered ``args``; raise on failure."""
+    @property
+    def schema(self) -> JsonSchema:
+        """The JSON schema of the arguments, merged into the scenario schema under ``name``."""
+        ...
+
+    @property
+    def example(self) -> object:
+        """A valid argument value, shown by ``scenario actions``."""
+        ...
+
+    @property
+    def deferred(self) -> frozenset[str]:
+        """Argument names the engine does not render before ``run``: the action renders them itself
+        with ``ctx.render`` (an undo that uses the call's result, say)."""
+        ...
+
+    @property
+    def quiet(self) -> bool:
+        """No status line when the step succeeds (narrative, prompts)."""
+        ...
+
+    @property
+    def asks(self) -> bool:
+        """The step asks a person, so its id is a prompt id (a key of the answers file)."""
+        ...
+
+    @property
+    def operations(self) -> tuple[tuple[str, str], ...]:
+        """The (service, operation) AWS calls the step makes, so ``validate`` can tell whether an
+        ``expect_error`` code is one they can give (empty: codes are not checked)."""
+        ...
+
+    @property
+    def expressions(self) -> bool:
+        """The string arguments are expressions, checked like ``assert``."""
+        ...
+
+    @property
+    def result_example(self) -> object:
+        """What a result looks like (``steps.<id>.result``), shown by ``scenario actions NAME``; None
+        when the action does not say."""
+        ...
+
+    @property
+    def sets_vars(self) -> bool:
+        """The argument maps variable names to values (``set_vars``), so templates may read ``vars.<name>``."""
+        ...
+
+    def step_id(self, args: JsonValue) -> str | None:
+        """The step's id taken from its arguments when it has no ``id:``, or None for the default."""
+        ...
+
+    def check(self, args: JsonValue) -> list[Problem]:
+        """Problems ``scenario validate`` reports without calling AWS, as (path inside args, message).
+
+        ``args`` are as written: they passed the schema, but a template may still stand where the
+        schema wants a number or a list, so leave templated values alone.
+        """
+        ...
+
+    def run(self, args: JsonValue, ctx: ActionContext) -> JsonValue:
+        """Perform the step and return its result (JSON-like: ``steps.<id>.result``); raise on failure.
+
+        ``args`` are rendered and accepted by ``schema`` (``deferred`` ones are as written). What the
+        step creates or changes it puts on ``ctx.undo``: ``ctx.undo.intent(kind, params, text)``
+        around the AWS call, with an ``@undo_kind(kind)`` function that reverses it (durable: a
+        later ``scenario cleanup`` can finish it), or ``ctx.undo.push(text, func)`` (this process only).
+        """
         ...
 
 
@@ -80,13 +165,40 @@ class ActionBase:
     asks: bool = False
     operations: tuple[tuple[str, str], ...] = ()
     expressions: bool = False
-    result_example: Any = None
+    result_example: object = None
+    # The step's argument maps variable names to values (``set_vars``): the planner then knows vars.<name>.
+    sets_vars: bool = False
 
-    def step_id(self, args: Any) -> str | None:
+    def step_id(self, args: JsonValue) -> str | None:
         return None
 
-    def check(self, args: Any) -> list[Problem]:
+    def check(self, args: JsonValue) -> list[Problem]:
         return []
+
+
+class TypedAction(ActionBase, Generic[ArgsT]):
+    """An action whose ``perform`` gets its arguments as ``ArgsT``, the typed view of ``schema``
+    (a TypedDict, as the module docstring shows); the registry sees it as any other ``Action``."""
+
+    name: str
+    description: str
+    schema: JsonSchema
+    example: JsonValue
+
+    def run(self, args: JsonValue, ctx: ActionContext) -> JsonValue:
+        # The one place the schema's promise becomes a type: the engine checked these arguments
+        # against ``schema`` (after rendering), and ``ArgsT`` is that schema for the type checker.
+        return self.perform(cast(ArgsT, args), ctx)
+
+    def perform(self, args: ArgsT, ctx: ActionContext) -> JsonValue:
+        """Perform the step; ``args`` are the rendered arguments, accepted by ``schema``."""
+        raise NotImplementedError(f"action {self.name} does not implement perform")
+
+    @property
+    def args_type(self) -> object:
+        """``ArgsT`` at run time (what ``perform`` is annotated with), for tools and tests; a name the
+        annotation uses must be importable at run time (not only under ``TYPE_CHECKING``)."""
+        return get_type_hints(type(self).perform, include_extras=True)["args"]
 
 
 @dataclass
@@ -130,52 +242,63 @@ class ActionContext:
 
 
 @dataclass
-class SimpleAction(ActionBase):
-    """A ready-made ``Action``: a name, a schema, an example and a function."""
+class SimpleAction(TypedAction[ArgsT]):
+    """A ready-made ``Action``: a name, a schema, an example and a function of ``(ArgsT, ctx)``."""
 
     name: str
     description: str
     schema: JsonSchema
-    example: Any
-    func: Callable[[Any, ActionContext], Any]
+    example: JsonValue
+    func: Callable[[ArgsT, ActionContext], JsonValue]
     # Narrative and prompt steps speak for themselves: no status line on success.
     quiet: bool = False
     asks: bool = False
     id_from: str | None = None  # an argument whose value names the step (a prompt's `id`)
     operations: tuple[tuple[str, str], ...] = ()
     expressions: bool = False
-    result_example: Any = None
-    checker: Callable[[Any], list[Problem]] | None = None  # what ``check`` reports, when the action says more
+    result_example: JsonValue = None
+    checker: Callable[[JsonValue], list[Problem]] | None = None  # what ``check`` reports, when the action says more
+    deferred: frozenset[str] = frozenset()
+    sets_vars: bool = False
 
-    def check(self, args: Any) -> list[Problem]:
+    def check(self, args: JsonValue) -> list[Problem]:
         return self.checker(args) if self.checker is not None else []
 
-    def run(self, args: Any, ctx: ActionContext) -> Any:
+    def perform(self, args: ArgsT, ctx: ActionContext) -> JsonValue:
         return self.func(args, ctx)
 
-    def step_id(self, args: Any) -> str | None:
+    def step_id(self, args: JsonValue) -> str | None:
         if self.id_from and isinstance(args, dict) and isinstance(args.get(self.id_from), str):
             return str(args[self.id_from])
         return None
+
+    @property
+    def args_type(self) -> object:
+        return get_type_hints(self.func, include_extras=True)["args"]
 
 
 def action(
     name: str,
     description: str,
     schema: JsonSchema,
-    example: Any,
+    example: JsonValue,
     *,
     quiet: bool = False,
     asks: bool = False,
     id_from: str | None = None,
     operations: tuple[tuple[str, str], ...] = (),
     expressions: bool = False,
-    result_example: Any = None,
-    check: Callable[[Any], list[Problem]] | None = None,
-) -> Callable[[Callable[[Any, ActionContext], Any]], SimpleAction]:
-    """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``."""
+    result_example: JsonValue = None,
+    check: Callable[[JsonValue], list[Problem]] | None = None,
+    deferred: frozenset[str] = frozenset(),
+    sets_vars: bool = False,
+) -> Callable[[Callable[[ArgsT, ActionContext], JsonValue]], SimpleAction[ArgsT]]:
+    """Decorator turning ``func(args, ctx)`` into a registered-ready ``SimpleAction``.
 
-    def wrap(func: Callable[[Any, ActionContext], Any]) -> SimpleAction:
+    ``ArgsT`` comes from ``func``'s annotation of ``args``: write the schema's typed view there.
+    """
+
+    def wrap(func: Callable[[ArgsT, ActionContext], JsonValue]) -> SimpleAction[ArgsT]:
         return SimpleAction(
             name,
             description,
@@ -189,6 +312,8 @@ def action(
             expressions,
             result_example,
             check,
+            deferred,
+            sets_vars,
         )
 
     return wrap
@@ -211,14 +336,14 @@ def obj(properties: dict[str, JsonSchema], required: list[str] | None = None) ->
 STRING: JsonSchema = {"type": "string", "minLength": 1}
 
 
-def plain(data: Any) -> Any:
+def plain(data: object) -> JsonValue:
     """A JSON-ready copy of a boto3 response: no ResponseMetadata, datetimes as ISO text."""
     import base64
     import datetime
     from decimal import Decimal
 
     if isinstance(data, dict):
-        return {k: plain(v) for k, v in data.items() if k != "ResponseMetadata"}
+        return plain_dict(data)
     if isinstance(data, list | tuple | set):
         return [plain(v) for v in data]
     if isinstance(data, datetime.datetime | datetime.date):
@@ -232,4 +357,10 @@ def plain(data: Any) -> Any:
             return base64.b64encode(bytes(data)).decode("ascii")
     if hasattr(data, "read"):  # StreamingBody
         return plain(data.read())
-    return data
+    # Scalars, and the odd value boto3 gives beside them (a DynamoDB Binary), go through as they are.
+    return cast(JsonValue, data)
+
+
+def plain_dict(data: Mapping[str, object]) -> dict[str, JsonValue]:
+    """``plain`` of a mapping (a whole boto3 response, or a part of one), as a dict an action may add to."""
+    return {str(k): plain(v) for k, v in data.items() if k != "ResponseMetadata"}

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import NotRequired, TypedDict, cast
 
 import botocore
 from botocore.exceptions import ClientError
 
-from engine.action import STRING, ActionBase, ActionContext, Problem, obj, plain
+from engine.action import STRING, ActionContext, JsonValue, Problem, TypedAction, obj, plain, plain_dict
 from engine.aws.clients import Clients
 from engine.aws.errors import error_code
 from engine.aws.model import operation as _operation
@@ -48,7 +48,29 @@ SCHEMA = obj(
 )
 
 
-def check_call(service: str, operation: str, params: Any) -> list[Problem]:
+class UndoCallArgs(TypedDict):
+    """``undo``: the call that reverses this one (its service defaults to the call's)."""
+
+    service: NotRequired[str]
+    operation: str
+    params: NotRequired[Mapping[str, JsonValue]]
+    already_gone: NotRequired[str | list[str]]
+
+
+class AwsCallArgs(TypedDict):
+    service: str
+    operation: str
+    params: NotRequired[Mapping[str, JsonValue]]
+    paginate: NotRequired[bool]
+    undo: NotRequired[UndoCallArgs]  # deferred: as written, rendered by the action itself
+
+
+class _UndoRecord(TypedDict):
+    service: str
+    call: UndoCallArgs | None  # None until the call's result has rendered it
+
+
+def check_call(service: str, operation: str, params: JsonValue) -> list[Problem]:
     """Problems with a call, each as (path inside the call, message).
 
     Constant values are checked against every constraint of the model; a templated value only
@@ -64,7 +86,7 @@ def check_call(service: str, operation: str, params: Any) -> list[Problem]:
     problems: list[Problem] = []
     if report:
         match = re.search(r'(?:parameter in input: |parameter |param )"?([A-Za-z0-9_.\[\]]+)"?', report)
-        path: list[Any] = ["params"]
+        path: list[str | int] = ["params"]
         if match:
             first = match.group(1).split(".")[0].split("[")[0]
             if isinstance(params, dict) and first in params:
@@ -74,7 +96,7 @@ def check_call(service: str, operation: str, params: Any) -> list[Problem]:
     return problems
 
 
-class AwsCall(ActionBase):
+class AwsCall(TypedAction[AwsCallArgs]):
     """``aws_call``: any boto3 operation by service and operation name."""
 
     name = "aws_call"
@@ -90,17 +112,19 @@ class AwsCall(ActionBase):
     }
     deferred = frozenset({"undo"})
 
-    def check(self, args: Any) -> list[Problem]:
-        problems = check_call(args["service"], args["operation"], args.get("params"))
-        undo = args.get("undo")
+    def check(self, args: JsonValue) -> list[Problem]:
+        # The schema passed, so these are the call's arguments as written (service and operation may be templates).
+        call = cast(AwsCallArgs, args)
+        problems = check_call(call["service"], call["operation"], call.get("params"))
+        undo = call.get("undo")
         if isinstance(undo, dict):
-            service = undo.get("service", args["service"])
+            service = undo.get("service", call["service"])
             problems += [
                 (["undo", *path], msg) for path, msg in check_call(service, undo["operation"], undo.get("params"))
             ]
         return problems
 
-    def run(self, args: Any, ctx: ActionContext) -> Any:
+    def perform(self, args: AwsCallArgs, ctx: ActionContext) -> JsonValue:
         undo = args.get("undo")
         if not undo:
             return _call(
@@ -109,10 +133,12 @@ class AwsCall(ActionBase):
         # The undo is on record before the call. One that uses the call's `result` is rendered after
         # it; a run killed in between leaves an entry `scenario cleanup` can only report.
         later = any("result" in check_syntax(text)[1] for _, text in iter_strings(undo))
-        spec = None if later else ctx.render(undo, None)
+        spec: UndoCallArgs | None = None if later else ctx.render(undo, None)
         service = (spec or undo).get("service", args["service"])
         entry = ctx.undo.intend(
-            UNDO_CALL, {"service": service, "call": spec}, _undo_description(service, spec or undo, args["operation"])
+            UNDO_CALL,
+            _UndoRecord(service=service, call=spec),
+            _undo_description(service, spec or undo, args["operation"]),
         )
         try:
             result = _call(
@@ -128,7 +154,7 @@ class AwsCall(ActionBase):
         return result
 
 
-def _undo_description(service: str, call: Mapping[str, Any], of: str) -> str:
+def _undo_description(service: str, call: UndoCallArgs, of: str) -> str:
     """``cognito-idp DeleteGroup GroupName=testers, UserPoolId=us-east-1_x (undo of CreateGroup)``: the
     call and the resource it names (its plain parameters; a template not yet rendered shows as written)."""
     params = call.get("params") or {}
@@ -138,8 +164,9 @@ def _undo_description(service: str, call: Mapping[str, Any], of: str) -> str:
 
 
 @undo_kind(UNDO_CALL)
-def _undo_call(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
-    call = params.get("call")
+def _undo_call(context: UndoContext, params: Mapping[str, object], certain: bool, since: float) -> str | None:
+    recorded = cast(_UndoRecord, params)  # as AwsCall recorded it
+    call = recorded.get("call")
     if not call:
         raise ActionArgumentError(
             "the undo needs the call's result, which was not recorded before the run ended",
@@ -147,7 +174,7 @@ def _undo_call(context: UndoContext, params: Mapping[str, Any], certain: bool, s
         )
     gone = call.get("already_gone") or []
     try:
-        _call(context.clients, params["service"], call["operation"], call.get("params") or {}, False)
+        _call(context.clients, recorded["service"], call["operation"], call.get("params") or {}, False)
     except ClientError as exc:
         if error_code(exc) in ([gone] if isinstance(gone, str) else gone):
             return "already gone"
@@ -155,18 +182,21 @@ def _undo_call(context: UndoContext, params: Mapping[str, Any], certain: bool, s
     return None
 
 
-def _call(clients: Clients, service: str, operation: str, params: dict[str, Any], paginate: Any) -> Any:
+def _call(
+    clients: Clients, service: str, operation: str, params: Mapping[str, JsonValue], paginate: bool | None
+) -> JsonValue:
     model, why = _operation(service, operation)
     if model is None:
         raise ActionArgumentError(str(why))
     client = clients.client(service)
     method = botocore.xform_name(model.name)
     if paginate and client.can_paginate(method):
-        merged: dict[str, Any] = {}
+        merged: dict[str, JsonValue] = {}
         for page in client.get_paginator(method).paginate(**params):
-            for key, value in plain(page).items():
-                if isinstance(value, list):
-                    merged.setdefault(key, []).extend(value)
+            for key, value in plain_dict(page).items():
+                listed = merged.get(key)
+                if isinstance(value, list) and isinstance(listed, list):
+                    listed.extend(value)
                 else:
                     merged[key] = value
         return merged

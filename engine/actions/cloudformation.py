@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
 
-from engine.action import STRING, ActionContext, action, obj
+from engine.action import STRING, ActionContext, JsonValue, action, obj
+
+
+class StackOutputsArgs(TypedDict):
+    stack_name: str
+
+
+class _Output(TypedDict):
+    OutputKey: str
+    OutputValue: str
+
+
+class _StackView(TypedDict):
+    """What stack_outputs reads of a stack in DescribeStacks' answer."""
+
+    Outputs: NotRequired[list[_Output]]
 
 
 @action(
@@ -13,8 +28,8 @@ from engine.action import STRING, ActionContext, action, obj
     obj({"stack_name": STRING}, ["stack_name"]),
     {"stack_name": "scenario-run-cognito"},
 )
-def stack_outputs(args: Any, ctx: ActionContext) -> Any:
-    stacks = ctx.client("cloudformation").describe_stacks(StackName=args["stack_name"])["Stacks"]
+def stack_outputs(args: StackOutputsArgs, ctx: ActionContext) -> JsonValue:
+    stacks: list[_StackView] = ctx.client("cloudformation").describe_stacks(StackName=args["stack_name"])["Stacks"]
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
 
 

@@ -1,38 +1,41 @@
-"""Amazon Cognito user-pool actions: the seed's CognitoActions, each undoable where it creates."""
+"""Amazon Cognito user-pool actions: the seed's CognitoActions, each undoable where it creates.
+
+Users administered as an administrator (AdminCreateUser, AdminGetUser, ...) are in ``cognito_admin``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict
 
-from engine.action import STRING, ActionContext, action, obj, plain
+from engine.action import STRING, ActionContext, JsonSchema, JsonValue, action, obj, plain
 from engine.actions import cognito_support as cs
 
-ATTRS = {
+ATTRS: JsonSchema = {
     "type": "object",
     "additionalProperties": {"type": "string"},
     "description": "User attributes by name, e.g. {email: a@example.com}",
 }
-META = {"type": "object", "additionalProperties": {"type": "string"}}
+META: JsonSchema = {"type": "object", "additionalProperties": {"type": "string"}}
 POOL = {**STRING, "description": "User pool id; found from the client id when omitted (needed for cleanup)."}
 
 
-def _attributes(args: dict[str, Any]) -> list[dict[str, str]]:
-    attrs = dict(args.get("attributes") or {})
-    if args.get("email"):
-        attrs.setdefault("email", args["email"])
-    return [{"Name": k, "Value": str(v)} for k, v in attrs.items()]
-
-
-def _optional(args: dict[str, Any], **mapping: str) -> dict[str, Any]:
+def optional_params(args: Mapping[str, object], **mapping: str) -> dict[str, object]:
+    """The API parameters (``mapping``: argument -> API name) of the optional arguments that are given."""
     return {api: args[key] for key, api in mapping.items() if args.get(key) is not None}
 
 
-def _idp(*names: str) -> tuple[tuple[str, str], ...]:
+def idp_operations(*names: str) -> tuple[tuple[str, str], ...]:
+    """``operations`` of a Cognito action: the user-pool API calls it makes."""
     return tuple(("cognito-idp", name) for name in names)
 
 
 # Finding a client's pool and whether a user exists: calls most user actions make first.
-_LOOKUPS = _idp("ListUserPools", "ListUserPoolClients", "AdminGetUser")
+LOOKUPS = idp_operations("ListUserPools", "ListUserPoolClients", "AdminGetUser")
+
+
+class ListUserPoolsArgs(TypedDict):
+    max_results: NotRequired[int]
 
 
 @action(
@@ -45,12 +48,23 @@ _LOOKUPS = _idp("ListUserPools", "ListUserPoolClients", "AdminGetUser")
     },
     {"max_results": 10},
 )
-def list_user_pools(args: Any, ctx: ActionContext) -> Any:
+def list_user_pools(args: ListUserPoolsArgs | None, ctx: ActionContext) -> JsonValue:
     paginator = ctx.client("cognito-idp").get_paginator("list_user_pools")
-    pools: list[dict[str, Any]] = []
+    pools: list[JsonValue] = []
     for page in paginator.paginate(MaxResults=(args or {}).get("max_results", 10)):
-        pools.extend(plain(page["UserPools"]))
+        pools.extend(plain(pool) for pool in page["UserPools"])
     return {"pools": pools, "count": len(pools)}
+
+
+class SignUpArgs(TypedDict):
+    client_id: str
+    user_name: str
+    password: str
+    email: NotRequired[str]
+    attributes: NotRequired[Mapping[str, str]]
+    validation_data: NotRequired[Mapping[str, str]]
+    client_metadata: NotRequired[Mapping[str, str]]
+    user_pool_id: NotRequired[str]
 
 
 @action(
@@ -75,21 +89,29 @@ def list_user_pools(args: Any, ctx: ActionContext) -> Any:
         "password": "{{ answers.password }}",
         "email": "{{ vars.email }}",
     },
-    operations=_idp("SignUp") + _LOOKUPS,
+    operations=idp_operations("SignUp") + LOOKUPS,
 )
-def sign_up(args: Any, ctx: ActionContext) -> Any:
+def sign_up(args: SignUpArgs, ctx: ActionContext) -> JsonValue:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
-    params = {
+    params: dict[str, object] = {
         "ClientId": args["client_id"],
         "Username": args["user_name"],
         "Password": args["password"],
-        "UserAttributes": _attributes(args),
+        "UserAttributes": cs.user_attributes(args.get("attributes"), args.get("email")),
     }
-    if args.get("validation_data"):
-        params["ValidationData"] = [{"Name": k, "Value": v} for k, v in args["validation_data"].items()]
-    params |= _optional(args, client_metadata="ClientMetadata")
+    validation_data = args.get("validation_data")
+    if validation_data:
+        params["ValidationData"] = [{"Name": k, "Value": v} for k, v in validation_data.items()]
+    params |= optional_params(args, client_metadata="ClientMetadata")
     with cs.creating_user(ctx, pool_id, args["user_name"]):
         return plain(ctx.client("cognito-idp").sign_up(**params))
+
+
+class ConfirmSignUpArgs(TypedDict):
+    client_id: str
+    user_name: str
+    code: str
+    client_metadata: NotRequired[Mapping[str, str]]
 
 
 @action(
@@ -100,17 +122,22 @@ def sign_up(args: Any, ctx: ActionContext) -> Any:
         ["client_id", "user_name", "code"],
     ),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice", "code": "{{ answers.code }}"},
-    operations=_idp("ConfirmSignUp") + _LOOKUPS,
+    operations=idp_operations("ConfirmSignUp") + LOOKUPS,
 )
-def confirm_sign_up(args: Any, ctx: ActionContext) -> Any:
+def confirm_sign_up(args: ConfirmSignUpArgs, ctx: ActionContext) -> JsonValue:
     return plain(
         ctx.client("cognito-idp").confirm_sign_up(
             ClientId=args["client_id"],
             Username=args["user_name"],
             ConfirmationCode=str(args["code"]),
-            **_optional(args, client_metadata="ClientMetadata"),
+            **optional_params(args, client_metadata="ClientMetadata"),
         )
     )
+
+
+class ClientUserArgs(TypedDict):
+    client_id: str
+    user_name: str
 
 
 @action(
@@ -118,12 +145,20 @@ def confirm_sign_up(args: Any, ctx: ActionContext) -> Any:
     "Send the sign-up confirmation code again.",
     obj({"client_id": STRING, "user_name": STRING}, ["client_id", "user_name"]),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice"},
-    operations=_idp("ResendConfirmationCode") + _LOOKUPS,
+    operations=idp_operations("ResendConfirmationCode") + LOOKUPS,
 )
-def resend_confirmation_code(args: Any, ctx: ActionContext) -> Any:
+def resend_confirmation_code(args: ClientUserArgs, ctx: ActionContext) -> JsonValue:
     return plain(
         ctx.client("cognito-idp").resend_confirmation_code(ClientId=args["client_id"], Username=args["user_name"])
     )
+
+
+class SignInArgs(TypedDict):
+    client_id: str
+    user_name: str
+    password: str
+    client_metadata: NotRequired[Mapping[str, str]]
+    user_pool_id: NotRequired[str]
 
 
 @action(
@@ -134,21 +169,26 @@ def resend_confirmation_code(args: Any, ctx: ActionContext) -> Any:
         ["client_id", "user_name", "password"],
     ),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice", "password": "{{ answers.password }}"},
-    operations=_idp("InitiateAuth") + _LOOKUPS,
+    operations=idp_operations("InitiateAuth") + LOOKUPS,
 )
-def sign_in(args: Any, ctx: ActionContext) -> Any:
+def sign_in(args: SignInArgs, ctx: ActionContext) -> JsonValue:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
     with cs.maybe_creating_user(ctx, pool_id, args["user_name"]):
         response = ctx.client("cognito-idp").initiate_auth(
             AuthFlow="USER_PASSWORD_AUTH",
             ClientId=args["client_id"],
             AuthParameters={"USERNAME": args["user_name"], "PASSWORD": args["password"]},
-            **_optional(args, client_metadata="ClientMetadata"),
+            **optional_params(args, client_metadata="ClientMetadata"),
         )
-    result = plain(response)
     # Flatten the tokens so a scenario can write result.AccessToken.
-    result.update(result.pop("AuthenticationResult", {}) or {})
-    return result
+    return cs.flatten_tokens(response)
+
+
+class ForgotPasswordArgs(TypedDict):
+    client_id: str
+    user_name: str
+    client_metadata: NotRequired[Mapping[str, str]]
+    user_pool_id: NotRequired[str]
 
 
 @action(
@@ -159,18 +199,26 @@ def sign_in(args: Any, ctx: ActionContext) -> Any:
         ["client_id", "user_name"],
     ),
     {"client_id": "{{ stack.UserPoolClientId }}", "user_name": "alice"},
-    operations=_idp("ForgotPassword") + _LOOKUPS,
+    operations=idp_operations("ForgotPassword") + LOOKUPS,
 )
-def forgot_password(args: Any, ctx: ActionContext) -> Any:
+def forgot_password(args: ForgotPasswordArgs, ctx: ActionContext) -> JsonValue:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
     with cs.maybe_creating_user(ctx, pool_id, args["user_name"]):
         return plain(
             ctx.client("cognito-idp").forgot_password(
                 ClientId=args["client_id"],
                 Username=args["user_name"],
-                **_optional(args, client_metadata="ClientMetadata"),
+                **optional_params(args, client_metadata="ClientMetadata"),
             )
         )
+
+
+class ConfirmForgotPasswordArgs(TypedDict):
+    client_id: str
+    user_name: str
+    code: str
+    password: str
+    client_metadata: NotRequired[Mapping[str, str]]
 
 
 @action(
@@ -186,18 +234,22 @@ def forgot_password(args: Any, ctx: ActionContext) -> Any:
         "code": "{{ answers.code }}",
         "password": "{{ answers.new_password }}",
     },
-    operations=_idp("ConfirmForgotPassword") + _LOOKUPS,
+    operations=idp_operations("ConfirmForgotPassword") + LOOKUPS,
 )
-def confirm_forgot_password(args: Any, ctx: ActionContext) -> Any:
+def confirm_forgot_password(args: ConfirmForgotPasswordArgs, ctx: ActionContext) -> JsonValue:
     return plain(
         ctx.client("cognito-idp").confirm_forgot_password(
             ClientId=args["client_id"],
             Username=args["user_name"],
             ConfirmationCode=str(args["code"]),
             Password=args["password"],
-            **_optional(args, client_metadata="ClientMetadata"),
+            **optional_params(args, client_metadata="ClientMetadata"),
         )
     )
+
+
+class AccessTokenArgs(TypedDict):
+    access_token: str
 
 
 @action(
@@ -205,9 +257,9 @@ def confirm_forgot_password(args: Any, ctx: ActionContext) -> Any:
     "Delete the signed-in user with their access token (DeleteUser).",
     obj({"access_token": STRING}, ["access_token"]),
     {"access_token": "{{ steps.sign_in.result.AccessToken }}"},
-    operations=_idp("DeleteUser") + _LOOKUPS,
+    operations=idp_operations("DeleteUser") + LOOKUPS,
 )
-def delete_user(args: Any, ctx: ActionContext) -> Any:
+def delete_user(args: AccessTokenArgs, ctx: ActionContext) -> JsonValue:
     result = plain(ctx.client("cognito-idp").delete_user(AccessToken=args["access_token"]))
     owner = cs.token_user(args["access_token"])
     if owner is not None:
@@ -215,84 +267,13 @@ def delete_user(args: Any, ctx: ActionContext) -> Any:
     return result
 
 
-@action(
-    "admin_create_user",
-    "Create a user as an administrator (AdminCreateUser); deleted at cleanup.",
-    obj(
-        {
-            "user_pool_id": STRING,
-            "user_name": STRING,
-            "email": {"type": "string"},
-            "attributes": ATTRS,
-            "temporary_password": STRING,
-            "message_action": {"enum": ["SUPPRESS", "RESEND", "SEND"]},
-            "client_metadata": META,
-        },
-        ["user_pool_id", "user_name"],
-    ),
-    {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice", "email": "alice@example.com"},
-    operations=_idp("AdminCreateUser") + _LOOKUPS,
-)
-def admin_create_user(args: Any, ctx: ActionContext) -> Any:
-    params = {"UserPoolId": args["user_pool_id"], "Username": args["user_name"], "UserAttributes": _attributes(args)}
-    action_value = args.get("message_action", "SUPPRESS")
-    if action_value != "SEND":
-        params["MessageAction"] = action_value
-    params |= _optional(args, temporary_password="TemporaryPassword", client_metadata="ClientMetadata")
-    with cs.creating_user(ctx, args["user_pool_id"], args["user_name"]):
-        return plain(ctx.client("cognito-idp").admin_create_user(**params))
-
-
-@action(
-    "admin_set_user_password",
-    "Set a user's password as an administrator (permanent by default).",
-    obj(
-        {"user_pool_id": STRING, "user_name": STRING, "password": STRING, "permanent": {"type": "boolean"}},
-        ["user_pool_id", "user_name", "password"],
-    ),
-    {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice", "password": "{{ answers.password }}"},
-    operations=_idp("AdminSetUserPassword") + _LOOKUPS,
-)
-def admin_set_user_password(args: Any, ctx: ActionContext) -> Any:
-    return plain(
-        ctx.client("cognito-idp").admin_set_user_password(
-            UserPoolId=args["user_pool_id"],
-            Username=args["user_name"],
-            Password=args["password"],
-            Permanent=args.get("permanent", True),
-        )
-    )
-
-
-@action(
-    "admin_get_user",
-    "Read a user: status and attributes (as a mapping in result.attributes).",
-    obj({"user_pool_id": STRING, "user_name": STRING}, ["user_pool_id", "user_name"]),
-    {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice"},
-    operations=_idp("AdminGetUser") + _LOOKUPS,
-)
-def admin_get_user(args: Any, ctx: ActionContext) -> Any:
-    result = plain(
-        ctx.client("cognito-idp").admin_get_user(UserPoolId=args["user_pool_id"], Username=args["user_name"])
-    )
-    result["attributes"] = {a["Name"]: a["Value"] for a in result.get("UserAttributes", [])}
-    return result
-
-
-@action(
-    "admin_delete_user",
-    "Delete a user as an administrator.",
-    obj({"user_pool_id": STRING, "user_name": STRING}, ["user_pool_id", "user_name"]),
-    {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice"},
-    operations=_idp("AdminDeleteUser") + _LOOKUPS,
-)
-def admin_delete_user(args: Any, ctx: ActionContext) -> Any:
-    return plain(
-        ctx.client("cognito-idp").admin_delete_user(UserPoolId=args["user_pool_id"], Username=args["user_name"])
-    )
-
-
 TRIGGER = {"enum": cs.LAMBDA_TRIGGERS, "description": "The LambdaConfig key, e.g. PreSignUp."}
+
+
+class SetTriggerArgs(TypedDict):
+    user_pool_id: str
+    trigger: str
+    function_arn: str
 
 
 @action(
@@ -307,10 +288,15 @@ TRIGGER = {"enum": cs.LAMBDA_TRIGGERS, "description": "The LambdaConfig key, e.g
         "trigger": "PreSignUp",
         "function_arn": "{{ stack.AutoConfirmFunctionArn }}",
     },
-    operations=_idp("DescribeUserPool", "UpdateUserPool"),
+    operations=idp_operations("DescribeUserPool", "UpdateUserPool"),
 )
-def set_trigger(args: Any, ctx: ActionContext) -> Any:
+def set_trigger(args: SetTriggerArgs, ctx: ActionContext) -> JsonValue:
     return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: args["function_arn"]})
+
+
+class RemoveTriggerArgs(TypedDict):
+    user_pool_id: str
+    trigger: str
 
 
 @action(
@@ -318,10 +304,16 @@ def set_trigger(args: Any, ctx: ActionContext) -> Any:
     "Detach a user-pool trigger; the previous LambdaConfig is restored at cleanup.",
     obj({"user_pool_id": STRING, "trigger": TRIGGER}, ["user_pool_id", "trigger"]),
     {"user_pool_id": "{{ stack.UserPoolId }}", "trigger": "PreSignUp"},
-    operations=_idp("DescribeUserPool", "UpdateUserPool"),
+    operations=idp_operations("DescribeUserPool", "UpdateUserPool"),
 )
-def remove_trigger(args: Any, ctx: ActionContext) -> Any:
+def remove_trigger(args: RemoveTriggerArgs, ctx: ActionContext) -> JsonValue:
     return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: None})
+
+
+class ReadOutboxArgs(TypedDict):
+    user_name: str
+    kind: NotRequired[str]
+    user_pool_id: NotRequired[str]
 
 
 @action(
@@ -342,7 +334,7 @@ def remove_trigger(args: Any, ctx: ActionContext) -> Any:
     ),
     {"user_name": "{{ answers.username }}", "kind": "ForgotPassword"},
 )
-def read_outbox(args: Any, ctx: ActionContext) -> Any:
+def read_outbox(args: ReadOutboxArgs, ctx: ActionContext) -> JsonValue:
     from engine.errors import StepFailed
 
     if ctx.outbox is None:
@@ -374,10 +366,6 @@ ACTIONS = [
     forgot_password,
     confirm_forgot_password,
     delete_user,
-    admin_create_user,
-    admin_set_user_password,
-    admin_get_user,
-    admin_delete_user,
     set_trigger,
     remove_trigger,
 ]

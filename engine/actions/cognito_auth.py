@@ -7,14 +7,16 @@ a further challenge shows as ``result.ChallengeName`` and ``result.Session``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Literal, NotRequired, TypedDict
 
-from engine.action import STRING, ActionContext, Problem, action, obj, plain
+from engine.action import STRING, ActionContext, JsonValue, Problem, action, obj, plain
 from engine.actions import cognito_support as cs
-from engine.actions.cognito import ATTRS, META, _attributes
+from engine.actions.cognito import ATTRS, META, AccessTokenArgs
+from engine.actions.cognito_admin import PoolUserArgs
 from engine.template.render import is_template
 
-TOKENS_EXAMPLE = {
+TOKENS_EXAMPLE: dict[str, JsonValue] = {
     "ChallengeParameters": {},
     "AccessToken": "eyJraWQiOi...",
     "ExpiresIn": 3600,
@@ -24,22 +26,25 @@ TOKENS_EXAMPLE = {
 }
 
 
-def flatten_tokens(response: Any) -> dict[str, Any]:
-    """The response with its AuthenticationResult's tokens at the top, as ``sign_in`` gives them."""
-    result: dict[str, Any] = plain(response)
-    result.update(result.pop("AuthenticationResult", {}) or {})
-    return result
-
-
-def _initiate_auth_check(args: Any) -> list[Problem]:
+def _initiate_auth_check(args: JsonValue) -> list[Problem]:
     if not isinstance(args, dict):
         return []
-    flow = args.get("flow", "ADMIN_USER_PASSWORD_AUTH")
+    flow = str(args.get("flow", "ADMIN_USER_PASSWORD_AUTH"))
     needs = {"REFRESH_TOKEN_AUTH": ["refresh_token"], "CUSTOM_AUTH": ["user_name"]}.get(flow, ["user_name", "password"])
     return [([], f"flow {flow} needs '{name}'") for name in needs if name not in args]
 
 
 ADMIN_FLOWS = ["ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH"]
+
+
+class AdminInitiateAuthArgs(TypedDict):
+    user_pool_id: str
+    client_id: str
+    user_name: NotRequired[str]
+    password: NotRequired[str]
+    flow: NotRequired[Literal["ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH"]]
+    refresh_token: NotRequired[str]
+    client_metadata: NotRequired[Mapping[str, str]]
 
 
 @action(
@@ -68,16 +73,16 @@ ADMIN_FLOWS = ["ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_A
     result_example=TOKENS_EXAMPLE,
     check=_initiate_auth_check,
 )
-def admin_initiate_auth(args: Any, ctx: ActionContext) -> Any:
+def admin_initiate_auth(args: AdminInitiateAuthArgs, ctx: ActionContext) -> JsonValue:
     flow = args.get("flow", "ADMIN_USER_PASSWORD_AUTH")
     parameters: dict[str, str] = {}
-    if args.get("user_name"):
-        parameters["USERNAME"] = args["user_name"]
-    if args.get("password"):
-        parameters["PASSWORD"] = args["password"]
+    user_name = args.get("user_name")
+    for name, value in (("USERNAME", user_name), ("PASSWORD", args.get("password"))):
+        if value:
+            parameters[name] = value
     if args.get("refresh_token"):
         parameters["REFRESH_TOKEN"] = args["refresh_token"]
-    call = {
+    call: dict[str, object] = {
         "UserPoolId": args["user_pool_id"],
         "ClientId": args["client_id"],
         "AuthFlow": flow,
@@ -86,10 +91,10 @@ def admin_initiate_auth(args: Any, ctx: ActionContext) -> Any:
     if args.get("client_metadata"):
         call["ClientMetadata"] = args["client_metadata"]
     idp = ctx.client("cognito-idp")
-    if flow.startswith("ADMIN_") and args.get("user_name"):
-        with cs.maybe_creating_user(ctx, args["user_pool_id"], args["user_name"]):
-            return flatten_tokens(idp.admin_initiate_auth(**call))
-    return flatten_tokens(idp.admin_initiate_auth(**call))
+    if flow.startswith("ADMIN_") and user_name:
+        with cs.maybe_creating_user(ctx, args["user_pool_id"], user_name):
+            return cs.flatten_tokens(idp.admin_initiate_auth(**call))
+    return cs.flatten_tokens(idp.admin_initiate_auth(**call))
 
 
 # What each challenge is answered with: the argument, and the ChallengeResponses key it fills.
@@ -102,13 +107,29 @@ CHALLENGE_ANSWERS: dict[str, tuple[str, str]] = {
 }
 
 
-def _challenge_check(args: Any) -> list[Problem]:
+def _challenge_check(args: JsonValue) -> list[Problem]:
     if not isinstance(args, dict) or is_template(args.get("challenge")):
         return []
-    argument, key = CHALLENGE_ANSWERS.get(args["challenge"], ("", ""))
-    if argument and argument not in args and key not in (args.get("responses") or {}):
+    argument, key = CHALLENGE_ANSWERS.get(str(args["challenge"]), ("", ""))
+    responses = args.get("responses")
+    if argument and argument not in args and not (isinstance(responses, Mapping | str) and key in responses):
         return [([], f"challenge {args['challenge']} is answered with '{argument}'")]
     return []
+
+
+class RespondToAuthChallengeArgs(TypedDict):
+    client_id: str
+    challenge: str
+    session: str
+    user_name: str
+    new_password: NotRequired[str]
+    attributes: NotRequired[Mapping[str, str]]
+    code: NotRequired[str]
+    mfa_type: NotRequired[Literal["SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]]
+    answer: NotRequired[str]
+    responses: NotRequired[Mapping[str, str]]
+    user_pool_id: NotRequired[str]
+    client_metadata: NotRequired[Mapping[str, str]]
 
 
 _CHALLENGE_SCHEMA = obj(
@@ -154,17 +175,19 @@ _CHALLENGE_SCHEMA = obj(
     result_example=TOKENS_EXAMPLE,
     check=_challenge_check,
 )
-def respond_to_auth_challenge(args: Any, ctx: ActionContext) -> Any:
+def respond_to_auth_challenge(args: RespondToAuthChallengeArgs, ctx: ActionContext) -> JsonValue:
     challenge = args["challenge"]
     responses: dict[str, str] = {"USERNAME": args["user_name"]}
     argument, key = CHALLENGE_ANSWERS.get(challenge, ("", ""))
-    if argument and args.get(argument) is not None:
-        responses[key] = str(args[argument])
+    # The answer's argument is one of new_password, code, mfa_type or answer, picked by the challenge.
+    given: Mapping[str, object] = args
+    if argument and given.get(argument) is not None:
+        responses[key] = str(given[argument])
     if challenge == "NEW_PASSWORD_REQUIRED":
         for name, value in (args.get("attributes") or {}).items():
             responses[f"userAttributes.{name}"] = str(value)
     responses.update(args.get("responses") or {})
-    call: dict[str, Any] = {
+    call: dict[str, object] = {
         "ClientId": args["client_id"],
         "ChallengeName": challenge,
         "Session": args["session"],
@@ -174,13 +197,13 @@ def respond_to_auth_challenge(args: Any, ctx: ActionContext) -> Any:
         call["ClientMetadata"] = args["client_metadata"]
     idp = ctx.client("cognito-idp")
     if args.get("user_pool_id"):
-        return flatten_tokens(idp.admin_respond_to_auth_challenge(UserPoolId=args["user_pool_id"], **call))
-    return flatten_tokens(idp.respond_to_auth_challenge(**call))
+        return cs.flatten_tokens(idp.admin_respond_to_auth_challenge(UserPoolId=args["user_pool_id"], **call))
+    return cs.flatten_tokens(idp.respond_to_auth_challenge(**call))
 
 
 TOKEN = {**STRING, "description": "The user's access token, e.g. {{ steps.sign_in.result.AccessToken }}"}
 TOKEN_EXAMPLE = "{{ steps.sign_in.result.AccessToken }}"
-USER_EXAMPLE = {
+USER_EXAMPLE: dict[str, JsonValue] = {
     "Username": "alice",
     "UserAttributes": [{"Name": "email", "Value": "alice@example.com"}],
     "attributes": {"email": "alice@example.com", "email_verified": "true"},
@@ -194,10 +217,15 @@ USER_EXAMPLE = {
     {"access_token": TOKEN_EXAMPLE},
     result_example=USER_EXAMPLE,
 )
-def get_user(args: Any, ctx: ActionContext) -> Any:
-    result = plain(ctx.client("cognito-idp").get_user(AccessToken=args["access_token"]))
-    result["attributes"] = {a["Name"]: a["Value"] for a in result.get("UserAttributes", [])}
-    return result
+def get_user(args: AccessTokenArgs, ctx: ActionContext) -> JsonValue:
+    user: cs.UserView = ctx.client("cognito-idp").get_user(AccessToken=args["access_token"])
+    return cs.with_attribute_map(user)
+
+
+class UpdateUserAttributesArgs(TypedDict):
+    access_token: str
+    attributes: Mapping[str, str]
+    client_metadata: NotRequired[Mapping[str, str]]
 
 
 @action(
@@ -210,14 +238,23 @@ def get_user(args: Any, ctx: ActionContext) -> Any:
         "CodeDeliveryDetailsList": [{"Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}]
     },
 )
-def update_user_attributes(args: Any, ctx: ActionContext) -> Any:
-    call: dict[str, Any] = {"AccessToken": args["access_token"], "UserAttributes": _attributes(args)}
+def update_user_attributes(args: UpdateUserAttributesArgs, ctx: ActionContext) -> JsonValue:
+    call: dict[str, object] = {
+        "AccessToken": args["access_token"],
+        "UserAttributes": cs.user_attributes(args["attributes"]),
+    }
     if args.get("client_metadata"):
         call["ClientMetadata"] = args["client_metadata"]
     return plain(ctx.client("cognito-idp").update_user_attributes(**call))
 
 
 ATTRIBUTE = {**STRING, "description": "The attribute, e.g. email or phone_number."}
+
+
+class AttributeCodeArgs(TypedDict):
+    access_token: str
+    attribute: str
+    client_metadata: NotRequired[Mapping[str, str]]
 
 
 @action(
@@ -229,11 +266,17 @@ ATTRIBUTE = {**STRING, "description": "The attribute, e.g. email or phone_number
         "CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
     },
 )
-def get_user_attribute_verification_code(args: Any, ctx: ActionContext) -> Any:
-    call: dict[str, Any] = {"AccessToken": args["access_token"], "AttributeName": args["attribute"]}
+def get_user_attribute_verification_code(args: AttributeCodeArgs, ctx: ActionContext) -> JsonValue:
+    call: dict[str, object] = {"AccessToken": args["access_token"], "AttributeName": args["attribute"]}
     if args.get("client_metadata"):
         call["ClientMetadata"] = args["client_metadata"]
     return plain(ctx.client("cognito-idp").get_user_attribute_verification_code(**call))
+
+
+class VerifyUserAttributeArgs(TypedDict):
+    access_token: str
+    attribute: str
+    code: str
 
 
 @action(
@@ -243,7 +286,7 @@ def get_user_attribute_verification_code(args: Any, ctx: ActionContext) -> Any:
     {"access_token": TOKEN_EXAMPLE, "attribute": "email", "code": "{{ answers.code }}"},
     result_example={},
 )
-def verify_user_attribute(args: Any, ctx: ActionContext) -> Any:
+def verify_user_attribute(args: VerifyUserAttributeArgs, ctx: ActionContext) -> JsonValue:
     return plain(
         ctx.client("cognito-idp").verify_user_attribute(
             AccessToken=args["access_token"], AttributeName=args["attribute"], Code=str(args["code"])
@@ -258,7 +301,7 @@ def verify_user_attribute(args: Any, ctx: ActionContext) -> Any:
     {"access_token": TOKEN_EXAMPLE},
     result_example={},
 )
-def global_sign_out(args: Any, ctx: ActionContext) -> Any:
+def global_sign_out(args: AccessTokenArgs, ctx: ActionContext) -> JsonValue:
     return plain(ctx.client("cognito-idp").global_sign_out(AccessToken=args["access_token"]))
 
 
@@ -269,7 +312,7 @@ def global_sign_out(args: Any, ctx: ActionContext) -> Any:
     {"user_pool_id": "{{ stack.UserPoolId }}", "user_name": "alice"},
     result_example={},
 )
-def admin_user_global_sign_out(args: Any, ctx: ActionContext) -> Any:
+def admin_user_global_sign_out(args: PoolUserArgs, ctx: ActionContext) -> JsonValue:
     return plain(
         ctx.client("cognito-idp").admin_user_global_sign_out(
             UserPoolId=args["user_pool_id"], Username=args["user_name"]

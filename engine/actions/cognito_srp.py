@@ -11,12 +11,13 @@ key, group key and the random device password, which the run masks like any secr
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict
 
-from engine.action import STRING, ActionContext, Problem, action, obj, plain
+from engine.action import STRING, ActionContext, JsonValue, Problem, action, obj, plain_dict
 from engine.actions import cognito_support as cs
 from engine.actions.cognito import META
-from engine.actions.cognito_auth import TOKENS_EXAMPLE, flatten_tokens
+from engine.actions.cognito_auth import TOKENS_EXAMPLE
 from engine.crypto import srp
 
 _DEVICE_KEYS = ("device_key", "device_group_key", "device_password")
@@ -27,7 +28,26 @@ _DEVICE = {
 }
 
 
-def _device_check(args: Any) -> list[Problem]:
+class SrpSignInArgs(TypedDict):
+    client_id: str
+    user_name: str
+    password: str
+    client_metadata: NotRequired[Mapping[str, str]]
+    user_pool_id: NotRequired[str]
+    device_key: NotRequired[str]
+    device_group_key: NotRequired[str]
+    device_password: NotRequired[str]
+
+
+class _Challenge(TypedDict):
+    """What srp_sign_in reads of InitiateAuth's and RespondToAuthChallenge's answers."""
+
+    ChallengeName: NotRequired[str]
+    ChallengeParameters: dict[str, str]
+    Session: NotRequired[str]
+
+
+def _device_check(args: JsonValue) -> list[Problem]:
     if not isinstance(args, dict):
         return []
     given = [key for key in _DEVICE_KEYS if key in args]
@@ -42,28 +62,27 @@ def _pool_suffix(pool_id: str) -> str:
     return pool_id.split("_", 1)[1] if "_" in pool_id else pool_id
 
 
-def _answer_device(ctx: ActionContext, args: dict[str, Any], challenge: dict[str, Any]) -> dict[str, Any]:
+def _answer_device(ctx: ActionContext, args: SrpSignInArgs, device_key: str, challenge: _Challenge) -> _Challenge:
     """DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER: the device proves its own secret."""
     idp = ctx.client("cognito-idp")
     username = challenge["ChallengeParameters"].get("USERNAME") or args["user_name"]
     client = srp.Client()
-    common = {"USERNAME": username, "DEVICE_KEY": args["device_key"]}
-    verifier = idp.respond_to_auth_challenge(
+    common = {"USERNAME": username, "DEVICE_KEY": device_key}
+    verifier: _Challenge = idp.respond_to_auth_challenge(
         ClientId=args["client_id"],
         ChallengeName="DEVICE_SRP_AUTH",
         Session=challenge.get("Session") or "",
         ChallengeResponses={**common, "SRP_A": client.srp_a},
     )
     parameters = verifier["ChallengeParameters"]
-    claim = client.claim(args["device_group_key"], args["device_key"], args["device_password"], parameters)
-    answer = idp.respond_to_auth_challenge(
+    claim = client.claim(args["device_group_key"], device_key, args["device_password"], parameters)
+    answer: _Challenge = idp.respond_to_auth_challenge(
         ClientId=args["client_id"],
         ChallengeName="DEVICE_PASSWORD_VERIFIER",
         Session=verifier.get("Session") or "",
         ChallengeResponses={**common, "USERNAME": parameters.get("USERNAME") or username, **claim},
     )
-    result: dict[str, Any] = plain(answer)
-    return result
+    return answer
 
 
 @action(
@@ -93,38 +112,45 @@ def _answer_device(ctx: ActionContext, args: dict[str, Any], challenge: dict[str
         ("cognito-idp", "ListUserPoolClients"),
     ),
 )
-def srp_sign_in(args: Any, ctx: ActionContext) -> Any:
+def srp_sign_in(args: SrpSignInArgs, ctx: ActionContext) -> JsonValue:
     pool_id = cs.pool_for_client(ctx, args["client_id"], args.get("user_pool_id"))
     idp = ctx.client("cognito-idp")
     client = srp.Client()
+    device_key = args.get("device_key")
     parameters = {"USERNAME": args["user_name"], "SRP_A": client.srp_a}
-    if args.get("device_key"):
-        parameters["DEVICE_KEY"] = args["device_key"]
+    if device_key:
+        parameters["DEVICE_KEY"] = device_key
     metadata = {"ClientMetadata": args["client_metadata"]} if args.get("client_metadata") else {}
-    started = idp.initiate_auth(
+    started: _Challenge = idp.initiate_auth(
         AuthFlow="USER_SRP_AUTH", ClientId=args["client_id"], AuthParameters=parameters, **metadata
     )
     if started.get("ChallengeName") != "PASSWORD_VERIFIER":
-        return flatten_tokens(started)
+        return cs.flatten_tokens(started)
     challenge = started["ChallengeParameters"]
     user_id = challenge.get("USER_ID_FOR_SRP") or args["user_name"]
     claim = client.claim(_pool_suffix(pool_id), user_id, args["password"], challenge)
     responses = {"USERNAME": challenge.get("USERNAME") or user_id, **claim}
-    if args.get("device_key"):
-        responses["DEVICE_KEY"] = args["device_key"]
+    if device_key:
+        responses["DEVICE_KEY"] = device_key
     session = {"Session": started["Session"]} if started.get("Session") else {}
-    answer = plain(
-        idp.respond_to_auth_challenge(
-            ClientId=args["client_id"],
-            ChallengeName="PASSWORD_VERIFIER",
-            ChallengeResponses=responses,
-            **session,
-            **metadata,
-        )
+    answer: _Challenge = idp.respond_to_auth_challenge(
+        ClientId=args["client_id"],
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=responses,
+        **session,
+        **metadata,
     )
-    if answer.get("ChallengeName") == "DEVICE_SRP_AUTH" and args.get("device_key"):
-        answer = _answer_device(ctx, args, answer)
-    return flatten_tokens(answer)
+    if answer.get("ChallengeName") == "DEVICE_SRP_AUTH" and device_key:
+        answer = _answer_device(ctx, args, device_key, answer)
+    return cs.flatten_tokens(answer)
+
+
+class RememberDeviceArgs(TypedDict):
+    access_token: str
+    device_key: str
+    device_group_key: str
+    device_name: NotRequired[str]
+    remembered: NotRequired[bool]
 
 
 @action(
@@ -155,18 +181,18 @@ def srp_sign_in(args: Any, ctx: ActionContext) -> Any:
     },
     operations=(("cognito-idp", "ConfirmDevice"), ("cognito-idp", "UpdateDeviceStatus")),
 )
-def remember_device(args: Any, ctx: ActionContext) -> Any:
+def remember_device(args: RememberDeviceArgs, ctx: ActionContext) -> JsonValue:
     password, config = srp.device_secret(args["device_group_key"], args["device_key"])
     ctx.secrets.add(password)
     idp = ctx.client("cognito-idp")
-    call: dict[str, Any] = {
+    call: dict[str, object] = {
         "AccessToken": args["access_token"],
         "DeviceKey": args["device_key"],
         "DeviceSecretVerifierConfig": config,
     }
     if args.get("device_name"):
         call["DeviceName"] = args["device_name"]
-    result = plain(idp.confirm_device(**call))
+    result = plain_dict(idp.confirm_device(**call))
     if args.get("remembered"):
         idp.update_device_status(
             AccessToken=args["access_token"], DeviceKey=args["device_key"], DeviceRememberedStatus="remembered"

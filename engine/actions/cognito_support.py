@@ -1,4 +1,5 @@
-"""Cognito helpers shared by the Cognito actions: pool lookup, user tracking, pool updates."""
+"""Cognito helpers shared by the Cognito actions: pool lookup, user tracking, pool updates, and the
+typed views of the Cognito responses they read."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
-from engine.action import ActionContext
+from engine.action import ActionContext, JsonValue, plain_dict
 from engine.aws.errors import client_error, error_code
+from engine.aws.model import operation
 from engine.cleanup.undo import UndoContext, UndoEntry, undo_kind
 
 LAMBDA_TRIGGERS = [
@@ -29,12 +32,72 @@ LAMBDA_TRIGGERS = [
 ]
 
 
+class UserAttribute(TypedDict):
+    Name: str
+    Value: str
+
+
+class UserView(TypedDict):
+    """What the actions read of AdminGetUser and GetUser."""
+
+    UserAttributes: NotRequired[list[UserAttribute]]
+    Enabled: NotRequired[bool]
+    UserCreateDate: NotRequired[datetime]
+
+
+def user_attributes(attributes: Mapping[str, str] | None, email: str | None = None) -> list[UserAttribute]:
+    """Attributes as the API takes them; ``email`` is a shorthand for the email attribute."""
+    attrs = dict(attributes or {})
+    if email:
+        attrs.setdefault("email", email)
+    return [{"Name": k, "Value": str(v)} for k, v in attrs.items()]
+
+
+def with_attribute_map(user: UserView) -> dict[str, JsonValue]:
+    """The user as the API gave it, plus ``attributes``: the same attributes as a mapping."""
+    result = plain_dict(user)
+    result["attributes"] = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    return result
+
+
+def flatten_tokens(response: Mapping[str, object]) -> dict[str, JsonValue]:
+    """The response with its AuthenticationResult's tokens at the top, as ``sign_in`` gives them."""
+    result = plain_dict(response)
+    tokens = result.pop("AuthenticationResult", None)
+    if isinstance(tokens, Mapping):
+        result.update(tokens)
+    return result
+
+
+class UserKey(TypedDict):
+    """The params of the undo that deletes a user (and of a settle that says it is gone)."""
+
+    pool_id: str
+    user_name: str
+
+
 @dataclass
 class _CognitoRunState:
     """Per run: which pool each app client belongs to, and the users this run already deletes at cleanup."""
 
     pool_of_client: dict[str, str] = field(default_factory=dict)
     tracked_users: set[tuple[str, str]] = field(default_factory=set)
+
+
+class _PoolSummary(TypedDict):
+    Id: str
+
+
+class _PoolsPage(TypedDict):
+    UserPools: list[_PoolSummary]
+
+
+class _ClientSummary(TypedDict):
+    ClientId: str
+
+
+class _ClientsPage(TypedDict):
+    UserPoolClients: list[_ClientSummary]
 
 
 def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None) -> str:
@@ -45,10 +108,12 @@ def pool_for_client(ctx: ActionContext, client_id: str, user_pool_id: str | None
     if client_id in cache:
         return cache[client_id]
     idp = ctx.client("cognito-idp")
+    page: _PoolsPage
     for page in idp.get_paginator("list_user_pools").paginate(MaxResults=60):
         for pool in page["UserPools"]:
-            for cpage in idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool["Id"], MaxResults=60):
-                for app in cpage["UserPoolClients"]:
+            clients: _ClientsPage
+            for clients in idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool["Id"], MaxResults=60):
+                for app in clients["UserPoolClients"]:
                     cache[app["ClientId"]] = pool["Id"]
     if client_id not in cache:
         raise client_error(
@@ -75,12 +140,14 @@ def user_exists(ctx: ActionContext, pool_id: str, user_name: str) -> bool:
 
 
 @undo_kind(DELETE_USER)
-def _delete_user(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+def _delete_user(context: UndoContext, params: Mapping[str, object], certain: bool, since: float) -> str | None:
     idp = context.clients.client("cognito-idp")
-    pool_id, user_name = params["pool_id"], params["user_name"]
+    key = cast(UserKey, params)  # as _user_undo recorded it
+    pool_id, user_name = key["pool_id"], key["user_name"]
     try:
         if not certain:
-            made = idp.admin_get_user(UserPoolId=pool_id, Username=user_name)["UserCreateDate"].timestamp()
+            user: UserView = idp.admin_get_user(UserPoolId=pool_id, Username=user_name)
+            made = user["UserCreateDate"].timestamp()
             if made < since - CLOCK_SLACK:
                 return "existed before this run: kept"
         idp.admin_delete_user(UserPoolId=pool_id, Username=user_name)
@@ -94,7 +161,7 @@ def _delete_user(context: UndoContext, params: Mapping[str, Any], certain: bool,
 def _user_undo(ctx: ActionContext, pool_id: str, user_name: str) -> UndoEntry:
     return ctx.undo.intend(
         DELETE_USER,
-        {"pool_id": pool_id, "user_name": user_name},
+        UserKey(pool_id=pool_id, user_name=user_name),
         f"delete user '{user_name}' from user pool {pool_id}",
     )
 
@@ -158,25 +225,39 @@ def token_user(access_token: str) -> tuple[str, str] | None:
 
 def user_deleted(ctx: ActionContext, pool_id: str, user_name: str) -> None:
     """The flow deleted the user itself: its undo is done."""
-    ctx.undo.settle(DELETE_USER, {"pool_id": pool_id, "user_name": user_name})
+    ctx.undo.settle(DELETE_USER, UserKey(pool_id=pool_id, user_name=user_name))
 
 
-def pool_update_params(idp: Any, pool: dict[str, Any]) -> dict[str, Any]:
+class PoolView(TypedDict):
+    """What the trigger actions read of DescribeUserPool's UserPool; the rest is passed back as it is."""
+
+    Id: str
+    LambdaConfig: NotRequired[dict[str, JsonValue]]
+
+
+class _RestoreTriggers(TypedDict):
+    pool_id: str
+    triggers: dict[str, list[str | None]]  # trigger -> [the value this run set, the value before]
+
+
+def pool_update_params(pool: PoolView) -> dict[str, object]:
     """UpdateUserPool parameters that keep every current setting.
 
     UpdateUserPool resets whatever it is not given to the default, so every setting that
     DescribeUserPool returns and UpdateUserPool accepts is passed back unchanged.
     """
-    members = idp.meta.service_model.operation_model("UpdateUserPool").input_shape.members
+    model, why = operation("cognito-idp", "UpdateUserPool")
+    if model is None:
+        raise AssertionError(why)  # botocore always knows UpdateUserPool
+    members = model.input_shape.members
     params = {key: value for key, value in pool.items() if key in members and value not in (None, {}, [])}
     params["UserPoolId"] = pool["Id"]
     # Describe returns settings that Update refuses to get back: the deprecated
     # UnusedAccountValidityDays ("Please use TemporaryPasswordValidityDays in PasswordPolicy"), and the
     # old verification message fields next to the VerificationMessageTemplate that replaced them.
-    if "AdminCreateUserConfig" in params:
-        params["AdminCreateUserConfig"] = {
-            k: v for k, v in params["AdminCreateUserConfig"].items() if k != "UnusedAccountValidityDays"
-        }
+    admin_config = params.get("AdminCreateUserConfig")
+    if isinstance(admin_config, dict):
+        params["AdminCreateUserConfig"] = {k: v for k, v in admin_config.items() if k != "UnusedAccountValidityDays"}
     if "VerificationMessageTemplate" in params:
         for old in ("EmailVerificationMessage", "EmailVerificationSubject", "SmsVerificationMessage"):
             params.pop(old, None)
@@ -188,7 +269,7 @@ def pool_update_params(idp: Any, pool: dict[str, Any]) -> dict[str, Any]:
 _VERSIONED = {"PreTokenGeneration": "PreTokenGenerationConfig"}
 
 
-def _put_trigger(config: dict[str, Any], trigger: str, arn: str | None) -> None:
+def _put_trigger(config: dict[str, JsonValue], trigger: str, arn: str | None) -> None:
     """Set (or with None remove) ``trigger`` in a LambdaConfig, keeping its versioned twin in step."""
     versioned = _VERSIONED.get(trigger)
     if arn is None:
@@ -197,11 +278,12 @@ def _put_trigger(config: dict[str, Any], trigger: str, arn: str | None) -> None:
             config.pop(versioned, None)
         return
     config[trigger] = arn
-    if versioned and isinstance(config.get(versioned), dict):
-        config[versioned] = {**config[versioned], "LambdaArn": arn}
+    twin = config.get(versioned) if versioned else None
+    if versioned and isinstance(twin, dict):
+        config[versioned] = {**twin, "LambdaArn": arn}
 
 
-def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str | None]) -> dict[str, Any]:
+def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str | None]) -> dict[str, JsonValue]:
     """Apply trigger changes (None removes one); the undo restores exactly the keys this run changed.
 
     The run takes each changed trigger's lease until its cleanup (runs that need the same trigger
@@ -212,47 +294,55 @@ def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str |
         ctx.leases.hold(f"cognito:{pool_id}:{trigger}")
     idp = ctx.client("cognito-idp")
     with ctx.leases.lease(f"cognito:{pool_id}"):
-        pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        pool: PoolView = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
         previous = dict(pool.get("LambdaConfig") or {})
         config = dict(previous)
         for trigger, arn in changes.items():
             _put_trigger(config, trigger, arn)
-        params = pool_update_params(ctx.client("cognito-idp"), pool)
+        params = pool_update_params(pool)
         params["LambdaConfig"] = config
-        restore = {trigger: [config.get(trigger), previous.get(trigger)] for trigger in changes}
+        restore: dict[str, list[str | None]] = {
+            trigger: [_arn(config.get(trigger)), _arn(previous.get(trigger))] for trigger in changes
+        }
         names = ", ".join(changes)
         with ctx.undo.intent(
             RESTORE_TRIGGERS,
-            {"pool_id": pool_id, "triggers": restore},
+            _RestoreTriggers(pool_id=pool_id, triggers=restore),
             f"restore the Lambda triggers ({names}) of user pool {pool_id}",
         ):
             idp.update_user_pool(**params)
     return {"UserPoolId": pool_id, "LambdaConfig": config, "PreviousLambdaConfig": previous}
 
 
+def _arn(value: JsonValue) -> str | None:
+    """A trigger's value in LambdaConfig: the function's ARN (every key set_trigger takes holds one)."""
+    return None if value is None else str(value)
+
+
 @undo_kind(RESTORE_TRIGGERS)
-def _restore_triggers(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+def _restore_triggers(context: UndoContext, params: Mapping[str, object], certain: bool, since: float) -> str | None:
     """Put back each trigger this run set, but only while it still has the value this run gave it."""
     idp = context.clients.client("cognito-idp")
-    pool_id = params["pool_id"]
+    recorded = cast(_RestoreTriggers, params)  # as set_lambda_config recorded it
+    pool_id = recorded["pool_id"]
     with context.leases.lease(f"cognito:{pool_id}"):
         try:
-            pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+            pool: PoolView = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
         except ClientError as exc:
             if error_code(exc) == "ResourceNotFoundException":
                 return "the user pool is gone"
             raise
         config = dict(pool.get("LambdaConfig") or {})
         changed = []
-        for trigger, (ours, before) in params["triggers"].items():
+        for trigger, (ours, before) in recorded["triggers"].items():
             if config.get(trigger) != ours:
                 continue  # changed since by someone else (or never applied): theirs now
             changed.append(trigger)
             _put_trigger(config, trigger, before)
         if not changed:
             return "already as found"
-        update = pool_update_params(idp, pool)
+        update = pool_update_params(pool)
         update["LambdaConfig"] = config
         idp.update_user_pool(**update)
-    kept = sorted(set(params["triggers"]) - set(changed))
+    kept = sorted(set(recorded["triggers"]) - set(changed))
     return f"changed since by another run, kept: {', '.join(kept)}" if kept else None

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
 
-from engine.action import ActionContext, action, obj
+from engine.action import ActionContext, JsonValue, action, obj
 from engine.errors import StepFailed
 from engine.template.assertions import explain
 
 # A lone "{{ expression }}" keeps its type, so the text may render to a list, a number, null...
 _SAYABLE = {"type": ["string", "number", "boolean", "array", "null"]}
+Sayable = str | int | float | bool | Sequence[JsonValue] | None
+
+
+class SayArgs(TypedDict):
+    text: JsonValue
+    rule: NotRequired[bool]
 
 
 @action(
@@ -21,7 +28,7 @@ _SAYABLE = {"type": ["string", "number", "boolean", "array", "null"]}
     "Let's sign in as {{ answers.username }}...",
     quiet=True,
 )
-def say(args: Any, ctx: ActionContext) -> Any:
+def say(args: SayArgs | Sayable, ctx: ActionContext) -> JsonValue:
     text = args["text"] if isinstance(args, dict) else args
     rule = isinstance(args, dict) and args.get("rule", False)
     # str() as Jinja does for "Users: {{ names }}", so the value reads the same alone or in a sentence.
@@ -38,7 +45,7 @@ def say(args: Any, ctx: ActionContext) -> Any:
     None,
     quiet=True,
 )
-def rule(args: Any, ctx: ActionContext) -> Any:
+def rule(args: bool | None, ctx: ActionContext) -> JsonValue:
     ctx.console.rule()
     return None
 
@@ -55,7 +62,7 @@ def rule(args: Any, ctx: ActionContext) -> Any:
     ["steps.sign_in.status == 'ok'"],
     expressions=True,
 )
-def check(args: Any, ctx: ActionContext) -> Any:
+def check(args: str | list[str], ctx: ActionContext) -> JsonValue:
     expressions = [args] if isinstance(args, str) else list(args)
     for expression in expressions:
         if not ctx.evaluate(expression):
@@ -69,14 +76,12 @@ def check(args: Any, ctx: ActionContext) -> Any:
     {"type": "object", "minProperties": 1},
     {"user_name": "{{ answers.username | lower }}"},
     quiet=True,
+    sets_vars=True,
 )
-def set_vars(args: Any, ctx: ActionContext) -> Any:
+def set_vars(args: Mapping[str, JsonValue], ctx: ActionContext) -> JsonValue:
     for name, value in args.items():
         ctx.set_var(name, value)
     return dict(args)
-
-
-vars(set_vars)["sets_vars"] = True  # its keys are vars.<name> the planner must know; action() has no option for it
 
 
 @action(
@@ -85,7 +90,7 @@ vars(set_vars)["sets_vars"] = True  # its keys are vars.<name> the planner must 
     {"type": "number", "minimum": 0, "maximum": 600},
     2,
 )
-def sleep(args: Any, ctx: ActionContext) -> Any:
+def sleep(args: float, ctx: ActionContext) -> JsonValue:
     time.sleep(float(args))
     return {"slept": args}
 

@@ -12,11 +12,12 @@ import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
 
-from engine.action import STRING, ActionContext, action, obj
+from engine.action import STRING, ActionContext, JsonValue, action, obj
+from engine.aws.clients import Clients
 from engine.aws.errors import error_code, error_message
 from engine.cleanup.undo import UndoContext, undo_kind
 from engine.errors import InputError, StepFailed
@@ -24,6 +25,15 @@ from engine.stack.code import zip_code
 
 DELETE_FUNCTION = "lambda.delete_function"
 DELETE_ROLE = "iam.delete_role"
+
+
+class _FunctionKey(TypedDict):
+    name: str
+
+
+class _RoleKey(TypedDict):
+    role_name: str
+
 
 _TRUST = {
     "Version": "2012-10-17",
@@ -59,13 +69,37 @@ SCHEMA = obj(
 SCHEMA["oneOf"] = [{"required": ["code"]}, {"required": ["inline"]}]
 
 
+class CreateFunctionArgs(TypedDict):
+    """The schema's properties; exactly one of ``code`` and ``inline`` is given (its ``oneOf``)."""
+
+    code: NotRequired[str]
+    inline: NotRequired[str]
+    name: NotRequired[str]
+    handler: NotRequired[str]
+    runtime: NotRequired[str]
+    timeout: NotRequired[int]
+    environment: NotRequired[Mapping[str, str]]
+    role_arn: NotRequired[str]
+    policy: NotRequired[list[Mapping[str, JsonValue]]]
+
+
+class _FunctionView(TypedDict):
+    """What create_function returns of CreateFunction's answer."""
+
+    FunctionName: str
+    FunctionArn: str
+    Runtime: str
+    Handler: str
+    Role: str
+
+
 @action(
     "create_function",
     "Create a Lambda function (with a role) from a .py file, a folder or inline code; deleted at cleanup.",
     SCHEMA,
     {"code": "functions/pre_token.py", "environment": {"CLAIM": "premium"}},
 )
-def create_function(args: dict[str, Any], ctx: ActionContext) -> Any:
+def create_function(args: CreateFunctionArgs, ctx: ActionContext) -> JsonValue:
     name = args.get("name") or f"scenario-{ctx.step_id}-{secrets.token_hex(3)}"[:64]
     runtime = args.get("runtime", "python3.12")
     if ctx.target != "aws" and not runtime.startswith("python"):
@@ -77,7 +111,7 @@ def create_function(args: dict[str, Any], ctx: ActionContext) -> Any:
     code, handler = _package(args, ctx)
     lam = ctx.client("lambda")
     role_arn = args.get("role_arn") or _create_role(ctx, f"{name}-role"[:64], args.get("policy") or [])
-    params = {
+    params: dict[str, object] = {
         "FunctionName": name,
         "Runtime": runtime,
         "Role": role_arn,
@@ -86,7 +120,7 @@ def create_function(args: dict[str, Any], ctx: ActionContext) -> Any:
         "Timeout": args.get("timeout", 5),
         "Environment": {"Variables": dict(args.get("environment") or {})},
     }
-    with ctx.undo.intent(DELETE_FUNCTION, {"name": name}, f"delete Lambda function {name}"):
+    with ctx.undo.intent(DELETE_FUNCTION, _FunctionKey(name=name), f"delete Lambda function {name}"):
         created = _create_when_role_is_ready(ctx, params)
     lam.add_permission(
         FunctionName=name,
@@ -96,10 +130,16 @@ def create_function(args: dict[str, Any], ctx: ActionContext) -> Any:
     )
     if ctx.target == "aws":
         lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return {k: created[k] for k in ("FunctionName", "FunctionArn", "Runtime", "Handler", "Role")}
+    return {
+        "FunctionName": created["FunctionName"],
+        "FunctionArn": created["FunctionArn"],
+        "Runtime": created["Runtime"],
+        "Handler": created["Handler"],
+        "Role": created["Role"],
+    }
 
 
-def _package(args: dict[str, Any], ctx: ActionContext) -> tuple[bytes, str]:
+def _package(args: CreateFunctionArgs, ctx: ActionContext) -> tuple[bytes, str]:
     """The zip and the default handler for ``code`` or ``inline``."""
     if "inline" in args:
         import io
@@ -122,20 +162,25 @@ def _package(args: dict[str, Any], ctx: ActionContext) -> tuple[bytes, str]:
     return zip_code(path, log=lambda text: ctx.console.message(text)), handler
 
 
-def _create_role(ctx: ActionContext, role_name: str, statements: list[dict[str, Any]]) -> str:
+class _RoleView(TypedDict):
+    Arn: str
+
+
+def _create_role(ctx: ActionContext, role_name: str, statements: list[Mapping[str, JsonValue]]) -> str:
     iam = ctx.client("iam")
-    with ctx.undo.intent(DELETE_ROLE, {"role_name": role_name}, f"delete IAM role {role_name}"):
-        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]
+    with ctx.undo.intent(DELETE_ROLE, _RoleKey(role_name=role_name), f"delete IAM role {role_name}"):
+        role: _RoleView = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(_TRUST))["Role"]
     document = {"Version": "2012-10-17", "Statement": [_LOGS, *statements]}
     iam.put_role_policy(RoleName=role_name, PolicyName="scenario", PolicyDocument=json.dumps(document))
     return str(role["Arn"])
 
 
-def _create_when_role_is_ready(ctx: ActionContext, params: dict[str, Any]) -> dict[str, Any]:
+def _create_when_role_is_ready(ctx: ActionContext, params: Mapping[str, object]) -> _FunctionView:
     """CreateFunction; on AWS a new role takes a few seconds before Lambda may assume it."""
     for attempt in range(10):
         try:
-            return dict(ctx.client("lambda").create_function(**params))
+            created: _FunctionView = ctx.client("lambda").create_function(**params)
+            return created
         except ClientError as exc:
             message = error_message(exc)
             if ctx.target != "aws" or "cannot be assumed" not in message or attempt == 9:
@@ -145,9 +190,9 @@ def _create_when_role_is_ready(ctx: ActionContext, params: dict[str, Any]) -> di
 
 
 @undo_kind(DELETE_FUNCTION)
-def _delete_function(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
+def _delete_function(context: UndoContext, params: Mapping[str, object], certain: bool, since: float) -> str | None:
     try:
-        context.clients.client("lambda").delete_function(FunctionName=params["name"])
+        context.clients.client("lambda").delete_function(FunctionName=cast(_FunctionKey, params)["name"])
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
             return "already gone"
@@ -156,10 +201,9 @@ def _delete_function(context: UndoContext, params: Mapping[str, Any], certain: b
 
 
 @undo_kind(DELETE_ROLE)
-def _delete_role(context: UndoContext, params: Mapping[str, Any], certain: bool, since: float) -> str | None:
-    iam, role_name = context.clients.client("iam"), params["role_name"]
+def _delete_role(context: UndoContext, params: Mapping[str, object], certain: bool, since: float) -> str | None:
     try:
-        _delete_role_and_policies(iam, role_name)
+        _delete_role_and_policies(context.clients, cast(_RoleKey, params)["role_name"])
     except ClientError as exc:
         if error_code(exc) == "NoSuchEntity":
             return "already gone"
@@ -167,7 +211,8 @@ def _delete_role(context: UndoContext, params: Mapping[str, Any], certain: bool,
     return None
 
 
-def _delete_role_and_policies(iam: Any, role_name: str) -> None:
+def _delete_role_and_policies(clients: Clients, role_name: str) -> None:
+    iam = clients.client("iam")
     for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
         iam.detach_role_policy(RoleName=role_name, PolicyArn=attached["PolicyArn"])
     for policy in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from botocore.exceptions import ClientError
 
-from engine.action import STRING, ActionContext, action, obj
+from engine.action import STRING, ActionContext, JsonValue, action, obj, plain
 from engine.aws.errors import client_error, error_code
+
+
+class RecentLogEventsArgs(TypedDict):
+    function_name: str
+    limit: NotRequired[int]
+    wait: NotRequired[float]
+
+
+class _Stream(TypedDict):
+    logStreamName: str
+
+
+class _Event(TypedDict):
+    message: str
 
 
 @action(
@@ -25,11 +39,12 @@ from engine.aws.errors import client_error, error_code
     ),
     {"function_name": "{{ stack.AutoConfirmFunction }}", "limit": 10},
 )
-def recent_log_events(args: Any, ctx: ActionContext) -> Any:
+def recent_log_events(args: RecentLogEventsArgs, ctx: ActionContext) -> JsonValue:
     logs = ctx.client("logs")
     group = f"/aws/lambda/{args['function_name']}"
     deadline = time.monotonic() + float(args.get("wait", 10 if ctx.target == "aws" else 0))
     while True:
+        streams: list[_Stream]
         try:
             streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime", descending=True, limit=1)[
                 "logStreams"
@@ -46,11 +61,11 @@ def recent_log_events(args: Any, ctx: ActionContext) -> Any:
             "ResourceNotFoundException", f"Log group {group} has no log streams yet", "DescribeLogStreams"
         )
     stream = streams[0]["logStreamName"]
-    events = logs.get_log_events(
+    events: list[_Event] = logs.get_log_events(
         logGroupName=group, logStreamName=stream, limit=int(args.get("limit", 10)), startFromHead=False
     )["events"]
     messages = [e["message"].rstrip("\n") for e in events]
-    return {"log_group": group, "log_stream": stream, "events": events, "messages": messages}
+    return {"log_group": group, "log_stream": stream, "events": plain(events), "messages": messages}
 
 
 ACTIONS = [recent_log_events]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal, NotRequired, TypedDict
 
-from engine.action import ActionContext, action, obj
+from engine.action import ActionContext, JsonValue, action, obj
 from engine.prompts.prompter import PromptSpec
 
 PROMPT_SCHEMA = obj(
@@ -26,6 +26,17 @@ PROMPT_SCHEMA = obj(
 )
 
 
+class PromptArgs(TypedDict):
+    id: str
+    text: str
+    type: NotRequired[Literal["text", "password", "confirm", "choice"]]
+    default: NotRequired[JsonValue]
+    choices: NotRequired[list[JsonValue] | str]
+    min_length: NotRequired[int]
+    retry_text: NotRequired[str]
+    secret: NotRequired[bool]
+
+
 @action(
     "prompt",
     "Ask a question: text, password (never echoed or logged), yes/no, or a choice.",
@@ -41,10 +52,9 @@ PROMPT_SCHEMA = obj(
     asks=True,
     id_from="id",
 )
-def prompt(args: Any, ctx: ActionContext) -> Any:
-    choices = args.get("choices") or []
-    if not isinstance(choices, list):
-        choices = [choices]
+def prompt(args: PromptArgs, ctx: ActionContext) -> JsonValue:
+    given = args.get("choices") or []
+    choices = given if isinstance(given, list) else [given]
     spec = PromptSpec(
         id=args["id"],
         text=args["text"],
@@ -59,7 +69,13 @@ def prompt(args: Any, ctx: ActionContext) -> Any:
         from engine.errors import StepFailed
 
         raise StepFailed(f"prompt '{spec.id}' has no choices to offer", code="NoChoices")
-    return ctx.ask(spec)
+    answer: JsonValue = ctx.ask(spec)
+    return answer
+
+
+class PauseArgs(TypedDict):
+    id: NotRequired[str]
+    text: str
 
 
 @action(
@@ -76,7 +92,7 @@ def prompt(args: Any, ctx: ActionContext) -> Any:
     asks=True,
     id_from="id",
 )
-def pause(args: Any, ctx: ActionContext) -> Any:
+def pause(args: str | PauseArgs, ctx: ActionContext) -> JsonValue:
     text = args if isinstance(args, str) else args["text"]
     spec = PromptSpec(id=ctx.step_id, text=text, type="pause", default="")
     ctx.ask(spec)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
-from engine.action import Action, ActionBase, ActionContext, JsonSchema
+from engine.action import Action, ActionBase, ActionContext, JsonSchema, JsonValue
 from engine.errors import PluginError
 
 ENTRY_POINT_GROUP = "scenario_run.actions"
@@ -50,8 +50,9 @@ class _WithDefaults(ActionBase):
                 setattr(self, attr, getattr(impl, attr))
         self.deferred = frozenset(self.deferred)
 
-    def run(self, args: object, ctx: ActionContext) -> object:
-        return self._impl.run(args, ctx)
+    def run(self, args: JsonValue, ctx: ActionContext) -> JsonValue:
+        # A plain plugin's result is whatever it returns; the engine treats it as JSON-like data.
+        return cast(JsonValue, self._impl.run(args, ctx))
 
 
 def _check(action: object, source: str) -> Action:

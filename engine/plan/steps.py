@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from engine.action import Action
+from engine.action import Action, JsonValue
 from engine.errors import ActionArgumentError, InputError, Location, SchemaError, UnknownActionError
 from engine.plan.declared import variables_set
 from engine.plan.error_codes import check_error_codes
@@ -91,7 +92,7 @@ class StepChecker:
             self.ids.note(raw)
             return None
         action = self._registry[name]
-        args: object = raw[name]
+        args = cast(JsonValue, raw[name])  # loaded YAML: mappings, lists and scalars
         step_id: str = raw.get("id") or action.step_id(args) or self.ids.auto(name)
         self.ids.claim(step_id, location)
 
@@ -128,7 +129,7 @@ class StepChecker:
             **fields,
         )
 
-    def _check_args(self, action: Action, name: str, args: object, at: Locator, step_id: str) -> bool:
+    def _check_args(self, action: Action, name: str, args: JsonValue, at: Locator, step_id: str) -> bool:
         """Report what is wrong with the step's arguments (``at`` locates a path inside them); True when
         they match the action's schema."""
         arg_errors = [

@@ -148,3 +148,97 @@ def test_a_plugin_action_that_does_not_say_it_sets_vars_defines_none(plugin, sce
     result = scenario_cli("validate", scenario)
     assert result.exit_code == 2
     assert f"{scenario}:4:12: step 'check': template reads vars.colour, which is not set anywhere" in result.stderr
+
+
+def test_a_plain_object_plugin_gets_the_defaults_and_runs(plugin, scenario_run, write):
+    # The contract a plugin written without importing the engine fills in: five names, nothing else.
+    plugin("""
+        class Greet:
+            name = "greet"
+            description = "Say hello."
+            schema = {"type": "object", "properties": {"who": {"type": "string"}}, "required": ["who"]}
+            example = {"who": "world"}
+
+            def run(self, args, ctx):
+                ctx.console.say(f"hello {args['who']}")
+                return {"greeted": args["who"]}
+
+        ACTIONS = [Greet()]
+    """)
+    greet = load_registry()["greet"]
+    assert (greet.quiet, greet.asks, greet.deferred, greet.operations, greet.result_example) == (
+        False,
+        False,
+        frozenset(),
+        (),
+        None,
+    )
+    assert greet.check({"who": "x"}) == [] and greet.step_id({"who": "x"}) is None
+    steps = "  - greet: {who: '{{ run_id }}'}\n  - check: steps.greet.result.greeted\n"
+    scenario = write("s.yaml", "name: s\nsteps:\n" + steps)
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+    assert "hello " in result.stdout
+
+
+def test_a_plugin_on_the_old_import_path_still_works(plugin, scenario_run, write):
+    plugin("""
+        from engine.actions.base import STRING, ActionBase, ActionContext, obj
+
+        class Echo(ActionBase):
+            name = "echo"
+            description = "Echo text."
+            schema = obj({"text": STRING}, ["text"])
+            example = {"text": "hi"}
+            quiet = True
+
+            def run(self, args, ctx: ActionContext):
+                ctx.console.say(args["text"])
+                return args
+
+        ACTIONS = [Echo()]
+    """)
+    scenario = write("s.yaml", "name: s\nsteps:\n  - echo: {text: loud}\n  - check: steps.echo.result.text == 'loud'\n")
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+    assert "loud" in result.stdout and "[ok] echo" not in result.stdout
+
+
+def test_a_typed_plugin_gets_its_arguments_as_its_typed_view(plugin, scenario_run, write):
+    plugin("""
+        from typing import NotRequired, TypedDict
+
+        from engine.action import STRING, ActionContext, JsonValue, TypedAction, action, obj
+
+        class RepeatArgs(TypedDict):
+            text: str
+            times: NotRequired[int]
+
+        class Repeat(TypedAction[RepeatArgs]):
+            name = "repeat"
+            description = "Say text a number of times."
+            schema = obj({"text": STRING, "times": {"type": "integer"}}, ["text"])
+            example = {"text": "hi", "times": 2}
+
+            def perform(self, args: RepeatArgs, ctx: ActionContext) -> JsonValue:
+                ctx.console.say(" ".join([args["text"]] * args.get("times", 1)))
+                return {"said": args["text"]}
+
+        @action("shout", "Say text in capitals.", obj({"text": STRING}, ["text"]), {"text": "hi"})
+        def shout(args: RepeatArgs, ctx: ActionContext) -> JsonValue:
+            ctx.console.say(args["text"].upper())
+            return None
+
+        ACTIONS = [Repeat(), shout]
+    """)
+    registry = load_registry()
+    assert registry["repeat"].args_type.__name__ == "RepeatArgs"
+    assert registry["shout"].args_type.__name__ == "RepeatArgs"
+    scenario = write(
+        "s.yaml",
+        "name: s\nsteps:\n  - repeat: {text: again, times: '{{ 1 + 2 }}'}\n  - shout: {text: quiet}\n"
+        "  - check: steps.repeat.result.said == 'again'\n",
+    )
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+    assert "again again again" in result.stdout and "QUIET" in result.stdout
