@@ -20,7 +20,8 @@ Hooks:
   that moto leaves unimplemented for some input) answers UnsupportedOperationException naming it and
   suggesting ``--target aws``, instead of an internal error.
 * ``cognito-pool-ids``: user pool ids shaped as Cognito's, ``<region>_<9 alphanumerics>``.
-* ``cognito-models``: the moto Cognito model methods the local Cognito builds on.
+* ``cognito-models``: the moto Cognito model methods the local Cognito calls, private ones included
+  (``MOTO_CALLS``; ``tests/local/test_hooks.py`` fails when the source calls one not declared there).
 * ``cognito-password-policy``: passwords checked with Cognito's per-rule messages and defaults.
 * ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step; custom
   sender triggers (CustomEmailSender / CustomSMSSender) refused without a usable KMSKeyID.
@@ -55,13 +56,13 @@ from moto.core.responses import BaseResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.logs.models import LogsBackend
 
-from engine.local.awslambda import api as lambda_api
-from engine.local.cognito import responses as cognito_responses
-from engine.local.cognito import senders
 from engine.local.cognito.exceptions import NotSupportedLocally
-from engine.local.cognito.password import validate_password
 from engine.local.compat import HookError, check_absent, check_attribute, check_callable
 from engine.local.locking import holding
+
+# The handlers a hook installs (``engine.local.cognito.responses``, ``password``, ``senders``,
+# ``engine.local.awslambda.api``) are imported by the functions that check and apply it, not here: they
+# sit on top of the whole local Cognito, and ``activation`` (hence ``server``) imports this module.
 
 _MARK = "__scenario_hook__"  # set on every function a hook installs
 
@@ -75,11 +76,28 @@ class Hook:
     apply: Callable[[], None] = lambda: None
 
 
-def _ours(owner: Any, name: str) -> bool:
+@dataclass(frozen=True)
+class MotoCall:
+    """A moto method the local AWS calls (or replaces) and the parameters it passes, checked by ``verify``.
+
+    Private ones (``_get_user``...) are declared here too: moto promises nothing about them, so a moto
+    that renamed one must fail ``verify`` rather than a sign-in halfway through.
+    """
+
+    hook: str
+    owner: type
+    name: str
+    params: tuple[str, ...]
+
+    def check(self) -> None:
+        _callable(self.hook, self.owner, self.name, *self.params)
+
+
+def _ours(owner: type, name: str) -> bool:
     return bool(getattr(owner.__dict__.get(name), _MARK, False))
 
 
-def _callable(hook: str, owner: Any, name: str, *params: str) -> None:
+def _callable(hook: str, owner: type, name: str, *params: str) -> None:
     if not _ours(owner, name):
         check_callable(hook, owner, name, params)
 
@@ -125,6 +143,8 @@ def _not_in_moto(name: str) -> Callable[..., Any]:
 
 
 def _check_cognito_operations() -> None:
+    from engine.local.cognito import responses as cognito_responses
+
     for name in cognito_responses.REPLACED:
         _callable("cognito-operations", CognitoIdpResponse, name, "self")
     for name in cognito_responses.ADDED:
@@ -137,6 +157,8 @@ def _check_cognito_operations() -> None:
 
 
 def _apply_cognito_operations() -> None:
+    from engine.local.cognito import responses as cognito_responses
+
     for name, function in cognito_responses.REPLACED.items():
         original = getattr(CognitoIdpResponse, name)
         cognito_responses.ORIGINALS[name] = original
@@ -151,7 +173,6 @@ def _apply_cognito_operations() -> None:
 def _check_unsupported() -> None:
     hook = "cognito-unsupported"
     _callable(hook, BaseResponse, "call_action", "self")
-    check_callable(hook, BaseResponse, "_get_action", ("self",))
     if "call_action" in CognitoIdpResponse.__dict__ and not _ours(CognitoIdpResponse, "call_action"):
         raise HookError(hook, "CognitoIdpResponse overrides call_action")
 
@@ -205,19 +226,27 @@ def _check_cognito_models() -> None:
     hook = "cognito-models"
     check_attribute(hook, cognito_models, "cognitoidp_backends")
     check_attribute(hook, cognito_models, "UserStatus")
-    _callable(hook, CognitoIdpBackend, "_validate_password", "self", "user_pool_id", "password")
-    check_callable(hook, CognitoIdpBackend, "describe_user_pool", ("self", "user_pool_id"))
-    check_callable(hook, CognitoIdpUserPool, "_get_user", ("self", "username"))
-    check_callable(hook, CognitoIdpUserPool, "create_refresh_token", ("self", "client_id", "username"))
-    check_callable(hook, CognitoIdpUserPool, "create_access_token", ("self", "client_id", "username", "origin_jti"))
-    check_callable(hook, CognitoIdpUserPool, "create_id_token", ("self", "client_id", "username", "origin_jti"))
-    check_callable(hook, CognitoIdpUserPool, "sign_out", ("self", "username"))
-    check_callable(hook, CognitoIdpUserPool, "create_tokens_from_refresh_token", ("self", "refresh_token"))
-    check_callable(
-        hook, CognitoIdpUser, "__init__", ("self", "user_pool_id", "username", "password", "status", "attributes")
-    )
-    check_callable(hook, CognitoIdpUser, "update_attributes", ("self", "new_attributes"))
-    check_callable(hook, CognitoIdpUser, "to_json", ("self", "extended", "attributes_key", "attributes_to_get"))
+
+
+_MODELS = "cognito-models"
+# Every moto model method the local Cognito calls; the hook named is the one that stops working without it.
+MOTO_CALLS: tuple[MotoCall, ...] = (
+    MotoCall(_MODELS, CognitoIdpBackend, "_validate_password", ("self", "user_pool_id", "password")),
+    MotoCall(_MODELS, CognitoIdpBackend, "_verify_email_is_not_used", ("self", "user_pool_id", "email")),
+    MotoCall(_MODELS, CognitoIdpBackend, "describe_user_pool", ("self", "user_pool_id")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "_get_user", ("self", "username")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_refresh_token", ("self", "client_id", "username")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_access_token", ("self", "client_id", "username", "origin_jti")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_id_token", ("self", "client_id", "username", "origin_jti")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "sign_out", ("self", "username")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_tokens_from_refresh_token", ("self", "refresh_token")),
+    MotoCall(
+        _MODELS, CognitoIdpUser, "__init__", ("self", "user_pool_id", "username", "password", "status", "attributes")
+    ),
+    MotoCall(_MODELS, CognitoIdpUser, "update_attributes", ("self", "new_attributes")),
+    MotoCall(_MODELS, CognitoIdpUser, "to_json", ("self", "extended", "attributes_key", "attributes_to_get")),
+    MotoCall("cognito-unsupported", BaseResponse, "_get_action", ("self",)),
+)
 
 
 # --- cognito-lambda-config ----------------------------------------------------------------
@@ -228,6 +257,8 @@ def _check_password_policy() -> None:
 
 
 def _apply_password_policy() -> None:
+    from engine.local.cognito.password import validate_password
+
     CognitoIdpBackend._validate_password = _gated(  # type: ignore[method-assign]
         "cognito-password-policy", validate_password, CognitoIdpBackend._validate_password
     )
@@ -238,6 +269,9 @@ def _check_lambda_config() -> None:
 
 
 def _apply_lambda_config() -> None:
+    from engine.local.cognito import responses as cognito_responses
+    from engine.local.cognito import senders
+
     original = CognitoIdpUserPool.update_extended_config
 
     def update_extended_config(self: Any, extended_config: dict[str, Any]) -> None:
@@ -312,6 +346,8 @@ def _check_lambda_invoke() -> None:
 
 
 def _apply_lambda_invoke() -> None:
+    from engine.local.awslambda import api as lambda_api
+
     def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
         return lambda_api.invoke(self, body, request_headers, response_headers)
 
@@ -372,6 +408,8 @@ def verify() -> None:
     """Check every hook against the installed moto; raise ``HookError`` naming the first broken one."""
     for hook in HOOKS:
         hook.check()
+    for call in MOTO_CALLS:
+        call.check()
 
 
 def install(active: Callable[[], bool]) -> None:

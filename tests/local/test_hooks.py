@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
 from moto.awslambda.models import LambdaFunction
 from moto.cognitoidp import models as cognito_models
-from moto.cognitoidp.models import CognitoIdpUserPool
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
 
+import engine.local
 from engine.errors import TargetError
 from engine.local import LocalAWS, activation, hooks
 from engine.local.compat import HookError
@@ -71,6 +74,54 @@ def test_a_changed_signature_names_the_broken_hook(
 def test_a_missing_attribute_names_the_broken_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(CognitoIdpUserPool, "sign_out")
     with pytest.raises(HookError, match=r"'cognito-models'.*CognitoIdpUserPool.sign_out does not exist"):
+        hooks.verify()
+
+
+def _private_attributes_of_others(root: Path) -> dict[str, str]:
+    """Every ``x._name`` read under ``root`` whose ``_name`` no module there defines (a def, a class, an
+    assigned ``self._name`` or a class field): a private attribute of moto (or of another library),
+    with the first file that reads it."""
+    read: dict[str, str] = {}
+    defined: set[str] = set()
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        # A Protocol's methods describe moto's (``cognito.models``): they define nothing.
+        described = {
+            id(member)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and any(ast.unparse(base) == "Protocol" for base in node.bases)
+            for member in node.body
+        }
+        for node in ast.walk(tree):
+            if id(node) in described:
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and ast.unparse(target.value) in ("self", "cls"):
+                        defined.add(target.attr)
+                    elif isinstance(target, ast.Name):
+                        defined.add(target.id)
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                read.setdefault(node.attr, str(path.relative_to(root)))
+    return {name: where for name, where in read.items() if name not in defined}
+
+
+def test_every_private_moto_attribute_the_local_aws_reads_is_checked_by_verify() -> None:
+    private = _private_attributes_of_others(Path(engine.local.__file__).parent)
+    assert "_verify_email_is_not_used" in private  # the scan does see them
+    declared = {call.name for call in hooks.MOTO_CALLS}
+    missing = {name: where for name, where in private.items() if name not in declared}
+    assert missing == {}, "declare these in hooks.MOTO_CALLS so verify() checks them"
+
+
+def test_a_missing_private_moto_method_names_the_broken_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(CognitoIdpBackend, "_verify_email_is_not_used")
+    with pytest.raises(
+        HookError, match=r"'cognito-models'.*CognitoIdpBackend._verify_email_is_not_used does not exist"
+    ):
         hooks.verify()
 
 
