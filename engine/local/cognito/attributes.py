@@ -31,12 +31,13 @@ from engine.local.cognito.messages import (
     verify_purpose,
 )
 from engine.local.cognito.migration import claim_aliases
+from engine.local.cognito.models import Backend, Pool, User
 
 _MEDIUMS = {"email": "EMAIL", "phone_number": "SMS"}
 _HELD_ATTR = "_scenario_unverified_values"  # on moto's user: {attribute: new value awaiting verification}
 
 
-def _held(user: Any) -> dict[str, str]:
+def _held(user: User) -> dict[str, str]:
     found: dict[str, str] | None = getattr(user, _HELD_ATTR, None)
     if found is None:
         found = {}
@@ -44,7 +45,7 @@ def _held(user: Any) -> dict[str, str]:
     return found
 
 
-def _to_hold(pool: Any, current: dict[str, str], given: dict[str, str], changed: list[str]) -> dict[str, str]:
+def _to_hold(pool: Pool, current: dict[str, str], given: dict[str, str], changed: list[str]) -> dict[str, str]:
     """The changed values kept aside until verified: a verified, auto-verified attribute the pool lists in
     AttributesRequireVerificationBeforeUpdate, unless the call itself sets it verified."""
     settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
@@ -60,14 +61,14 @@ def _to_hold(pool: Any, current: dict[str, str], given: dict[str, str], changed:
     }
 
 
-def _token_client(pool: Any, access_token: str) -> str:
+def _token_client(pool: Pool, access_token: str) -> str:
     return str(pool.access_tokens[access_token][0])
 
 
 def _update(
-    backend: Any,
-    pool: Any,
-    user: Any,
+    backend: Backend,
+    pool: Pool,
+    user: User,
     username: str,
     attributes: list[dict[str, str]],
     client_id: str,
@@ -119,7 +120,7 @@ def _update(
 
 
 def update_user_attributes(
-    backend: Any, access_token: str, attributes: list[dict[str, str]], client_metadata: dict[str, str] | None
+    backend: Backend, access_token: str, attributes: list[dict[str, str]], client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
     """UpdateUserAttributes (the signed-in user)."""
     pool, user, username = find_by_access_token(access_token)
@@ -128,7 +129,7 @@ def update_user_attributes(
 
 
 def admin_update_user_attributes(
-    backend: Any,
+    backend: Backend,
     pool_id: str,
     username: str,
     attributes: list[dict[str, str]],
@@ -185,7 +186,7 @@ def verify_user_attribute(access_token: str, attribute: str, code: str) -> None:
 
 
 def admin_reset_user_password(
-    backend: Any, pool_id: str, username: str, client_metadata: dict[str, str] | None
+    backend: Backend, pool_id: str, username: str, client_metadata: dict[str, str] | None
 ) -> None:
     """AdminResetUserPassword: the user must reset their password (RESET_REQUIRED) with the code sent to
     their recovery option (CustomMessage_ForgotPassword); ConfirmForgotPassword takes it."""

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
-from engine.local.cognito.common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username
+from engine.local.cognito.common import UserStatus, expand_attrs, resolve_new_username
 from engine.local.cognito.exceptions import AliasExistsError
 from engine.local.cognito.messages import draft_invitations, send
+from engine.local.cognito.models import AppClient, Pool, new_user
 from engine.local.cognito.triggers import (
     MIGRATION_DEFAULTS,
     invoke_trigger_or_null,
@@ -18,7 +19,7 @@ from engine.local.cognito.triggers import (
 )
 
 
-def claim_aliases(pool: Any, attributes: dict[str, str], force: bool, *, exclude: Any = None) -> None:
+def claim_aliases(pool: Pool, attributes: dict[str, str], force: bool, *, exclude: Any = None) -> None:
     """A verified email or phone number that is an alias (AliasAttributes) can belong to one user only:
     without ``force`` a clash is AliasExistsException; with it the other user loses the alias
     (its ``*_verified`` becomes false), as ``forceAliasCreation`` documents."""
@@ -37,7 +38,7 @@ def claim_aliases(pool: Any, attributes: dict[str, str], force: bool, *, exclude
 
 
 def migrate_user(
-    pool: Any, client: Any, username: str, password: str | None, client_metadata: dict[str, str] | None
+    pool: Pool, client: AppClient, username: str, password: str | None, client_metadata: dict[str, str] | None
 ) -> Any:
     """Ask the UserMigration trigger about an unknown user; create the user it describes.
 
@@ -65,7 +66,7 @@ def migrate_user(
     claim_aliases(pool, answer.user_attributes, bool(response.get("forceAliasCreation")))
     internal_name, attributes = resolve_new_username(pool, username, expand_attrs(answer.user_attributes))
     confirmed = password is not None and answer.final_user_status == "CONFIRMED"
-    user = CognitoIdpUser(
+    user = new_user(
         pool.id,
         internal_name,
         password if confirmed else None,

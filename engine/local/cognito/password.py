@@ -20,6 +20,7 @@ from engine.local.cognito.exceptions import (
 )
 from engine.local.cognito.messages import check_code, clear_pending, draft_code, recovery_target, send_code
 from engine.local.cognito.migration import migrate_user
+from engine.local.cognito.models import Backend
 from engine.local.cognito.signup import post_confirmation
 from engine.local.cognito.triggers import has_trigger
 
@@ -88,7 +89,7 @@ def delete_user(access_token: str) -> None:
 SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-")
 
 
-def validate_password(backend: Any, user_pool_id: str, password: str) -> None:
+def validate_password(backend: Backend, user_pool_id: str, password: str) -> None:
     """The pool's password policy with Cognito's own messages (moto has one generic message).
 
     Cognito reports the first rule a password breaks, as

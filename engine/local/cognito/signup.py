@@ -12,7 +12,6 @@ from typing import Any
 from engine.local import outbox
 from engine.local.cognito.common import (
     NO_CLIENT,
-    CognitoIdpUser,
     UserStatus,
     check_secret_hash,
     client_call_user,
@@ -40,14 +39,15 @@ from engine.local.cognito.messages import (
     temporary_password,
     verification_target,
 )
+from engine.local.cognito.models import Backend, Pool, User, new_user
 from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event, pre_sign_up_flags, with_metadata
 
 PRE_SIGN_UP_DEFAULTS = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
 
 def post_confirmation(
-    pool: Any,
-    user: Any,
+    pool: Pool,
+    user: User,
     trigger_source: str,
     client_id: str | None,
     client_metadata: dict[str, str] | None,
@@ -62,8 +62,8 @@ def post_confirmation(
 
 
 def pre_sign_up(
-    pool: Any,
-    user: Any,
+    pool: Pool,
+    user: User,
     source: str,
     client_id: str | None,
     attributes: list[dict[str, str]],
@@ -102,7 +102,7 @@ def sign_up(
         raise UsernameExistsException("User already exists")
     internal_name, attributes = resolve_new_username(pool, username, attributes)
     backend._validate_password(pool.id, password)
-    user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
+    user = new_user(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
 
     confirm, verify_email, verify_phone = pre_sign_up(
         pool, user, "PreSignUp_SignUp", client_id, attributes, validation_data, client_metadata
@@ -139,7 +139,11 @@ def sign_up(
 
 
 def _confirm_now(
-    pool: Any, user: Any, client_id: str | None, client_metadata: dict[str, str] | None, verified_attribute: str | None
+    pool: Pool,
+    user: User,
+    client_id: str | None,
+    client_metadata: dict[str, str] | None,
+    verified_attribute: str | None,
 ) -> None:
     if user.status == UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
@@ -162,7 +166,9 @@ def confirm_sign_up(
     _confirm_now(pool, user, client_id, client_metadata, sent.attribute)
 
 
-def admin_confirm_sign_up(backend: Any, pool_id: str, username: str, client_metadata: dict[str, str] | None) -> None:
+def admin_confirm_sign_up(
+    backend: Backend, pool_id: str, username: str, client_metadata: dict[str, str] | None
+) -> None:
     """AdminConfirmSignUp: confirms without a code (PostConfirmation_ConfirmSignUp still runs)."""
     pool = backend.describe_user_pool(pool_id)
     user = pool._get_user(username)
@@ -188,7 +194,7 @@ def resend_confirmation_code(
 
 
 def _invitations(
-    pool: Any, user: Any, username: str, password: str, mediums: list[str] | None, metadata: dict[str, str] | None
+    pool: Pool, user: User, username: str, password: str, mediums: list[str] | None, metadata: dict[str, str] | None
 ) -> list[Draft]:
     return draft_invitations(
         pool, user, username, mediums, kind=outbox.ADMIN_CREATE_USER, password=password, client_metadata=metadata
@@ -196,7 +202,7 @@ def _invitations(
 
 
 def admin_create_user(
-    backend: Any,
+    backend: Backend,
     pool_id: str,
     username: str,
     attributes: list[dict[str, str]],
@@ -225,7 +231,7 @@ def admin_create_user(
     if pool._get_user(username) is not None:
         raise UsernameExistsException("User account already exists")
     internal_name, attributes = resolve_new_username(pool, username, attributes)
-    user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
+    user = new_user(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
     pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data, client_metadata)
     drafts = (
         [] if message_action == "SUPPRESS" else _invitations(pool, user, username, password, mediums, client_metadata)

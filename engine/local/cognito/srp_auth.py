@@ -34,6 +34,7 @@ from engine.local.cognito.exceptions import (
     NotAuthorizedError,
     PasswordResetRequiredException,
 )
+from engine.local.cognito.models import AppClient, Backend, Pool, User
 from engine.local.cognito.signin import (
     SignInSession,
     close_session,
@@ -77,7 +78,7 @@ def srp_a_of(parameters: dict[str, str]) -> str:
     return value
 
 
-def check_flow_enabled(client: Any) -> None:
+def check_flow_enabled(client: AppClient) -> None:
     """USER_SRP_AUTH needs ALLOW_USER_SRP_AUTH when the client lists ALLOW_ flows; with only the legacy
     flags (or none, moto's lenient default) SRP is on unless CUSTOM_AUTH_FLOW_ONLY."""
     allowed = client.extended_config.get("ExplicitAuthFlows") or []
@@ -86,7 +87,7 @@ def check_flow_enabled(client: Any) -> None:
         raise InvalidParameterException("Auth flow not enabled for this client")
 
 
-def _blocks(pool: Any) -> dict[str, str]:
+def _blocks(pool: Pool) -> dict[str, str]:
     found: dict[str, str] | None = getattr(pool, _BLOCKS_ATTR, None)
     if found is None:
         found = {}
@@ -94,7 +95,7 @@ def _blocks(pool: Any) -> dict[str, str]:
     return found
 
 
-def _salt(user: Any) -> str:
+def _salt(user: User) -> str:
     kept = getattr(user, _SALT_ATTR, None)
     if kept is None or kept[0] != user.password:
         kept = (user.password, srp.new_salt())
@@ -102,7 +103,7 @@ def _salt(user: Any) -> str:
     return str(kept[1])
 
 
-def _unknown(pool: Any, username: str) -> tuple[str, str]:
+def _unknown(pool: Pool, username: str) -> tuple[str, str]:
     known: dict[str, tuple[str, str]] | None = getattr(pool, _UNKNOWN_ATTR, None)
     if known is None:
         known = {}
@@ -110,12 +111,19 @@ def _unknown(pool: Any, username: str) -> tuple[str, str]:
     return known.setdefault(username, (str(uuid.uuid4()), srp.new_salt()))
 
 
-def _prefix(pool: Any) -> str:
+def _prefix(pool: Pool) -> str:
     return str(pool.id).split("_", 1)[1]
 
 
 def issue(
-    backend: Any, pool: Any, client: Any, state: SignInSession, user: Any, srp_a: str, *, custom: bool
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
+    state: SignInSession,
+    user: User | None,
+    srp_a: str,
+    *,
+    custom: bool,
 ) -> dict[str, Any]:
     """The PASSWORD_VERIFIER challenge for ``state`` (``user`` ``None``: simulated for an unknown user)."""
     if user is not None:
@@ -140,7 +148,7 @@ def issue(
 
 
 def initiate(
-    backend: Any, pool: Any, client: Any, parameters: dict[str, str], client_metadata: dict[str, str] | None
+    backend: Backend, pool: Pool, client: AppClient, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
     """(Admin)InitiateAuth USER_SRP_AUTH, once the flow and SECRET_HASH are checked (``auth``)."""
     username = parameters.get("USERNAME") or ""
@@ -161,7 +169,9 @@ def initiate(
     return answer
 
 
-def _exchange(backend: Any, client_pool: Any, client: Any, session: str, block: str) -> tuple[Any, SignInSession, str]:
+def _exchange(
+    backend: Backend, client_pool: Pool, client: AppClient, session: str, block: str
+) -> tuple[Any, SignInSession, str]:
     """(pool, state, session token) of the exchange a PASSWORD_VERIFIER answer is for."""
     token = session or _blocks(client_pool).get(block)
     if not token:
