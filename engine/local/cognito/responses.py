@@ -3,31 +3,83 @@
 
 Operations keyed by app client or access token search every account and region, as moto does
 for unsigned requests; those keyed by user pool id use the request's own backend.
+
+Each operation imports the flow that answers it when first called: this module is the top of the local
+Cognito, and ``hooks`` reads its tables while the local AWS starts, before any flow is needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Protocol, TypedDict, cast
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from engine.local.cognito import attributes, auth, custom_auth, device_auth, devices, mfa, password, signup, srp_auth
 from engine.local.cognito.exceptions import NotSupportedLocally
+from engine.local.cognito.models import Backend
 from engine.local.cognito.triggers import CALLER_AGENT
 
+
+class OperationRequest(Protocol):
+    """What an operation reads of moto's ``CognitoIdpResponse`` (the ``self`` of each function here)."""
+
+    @property
+    def parameters(self) -> object: ...
+
+    @property
+    def backend(self) -> Backend: ...
+
+
+Operation = Callable[[OperationRequest], ActionResult]
+
+
+class Request(TypedDict, total=False):
+    """The request parameters the operations here read (each operation's own, in the API reference)."""
+
+    AccessToken: str
+    AttributeName: str
+    AuthFlow: str
+    AuthParameters: dict[str, str]
+    ChallengeName: str
+    ChallengeResponses: dict[str, str]
+    ClientId: str
+    ClientMetadata: dict[str, str]
+    Code: str
+    ConfirmationCode: str
+    DesiredDeliveryMediums: list[str]
+    DeviceKey: str
+    DeviceName: str
+    DeviceRememberedStatus: str
+    DeviceSecretVerifierConfig: dict[str, str]
+    Limit: int
+    MessageAction: str
+    PaginationToken: str
+    Password: str
+    SecretHash: str
+    Session: str
+    TemporaryPassword: str
+    UserAttributes: list[dict[str, str]]
+    UserCode: str
+    UserPoolId: str
+    Username: str
+    ValidationData: list[dict[str, str]]
+
+
 # Filled in by hooks.install: moto's own implementation of operations we only partly take over.
-ORIGINALS: dict[str, Callable[[Any], Any]] = {}
+ORIGINALS: dict[str, Operation] = {}
 
 
-def _params(response: Any) -> dict[str, Any]:
-    headers = getattr(response, "headers", None) or {}
+def _params(response: OperationRequest) -> Request:
+    headers: Mapping[str, str] = getattr(response, "headers", None) or {}
     CALLER_AGENT.set(str(headers.get("User-Agent") or headers.get("user-agent") or ""))
     body = response.parameters
-    return body if isinstance(body, dict) else {}
+    # botocore (or moto's server, over HTTP) has checked the request against the operation's shape.
+    return cast(Request, body) if isinstance(body, dict) else {}
 
 
-def sign_up(self: Any) -> ActionResult:
+def sign_up(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
     p = _params(self)
     return ActionResult(
         signup.sign_up(
@@ -42,7 +94,9 @@ def sign_up(self: Any) -> ActionResult:
     )
 
 
-def confirm_sign_up(self: Any) -> ActionResult:
+def confirm_sign_up(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
     p = _params(self)
     signup.confirm_sign_up(
         p.get("ClientId", ""),
@@ -54,13 +108,17 @@ def confirm_sign_up(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def admin_confirm_sign_up(self: Any) -> ActionResult:
+def admin_confirm_sign_up(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
     p = _params(self)
     signup.admin_confirm_sign_up(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata"))
     return EmptyResult()
 
 
-def resend_confirmation_code(self: Any) -> ActionResult:
+def resend_confirmation_code(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
     p = _params(self)
     return ActionResult(
         signup.resend_confirmation_code(
@@ -69,7 +127,9 @@ def resend_confirmation_code(self: Any) -> ActionResult:
     )
 
 
-def admin_create_user(self: Any) -> ActionResult:
+def admin_create_user(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
     p = _params(self)
     user = signup.admin_create_user(
         self.backend,
@@ -85,7 +145,9 @@ def admin_create_user(self: Any) -> ActionResult:
     return ActionResult({"User": user.to_json(extended=True)})
 
 
-def initiate_auth(self: Any) -> Any:
+def initiate_auth(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import auth
+
     p = _params(self)
     result = auth.initiate_auth(
         p.get("ClientId", ""), p.get("AuthFlow", ""), p.get("AuthParameters") or {}, p.get("ClientMetadata")
@@ -95,7 +157,9 @@ def initiate_auth(self: Any) -> Any:
     return ActionResult(result)
 
 
-def admin_initiate_auth(self: Any) -> Any:
+def admin_initiate_auth(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import auth
+
     p = _params(self)
     result = auth.admin_initiate_auth(
         self.backend,
@@ -114,10 +178,12 @@ def admin_initiate_auth(self: Any) -> Any:
 _MOTO_CHALLENGES: tuple[str, ...] = ()
 
 
-def _respond_to_challenge(self: Any, operation: str) -> Any:
+def _respond_to_challenge(self: OperationRequest, operation: str) -> ActionResult:
     """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER (SRP), the MFA challenges, MFA_SETUP and
     a remembered device's DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER are answered locally (triggers,
     tokens)."""
+    from engine.local.cognito import auth, custom_auth, device_auth, mfa, srp_auth
+
     p = _params(self)
     name = p.get("ChallengeName")
     client_id, session = p.get("ClientId", ""), p.get("Session", "")
@@ -151,15 +217,17 @@ def _respond_to_challenge(self: Any, operation: str) -> Any:
     return ActionResult(result)
 
 
-def respond_to_auth_challenge(self: Any) -> Any:
+def respond_to_auth_challenge(self: OperationRequest) -> ActionResult:
     return _respond_to_challenge(self, "respond_to_auth_challenge")
 
 
-def admin_respond_to_auth_challenge(self: Any) -> Any:
+def admin_respond_to_auth_challenge(self: OperationRequest) -> ActionResult:
     return _respond_to_challenge(self, "admin_respond_to_auth_challenge")
 
 
-def forgot_password(self: Any) -> ActionResult:
+def forgot_password(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import password
+
     p = _params(self)
     return ActionResult(
         password.forgot_password(
@@ -168,7 +236,9 @@ def forgot_password(self: Any) -> ActionResult:
     )
 
 
-def confirm_forgot_password(self: Any) -> ActionResult:
+def confirm_forgot_password(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import password
+
     p = _params(self)
     password.confirm_forgot_password(
         p.get("ClientId", ""),
@@ -181,7 +251,9 @@ def confirm_forgot_password(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def update_user_attributes(self: Any) -> ActionResult:
+def update_user_attributes(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
     p = _params(self)
     return ActionResult(
         attributes.update_user_attributes(
@@ -190,7 +262,9 @@ def update_user_attributes(self: Any) -> ActionResult:
     )
 
 
-def admin_update_user_attributes(self: Any) -> ActionResult:
+def admin_update_user_attributes(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
     p = _params(self)
     attributes.admin_update_user_attributes(
         self.backend,
@@ -202,7 +276,9 @@ def admin_update_user_attributes(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def get_user_attribute_verification_code(self: Any) -> ActionResult:
+def get_user_attribute_verification_code(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
     p = _params(self)
     return ActionResult(
         attributes.get_user_attribute_verification_code(
@@ -211,13 +287,17 @@ def get_user_attribute_verification_code(self: Any) -> ActionResult:
     )
 
 
-def verify_user_attribute(self: Any) -> ActionResult:
+def verify_user_attribute(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
     p = _params(self)
     attributes.verify_user_attribute(p.get("AccessToken", ""), p.get("AttributeName", ""), p.get("Code", ""))
     return EmptyResult()
 
 
-def admin_reset_user_password(self: Any) -> ActionResult:
+def admin_reset_user_password(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
     p = _params(self)
     attributes.admin_reset_user_password(
         self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata")
@@ -225,19 +305,25 @@ def admin_reset_user_password(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def associate_software_token(self: Any) -> ActionResult:
+def associate_software_token(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import mfa
+
     p = _params(self)
     return ActionResult(mfa.associate_software_token(self.backend, p.get("AccessToken"), p.get("Session")))
 
 
-def verify_software_token(self: Any) -> ActionResult:
+def verify_software_token(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import mfa
+
     p = _params(self)
     return ActionResult(
         mfa.verify_software_token(self.backend, p.get("AccessToken"), p.get("Session"), p.get("UserCode", ""))
     )
 
 
-def confirm_device(self: Any) -> ActionResult:
+def confirm_device(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     return ActionResult(
         devices.confirm_device(
@@ -246,24 +332,32 @@ def confirm_device(self: Any) -> ActionResult:
     )
 
 
-def get_device(self: Any) -> ActionResult:
+def get_device(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     return ActionResult(devices.get_device(p.get("AccessToken", ""), p.get("DeviceKey", "")))
 
 
-def admin_get_device(self: Any) -> ActionResult:
+def admin_get_device(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     return ActionResult(
         devices.admin_get_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
     )
 
 
-def list_devices(self: Any) -> ActionResult:
+def list_devices(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     return ActionResult(devices.list_devices(p.get("AccessToken", ""), p.get("Limit"), p.get("PaginationToken")))
 
 
-def admin_list_devices(self: Any) -> ActionResult:
+def admin_list_devices(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     return ActionResult(
         devices.admin_list_devices(
@@ -272,13 +366,17 @@ def admin_list_devices(self: Any) -> ActionResult:
     )
 
 
-def update_device_status(self: Any) -> ActionResult:
+def update_device_status(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     devices.update_device_status(p.get("AccessToken", ""), p.get("DeviceKey", ""), p.get("DeviceRememberedStatus"))
     return EmptyResult()
 
 
-def admin_update_device_status(self: Any) -> ActionResult:
+def admin_update_device_status(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     devices.admin_update_device_status(
         self.backend,
@@ -290,29 +388,37 @@ def admin_update_device_status(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def forget_device(self: Any) -> ActionResult:
+def forget_device(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     devices.forget_device(p.get("AccessToken", ""), p.get("DeviceKey", ""))
     return EmptyResult()
 
 
-def admin_forget_device(self: Any) -> ActionResult:
+def admin_forget_device(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import devices
+
     p = _params(self)
     devices.admin_forget_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
     return EmptyResult()
 
 
-def get_user(self: Any) -> ActionResult:
+def get_user(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
     return ActionResult(attributes.get_user(_params(self).get("AccessToken", "")))
 
 
-def delete_user(self: Any) -> ActionResult:
+def delete_user(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import password
+
     password.delete_user(_params(self).get("AccessToken", ""))
     return EmptyResult()
 
 
 # Operations moto has, which the local AWS replaces.
-REPLACED: dict[str, Callable[[Any], Any]] = {
+REPLACED: dict[str, Operation] = {
     "sign_up": sign_up,
     "confirm_sign_up": confirm_sign_up,
     "admin_confirm_sign_up": admin_confirm_sign_up,
@@ -331,7 +437,7 @@ REPLACED: dict[str, Callable[[Any], Any]] = {
     "get_user": get_user,
 }
 # Operations moto lacks, which the local AWS adds.
-ADDED: dict[str, Callable[[Any], Any]] = {
+ADDED: dict[str, Operation] = {
     "delete_user": delete_user,
     "resend_confirmation_code": resend_confirmation_code,
     "get_user_attribute_verification_code": get_user_attribute_verification_code,
@@ -348,7 +454,7 @@ ADDED: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def normalize_lambda_config(config: dict[str, Any]) -> None:
+def normalize_lambda_config(config: dict[str, object]) -> None:
     """Keep ``PreTokenGeneration`` and ``PreTokenGenerationConfig.LambdaArn`` the same function,
     as Cognito does: setting either one shows both in DescribeUserPool."""
     lambda_config = config.get("LambdaConfig")
