@@ -32,6 +32,7 @@ from engine.local.cognito.mfa import challenge_name as mfa_challenge
 from engine.local.cognito.mfa import start_challenge as start_mfa
 from engine.local.cognito.migration import migrate_user
 from engine.local.cognito.models import AppClient, Backend, Pool, User
+from engine.local.cognito.resign import with_access_claims
 from engine.local.cognito.signin import (
     check_password,
     close_session,
@@ -43,7 +44,7 @@ from engine.local.cognito.signin import (
     pre_authentication,
     prevents_existence_errors,
 )
-from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation, with_access_claims
+from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation
 from engine.local.cognito.triggers import has_trigger
 
 REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")

@@ -37,7 +37,7 @@ from engine.local.cognito.exceptions import (
     UserNotFoundError,
 )
 from engine.local.cognito.models import AppClient, Backend, Pool, User
-from engine.local.cognito.tokens import with_access_claims
+from engine.local.cognito.resign import with_access_claims
 
 AUTHENTICATE_DEVICE = "TokenGeneration_AuthenticateDevice"  # the end of a device's authentication
 REMEMBERED, NOT_REMEMBERED = "remembered", "not_remembered"

@@ -42,7 +42,7 @@ from moto.core.exceptions import JsonRESTError
 from engine.local.cognito.common import every_pool, pool_for_client, tentatively
 from engine.local.cognito.models import AppClient, Backend, Pool, User, new_user
 from engine.local.cognito.signin import post_authentication, pre_authentication
-from engine.local.cognito.signup import post_confirmation, pre_sign_up
+from engine.local.cognito.signup_triggers import post_confirmation, pre_sign_up
 from engine.local.cognito.tokens import issue_tokens, pre_token_generation
 
 EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"

@@ -21,7 +21,7 @@ from engine.local.cognito.exceptions import (
 from engine.local.cognito.messages import check_code, clear_pending, draft_code, recovery_target, send_code
 from engine.local.cognito.migration import migrate_user
 from engine.local.cognito.models import Backend
-from engine.local.cognito.signup import post_confirmation
+from engine.local.cognito.signup_triggers import post_confirmation
 from engine.local.cognito.triggers import has_trigger
 
 

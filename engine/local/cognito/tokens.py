@@ -7,11 +7,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from joserfc import jwt
-
 from engine.local.cognito.common import event_attributes
 from engine.local.cognito.exceptions import NotAuthorizedError
 from engine.local.cognito.models import AppClient, Pool, User
+from engine.local.cognito.resign import resign
 from engine.local.cognito.triggers import (
     TokenOverrides,
     has_trigger,
@@ -100,21 +99,6 @@ def pre_token_generation(
     return token_overrides(answer, version)
 
 
-def _rewrite(pool: Pool, token: str, table: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> str:
-    """Re-sign ``token`` with its claims changed by ``change``, keeping moto's token table in step."""
-    decoded = jwt.decode(token, pool.json_web_key)
-    claims = dict(decoded.claims)
-    change(claims)
-    new = jwt.encode(dict(decoded.header), claims, pool.json_web_key)
-    table[new] = table.pop(token)
-    return new
-
-
-def with_access_claims(pool: Pool, access_token: str, claims: dict[str, Any]) -> str:
-    """The access token re-signed with ``claims`` added (``device_key`` for a sign-in on a tracked device)."""
-    return _rewrite(pool, access_token, pool.access_tokens, lambda current: current.update(claims))
-
-
 def _override(claims: dict[str, Any], add: dict[str, Any], suppress: list[str]) -> None:
     claims.update({k: v for k, v in add.items() if k not in PROTECTED_CLAIMS})
     for name in suppress:
@@ -200,9 +184,9 @@ def issue_tokens(
     access_token, expires_in = pool.create_access_token(client.id, username, origin_jti)
     id_token, _ = pool.create_id_token(client.id, username, origin_jti)
     if scopes is not None:
-        access_token = _rewrite(pool, access_token, pool.access_tokens, lambda c: c.update(scope=" ".join(scopes)))
+        access_token = resign(pool, access_token, pool.access_tokens, lambda c: c.update(scope=" ".join(scopes)))
     if nonce is not None:
-        id_token = _rewrite(pool, id_token, pool.id_tokens, lambda c: c.update(nonce=nonce))
+        id_token = resign(pool, id_token, pool.id_tokens, lambda c: c.update(nonce=nonce))
     id_token, access_token = apply_overrides(pool, id_token, access_token, overrides, client, user)
     return {
         "IdToken": id_token,
@@ -226,7 +210,7 @@ def apply_overrides(
         user = pool._get_user(pool.id_tokens[id_token][1])
         if user is None:  # deleted since moto issued the token
             raise NotAuthorizedError("User does not exist.")
-    id_token = _rewrite(pool, id_token, pool.id_tokens, _id_claims(pool, client, user, overrides))
+    id_token = resign(pool, id_token, pool.id_tokens, _id_claims(pool, client, user, overrides))
     if overrides is not None and (
         overrides.access_add
         or overrides.access_suppress
@@ -234,5 +218,5 @@ def apply_overrides(
         or overrides.scopes_add
         or overrides.scopes_suppress
     ):
-        access_token = _rewrite(pool, access_token, pool.access_tokens, _access_claims(overrides))
+        access_token = resign(pool, access_token, pool.access_tokens, _access_claims(overrides))
     return id_token, access_token
