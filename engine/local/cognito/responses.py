@@ -4,83 +4,28 @@
 Operations keyed by app client or access token search every account and region, as moto does
 for unsigned requests; those keyed by user pool id use the request's own backend.
 
-Each operation imports the flow that answers it when first called: this module is the top of the local
-Cognito, and ``hooks`` reads its tables while the local AWS starts, before any flow is needed.
+``REPLACED`` and ``ADDED`` list every operation answered here (the device ones are in
+``device_responses``). Each operation imports the flow that answers it when first called: this
+module is the top of the local Cognito, and ``hooks`` reads its tables while the local AWS starts,
+before any flow is needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Protocol, TypedDict, cast
-
 from moto.core.responses import ActionResult, EmptyResult
 
+from engine.local.cognito import device_responses
 from engine.local.cognito.exceptions import NotSupportedLocally
-from engine.local.cognito.models import Backend
-from engine.local.cognito.triggers import CALLER_AGENT
-
-
-class OperationRequest(Protocol):
-    """What an operation reads of moto's ``CognitoIdpResponse`` (the ``self`` of each function here)."""
-
-    @property
-    def parameters(self) -> object: ...
-
-    @property
-    def backend(self) -> Backend: ...
-
-
-Operation = Callable[[OperationRequest], ActionResult]
-
-
-class Request(TypedDict, total=False):
-    """The request parameters the operations here read (each operation's own, in the API reference)."""
-
-    AccessToken: str
-    AttributeName: str
-    AuthFlow: str
-    AuthParameters: dict[str, str]
-    ChallengeName: str
-    ChallengeResponses: dict[str, str]
-    ClientId: str
-    ClientMetadata: dict[str, str]
-    Code: str
-    ConfirmationCode: str
-    DesiredDeliveryMediums: list[str]
-    DeviceKey: str
-    DeviceName: str
-    DeviceRememberedStatus: str
-    DeviceSecretVerifierConfig: dict[str, str]
-    Limit: int
-    MessageAction: str
-    PaginationToken: str
-    Password: str
-    SecretHash: str
-    Session: str
-    TemporaryPassword: str
-    UserAttributes: list[dict[str, str]]
-    UserCode: str
-    UserPoolId: str
-    Username: str
-    ValidationData: list[dict[str, str]]
-
+from engine.local.cognito.request import Operation, OperationRequest, params
 
 # Filled in by hooks.install: moto's own implementation of operations we only partly take over.
 ORIGINALS: dict[str, Operation] = {}
 
 
-def _params(response: OperationRequest) -> Request:
-    headers: Mapping[str, str] = getattr(response, "headers", None) or {}
-    CALLER_AGENT.set(str(headers.get("User-Agent") or headers.get("user-agent") or ""))
-    body = response.parameters
-    # botocore (or moto's server, over HTTP) has checked the request against the operation's shape.
-    return cast(Request, body) if isinstance(body, dict) else {}
-
-
 def sign_up(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import signup
 
-    p = _params(self)
+    p = params(self)
     return ActionResult(
         signup.sign_up(
             p.get("ClientId", ""),
@@ -97,7 +42,7 @@ def sign_up(self: OperationRequest) -> ActionResult:
 def confirm_sign_up(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import signup
 
-    p = _params(self)
+    p = params(self)
     signup.confirm_sign_up(
         p.get("ClientId", ""),
         p.get("Username", ""),
@@ -111,7 +56,7 @@ def confirm_sign_up(self: OperationRequest) -> ActionResult:
 def admin_confirm_sign_up(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import signup
 
-    p = _params(self)
+    p = params(self)
     signup.admin_confirm_sign_up(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata"))
     return EmptyResult()
 
@@ -119,7 +64,7 @@ def admin_confirm_sign_up(self: OperationRequest) -> ActionResult:
 def resend_confirmation_code(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import signup
 
-    p = _params(self)
+    p = params(self)
     return ActionResult(
         signup.resend_confirmation_code(
             p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
@@ -130,7 +75,7 @@ def resend_confirmation_code(self: OperationRequest) -> ActionResult:
 def admin_create_user(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import signup
 
-    p = _params(self)
+    p = params(self)
     user = signup.admin_create_user(
         self.backend,
         p.get("UserPoolId", ""),
@@ -148,7 +93,7 @@ def admin_create_user(self: OperationRequest) -> ActionResult:
 def initiate_auth(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import auth
 
-    p = _params(self)
+    p = params(self)
     result = auth.initiate_auth(
         p.get("ClientId", ""), p.get("AuthFlow", ""), p.get("AuthParameters") or {}, p.get("ClientMetadata")
     )
@@ -160,7 +105,7 @@ def initiate_auth(self: OperationRequest) -> ActionResult:
 def admin_initiate_auth(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import auth
 
-    p = _params(self)
+    p = params(self)
     result = auth.admin_initiate_auth(
         self.backend,
         p.get("UserPoolId", ""),
@@ -184,7 +129,7 @@ def _respond_to_challenge(self: OperationRequest, operation: str) -> ActionResul
     tokens)."""
     from engine.local.cognito import auth, custom_auth, device_auth, mfa, srp_auth
 
-    p = _params(self)
+    p = params(self)
     name = p.get("ChallengeName")
     client_id, session = p.get("ClientId", ""), p.get("Session", "")
     responses, metadata = p.get("ChallengeResponses") or {}, p.get("ClientMetadata")
@@ -228,7 +173,7 @@ def admin_respond_to_auth_challenge(self: OperationRequest) -> ActionResult:
 def forgot_password(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import password
 
-    p = _params(self)
+    p = params(self)
     return ActionResult(
         password.forgot_password(
             p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
@@ -239,7 +184,7 @@ def forgot_password(self: OperationRequest) -> ActionResult:
 def confirm_forgot_password(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import password
 
-    p = _params(self)
+    p = params(self)
     password.confirm_forgot_password(
         p.get("ClientId", ""),
         p.get("Username", ""),
@@ -254,7 +199,7 @@ def confirm_forgot_password(self: OperationRequest) -> ActionResult:
 def update_user_attributes(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import attributes
 
-    p = _params(self)
+    p = params(self)
     return ActionResult(
         attributes.update_user_attributes(
             self.backend, p.get("AccessToken", ""), p.get("UserAttributes") or [], p.get("ClientMetadata")
@@ -265,7 +210,7 @@ def update_user_attributes(self: OperationRequest) -> ActionResult:
 def admin_update_user_attributes(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import attributes
 
-    p = _params(self)
+    p = params(self)
     attributes.admin_update_user_attributes(
         self.backend,
         p.get("UserPoolId", ""),
@@ -279,7 +224,7 @@ def admin_update_user_attributes(self: OperationRequest) -> ActionResult:
 def get_user_attribute_verification_code(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import attributes
 
-    p = _params(self)
+    p = params(self)
     return ActionResult(
         attributes.get_user_attribute_verification_code(
             p.get("AccessToken", ""), p.get("AttributeName", ""), p.get("ClientMetadata")
@@ -290,7 +235,7 @@ def get_user_attribute_verification_code(self: OperationRequest) -> ActionResult
 def verify_user_attribute(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import attributes
 
-    p = _params(self)
+    p = params(self)
     attributes.verify_user_attribute(p.get("AccessToken", ""), p.get("AttributeName", ""), p.get("Code", ""))
     return EmptyResult()
 
@@ -298,7 +243,7 @@ def verify_user_attribute(self: OperationRequest) -> ActionResult:
 def admin_reset_user_password(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import attributes
 
-    p = _params(self)
+    p = params(self)
     attributes.admin_reset_user_password(
         self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata")
     )
@@ -308,112 +253,29 @@ def admin_reset_user_password(self: OperationRequest) -> ActionResult:
 def associate_software_token(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import mfa
 
-    p = _params(self)
+    p = params(self)
     return ActionResult(mfa.associate_software_token(self.backend, p.get("AccessToken"), p.get("Session")))
 
 
 def verify_software_token(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import mfa
 
-    p = _params(self)
+    p = params(self)
     return ActionResult(
         mfa.verify_software_token(self.backend, p.get("AccessToken"), p.get("Session"), p.get("UserCode", ""))
     )
 
 
-def confirm_device(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    return ActionResult(
-        devices.confirm_device(
-            p.get("AccessToken", ""), p.get("DeviceKey", ""), p.get("DeviceSecretVerifierConfig"), p.get("DeviceName")
-        )
-    )
-
-
-def get_device(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    return ActionResult(devices.get_device(p.get("AccessToken", ""), p.get("DeviceKey", "")))
-
-
-def admin_get_device(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    return ActionResult(
-        devices.admin_get_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
-    )
-
-
-def list_devices(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    return ActionResult(devices.list_devices(p.get("AccessToken", ""), p.get("Limit"), p.get("PaginationToken")))
-
-
-def admin_list_devices(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    return ActionResult(
-        devices.admin_list_devices(
-            self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("Limit"), p.get("PaginationToken")
-        )
-    )
-
-
-def update_device_status(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    devices.update_device_status(p.get("AccessToken", ""), p.get("DeviceKey", ""), p.get("DeviceRememberedStatus"))
-    return EmptyResult()
-
-
-def admin_update_device_status(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    devices.admin_update_device_status(
-        self.backend,
-        p.get("UserPoolId", ""),
-        p.get("Username", ""),
-        p.get("DeviceKey", ""),
-        p.get("DeviceRememberedStatus"),
-    )
-    return EmptyResult()
-
-
-def forget_device(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    devices.forget_device(p.get("AccessToken", ""), p.get("DeviceKey", ""))
-    return EmptyResult()
-
-
-def admin_forget_device(self: OperationRequest) -> ActionResult:
-    from engine.local.cognito import devices
-
-    p = _params(self)
-    devices.admin_forget_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
-    return EmptyResult()
-
-
 def get_user(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import attributes
 
-    return ActionResult(attributes.get_user(_params(self).get("AccessToken", "")))
+    return ActionResult(attributes.get_user(params(self).get("AccessToken", "")))
 
 
 def delete_user(self: OperationRequest) -> ActionResult:
     from engine.local.cognito import password
 
-    password.delete_user(_params(self).get("AccessToken", ""))
+    password.delete_user(params(self).get("AccessToken", ""))
     return EmptyResult()
 
 
@@ -442,15 +304,15 @@ ADDED: dict[str, Operation] = {
     "resend_confirmation_code": resend_confirmation_code,
     "get_user_attribute_verification_code": get_user_attribute_verification_code,
     "verify_user_attribute": verify_user_attribute,
-    "confirm_device": confirm_device,
-    "get_device": get_device,
-    "admin_get_device": admin_get_device,
-    "list_devices": list_devices,
-    "admin_list_devices": admin_list_devices,
-    "update_device_status": update_device_status,
-    "admin_update_device_status": admin_update_device_status,
-    "forget_device": forget_device,
-    "admin_forget_device": admin_forget_device,
+    "confirm_device": device_responses.confirm_device,
+    "get_device": device_responses.get_device,
+    "admin_get_device": device_responses.admin_get_device,
+    "list_devices": device_responses.list_devices,
+    "admin_list_devices": device_responses.admin_list_devices,
+    "update_device_status": device_responses.update_device_status,
+    "admin_update_device_status": device_responses.admin_update_device_status,
+    "forget_device": device_responses.forget_device,
+    "admin_forget_device": device_responses.admin_forget_device,
 }
 
 
