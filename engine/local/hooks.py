@@ -40,11 +40,10 @@ this module does not import the one that turns the local AWS on. ``install`` als
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from moto.awslambda import models as lambda_models
 from moto.awslambda.models import LambdaBackend, LambdaFunction
@@ -52,11 +51,13 @@ from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
-from moto.core.responses import BaseResponse
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.logs.models import LogsBackend
 
 from engine.local.cognito.exceptions import NotSupportedLocally
+from engine.local.cognito.key_cache import CachedJwk
 from engine.local.compat import HookError, check_absent, check_attribute, check_callable
 from engine.local.locking import holding
 
@@ -65,6 +66,9 @@ from engine.local.locking import holding
 # sit on top of the whole local Cognito, and ``activation`` (hence ``server``) imports this module.
 
 _MARK = "__scenario_hook__"  # set on every function a hook installs
+_F = TypeVar("_F", bound=Callable[..., object])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def _callable(hook: str, owner: type, name: str, *params: str) -> None:
         check_callable(hook, owner, name, params)
 
 
-def _mark(function: Callable[..., Any], hook: str) -> Callable[..., Any]:
+def _mark(function: _F, hook: str) -> _F:
     setattr(function, _MARK, hook)
     return function
 
@@ -116,7 +120,7 @@ def _never() -> bool:
 _local_aws_active: Callable[[], bool] = _never
 
 
-def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Callable[..., Any]:
+def _gated(hook: str, ours: Callable[_P, _R], moto: Callable[_P, _R]) -> Callable[_P, _R]:
     """``ours`` while a LocalAWS or LocalServer is active, else moto's own behaviour.
 
     The hooks stay installed for the rest of the process, but code that uses plain
@@ -124,7 +128,7 @@ def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Cal
     """
 
     @functools.wraps(ours)
-    def gated(*args: Any, **kwargs: Any) -> Any:
+    def gated(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if _local_aws_active():
             return ours(*args, **kwargs)
         return moto(*args, **kwargs)
@@ -132,8 +136,8 @@ def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Cal
     return _mark(gated, hook)
 
 
-def _not_in_moto(name: str) -> Callable[..., Any]:
-    def missing(self: Any) -> Any:
+def _not_in_moto(name: str) -> Callable[[object], ActionResult]:
+    def missing(self: object) -> ActionResult:
         raise NotImplementedError(f"The {name} action has not been implemented")  # moto's own words
 
     return missing
@@ -180,7 +184,7 @@ def _check_unsupported() -> None:
 def _apply_unsupported() -> None:
     original = BaseResponse.call_action
 
-    def call_action(self: Any) -> Any:
+    def call_action(self: BaseResponse) -> TYPE_RESPONSE:
         action = self._get_action()
         if action and camelcase_to_underscores(action) not in method_names_from_class(type(self)):
             raise NotSupportedLocally(action)
@@ -209,7 +213,7 @@ def _apply_pool_ids() -> None:
 
     original = getattr(cognito_models, "generate_id")  # noqa: B009 (also makes app client ids: only pool ids change)
 
-    def generate_id(chosen: Any, *args: Any) -> str:
+    def generate_id(chosen: str | None, *args: object) -> str:
         # ``CognitoIdpUserPool.__init__`` calls it as (strategy, region, name, config) and prefixes
         # "<region>_"; moto's hash strategy (MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY) stays moto's.
         if chosen is None and len(args) == 3 and isinstance(args[1], str):
@@ -257,10 +261,14 @@ def _check_password_policy() -> None:
 
 
 def _apply_password_policy() -> None:
+    from engine.local.cognito.models import as_backend
     from engine.local.cognito.password import validate_password
 
+    def _validate_password(self: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
+        validate_password(as_backend(self), user_pool_id, password)
+
     CognitoIdpBackend._validate_password = _gated(  # type: ignore[method-assign]
-        "cognito-password-policy", validate_password, CognitoIdpBackend._validate_password
+        "cognito-password-policy", _validate_password, CognitoIdpBackend._validate_password
     )
 
 
@@ -274,7 +282,7 @@ def _apply_lambda_config() -> None:
 
     original = CognitoIdpUserPool.update_extended_config
 
-    def update_extended_config(self: Any, extended_config: dict[str, Any]) -> None:
+    def update_extended_config(self: CognitoIdpUserPool, extended_config: dict[str, Any]) -> None:
         senders.validate_lambda_config(extended_config)  # before anything changes
         original(self, extended_config)
         cognito_responses.normalize_lambda_config(self.extended_config)
@@ -285,43 +293,6 @@ def _apply_lambda_config() -> None:
 
 
 # --- cognito-key-cache ----------------------------------------------------------------------
-
-
-class _CachedRSAKey:
-    """``joserfc.jwk.RSAKey`` whose ``import_key`` remembers what it parsed.
-
-    moto parses the same bundled private key for every new user pool, which takes about 0.2 s
-    (RSA key validation); the parsed key is only ever read, so one parse serves every pool.
-    """
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-        self._parsed: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
-        if args or kwargs or not isinstance(value, dict):
-            return self._real.import_key(value, *args, **kwargs)
-        cache_key = json.dumps(value, sort_keys=True)
-        with self._lock:
-            if cache_key not in self._parsed:
-                self._parsed[cache_key] = self._real.import_key(value)
-            return self._parsed[cache_key]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-
-class _CachedJwk:
-    """Stands in for the ``joserfc.jwk`` module inside ``moto.cognitoidp.models`` only."""
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-        self.RSAKey = _CachedRSAKey(real.RSAKey)
-        setattr(self, _MARK, "cognito-key-cache")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
 
 
 def _check_key_cache() -> None:
@@ -335,7 +306,9 @@ def _check_key_cache() -> None:
 
 def _apply_key_cache() -> None:
     real = getattr(cognito_models, "jwk")  # noqa: B009 (moto does not export it)
-    setattr(cognito_models, "jwk", _CachedJwk(real))  # noqa: B010
+    cached = CachedJwk(real)
+    setattr(cached, _MARK, "cognito-key-cache")
+    setattr(cognito_models, "jwk", cached)  # noqa: B010
 
 
 # --- lambda-invoke, lambda-backend, logs-backend --------------------------------------------
@@ -379,7 +352,7 @@ def _apply_backend_lock() -> None:
     original = BotocoreStubber.process_request
 
     @functools.wraps(original)
-    def process_request(self: Any, request: Any) -> Any:
+    def process_request(self: BotocoreStubber, request: Any) -> TYPE_RESPONSE | None:
         with holding():
             return original(self, request)
 
