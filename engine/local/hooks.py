@@ -321,7 +321,7 @@ def _check_lambda_invoke() -> None:
 def _apply_lambda_invoke() -> None:
     from engine.local.awslambda import api as lambda_api
 
-    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
         return lambda_api.invoke(self, body, request_headers, response_headers)
 
     LambdaFunction.invoke = _gated(  # type: ignore[method-assign]

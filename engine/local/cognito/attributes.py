@@ -15,8 +15,6 @@ See UserAttributeUpdateSettingsType, UpdateUserAttributes and AdminUpdateUserAtt
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.local import outbox
 from engine.local.cognito.common import NO_CLIENT, UserStatus, find_by_access_token, flatten_attrs
 from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
@@ -121,7 +119,7 @@ def _update(
 
 def update_user_attributes(
     backend: Backend, access_token: str, attributes: list[dict[str, str]], client_metadata: dict[str, str] | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """UpdateUserAttributes (the signed-in user)."""
     pool, user, username = find_by_access_token(access_token)
     sent = _update(backend, pool, user, username, attributes, _token_client(pool, access_token), client_metadata)
@@ -146,7 +144,7 @@ def admin_update_user_attributes(
 
 def get_user_attribute_verification_code(
     access_token: str, attribute: str, client_metadata: dict[str, str] | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """GetUserAttributeVerificationCode: a code to the user's email or phone number."""
     pool, user, username = find_by_access_token(access_token)
     if attribute not in _MEDIUMS:
@@ -205,12 +203,12 @@ def admin_reset_user_password(
     send_code(pool, user, username, draft)
 
 
-def get_user(access_token: str) -> dict[str, Any]:
+def get_user(access_token: str) -> dict[str, object]:
     """GetUser: the signed-in user's attributes. moto answers only for CONFIRMED users; Cognito answers for
     any user holding a live access token with the admin scope (``find_by_access_token``), a federated one
     (EXTERNAL_PROVIDER) included, and refuses a disabled one."""
     _, user, _ = find_by_access_token(access_token)
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
-    result: dict[str, Any] = user.to_json(extended=True, attributes_key="UserAttributes")
+    result: dict[str, object] = user.to_json(extended=True, attributes_key="UserAttributes")
     return result

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from moto.cognitoidp.models import UserStatus
 from moto.cognitoidp.utils import check_secret_hash as _secret_hash_matches
@@ -44,7 +43,7 @@ def every_pool() -> Iterator[tuple[Backend, Pool]]:
             yield backend, pool
 
 
-def pool_for_client(client_id: str) -> tuple[Any, Any, Any]:
+def pool_for_client(client_id: str) -> tuple[Backend, Pool, AppClient]:
     """(backend, pool, client) of the app client ``client_id``, in whichever account and region."""
     for backend, pool in every_pool():
         client = pool.clients.get(client_id)
@@ -65,7 +64,7 @@ def _scopes(access_token: str) -> list[str]:
     return scope.split() if isinstance(scope, str) else []
 
 
-def find_by_access_token(access_token: str) -> tuple[Any, Any, str]:
+def find_by_access_token(access_token: str) -> tuple[Pool, User, str]:
     """(pool, user, token user name) for a live access token, else NotAuthorizedException. Every operation
     a user authorizes with their own access token (GetUser, UpdateUserAttributes, DeleteUser, the device
     and software-token operations...) needs the aws.cognito.signin.user.admin scope in it, which a
@@ -102,7 +101,7 @@ def unknown_user(client: AppClient) -> Exception:
     return UserNotFoundError("User does not exist.")
 
 
-def client_call_user(client_id: str, username: str, secret_hash: str | None) -> tuple[Any, Any, Any]:
+def client_call_user(client_id: str, username: str, secret_hash: str | None) -> tuple[Backend, Pool, User]:
     """(backend, pool, user) of a client-based call about an existing user (ConfirmSignUp,
     ConfirmForgotPassword, ...): the client must exist, the secret hash match and the user exist."""
     backend, pool, client = pool_for_client(client_id)
@@ -160,7 +159,7 @@ def status_name(user: User) -> str:
     return str(status.value if isinstance(status, UserStatus) else status)
 
 
-def _pool_of(user: User) -> Any:
+def _pool_of(user: User) -> Pool | None:
     for _, pool in every_pool():
         if pool.id == user.user_pool_id:
             return pool

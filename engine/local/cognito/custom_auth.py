@@ -64,7 +64,7 @@ def _flag(response: dict[str, Any], key: str) -> bool:
     return bool(value)
 
 
-def _string_params(value: Any) -> dict[str, str]:
+def _string_params(value: object) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
@@ -205,7 +205,7 @@ def password_verified(
     backend: Backend,
     pool: Pool,
     client: AppClient,
-    user: User,
+    user: User | None,
     state: SignInSession,
     right: bool,
     client_metadata: dict[str, str] | None,

@@ -233,7 +233,7 @@ def _now_modified(device: Device) -> None:
     device.modified = time.time()
 
 
-def _device_json(pool: Pool, user: User, device: Device) -> dict[str, Any]:
+def _device_json(pool: Pool, user: User, device: Device) -> dict[str, object]:
     owner = f"{user.username}.{pool.id}"
     attributes = [{"Name": "device_status", "Value": "valid"}]
     if device.name:
@@ -249,7 +249,7 @@ def _device_json(pool: Pool, user: User, device: Device) -> dict[str, Any]:
         attributes.append({"Name": "last_ip_used", "Value": device.last_ip})
     status = REMEMBERED if device.remembered else NOT_REMEMBERED
     attributes.append({"Name": "dev:device_remembered_status", "Value": status})
-    found: dict[str, Any] = {
+    found: dict[str, object] = {
         "DeviceKey": device.key,
         "DeviceAttributes": attributes,
         "DeviceCreateDate": device.created,
@@ -260,7 +260,7 @@ def _device_json(pool: Pool, user: User, device: Device) -> dict[str, Any]:
     return found
 
 
-def _admin_user(backend: Backend, pool_id: str, username: str) -> tuple[Any, Any]:
+def _admin_user(backend: Backend, pool_id: str, username: str) -> tuple[Pool, User]:
     pool = backend.describe_user_pool(pool_id)
     user = pool._get_user(username)
     if user is None:
@@ -268,12 +268,12 @@ def _admin_user(backend: Backend, pool_id: str, username: str) -> tuple[Any, Any
     return pool, user
 
 
-def _token_user(access_token: str) -> tuple[Any, Any]:
+def _token_user(access_token: str) -> tuple[Pool, User]:
     pool, user, _ = find_by_access_token(access_token)
     return pool, user
 
 
-def _base64(value: Any, name: str) -> bytes:
+def _base64(value: object, name: str) -> bytes:
     try:
         decoded = base64.b64decode(str(value), validate=True)
     except (binascii.Error, ValueError):
@@ -284,8 +284,8 @@ def _base64(value: Any, name: str) -> bytes:
 
 
 def confirm_device(
-    access_token: str, device_key: str, verifier_config: dict[str, Any] | None, device_name: str | None
-) -> dict[str, Any]:
+    access_token: str, device_key: str, verifier_config: dict[str, str] | None, device_name: str | None
+) -> dict[str, object]:
     """ConfirmDevice: the device (issued to this user at a sign-in) is tracked, with its SRP verifier;
     remembered at once unless the pool leaves that to the user (UserConfirmationNecessary)."""
     pool, user = _token_user(access_token)
@@ -315,7 +315,7 @@ def _status(value: str | None) -> bool:
     return value == REMEMBERED
 
 
-def _list(pool: Pool, user: User, limit: int | None, pagination_token: str | None) -> dict[str, Any]:
+def _list(pool: Pool, user: User, limit: int | None, pagination_token: str | None) -> dict[str, object]:
     if limit is not None and not 0 <= int(limit) <= MAX_LIMIT:
         raise InvalidParameterException(
             f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
@@ -330,30 +330,30 @@ def _list(pool: Pool, user: User, limit: int | None, pagination_token: str | Non
         start = keys.index(pagination_token)
     size = MAX_LIMIT if limit is None else int(limit)
     page = devices[start : start + size]
-    result: dict[str, Any] = {"Devices": [_device_json(pool, user, d) for d in page]}
+    result: dict[str, object] = {"Devices": [_device_json(pool, user, d) for d in page]}
     if start + size < len(devices):
         result["PaginationToken"] = devices[start + size].key
     return result
 
 
-def get_device(access_token: str, device_key: str) -> dict[str, Any]:
+def get_device(access_token: str, device_key: str) -> dict[str, object]:
     pool, user = _token_user(access_token)
     return {"Device": _device_json(pool, user, device_of(user, device_key))}
 
 
-def admin_get_device(backend: Backend, pool_id: str, username: str, device_key: str) -> dict[str, Any]:
+def admin_get_device(backend: Backend, pool_id: str, username: str, device_key: str) -> dict[str, object]:
     pool, user = _admin_user(backend, pool_id, username)
     return {"Device": _device_json(pool, user, device_of(user, device_key))}
 
 
-def list_devices(access_token: str, limit: int | None, pagination_token: str | None) -> dict[str, Any]:
+def list_devices(access_token: str, limit: int | None, pagination_token: str | None) -> dict[str, object]:
     pool, user = _token_user(access_token)
     return _list(pool, user, limit, pagination_token)
 
 
 def admin_list_devices(
     backend: Backend, pool_id: str, username: str, limit: int | None, pagination_token: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     pool, user = _admin_user(backend, pool_id, username)
     return _list(pool, user, limit, pagination_token)
 

@@ -195,7 +195,7 @@ def idp_error(flow: Flow, error: str, description: str) -> RedirectError:
     return RedirectError(flow.redirect_uri, error, f"{flow.provider} Error - {description}".strip(), flow.app_state)
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -228,7 +228,7 @@ def _as_list(attributes: dict[str, str]) -> list[dict[str, str]]:
     return [{"Name": k, "Value": v} for k, v in attributes.items()]
 
 
-def _sign_up(pool: Pool, client: AppClient, username: str, attributes: dict[str, str], identities: str) -> Any:
+def _sign_up(pool: Pool, client: AppClient, username: str, attributes: dict[str, str], identities: str) -> User:
     user = new_user(pool.id, username, secrets.token_urlsafe(48), EXTERNAL_PROVIDER, _as_list(attributes))
     _, verify_email, verify_phone = pre_sign_up(
         pool, user, "PreSignUp_ExternalProvider", client.id, _as_list(attributes), None, None

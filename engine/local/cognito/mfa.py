@@ -63,7 +63,7 @@ def _methods(pool: Pool) -> list[str]:
     return methods
 
 
-def _setup_session(backend: Backend, session: str) -> tuple[Any, Any, SignInSession]:
+def _setup_session(backend: Backend, session: str) -> tuple[Pool, User, SignInSession]:
     """(pool, user, state) of a live MFA_SETUP sign-in session, else NotAuthorizedException."""
     pool, state = find_session(backend, session)
     user = pool._get_user(state.username)
@@ -80,7 +80,7 @@ def _advance(backend: Backend, pool: Pool, session: str, state: SignInSession, s
     return open_session(backend, pool, state)
 
 
-def associate_software_token(backend: Backend, access_token: str | None, session: str | None) -> dict[str, Any]:
+def associate_software_token(backend: Backend, access_token: str | None, session: str | None) -> dict[str, object]:
     """A new TOTP secret for the user, signed in (access token) or setting MFA up in a sign-in (session:
     a new session comes back for VerifySoftwareToken). A verified token stays in use until this one is
     verified, as AWS documents (API_AssociateSoftwareToken.html)."""
@@ -90,7 +90,7 @@ def associate_software_token(backend: Backend, access_token: str | None, session
         _, user, _ = find_by_access_token(access_token or "")
     secret = totp.new_secret()
     setattr(user, _NEW_SECRET_ATTR, secret)
-    result: dict[str, Any] = {"SecretCode": secret}
+    result: dict[str, object] = {"SecretCode": secret}
     if session:
         result["Session"] = _advance(backend, pool, session, state, "associated")
     return result
@@ -98,7 +98,7 @@ def associate_software_token(backend: Backend, access_token: str | None, session
 
 def verify_software_token(
     backend: Backend, access_token: str | None, session: str | None, user_code: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Check a code from the associated secret: it replaces any earlier token, and
     Set(Admin)UserMFAPreference may enable it. With the session AssociateSoftwareToken returned, a new
     session comes back that answers MFA_SETUP (API_VerifySoftwareToken.html)."""
@@ -118,7 +118,7 @@ def verify_software_token(
     setattr(user, _NEW_SECRET_ATTR, None)
     setattr(user, _LAST_STEP_ATTR, step)
     user.token_verified = True
-    result: dict[str, Any] = {"Status": "SUCCESS"}
+    result: dict[str, object] = {"Status": "SUCCESS"}
     if session:
         result["Session"] = _advance(backend, pool, session, state, "verified")
     return result

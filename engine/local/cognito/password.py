@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.local import outbox
 from engine.local.cognito.common import (
     UserStatus,
@@ -27,7 +25,7 @@ from engine.local.cognito.triggers import has_trigger
 
 def forgot_password(
     client_id: str, username: str, client_metadata: dict[str, str] | None, secret_hash: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """ForgotPassword: a reset code to the first verified recovery option (CustomMessage_ForgotPassword);
     an unknown user goes through the UserMigration trigger first."""
     _, pool, client = pool_for_client(client_id)

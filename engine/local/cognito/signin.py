@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.local.cognito import devices
 from engine.local.cognito.common import event_attributes
@@ -20,6 +20,9 @@ from engine.local.cognito.exceptions import NotAuthorizedError
 from engine.local.cognito.models import AppClient, Backend, Pool, User
 from engine.local.cognito.tokens import issue_tokens, pre_token_generation
 from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event, with_metadata
+
+if TYPE_CHECKING:
+    from engine.local.cognito.srp_auth import Exchange
 
 SESSION_SECONDS = 180  # AuthSessionValidity defaults to 3 minutes
 FREE_PASSWORD_ATTEMPTS = 5  # then Cognito locks the user out for 1 s, 2 s, 4 s... (at most 15 minutes)
@@ -98,7 +101,7 @@ class SignInSession:
     metadata: str | None = None  # custom auth: the last challengeMetadata
     user_found: bool = True
     srp_a: str | None = None  # custom auth started with SRP: the client's SRP_A
-    srp: Any = None  # SRP: the server's half of the exchange (``srp_auth.Exchange``)
+    srp: Exchange | None = None  # SRP: the server's half of the exchange
     device_key: str | None = None  # the DEVICE_KEY the client sent, if any
     # The PreTokenGeneration source at the end: TokenGeneration_NewPasswordChallenge once the sign-in
     # answered NEW_PASSWORD_REQUIRED (an MFA challenge may still follow).
@@ -121,7 +124,7 @@ def open_session(backend: Backend, pool: Pool, state: SignInSession) -> str:
     return token
 
 
-def find_session(backend: Backend, token: str) -> tuple[Any, SignInSession]:
+def find_session(backend: Backend, token: str) -> tuple[Pool, SignInSession]:
     """(pool, state) of a live session token, else NotAuthorizedException as Cognito answers."""
     found = backend.sessions.get(token)
     state = _sessions(found[1]).get(token) if found else None

@@ -88,7 +88,7 @@ def sign_up(
             )
 
     pool.users[user.username] = user
-    result: dict[str, Any] = {"UserConfirmed": confirm, "UserSub": user.id}
+    result: dict[str, object] = {"UserConfirmed": confirm, "UserSub": user.id}
     if draft is not None:
         result["CodeDeliveryDetails"] = send_code(pool, user, username, draft)
     return result
@@ -135,7 +135,7 @@ def admin_confirm_sign_up(
 
 def resend_confirmation_code(
     client_id: str, username: str, client_metadata: dict[str, str] | None, secret_hash: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """ResendConfirmationCode: a new code (the old one stops working), CustomMessage_ResendCode."""
     _, pool, user = client_call_user(client_id, username, secret_hash)
     if user.status == UserStatus.CONFIRMED:
@@ -167,7 +167,7 @@ def admin_create_user(
     message_action: str | None,
     mediums: list[str] | None,
     client_metadata: dict[str, str] | None,
-) -> Any:
+) -> User:
     """AdminCreateUser: PreSignUp_AdminCreateUser (its auto flags do not apply), then the
     invitation with the temporary password (CustomMessage_AdminCreateUser) unless SUPPRESS."""
     pool = backend.describe_user_pool(pool_id)

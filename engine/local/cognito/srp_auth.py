@@ -25,7 +25,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from engine.local.cognito import srp
 from engine.local.cognito.common import UserStatus, check_secret_hash, pool_for_client, unknown_user
@@ -54,8 +54,27 @@ _HEX = re.compile(rf"[0-9a-fA-F]{{1,{len(srp.N_HEX) + 2}}}")  # A is below N: bo
 _INCORRECT = "Incorrect username or password."
 _RESPONSES = ("USERNAME", "PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP")
 
-AfterPassword = Callable[..., dict[str, Any]]
-CustomRound = Callable[[Any, Any, Any, Any, SignInSession, bool, "dict[str, str] | None"], dict[str, Any]]
+
+class AfterPassword(Protocol):
+    """``auth.after_password``: what follows a proven password."""
+
+    def __call__(
+        self,
+        backend: Backend,
+        pool: Pool,
+        client: AppClient,
+        user: User,
+        username: str,
+        *,
+        client_metadata: dict[str, str] | None = None,
+        device_key: str | None = None,
+    ) -> dict[str, Any]: ...
+
+
+# ``custom_auth.password_verified``: a custom flow's next round, told whether the password was right.
+CustomRound = Callable[
+    [Backend, Pool, AppClient, "User | None", SignInSession, bool, "dict[str, str] | None"], dict[str, Any]
+]
 
 
 @dataclass(frozen=True)
@@ -171,15 +190,16 @@ def initiate(
 
 def _exchange(
     backend: Backend, client_pool: Pool, client: AppClient, session: str, block: str
-) -> tuple[Any, SignInSession, str]:
-    """(pool, state, session token) of the exchange a PASSWORD_VERIFIER answer is for."""
+) -> tuple[Pool, SignInSession, Exchange, str]:
+    """(pool, state, exchange, session token) of the exchange a PASSWORD_VERIFIER answer is for."""
     token = session or _blocks(client_pool).get(block)
     if not token:
         raise NotAuthorizedError(_INCORRECT)
     pool, state = find_session(backend, token)
-    if state.challenge != CHALLENGE or state.client_id != client.id or not isinstance(state.srp, Exchange):
+    exchange = state.srp
+    if state.challenge != CHALLENGE or state.client_id != client.id or not isinstance(exchange, Exchange):
         raise NotAuthorizedError("Invalid session for the user.")
-    return pool, state, token
+    return pool, state, exchange, token
 
 
 def respond(
@@ -198,10 +218,9 @@ def respond(
         if not responses.get(name):
             raise InvalidParameterException(f"Missing required parameter {name}")
     block = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
-    pool, state, token = _exchange(backend, client_pool, client, session, block)
+    pool, state, exchange, token = _exchange(backend, client_pool, client, session, block)
     check_secret_hash(client, responses["USERNAME"], responses.get("SECRET_HASH"))
     close_session(backend, pool, token)  # one answer per exchange
-    exchange: Exchange = state.srp
     _blocks(pool).pop(exchange.issued.secret_block, None)
     state.device_key = responses.get("DEVICE_KEY") or state.device_key
     user = pool._get_user(state.username) if state.user_found else None
@@ -227,7 +246,6 @@ def respond(
         raise NotAuthorizedError(_INCORRECT)
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
-    result: dict[str, Any] = after_password(
+    return after_password(
         backend, pool, client, user, state.username, client_metadata=client_metadata, device_key=state.device_key
     )
-    return result

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.local.cognito.common import event_attributes
 from engine.local.cognito.exceptions import NotAuthorizedError
-from engine.local.cognito.models import AppClient, Pool, User
+from engine.local.cognito.models import AppClient, Group, Pool, User
 from engine.local.cognito.resign import resign
 from engine.local.cognito.triggers import (
     TokenOverrides,
@@ -48,7 +48,7 @@ PROTECTED_CLAIMS = frozenset(
 )
 
 
-def _ranked_groups(user: User) -> list[Any]:
+def _ranked_groups(user: User) -> list[Group]:
     # Lowest precedence first; groups without a precedence come last.
     return sorted(user.groups, key=lambda g: (g.precedence is None, g.precedence or 0, g.group_name))
 
@@ -151,7 +151,7 @@ def _access_claims(overrides: TokenOverrides) -> Callable[[dict[str, Any]], None
     return change
 
 
-def identities_claim(attribute: str) -> Any:
+def identities_claim(attribute: str) -> object:
     """The ``identities`` claim of a federated user's ID token, from the attribute: the same
     objects with ``primary`` and ``dateCreated`` as strings (``"true"``, ``"1700000000000"``)."""
     try:
