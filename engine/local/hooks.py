@@ -264,11 +264,11 @@ def _apply_password_policy() -> None:
     from engine.local.cognito.models import as_backend
     from engine.local.cognito.password import validate_password
 
-    def _validate_password(self: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
+    def check_password(self: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
         validate_password(as_backend(self), user_pool_id, password)
 
     CognitoIdpBackend._validate_password = _gated(  # type: ignore[method-assign]
-        "cognito-password-policy", _validate_password, CognitoIdpBackend._validate_password
+        "cognito-password-policy", check_password, CognitoIdpBackend._validate_password
     )
 
 

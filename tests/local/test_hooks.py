@@ -77,10 +77,17 @@ def test_a_missing_attribute_names_the_broken_hook(monkeypatch: pytest.MonkeyPat
         hooks.verify()
 
 
+_BY_NAME = ("getattr", "hasattr", "setattr", "inspect.getattr_static")
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
 def _private_attributes_of_others(root: Path) -> dict[str, str]:
-    """Every ``x._name`` read under ``root`` whose ``_name`` no module there defines (a def, a class, an
-    assigned ``self._name`` or a class field): a private attribute of moto (or of another library),
-    with the first file that reads it."""
+    """Every private name read under ``root`` (``x._name``, ``getattr(x, "_name")``, ``from moto... import
+    _name``) that no module there defines (a def, a class, an assigned ``self._name``, a class field, a
+    ``setattr``): a private attribute of moto (or of another library), with the first file that reads it."""
     read: dict[str, str] = {}
     defined: set[str] = set()
     for path in sorted(root.rglob("*.py")):
@@ -92,11 +99,17 @@ def _private_attributes_of_others(root: Path) -> dict[str, str]:
             if isinstance(node, ast.ClassDef) and any(ast.unparse(base) == "Protocol" for base in node.bases)
             for member in node.body
         }
+        # Reachable as ``x._name``: a module's own functions and classes, and a class's methods (not a
+        # function nested in another, which may share a name with the moto method it wraps).
+        reachable = {id(node) for node in tree.body} | {
+            id(member) for node in ast.walk(tree) if isinstance(node, ast.ClassDef) for member in node.body
+        }
         for node in ast.walk(tree):
             if id(node) in described:
                 continue
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                defined.add(node.name)
+                if id(node) in reachable:
+                    defined.add(node.name)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
@@ -104,8 +117,19 @@ def _private_attributes_of_others(root: Path) -> dict[str, str]:
                         defined.add(target.attr)
                     elif isinstance(target, ast.Name):
                         defined.add(target.id)
-            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            elif isinstance(node, ast.Attribute) and _private(node.attr):
                 read.setdefault(node.attr, str(path.relative_to(root)))
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in _BY_NAME and len(node.args) > 1:
+                name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
+                if isinstance(name, str) and _private(name):
+                    if ast.unparse(node.func) == "setattr":
+                        defined.add(name)
+                    else:
+                        read.setdefault(name, str(path.relative_to(root)))
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("moto"):
+                for alias in node.names:
+                    if _private(alias.name):
+                        read.setdefault(alias.name, str(path.relative_to(root)))
     return {name: where for name, where in read.items() if name not in defined}
 
 
