@@ -11,6 +11,7 @@ for the exact patches):
   (``cognito.triggers`` is where a trigger is invoked); codes and invitations are generated,
   enforced and delivered to the ``Outbox`` (``cognito.messages``); DeleteUser and
   ResendConfirmationCode exist (``cognito.responses`` lists every operation answered here);
+  ``cognito.models`` names what of moto's Cognito models the local Cognito relies on;
 * ``cloudformation``: ``AWS::Cognito::UserPool``/``UserPoolClient`` deploy, ``AWS::Lambda::Permission``
   can be updated and deleted.
 

@@ -8,7 +8,6 @@ hook, instead of leaving Cognito triggers silently unfired.
 from __future__ import annotations
 
 import inspect
-from typing import Any
 
 from engine.errors import TargetError
 
@@ -29,7 +28,7 @@ class HookError(TargetError):
         self.hook = hook
 
 
-def check_callable(hook: str, owner: Any, name: str, params: tuple[str, ...]) -> None:
+def check_callable(hook: str, owner: object, name: str, params: tuple[str, ...]) -> None:
     """``owner.name`` must exist and take exactly ``params`` (names, in order, ``self`` included)."""
     target = inspect.getattr_static(owner, name, None)
     if target is None:
@@ -46,26 +45,26 @@ def check_callable(hook: str, owner: Any, name: str, params: tuple[str, ...]) ->
         raise HookError(hook, f"{_describe(owner)}.{name} takes ({', '.join(found)}), expected ({', '.join(params)})")
 
 
-def check_absent(hook: str, owner: Any, name: str) -> None:
+def check_absent(hook: str, owner: object, name: str) -> None:
     """``owner.name`` must not exist yet (the hook adds it; if moto grew one, review the hook)."""
     if inspect.getattr_static(owner, name, None) is not None:
         raise HookError(hook, f"{_describe(owner)}.{name} already exists; the hook would hide it")
 
 
-def check_attribute(hook: str, owner: Any, name: str) -> None:
+def check_attribute(hook: str, owner: object, name: str) -> None:
     """``owner`` (a module or class) must have ``name``."""
     if inspect.getattr_static(owner, name, None) is None:
         raise HookError(hook, f"{_describe(owner)} has no attribute {name}")
 
 
-def require(hook: str, obj: Any, *names: str) -> None:
+def require(hook: str, obj: object, *names: str) -> None:
     """``obj`` (a moto model instance) must have every attribute in ``names``."""
     missing = [name for name in names if not hasattr(obj, name)]
     if missing:
         raise HookError(hook, f"{type(obj).__name__} objects have no {', '.join(missing)}")
 
 
-def _describe(owner: Any) -> str:
+def _describe(owner: object) -> str:
     if inspect.ismodule(owner):
         return owner.__name__
     if hasattr(owner, "__qualname__"):

@@ -20,7 +20,8 @@ Hooks:
   that moto leaves unimplemented for some input) answers UnsupportedOperationException naming it and
   suggesting ``--target aws``, instead of an internal error.
 * ``cognito-pool-ids``: user pool ids shaped as Cognito's, ``<region>_<9 alphanumerics>``.
-* ``cognito-models``: the moto Cognito model methods the local Cognito builds on.
+* ``cognito-models``: the moto Cognito model methods the local Cognito calls, private ones included
+  (``MOTO_CALLS``; ``tests/local/test_hooks.py`` fails when the source calls one not declared there).
 * ``cognito-password-policy``: passwords checked with Cognito's per-rule messages and defaults.
 * ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step; custom
   sender triggers (CustomEmailSender / CustomSMSSender) refused without a usable KMSKeyID.
@@ -39,11 +40,10 @@ this module does not import the one that turns the local AWS on. ``install`` als
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from moto.awslambda import models as lambda_models
 from moto.awslambda.models import LambdaBackend, LambdaFunction
@@ -51,19 +51,24 @@ from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
-from moto.core.responses import BaseResponse
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.logs.models import LogsBackend
 
-from engine.local.awslambda import api as lambda_api
-from engine.local.cognito import responses as cognito_responses
-from engine.local.cognito import senders
 from engine.local.cognito.exceptions import NotSupportedLocally
-from engine.local.cognito.password import validate_password
+from engine.local.cognito.key_cache import CachedJwk
 from engine.local.compat import HookError, check_absent, check_attribute, check_callable
 from engine.local.locking import holding
 
+# The handlers a hook installs (``engine.local.cognito.responses``, ``password``, ``senders``,
+# ``engine.local.awslambda.api``) are imported by the functions that check and apply it, not here: they
+# sit on top of the whole local Cognito, and ``activation`` (hence ``server``) imports this module.
+
 _MARK = "__scenario_hook__"  # set on every function a hook installs
+_F = TypeVar("_F", bound=Callable[..., object])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -75,16 +80,33 @@ class Hook:
     apply: Callable[[], None] = lambda: None
 
 
-def _ours(owner: Any, name: str) -> bool:
+@dataclass(frozen=True)
+class MotoCall:
+    """A moto method the local AWS calls (or replaces) and the parameters it passes, checked by ``verify``.
+
+    Private ones (``_get_user``...) are declared here too: moto promises nothing about them, so a moto
+    that renamed one must fail ``verify`` rather than a sign-in halfway through.
+    """
+
+    hook: str
+    owner: type
+    name: str
+    params: tuple[str, ...]
+
+    def check(self) -> None:
+        _callable(self.hook, self.owner, self.name, *self.params)
+
+
+def _ours(owner: type, name: str) -> bool:
     return bool(getattr(owner.__dict__.get(name), _MARK, False))
 
 
-def _callable(hook: str, owner: Any, name: str, *params: str) -> None:
+def _callable(hook: str, owner: type, name: str, *params: str) -> None:
     if not _ours(owner, name):
         check_callable(hook, owner, name, params)
 
 
-def _mark(function: Callable[..., Any], hook: str) -> Callable[..., Any]:
+def _mark(function: _F, hook: str) -> _F:
     setattr(function, _MARK, hook)
     return function
 
@@ -98,7 +120,7 @@ def _never() -> bool:
 _local_aws_active: Callable[[], bool] = _never
 
 
-def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Callable[..., Any]:
+def _gated(hook: str, ours: Callable[_P, _R], moto: Callable[_P, _R]) -> Callable[_P, _R]:
     """``ours`` while a LocalAWS or LocalServer is active, else moto's own behaviour.
 
     The hooks stay installed for the rest of the process, but code that uses plain
@@ -106,7 +128,7 @@ def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Cal
     """
 
     @functools.wraps(ours)
-    def gated(*args: Any, **kwargs: Any) -> Any:
+    def gated(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if _local_aws_active():
             return ours(*args, **kwargs)
         return moto(*args, **kwargs)
@@ -114,8 +136,8 @@ def _gated(hook: str, ours: Callable[..., Any], moto: Callable[..., Any]) -> Cal
     return _mark(gated, hook)
 
 
-def _not_in_moto(name: str) -> Callable[..., Any]:
-    def missing(self: Any) -> Any:
+def _not_in_moto(name: str) -> Callable[[object], ActionResult]:
+    def missing(self: object) -> ActionResult:
         raise NotImplementedError(f"The {name} action has not been implemented")  # moto's own words
 
     return missing
@@ -125,6 +147,8 @@ def _not_in_moto(name: str) -> Callable[..., Any]:
 
 
 def _check_cognito_operations() -> None:
+    from engine.local.cognito import responses as cognito_responses
+
     for name in cognito_responses.REPLACED:
         _callable("cognito-operations", CognitoIdpResponse, name, "self")
     for name in cognito_responses.ADDED:
@@ -137,6 +161,8 @@ def _check_cognito_operations() -> None:
 
 
 def _apply_cognito_operations() -> None:
+    from engine.local.cognito import responses as cognito_responses
+
     for name, function in cognito_responses.REPLACED.items():
         original = getattr(CognitoIdpResponse, name)
         cognito_responses.ORIGINALS[name] = original
@@ -151,7 +177,6 @@ def _apply_cognito_operations() -> None:
 def _check_unsupported() -> None:
     hook = "cognito-unsupported"
     _callable(hook, BaseResponse, "call_action", "self")
-    check_callable(hook, BaseResponse, "_get_action", ("self",))
     if "call_action" in CognitoIdpResponse.__dict__ and not _ours(CognitoIdpResponse, "call_action"):
         raise HookError(hook, "CognitoIdpResponse overrides call_action")
 
@@ -159,7 +184,7 @@ def _check_unsupported() -> None:
 def _apply_unsupported() -> None:
     original = BaseResponse.call_action
 
-    def call_action(self: Any) -> Any:
+    def call_action(self: BaseResponse) -> TYPE_RESPONSE:
         action = self._get_action()
         if action and camelcase_to_underscores(action) not in method_names_from_class(type(self)):
             raise NotSupportedLocally(action)
@@ -188,7 +213,7 @@ def _apply_pool_ids() -> None:
 
     original = getattr(cognito_models, "generate_id")  # noqa: B009 (also makes app client ids: only pool ids change)
 
-    def generate_id(chosen: Any, *args: Any) -> str:
+    def generate_id(chosen: str | None, *args: object) -> str:
         # ``CognitoIdpUserPool.__init__`` calls it as (strategy, region, name, config) and prefixes
         # "<region>_"; moto's hash strategy (MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY) stays moto's.
         if chosen is None and len(args) == 3 and isinstance(args[1], str):
@@ -205,19 +230,27 @@ def _check_cognito_models() -> None:
     hook = "cognito-models"
     check_attribute(hook, cognito_models, "cognitoidp_backends")
     check_attribute(hook, cognito_models, "UserStatus")
-    _callable(hook, CognitoIdpBackend, "_validate_password", "self", "user_pool_id", "password")
-    check_callable(hook, CognitoIdpBackend, "describe_user_pool", ("self", "user_pool_id"))
-    check_callable(hook, CognitoIdpUserPool, "_get_user", ("self", "username"))
-    check_callable(hook, CognitoIdpUserPool, "create_refresh_token", ("self", "client_id", "username"))
-    check_callable(hook, CognitoIdpUserPool, "create_access_token", ("self", "client_id", "username", "origin_jti"))
-    check_callable(hook, CognitoIdpUserPool, "create_id_token", ("self", "client_id", "username", "origin_jti"))
-    check_callable(hook, CognitoIdpUserPool, "sign_out", ("self", "username"))
-    check_callable(hook, CognitoIdpUserPool, "create_tokens_from_refresh_token", ("self", "refresh_token"))
-    check_callable(
-        hook, CognitoIdpUser, "__init__", ("self", "user_pool_id", "username", "password", "status", "attributes")
-    )
-    check_callable(hook, CognitoIdpUser, "update_attributes", ("self", "new_attributes"))
-    check_callable(hook, CognitoIdpUser, "to_json", ("self", "extended", "attributes_key", "attributes_to_get"))
+
+
+_MODELS = "cognito-models"
+# Every moto model method the local Cognito calls; the hook named is the one that stops working without it.
+MOTO_CALLS: tuple[MotoCall, ...] = (
+    MotoCall(_MODELS, CognitoIdpBackend, "_validate_password", ("self", "user_pool_id", "password")),
+    MotoCall(_MODELS, CognitoIdpBackend, "_verify_email_is_not_used", ("self", "user_pool_id", "email")),
+    MotoCall(_MODELS, CognitoIdpBackend, "describe_user_pool", ("self", "user_pool_id")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "_get_user", ("self", "username")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_refresh_token", ("self", "client_id", "username")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_access_token", ("self", "client_id", "username", "origin_jti")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_id_token", ("self", "client_id", "username", "origin_jti")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "sign_out", ("self", "username")),
+    MotoCall(_MODELS, CognitoIdpUserPool, "create_tokens_from_refresh_token", ("self", "refresh_token")),
+    MotoCall(
+        _MODELS, CognitoIdpUser, "__init__", ("self", "user_pool_id", "username", "password", "status", "attributes")
+    ),
+    MotoCall(_MODELS, CognitoIdpUser, "update_attributes", ("self", "new_attributes")),
+    MotoCall(_MODELS, CognitoIdpUser, "to_json", ("self", "extended", "attributes_key", "attributes_to_get")),
+    MotoCall("cognito-unsupported", BaseResponse, "_get_action", ("self",)),
+)
 
 
 # --- cognito-lambda-config ----------------------------------------------------------------
@@ -228,8 +261,14 @@ def _check_password_policy() -> None:
 
 
 def _apply_password_policy() -> None:
+    from engine.local.cognito.models import as_backend
+    from engine.local.cognito.password import validate_password
+
+    def check_password(self: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
+        validate_password(as_backend(self), user_pool_id, password)
+
     CognitoIdpBackend._validate_password = _gated(  # type: ignore[method-assign]
-        "cognito-password-policy", validate_password, CognitoIdpBackend._validate_password
+        "cognito-password-policy", check_password, CognitoIdpBackend._validate_password
     )
 
 
@@ -238,9 +277,12 @@ def _check_lambda_config() -> None:
 
 
 def _apply_lambda_config() -> None:
+    from engine.local.cognito import responses as cognito_responses
+    from engine.local.cognito import senders
+
     original = CognitoIdpUserPool.update_extended_config
 
-    def update_extended_config(self: Any, extended_config: dict[str, Any]) -> None:
+    def update_extended_config(self: CognitoIdpUserPool, extended_config: dict[str, Any]) -> None:
         senders.validate_lambda_config(extended_config)  # before anything changes
         original(self, extended_config)
         cognito_responses.normalize_lambda_config(self.extended_config)
@@ -251,43 +293,6 @@ def _apply_lambda_config() -> None:
 
 
 # --- cognito-key-cache ----------------------------------------------------------------------
-
-
-class _CachedRSAKey:
-    """``joserfc.jwk.RSAKey`` whose ``import_key`` remembers what it parsed.
-
-    moto parses the same bundled private key for every new user pool, which takes about 0.2 s
-    (RSA key validation); the parsed key is only ever read, so one parse serves every pool.
-    """
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-        self._parsed: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
-        if args or kwargs or not isinstance(value, dict):
-            return self._real.import_key(value, *args, **kwargs)
-        cache_key = json.dumps(value, sort_keys=True)
-        with self._lock:
-            if cache_key not in self._parsed:
-                self._parsed[cache_key] = self._real.import_key(value)
-            return self._parsed[cache_key]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-
-class _CachedJwk:
-    """Stands in for the ``joserfc.jwk`` module inside ``moto.cognitoidp.models`` only."""
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-        self.RSAKey = _CachedRSAKey(real.RSAKey)
-        setattr(self, _MARK, "cognito-key-cache")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
 
 
 def _check_key_cache() -> None:
@@ -301,7 +306,9 @@ def _check_key_cache() -> None:
 
 def _apply_key_cache() -> None:
     real = getattr(cognito_models, "jwk")  # noqa: B009 (moto does not export it)
-    setattr(cognito_models, "jwk", _CachedJwk(real))  # noqa: B010
+    cached = CachedJwk(real)
+    setattr(cached, _MARK, "cognito-key-cache")
+    setattr(cognito_models, "jwk", cached)  # noqa: B010
 
 
 # --- lambda-invoke, lambda-backend, logs-backend --------------------------------------------
@@ -312,7 +319,9 @@ def _check_lambda_invoke() -> None:
 
 
 def _apply_lambda_invoke() -> None:
-    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    from engine.local.awslambda import api as lambda_api
+
+    def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
         return lambda_api.invoke(self, body, request_headers, response_headers)
 
     LambdaFunction.invoke = _gated(  # type: ignore[method-assign]
@@ -343,7 +352,7 @@ def _apply_backend_lock() -> None:
     original = BotocoreStubber.process_request
 
     @functools.wraps(original)
-    def process_request(self: Any, request: Any) -> Any:
+    def process_request(self: BotocoreStubber, request: Any) -> TYPE_RESPONSE | None:
         with holding():
             return original(self, request)
 
@@ -372,6 +381,8 @@ def verify() -> None:
     """Check every hook against the installed moto; raise ``HookError`` naming the first broken one."""
     for hook in HOOKS:
         hook.check()
+    for call in MOTO_CALLS:
+        call.check()
 
 
 def install(active: Callable[[], bool]) -> None:

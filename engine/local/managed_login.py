@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from engine.local.cognito import federation, oidc
 from engine.local.cognito.triggers import CALLER_AGENT
 from engine.local.locking import holding
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 AUTHORIZE_PATH = "/oauth2/authorize"
 IDP_RESPONSE_PATH = "/oauth2/idpresponse"
@@ -31,10 +34,8 @@ TOKEN_PATH = "/oauth2/token"
 PATHS = frozenset({AUTHORIZE_PATH, IDP_RESPONSE_PATH, TOKEN_PATH})
 NAVIGATION_PATHS = frozenset({AUTHORIZE_PATH, IDP_RESPONSE_PATH})
 
-StartResponse = Callable[..., Any]
 
-
-def is_navigation(environ: dict[str, Any]) -> bool:
+def is_navigation(environ: WSGIEnvironment) -> bool:
     """A GET to a page a browser is sent to (from the app, or back from the IdP), as a top-level
     navigation: the only kind of cross-site request the server accepts. A browser that sends no
     ``Sec-Fetch-*`` headers cannot be told apart and is accepted too, as everywhere on the server."""
@@ -47,7 +48,7 @@ def is_navigation(environ: dict[str, Any]) -> bool:
     )
 
 
-def _query(environ: dict[str, Any]) -> dict[str, str]:
+def _query(environ: WSGIEnvironment) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
 
 
@@ -73,7 +74,7 @@ def _page(start_response: StartResponse, status: str, error: str, description: s
     return [body]
 
 
-def _json(start_response: StartResponse, status: str, value: dict[str, Any]) -> Iterable[bytes]:
+def _json(start_response: StartResponse, status: str, value: dict[str, object]) -> Iterable[bytes]:
     body = json.dumps(value).encode()
     start_response(
         status,
@@ -109,7 +110,7 @@ def _idp_response(params: dict[str, str], idp_redirect_uri: str) -> str:
         return federation.complete(flow, claims)
 
 
-def _token(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+def _token(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
     if environ.get("REQUEST_METHOD") != "POST":
         start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Length", "0")])
         return [b""]
@@ -126,7 +127,7 @@ def _token(environ: dict[str, Any], start_response: StartResponse) -> Iterable[b
     return _json(start_response, "200 OK", answer)
 
 
-def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
     """Serve one of ``PATHS`` (the server has already passed the request through its gate)."""
     CALLER_AGENT.set("")  # triggers fired from managed login show no caller SDK
     path = environ.get("PATH_INFO")

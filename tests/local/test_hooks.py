@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
 from moto.awslambda.models import LambdaFunction
 from moto.cognitoidp import models as cognito_models
-from moto.cognitoidp.models import CognitoIdpUserPool
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
 
+import engine.local
 from engine.errors import TargetError
 from engine.local import LocalAWS, activation, hooks
 from engine.local.compat import HookError
@@ -71,6 +74,78 @@ def test_a_changed_signature_names_the_broken_hook(
 def test_a_missing_attribute_names_the_broken_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(CognitoIdpUserPool, "sign_out")
     with pytest.raises(HookError, match=r"'cognito-models'.*CognitoIdpUserPool.sign_out does not exist"):
+        hooks.verify()
+
+
+_BY_NAME = ("getattr", "hasattr", "setattr", "inspect.getattr_static")
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _private_attributes_of_others(root: Path) -> dict[str, str]:
+    """Every private name read under ``root`` (``x._name``, ``getattr(x, "_name")``, ``from moto... import
+    _name``) that no module there defines (a def, a class, an assigned ``self._name``, a class field, a
+    ``setattr``): a private attribute of moto (or of another library), with the first file that reads it."""
+    read: dict[str, str] = {}
+    defined: set[str] = set()
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        # A Protocol's methods describe moto's (``cognito.models``): they define nothing.
+        described = {
+            id(member)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and any(ast.unparse(base) == "Protocol" for base in node.bases)
+            for member in node.body
+        }
+        # Reachable as ``x._name``: a module's own functions and classes, and a class's methods (not a
+        # function nested in another, which may share a name with the moto method it wraps).
+        reachable = {id(node) for node in tree.body} | {
+            id(member) for node in ast.walk(tree) if isinstance(node, ast.ClassDef) for member in node.body
+        }
+        for node in ast.walk(tree):
+            if id(node) in described:
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if id(node) in reachable:
+                    defined.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and ast.unparse(target.value) in ("self", "cls"):
+                        defined.add(target.attr)
+                    elif isinstance(target, ast.Name):
+                        defined.add(target.id)
+            elif isinstance(node, ast.Attribute) and _private(node.attr):
+                read.setdefault(node.attr, str(path.relative_to(root)))
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in _BY_NAME and len(node.args) > 1:
+                name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
+                if isinstance(name, str) and _private(name):
+                    if ast.unparse(node.func) == "setattr":
+                        defined.add(name)
+                    else:
+                        read.setdefault(name, str(path.relative_to(root)))
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("moto"):
+                for alias in node.names:
+                    if _private(alias.name):
+                        read.setdefault(alias.name, str(path.relative_to(root)))
+    return {name: where for name, where in read.items() if name not in defined}
+
+
+def test_every_private_moto_attribute_the_local_aws_reads_is_checked_by_verify() -> None:
+    private = _private_attributes_of_others(Path(engine.local.__file__).parent)
+    assert "_verify_email_is_not_used" in private  # the scan does see them
+    declared = {call.name for call in hooks.MOTO_CALLS}
+    missing = {name: where for name, where in private.items() if name not in declared}
+    assert missing == {}, "declare these in hooks.MOTO_CALLS so verify() checks them"
+
+
+def test_a_missing_private_moto_method_names_the_broken_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(CognitoIdpBackend, "_verify_email_is_not_used")
+    with pytest.raises(
+        HookError, match=r"'cognito-models'.*CognitoIdpBackend._verify_email_is_not_used does not exist"
+    ):
         hooks.verify()
 
 

@@ -15,8 +15,6 @@ See UserAttributeUpdateSettingsType, UpdateUserAttributes and AdminUpdateUserAtt
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.local import outbox
 from engine.local.cognito.common import NO_CLIENT, UserStatus, find_by_access_token, flatten_attrs
 from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
@@ -31,12 +29,13 @@ from engine.local.cognito.messages import (
     verify_purpose,
 )
 from engine.local.cognito.migration import claim_aliases
+from engine.local.cognito.models import Backend, Pool, User
 
 _MEDIUMS = {"email": "EMAIL", "phone_number": "SMS"}
 _HELD_ATTR = "_scenario_unverified_values"  # on moto's user: {attribute: new value awaiting verification}
 
 
-def _held(user: Any) -> dict[str, str]:
+def _held(user: User) -> dict[str, str]:
     found: dict[str, str] | None = getattr(user, _HELD_ATTR, None)
     if found is None:
         found = {}
@@ -44,7 +43,7 @@ def _held(user: Any) -> dict[str, str]:
     return found
 
 
-def _to_hold(pool: Any, current: dict[str, str], given: dict[str, str], changed: list[str]) -> dict[str, str]:
+def _to_hold(pool: Pool, current: dict[str, str], given: dict[str, str], changed: list[str]) -> dict[str, str]:
     """The changed values kept aside until verified: a verified, auto-verified attribute the pool lists in
     AttributesRequireVerificationBeforeUpdate, unless the call itself sets it verified."""
     settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
@@ -60,14 +59,14 @@ def _to_hold(pool: Any, current: dict[str, str], given: dict[str, str], changed:
     }
 
 
-def _token_client(pool: Any, access_token: str) -> str:
+def _token_client(pool: Pool, access_token: str) -> str:
     return str(pool.access_tokens[access_token][0])
 
 
 def _update(
-    backend: Any,
-    pool: Any,
-    user: Any,
+    backend: Backend,
+    pool: Pool,
+    user: User,
     username: str,
     attributes: list[dict[str, str]],
     client_id: str,
@@ -119,8 +118,8 @@ def _update(
 
 
 def update_user_attributes(
-    backend: Any, access_token: str, attributes: list[dict[str, str]], client_metadata: dict[str, str] | None
-) -> dict[str, Any]:
+    backend: Backend, access_token: str, attributes: list[dict[str, str]], client_metadata: dict[str, str] | None
+) -> dict[str, object]:
     """UpdateUserAttributes (the signed-in user)."""
     pool, user, username = find_by_access_token(access_token)
     sent = _update(backend, pool, user, username, attributes, _token_client(pool, access_token), client_metadata)
@@ -128,7 +127,7 @@ def update_user_attributes(
 
 
 def admin_update_user_attributes(
-    backend: Any,
+    backend: Backend,
     pool_id: str,
     username: str,
     attributes: list[dict[str, str]],
@@ -145,7 +144,7 @@ def admin_update_user_attributes(
 
 def get_user_attribute_verification_code(
     access_token: str, attribute: str, client_metadata: dict[str, str] | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """GetUserAttributeVerificationCode: a code to the user's email or phone number."""
     pool, user, username = find_by_access_token(access_token)
     if attribute not in _MEDIUMS:
@@ -185,7 +184,7 @@ def verify_user_attribute(access_token: str, attribute: str, code: str) -> None:
 
 
 def admin_reset_user_password(
-    backend: Any, pool_id: str, username: str, client_metadata: dict[str, str] | None
+    backend: Backend, pool_id: str, username: str, client_metadata: dict[str, str] | None
 ) -> None:
     """AdminResetUserPassword: the user must reset their password (RESET_REQUIRED) with the code sent to
     their recovery option (CustomMessage_ForgotPassword); ConfirmForgotPassword takes it."""
@@ -204,12 +203,12 @@ def admin_reset_user_password(
     send_code(pool, user, username, draft)
 
 
-def get_user(access_token: str) -> dict[str, Any]:
+def get_user(access_token: str) -> dict[str, object]:
     """GetUser: the signed-in user's attributes. moto answers only for CONFIRMED users; Cognito answers for
     any user holding a live access token with the admin scope (``find_by_access_token``), a federated one
     (EXTERNAL_PROVIDER) included, and refuses a disabled one."""
     _, user, _ = find_by_access_token(access_token)
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
-    result: dict[str, Any] = user.to_json(extended=True, attributes_key="UserAttributes")
+    result: dict[str, object] = user.to_json(extended=True, attributes_key="UserAttributes")
     return result

@@ -31,6 +31,8 @@ from engine.local.cognito.exceptions import (
 from engine.local.cognito.mfa import challenge_name as mfa_challenge
 from engine.local.cognito.mfa import start_challenge as start_mfa
 from engine.local.cognito.migration import migrate_user
+from engine.local.cognito.models import AppClient, Backend, Pool, User
+from engine.local.cognito.resign import with_access_claims
 from engine.local.cognito.signin import (
     check_password,
     close_session,
@@ -42,7 +44,7 @@ from engine.local.cognito.signin import (
     pre_authentication,
     prevents_existence_errors,
 )
-from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation, with_access_claims
+from engine.local.cognito.tokens import apply_overrides, issue_tokens, pre_token_generation
 from engine.local.cognito.triggers import has_trigger
 
 REFRESH_FLOWS = ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
@@ -53,7 +55,7 @@ _FLOWS = {
 }
 
 
-def _check_flow_enabled(client: Any, flow: str) -> None:
+def _check_flow_enabled(client: AppClient, flow: str) -> None:
     # Only enforced when the client lists its flows (moto's lenient default stays otherwise).
     allowed = client.extended_config.get("ExplicitAuthFlows")
     if allowed and not set(_FLOWS[flow]) & set(allowed):
@@ -80,7 +82,7 @@ def initiate_auth(
 
 
 def admin_initiate_auth(
-    backend: Any,
+    backend: Backend,
     pool_id: str,
     client_id: str,
     flow: str,
@@ -101,7 +103,12 @@ def admin_initiate_auth(
 
 
 def _start(
-    backend: Any, pool: Any, client: Any, flow: str, parameters: dict[str, str], client_metadata: dict[str, str] | None
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
+    flow: str,
+    parameters: dict[str, str],
+    client_metadata: dict[str, str] | None,
 ) -> dict[str, Any]:
     """The first answer of a password, SRP or custom-auth sign-in (InitiateAuth and AdminInitiateAuth alike)."""
     username = parameters.get("USERNAME") or ""
@@ -119,9 +126,9 @@ def _start(
 
 
 def _sign_in(
-    backend: Any,
-    pool: Any,
-    client: Any,
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
     username: str,
     password: str,
     client_metadata: dict[str, str] | None,
@@ -144,10 +151,10 @@ def _sign_in(
 
 
 def after_password(
-    backend: Any,
-    pool: Any,
-    client: Any,
-    user: Any,
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
+    user: User,
     username: str,
     *,
     client_metadata: dict[str, str] | None = None,
@@ -171,7 +178,9 @@ def after_password(
     return complete(pool, client, user, username, client_metadata=client_metadata, device_key=device_key)
 
 
-def _new_password_challenge(backend: Any, pool: Any, client: Any, user: Any, username: str) -> dict[str, Any]:
+def _new_password_challenge(
+    backend: Backend, pool: Pool, client: AppClient, user: User, username: str
+) -> dict[str, Any]:
     session = open_session(backend, pool, new_state(username, client, "NEW_PASSWORD_REQUIRED"))
     attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
     parameters = {
@@ -182,7 +191,7 @@ def _new_password_challenge(backend: Any, pool: Any, client: Any, user: Any, use
     return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "ChallengeParameters": parameters, "Session": session}
 
 
-def refresh(pool: Any, client: Any, parameters: dict[str, str]) -> dict[str, Any]:
+def refresh(pool: Pool, client: AppClient, parameters: dict[str, str]) -> dict[str, Any]:
     """REFRESH_TOKEN_AUTH: new ID and access tokens (TokenGeneration_RefreshTokens runs first)."""
     token = parameters.get("REFRESH_TOKEN") or ""
     if token not in pool.refresh_tokens:

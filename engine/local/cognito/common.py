@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
+from moto.cognitoidp.models import UserStatus
 from moto.cognitoidp.utils import check_secret_hash as _secret_hash_matches
 from moto.cognitoidp.utils import expand_attrs, flatten_attrs, validate_username_format
 
@@ -16,13 +15,13 @@ from engine.local.cognito.exceptions import (
     ResourceNotFoundError,
     UserNotFoundError,
 )
+from engine.local.cognito.models import AppClient, Backend, Pool, User, backends
 from engine.template.helpers import HelperError, jwt_claims
 
 NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"  # callerContext.clientId of admin API calls
 
 __all__ = [
     "NO_CLIENT",
-    "CognitoIdpUser",
     "UserStatus",
     "check_secret_hash",
     "client_call_user",
@@ -37,19 +36,16 @@ __all__ = [
 ]
 
 
-def _every_pool() -> Iterator[tuple[Any, Any]]:
+def every_pool() -> Iterator[tuple[Backend, Pool]]:
     """(backend, pool) for every user pool, in every account and region."""
-    for account_backends in cognitoidp_backends.values():
-        for region, backend in list(account_backends.items()):
-            if region == "global":
-                continue
-            for pool in list(backend.user_pools.values()):
-                yield backend, pool
+    for backend in backends():
+        for pool in list(backend.user_pools.values()):
+            yield backend, pool
 
 
-def pool_for_client(client_id: str) -> tuple[Any, Any, Any]:
+def pool_for_client(client_id: str) -> tuple[Backend, Pool, AppClient]:
     """(backend, pool, client) of the app client ``client_id``, in whichever account and region."""
-    for backend, pool in _every_pool():
+    for backend, pool in every_pool():
         client = pool.clients.get(client_id)
         if client is not None:
             return backend, pool, client
@@ -68,14 +64,14 @@ def _scopes(access_token: str) -> list[str]:
     return scope.split() if isinstance(scope, str) else []
 
 
-def find_by_access_token(access_token: str) -> tuple[Any, Any, str]:
+def find_by_access_token(access_token: str) -> tuple[Pool, User, str]:
     """(pool, user, token user name) for a live access token, else NotAuthorizedException. Every operation
     a user authorizes with their own access token (GetUser, UpdateUserAttributes, DeleteUser, the device
     and software-token operations...) needs the aws.cognito.signin.user.admin scope in it, which a
     federated sign-in grants only when asked for and a pre token generation trigger may suppress: see
     "Authorize this action with a signed-in user's access token. It must include the scope
     aws.cognito.signin.user.admin" in each operation's API reference."""
-    for _, pool in _every_pool():
+    for _, pool in every_pool():
         found = pool.access_tokens.get(access_token)
         if found is not None:
             if ADMIN_SCOPE not in _scopes(access_token):
@@ -88,7 +84,7 @@ def find_by_access_token(access_token: str) -> tuple[Any, Any, str]:
     raise NotAuthorizedError("Invalid Access Token")
 
 
-def check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:
+def check_secret_hash(client: AppClient, username: str, secret_hash: str | None) -> None:
     """App clients with a secret need the request's SECRET_HASH, as in Cognito."""
     if not client.generate_secret:
         return
@@ -98,14 +94,14 @@ def check_secret_hash(client: Any, username: str, secret_hash: str | None) -> No
         raise NotAuthorizedError(f"Unable to verify secret hash for client {client.id}")
 
 
-def unknown_user(client: Any) -> Exception:
+def unknown_user(client: AppClient) -> Exception:
     """What Cognito answers a sign-in for a user that does not exist."""
     if client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
         return NotAuthorizedError("Incorrect username or password.")
     return UserNotFoundError("User does not exist.")
 
 
-def client_call_user(client_id: str, username: str, secret_hash: str | None) -> tuple[Any, Any, Any]:
+def client_call_user(client_id: str, username: str, secret_hash: str | None) -> tuple[Backend, Pool, User]:
     """(backend, pool, user) of a client-based call about an existing user (ConfirmSignUp,
     ConfirmForgotPassword, ...): the client must exist, the secret hash match and the user exist."""
     backend, pool, client = pool_for_client(client_id)
@@ -117,7 +113,7 @@ def client_call_user(client_id: str, username: str, secret_hash: str | None) -> 
 
 
 def resolve_new_username(
-    pool: Any, username: str, attributes: list[dict[str, str]]
+    pool: Pool, username: str, attributes: list[dict[str, str]]
 ) -> tuple[str | None, list[dict[str, str]]]:
     """The internal user name (``None``: Cognito generates one) and attributes of a new user.
 
@@ -136,7 +132,7 @@ def resolve_new_username(
 
 
 @contextmanager
-def tentatively(pool: Any, user: Any, *, insert: bool = False) -> Iterator[None]:
+def tentatively(pool: Pool, user: User, *, insert: bool = False) -> Iterator[None]:
     """Changes made to ``user`` in the block (and, with ``insert``, the user itself) are undone
     if the block fails.
 
@@ -158,19 +154,19 @@ def tentatively(pool: Any, user: Any, *, insert: bool = False) -> Iterator[None]
         raise
 
 
-def status_name(user: Any) -> str:
+def status_name(user: User) -> str:
     status = user.status
     return str(status.value if isinstance(status, UserStatus) else status)
 
 
-def _pool_of(user: Any) -> Any:
-    for _, pool in _every_pool():
+def _pool_of(user: User) -> Pool | None:
+    for _, pool in every_pool():
         if pool.id == user.user_pool_id:
             return pool
     return None
 
 
-def event_attributes(user: Any, *, status: str | None = None, pool: Any = None) -> dict[str, str]:
+def event_attributes(user: User, *, status: str | None = None, pool: Pool | None = None) -> dict[str, str]:
     """A user's attributes as trigger events show them: sub first, then the attributes, with
     ``email_verified``/``phone_number_verified`` ``"false"`` until verified, the
     ``cognito:email_alias``/``cognito:phone_number_alias`` of a verified alias, and ``cognito:user_status``.

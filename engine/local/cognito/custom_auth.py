@@ -29,6 +29,7 @@ from engine.local.cognito.exceptions import (
     NotAuthorizedError,
     UserNotConfirmedException,
 )
+from engine.local.cognito.models import AppClient, Backend, Pool, User
 from engine.local.cognito.signin import (
     SignInSession,
     close_session,
@@ -47,7 +48,7 @@ _TRIGGERS = ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeR
 
 
 def _request(
-    pool: Any, user: Any, state: SignInSession, client_metadata: dict[str, str] | None, **fields: Any
+    pool: Pool, user: User | None, state: SignInSession, client_metadata: dict[str, str] | None, **fields: Any
 ) -> dict[str, Any]:
     request: dict[str, Any] = {"userAttributes": event_attributes(user, pool=pool) if user is not None else {}}
     request.update(fields)
@@ -63,7 +64,7 @@ def _flag(response: dict[str, Any], key: str) -> bool:
     return bool(value)
 
 
-def _string_params(value: Any) -> dict[str, str]:
+def _string_params(value: object) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
@@ -72,7 +73,12 @@ def _string_params(value: Any) -> dict[str, str]:
 
 
 def _next_round(
-    backend: Any, pool: Any, client: Any, user: Any, state: SignInSession, client_metadata: dict[str, str] | None
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
+    user: User | None,
+    state: SignInSession,
+    client_metadata: dict[str, str] | None,
 ) -> dict[str, Any]:
     """DefineAuthChallenge decides; then tokens, a failure, or CreateAuthChallenge's challenge."""
     request = _request(pool, user, state, client_metadata, session=list(state.history))
@@ -121,7 +127,7 @@ def _next_round(
     return {"ChallengeName": name, "ChallengeParameters": {**public, "USERNAME": state.username}, "Session": session}
 
 
-def _check_configured(pool: Any, client: Any) -> None:
+def _check_configured(pool: Pool, client: AppClient) -> None:
     allowed = client.extended_config.get("ExplicitAuthFlows")
     if allowed and not {"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"} & set(allowed):
         raise InvalidParameterException("Custom auth flow not enabled for this client")
@@ -130,7 +136,7 @@ def _check_configured(pool: Any, client: Any) -> None:
 
 
 def initiate(
-    backend: Any, pool: Any, client: Any, parameters: dict[str, str], client_metadata: dict[str, str] | None
+    backend: Backend, pool: Pool, client: AppClient, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
     """(Admin)InitiateAuth CUSTOM_AUTH: PreAuthentication, then the first DefineAuthChallenge round."""
     _check_configured(pool, client)
@@ -196,10 +202,10 @@ def respond(
 
 
 def password_verified(
-    backend: Any,
-    pool: Any,
-    client: Any,
-    user: Any,
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
+    user: User | None,
     state: SignInSession,
     right: bool,
     client_metadata: dict[str, str] | None,

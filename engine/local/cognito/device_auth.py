@@ -16,6 +16,7 @@ from typing import Any
 from engine.local.cognito import devices, srp
 from engine.local.cognito.common import check_secret_hash, pool_for_client, unknown_user
 from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError
+from engine.local.cognito.models import AppClient, Pool, User
 from engine.local.cognito.signin import complete
 
 
@@ -26,7 +27,7 @@ def _required(responses: dict[str, str], *names: str) -> list[str]:
     return [responses[name] for name in names]
 
 
-def _user(pool: Any, client: Any, username: str) -> Any:
+def _user(pool: Pool, client: AppClient, username: str) -> User:
     user = pool._get_user(username)
     if user is None:
         raise unknown_user(client)

@@ -36,7 +36,8 @@ from engine.local.cognito.exceptions import (
     ResourceNotFoundError,
     UserNotFoundError,
 )
-from engine.local.cognito.tokens import with_access_claims
+from engine.local.cognito.models import AppClient, Backend, Pool, User
+from engine.local.cognito.resign import with_access_claims
 
 AUTHENTICATE_DEVICE = "TokenGeneration_AuthenticateDevice"  # the end of a device's authentication
 REMEMBERED, NOT_REMEMBERED = "remembered", "not_remembered"
@@ -80,19 +81,19 @@ class DeviceProof:
     issued: srp.Challenge | None = None
 
 
-def _config(pool: Any) -> dict[str, Any]:
+def _config(pool: Pool) -> dict[str, Any]:
     config = pool.extended_config.get("DeviceConfiguration")
     return config if isinstance(config, dict) else {}
 
 
-def tracking(pool: Any) -> bool:
+def tracking(pool: Pool) -> bool:
     """Whether the pool tracks devices: "When you provide a value for any property of DeviceConfiguration,
     you activate the device remembering for the user pool." (DeviceConfigurationType)"""
     config = _config(pool)
     return "ChallengeRequiredOnNewDevice" in config or "DeviceOnlyRememberedOnUserPrompt" in config
 
 
-def _devices(user: Any) -> dict[str, Device]:
+def _devices(user: User) -> dict[str, Device]:
     found: dict[str, Device] | None = getattr(user, _DEVICES_ATTR, None)
     if found is None:
         found = {}
@@ -100,7 +101,7 @@ def _devices(user: Any) -> dict[str, Device]:
     return found
 
 
-def _group_key(user: Any) -> str:
+def _group_key(user: User) -> str:
     key: str | None = getattr(user, _GROUP_ATTR, None)
     if key is None:
         key = "-" + "".join(secrets.choice(_GROUP_ALPHABET) for _ in range(8))
@@ -108,7 +109,7 @@ def _group_key(user: Any) -> str:
     return key
 
 
-def for_sign_in(pool: Any, user: Any, device_key: str | None) -> Device | None:
+def for_sign_in(pool: Pool, user: User, device_key: str | None) -> Device | None:
     """The device a sign-in names (AuthParameters DEVICE_KEY), if the pool tracks devices."""
     if not device_key or not tracking(pool):
         return None
@@ -123,12 +124,12 @@ def needs_proof(device: Device | None) -> bool:
     return device is not None and device.confirmed and device.remembered
 
 
-def skips_mfa(pool: Any, device: Device | None) -> bool:
+def skips_mfa(pool: Pool, device: Device | None) -> bool:
     """Whether the device's own authentication replaces MFA (ChallengeRequiredOnNewDevice)."""
     return needs_proof(device) and bool(_config(pool).get("ChallengeRequiredOnNewDevice"))
 
 
-def with_device(pool: Any, user: Any, tokens: dict[str, Any], device: Device | None) -> dict[str, Any]:
+def with_device(pool: Pool, user: User, tokens: dict[str, Any], device: Device | None) -> dict[str, Any]:
     """A sign-in's AuthenticationResult as a tracking pool gives it: NewDeviceMetadata for a sign-in with no
     known device, and the refresh token bound to the device either way."""
     if not tracking(pool):
@@ -149,7 +150,7 @@ def with_device(pool: Any, user: Any, tokens: dict[str, Any], device: Device | N
     return {**tokens, "AccessToken": with_access_claims(pool, tokens["AccessToken"], {"device_key": device.key})}
 
 
-def _bound(pool: Any) -> dict[str, str]:
+def _bound(pool: Pool) -> dict[str, str]:
     found: dict[str, str] | None = getattr(pool, _BOUND_ATTR, None)
     if found is None:
         found = {}
@@ -157,7 +158,7 @@ def _bound(pool: Any) -> dict[str, str]:
     return found
 
 
-def check_refresh(pool: Any, user: Any, refresh_token: str, device_key: str | None) -> str | None:
+def check_refresh(pool: Pool, user: User, refresh_token: str, device_key: str | None) -> str | None:
     """REFRESH_TOKEN_AUTH with a token bound to a device needs that DEVICE_KEY, of a device not forgotten;
     returns the device key the new access token names, if any."""
     bound = _bound(pool).get(refresh_token)
@@ -171,7 +172,7 @@ def check_refresh(pool: Any, user: Any, refresh_token: str, device_key: str | No
 # --- the proof a remembered device gives at sign-in (answered in ``device_auth``) ---------------------
 
 
-def _proofs(pool: Any) -> dict[str, DeviceProof]:
+def _proofs(pool: Pool) -> dict[str, DeviceProof]:
     found: dict[str, DeviceProof] | None = getattr(pool, _PROOFS_ATTR, None)
     if found is None:
         found = {}
@@ -179,7 +180,7 @@ def _proofs(pool: Any) -> dict[str, DeviceProof]:
     return found
 
 
-def start_proof(pool: Any, client: Any, user: Any, device: Device) -> dict[str, Any]:
+def start_proof(pool: Pool, client: AppClient, user: User, device: Device) -> dict[str, Any]:
     """The DEVICE_SRP_AUTH challenge that ends a remembered device's sign-in."""
     session = secrets.token_urlsafe(96)
     _proofs(pool)[session] = DeviceProof(user.username, client.id, device.key, time.time() + PROOF_SECONDS)
@@ -187,7 +188,7 @@ def start_proof(pool: Any, client: Any, user: Any, device: Device) -> dict[str, 
 
 
 def find_proof(
-    pool: Any, client: Any, session: str | None, match: Callable[[DeviceProof], bool]
+    pool: Pool, client: AppClient, session: str | None, match: Callable[[DeviceProof], bool]
 ) -> tuple[str, DeviceProof]:
     """(session, proof) of a live device sign-in of this app client that ``match`` accepts: the one the
     Session names, else (clients such as pycognito's send none) the newest."""
@@ -206,7 +207,7 @@ def find_proof(
     raise NotAuthorizedError("Invalid session for the user, session is expired.")
 
 
-def next_session(pool: Any, session: str) -> str:
+def next_session(pool: Pool, session: str) -> str:
     """The same device sign-in under a new Session (one per challenge, as Cognito gives)."""
     proofs = _proofs(pool)
     new = secrets.token_urlsafe(96)
@@ -214,11 +215,11 @@ def next_session(pool: Any, session: str) -> str:
     return new
 
 
-def end_proof(pool: Any, session: str) -> None:
+def end_proof(pool: Pool, session: str) -> None:
     _proofs(pool).pop(session, None)
 
 
-def device_of(user: Any, device_key: str) -> Device:
+def device_of(user: User, device_key: str) -> Device:
     device = _devices(user).get(device_key)
     if device is None or not device.confirmed:
         raise ResourceNotFoundError("Device does not exist.")
@@ -232,7 +233,7 @@ def _now_modified(device: Device) -> None:
     device.modified = time.time()
 
 
-def _device_json(pool: Any, user: Any, device: Device) -> dict[str, Any]:
+def _device_json(pool: Pool, user: User, device: Device) -> dict[str, object]:
     owner = f"{user.username}.{pool.id}"
     attributes = [{"Name": "device_status", "Value": "valid"}]
     if device.name:
@@ -248,7 +249,7 @@ def _device_json(pool: Any, user: Any, device: Device) -> dict[str, Any]:
         attributes.append({"Name": "last_ip_used", "Value": device.last_ip})
     status = REMEMBERED if device.remembered else NOT_REMEMBERED
     attributes.append({"Name": "dev:device_remembered_status", "Value": status})
-    found: dict[str, Any] = {
+    found: dict[str, object] = {
         "DeviceKey": device.key,
         "DeviceAttributes": attributes,
         "DeviceCreateDate": device.created,
@@ -259,7 +260,7 @@ def _device_json(pool: Any, user: Any, device: Device) -> dict[str, Any]:
     return found
 
 
-def _admin_user(backend: Any, pool_id: str, username: str) -> tuple[Any, Any]:
+def _admin_user(backend: Backend, pool_id: str, username: str) -> tuple[Pool, User]:
     pool = backend.describe_user_pool(pool_id)
     user = pool._get_user(username)
     if user is None:
@@ -267,12 +268,12 @@ def _admin_user(backend: Any, pool_id: str, username: str) -> tuple[Any, Any]:
     return pool, user
 
 
-def _token_user(access_token: str) -> tuple[Any, Any]:
+def _token_user(access_token: str) -> tuple[Pool, User]:
     pool, user, _ = find_by_access_token(access_token)
     return pool, user
 
 
-def _base64(value: Any, name: str) -> bytes:
+def _base64(value: object, name: str) -> bytes:
     try:
         decoded = base64.b64decode(str(value), validate=True)
     except (binascii.Error, ValueError):
@@ -283,8 +284,8 @@ def _base64(value: Any, name: str) -> bytes:
 
 
 def confirm_device(
-    access_token: str, device_key: str, verifier_config: dict[str, Any] | None, device_name: str | None
-) -> dict[str, Any]:
+    access_token: str, device_key: str, verifier_config: dict[str, str] | None, device_name: str | None
+) -> dict[str, object]:
     """ConfirmDevice: the device (issued to this user at a sign-in) is tracked, with its SRP verifier;
     remembered at once unless the pool leaves that to the user (UserConfirmationNecessary)."""
     pool, user = _token_user(access_token)
@@ -314,7 +315,7 @@ def _status(value: str | None) -> bool:
     return value == REMEMBERED
 
 
-def _list(pool: Any, user: Any, limit: int | None, pagination_token: str | None) -> dict[str, Any]:
+def _list(pool: Pool, user: User, limit: int | None, pagination_token: str | None) -> dict[str, object]:
     if limit is not None and not 0 <= int(limit) <= MAX_LIMIT:
         raise InvalidParameterException(
             f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
@@ -329,35 +330,35 @@ def _list(pool: Any, user: Any, limit: int | None, pagination_token: str | None)
         start = keys.index(pagination_token)
     size = MAX_LIMIT if limit is None else int(limit)
     page = devices[start : start + size]
-    result: dict[str, Any] = {"Devices": [_device_json(pool, user, d) for d in page]}
+    result: dict[str, object] = {"Devices": [_device_json(pool, user, d) for d in page]}
     if start + size < len(devices):
         result["PaginationToken"] = devices[start + size].key
     return result
 
 
-def get_device(access_token: str, device_key: str) -> dict[str, Any]:
+def get_device(access_token: str, device_key: str) -> dict[str, object]:
     pool, user = _token_user(access_token)
     return {"Device": _device_json(pool, user, device_of(user, device_key))}
 
 
-def admin_get_device(backend: Any, pool_id: str, username: str, device_key: str) -> dict[str, Any]:
+def admin_get_device(backend: Backend, pool_id: str, username: str, device_key: str) -> dict[str, object]:
     pool, user = _admin_user(backend, pool_id, username)
     return {"Device": _device_json(pool, user, device_of(user, device_key))}
 
 
-def list_devices(access_token: str, limit: int | None, pagination_token: str | None) -> dict[str, Any]:
+def list_devices(access_token: str, limit: int | None, pagination_token: str | None) -> dict[str, object]:
     pool, user = _token_user(access_token)
     return _list(pool, user, limit, pagination_token)
 
 
 def admin_list_devices(
-    backend: Any, pool_id: str, username: str, limit: int | None, pagination_token: str | None
-) -> dict[str, Any]:
+    backend: Backend, pool_id: str, username: str, limit: int | None, pagination_token: str | None
+) -> dict[str, object]:
     pool, user = _admin_user(backend, pool_id, username)
     return _list(pool, user, limit, pagination_token)
 
 
-def _set_status(user: Any, device_key: str, status: str | None) -> None:
+def _set_status(user: User, device_key: str, status: str | None) -> None:
     remembered = _status(status)
     device = device_of(user, device_key)
     device.remembered = remembered
@@ -369,12 +370,14 @@ def update_device_status(access_token: str, device_key: str, status: str | None)
     _set_status(user, device_key, status)
 
 
-def admin_update_device_status(backend: Any, pool_id: str, username: str, device_key: str, status: str | None) -> None:
+def admin_update_device_status(
+    backend: Backend, pool_id: str, username: str, device_key: str, status: str | None
+) -> None:
     _, user = _admin_user(backend, pool_id, username)
     _set_status(user, device_key, status)
 
 
-def _forget(user: Any, device_key: str) -> None:
+def _forget(user: User, device_key: str) -> None:
     device_of(user, device_key)
     del _devices(user)[device_key]
 
@@ -384,6 +387,6 @@ def forget_device(access_token: str, device_key: str) -> None:
     _forget(user, device_key)
 
 
-def admin_forget_device(backend: Any, pool_id: str, username: str, device_key: str) -> None:
+def admin_forget_device(backend: Backend, pool_id: str, username: str, device_key: str) -> None:
     _, user = _admin_user(backend, pool_id, username)
     _forget(user, device_key)

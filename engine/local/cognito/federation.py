@@ -39,9 +39,10 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 
-from engine.local.cognito.common import CognitoIdpUser, _every_pool, pool_for_client, tentatively
+from engine.local.cognito.common import every_pool, pool_for_client, tentatively
+from engine.local.cognito.models import AppClient, Backend, Pool, User, new_user
 from engine.local.cognito.signin import post_authentication, pre_authentication
-from engine.local.cognito.signup import post_confirmation, pre_sign_up
+from engine.local.cognito.signup_triggers import post_confirmation, pre_sign_up
 from engine.local.cognito.tokens import issue_tokens, pre_token_generation
 
 EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
@@ -109,7 +110,7 @@ def with_query(url: str, **params: str | None) -> str:
     return f"{url}{'&' if urllib.parse.urlsplit(url).query else '?'}{query}"
 
 
-def _table(pool: Any, name: str) -> dict[str, Any]:
+def _table(pool: Pool, name: str) -> dict[str, Any]:
     found: dict[str, Any] | None = getattr(pool, name, None)
     if found is None:
         found = {}
@@ -117,11 +118,11 @@ def _table(pool: Any, name: str) -> dict[str, Any]:
     return found
 
 
-def _has_domain(backend: Any, pool: Any) -> bool:
+def _has_domain(backend: Backend, pool: Pool) -> bool:
     return any(domain.user_pool_id == pool.id for domain in backend.user_pool_domains.values())
 
 
-def _granted_scopes(client: Any, requested: str | None, redirect_uri: str, state: str | None) -> list[str]:
+def _granted_scopes(client: AppClient, requested: str | None, redirect_uri: str, state: str | None) -> list[str]:
     allowed = list(client.extended_config.get("AllowedOAuthScopes") or [])
     if not requested:
         return allowed
@@ -178,7 +179,7 @@ def start(params: dict[str, str]) -> tuple[str, dict[str, str]]:
 
 def take_flow(state: str) -> tuple[Flow, dict[str, str]]:
     """The flow an IdP answer belongs to (each is answered once), and its provider's details."""
-    for _, pool in _every_pool():
+    for _, pool in every_pool():
         flow = _table(pool, _FLOWS_ATTR).pop(state, None)
         if flow is None:
             continue
@@ -194,7 +195,7 @@ def idp_error(flow: Flow, error: str, description: str) -> RedirectError:
     return RedirectError(flow.redirect_uri, error, f"{flow.provider} Error - {description}".strip(), flow.app_state)
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -227,8 +228,8 @@ def _as_list(attributes: dict[str, str]) -> list[dict[str, str]]:
     return [{"Name": k, "Value": v} for k, v in attributes.items()]
 
 
-def _sign_up(pool: Any, client: Any, username: str, attributes: dict[str, str], identities: str) -> Any:
-    user = CognitoIdpUser(pool.id, username, secrets.token_urlsafe(48), EXTERNAL_PROVIDER, _as_list(attributes))
+def _sign_up(pool: Pool, client: AppClient, username: str, attributes: dict[str, str], identities: str) -> User:
+    user = new_user(pool.id, username, secrets.token_urlsafe(48), EXTERNAL_PROVIDER, _as_list(attributes))
     _, verify_email, verify_phone = pre_sign_up(
         pool, user, "PreSignUp_ExternalProvider", client.id, _as_list(attributes), None, None
     )
@@ -243,7 +244,7 @@ def _sign_up(pool: Any, client: Any, username: str, attributes: dict[str, str], 
     return user
 
 
-def _sign_in(pool: Any, client: Any, user: Any, attributes: dict[str, str]) -> None:
+def _sign_in(pool: Pool, client: AppClient, user: User, attributes: dict[str, str]) -> None:
     if not user.enabled:
         raise _Refused("User is disabled.")
     with tentatively(pool, user):

@@ -14,7 +14,6 @@ import string
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from engine.local import outbox
 from engine.local.cognito.common import event_attributes
@@ -25,6 +24,7 @@ from engine.local.cognito.exceptions import (
     code_mismatch,
     expired_code,
 )
+from engine.local.cognito.models import Pool, User
 from engine.local.cognito.senders import deliver, sender_for
 from engine.local.cognito.triggers import custom_message, has_trigger, invoke_trigger, make_event, with_metadata
 
@@ -110,13 +110,13 @@ def mask(address: str, medium: str) -> str:
     return f"{local[:1]}***@{domain[:1]}***"
 
 
-def set_pending(user: Any, purpose: str, code: str, attribute: str, ttl: float) -> None:
+def set_pending(user: User, purpose: str, code: str, attribute: str, ttl: float) -> None:
     codes: dict[str, PendingCode] = getattr(user, _PENDING_ATTR, None) or {}
     codes[purpose] = PendingCode(code, attribute, time.time() + ttl)
     setattr(user, _PENDING_ATTR, codes)
 
 
-def pending(user: Any, purpose: str) -> PendingCode | None:
+def pending(user: User, purpose: str) -> PendingCode | None:
     """The live code for ``purpose``, or ``None`` when none was sent or it expired."""
     codes: dict[str, PendingCode] = getattr(user, _PENDING_ATTR, None) or {}
     found = codes.get(purpose)
@@ -125,7 +125,7 @@ def pending(user: Any, purpose: str) -> PendingCode | None:
     return found
 
 
-def check_code(user: Any, purpose: str, given: str) -> PendingCode:
+def check_code(user: User, purpose: str, given: str) -> PendingCode:
     """The live code for ``purpose`` if ``given`` is it; else ExpiredCodeException (none live),
     CodeMismatchException, or LimitExceededException once too many wrong codes were tried."""
     found = pending(user, purpose)
@@ -139,12 +139,12 @@ def check_code(user: Any, purpose: str, given: str) -> PendingCode:
     return found
 
 
-def clear_pending(user: Any, purpose: str) -> None:
+def clear_pending(user: User, purpose: str) -> None:
     codes: dict[str, PendingCode] = getattr(user, _PENDING_ATTR, None) or {}
     codes.pop(purpose, None)
 
 
-def verification_target(pool: Any, attributes: dict[str, str]) -> Target | None:
+def verification_target(pool: Pool, attributes: dict[str, str]) -> Target | None:
     """Where a sign-up code goes: an auto-verified attribute the user has and has not verified.
 
     Cognito prefers the phone number when both email and phone number are auto-verified.
@@ -157,7 +157,7 @@ def verification_target(pool: Any, attributes: dict[str, str]) -> Target | None:
     return None
 
 
-def recovery_target(pool: Any, attributes: dict[str, str]) -> Target:
+def recovery_target(pool: Pool, attributes: dict[str, str]) -> Target:
     """Where a password reset code goes, following the pool's AccountRecoverySetting."""
     setting = pool.extended_config.get("AccountRecoverySetting") or {}
     mechanisms = sorted(
@@ -195,7 +195,7 @@ def invitation_targets(attributes: dict[str, str], mediums: list[str] | None) ->
     return chosen
 
 
-def _templates(pool: Any, kind: str) -> tuple[str, str, str]:
+def _templates(pool: Pool, kind: str) -> tuple[str, str, str]:
     """(email body, email subject, SMS body) Cognito would use for ``kind``."""
     config = pool.extended_config
     if kind in (outbox.ADMIN_CREATE_USER, outbox.USER_MIGRATION):
@@ -228,15 +228,15 @@ class Draft:
     code: str | None
     text: str
     subject: str | None
-    user: Any = None
+    user: User
     sender: str | None = None
     client_id: str | None = None
     client_metadata: dict[str, str] | None = None
 
 
 def compose(
-    pool: Any,
-    user: Any,
+    pool: Pool,
+    user: User,
     target: Target,
     *,
     kind: str,
@@ -300,7 +300,7 @@ def compose(
     )
 
 
-def send(pool: Any, username: str, *drafts: Draft) -> None:
+def send(pool: Pool, username: str, *drafts: Draft) -> None:
     """Deliver ``drafts``: record them in the outbox, or hand them to their custom sender trigger."""
     for draft in drafts:
         if draft.sender is not None:
@@ -330,8 +330,8 @@ def send(pool: Any, username: str, *drafts: Draft) -> None:
 
 
 def draft_code(
-    pool: Any,
-    user: Any,
+    pool: Pool,
+    user: User,
     target: Target,
     kind: str,
     username: str,
@@ -355,7 +355,7 @@ def draft_code(
     )
 
 
-def send_code(pool: Any, user: Any, username: str, draft: Draft) -> dict[str, str]:
+def send_code(pool: Pool, user: User, username: str, draft: Draft) -> dict[str, str]:
     """Send a ``draft_code`` message: its code replaces the user's earlier one for the same purpose and
     expires as Cognito's does. Returns the ``CodeDeliveryDetails``."""
     purpose, ttl = _CODE_PURPOSES[draft.kind]
@@ -369,8 +369,8 @@ def send_code(pool: Any, user: Any, username: str, draft: Draft) -> dict[str, st
 
 
 def draft_invitations(
-    pool: Any,
-    user: Any,
+    pool: Pool,
+    user: User,
     username: str,
     mediums: list[str] | None,
     *,
@@ -395,7 +395,7 @@ def draft_invitations(
     ]
 
 
-def temporary_password(pool: Any) -> str:
+def temporary_password(pool: Pool) -> str:
     """A temporary password that satisfies the pool's password policy, as Cognito generates."""
     policy = (pool.extended_config.get("Policies") or {}).get("PasswordPolicy") or {}
     length = max(12, int(policy.get("MinimumLength") or 8))

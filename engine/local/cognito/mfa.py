@@ -32,6 +32,7 @@ from engine.local.cognito.exceptions import (
     NotAuthorizedError,
 )
 from engine.local.cognito.messages import Target, clear_pending, draft_code, pending, send_code
+from engine.local.cognito.models import AppClient, Backend, Pool, User
 from engine.local.cognito.signin import (
     SESSION_SECONDS,
     SignInSession,
@@ -52,7 +53,7 @@ FAILED_CODES_ALLOWED = 5  # wrong MFA codes before the session stops accepting a
 _INVALID_SESSION = "Invalid session for the user."
 
 
-def _methods(pool: Any) -> list[str]:
+def _methods(pool: Pool) -> list[str]:
     """The MFA methods the pool has turned on (SetUserPoolMfaConfig), in MFAS_CAN_SETUP's order."""
     methods = []
     if pool.sms_mfa_config:
@@ -62,7 +63,7 @@ def _methods(pool: Any) -> list[str]:
     return methods
 
 
-def _setup_session(backend: Any, session: str) -> tuple[Any, Any, SignInSession]:
+def _setup_session(backend: Backend, session: str) -> tuple[Pool, User, SignInSession]:
     """(pool, user, state) of a live MFA_SETUP sign-in session, else NotAuthorizedException."""
     pool, state = find_session(backend, session)
     user = pool._get_user(state.username)
@@ -71,7 +72,7 @@ def _setup_session(backend: Any, session: str) -> tuple[Any, Any, SignInSession]
     return pool, user, state
 
 
-def _advance(backend: Any, pool: Any, session: str, state: SignInSession, stage: str) -> str:
+def _advance(backend: Backend, pool: Pool, session: str, state: SignInSession, stage: str) -> str:
     """The session for the next step of an MFA_SETUP sign-in; the one given is used up."""
     close_session(backend, pool, session)
     state.private[_SETUP] = stage
@@ -79,7 +80,7 @@ def _advance(backend: Any, pool: Any, session: str, state: SignInSession, stage:
     return open_session(backend, pool, state)
 
 
-def associate_software_token(backend: Any, access_token: str | None, session: str | None) -> dict[str, Any]:
+def associate_software_token(backend: Backend, access_token: str | None, session: str | None) -> dict[str, object]:
     """A new TOTP secret for the user, signed in (access token) or setting MFA up in a sign-in (session:
     a new session comes back for VerifySoftwareToken). A verified token stays in use until this one is
     verified, as AWS documents (API_AssociateSoftwareToken.html)."""
@@ -89,15 +90,15 @@ def associate_software_token(backend: Any, access_token: str | None, session: st
         _, user, _ = find_by_access_token(access_token or "")
     secret = totp.new_secret()
     setattr(user, _NEW_SECRET_ATTR, secret)
-    result: dict[str, Any] = {"SecretCode": secret}
+    result: dict[str, object] = {"SecretCode": secret}
     if session:
         result["Session"] = _advance(backend, pool, session, state, "associated")
     return result
 
 
 def verify_software_token(
-    backend: Any, access_token: str | None, session: str | None, user_code: str
-) -> dict[str, Any]:
+    backend: Backend, access_token: str | None, session: str | None, user_code: str
+) -> dict[str, object]:
     """Check a code from the associated secret: it replaces any earlier token, and
     Set(Admin)UserMFAPreference may enable it. With the session AssociateSoftwareToken returned, a new
     session comes back that answers MFA_SETUP (API_VerifySoftwareToken.html)."""
@@ -117,13 +118,13 @@ def verify_software_token(
     setattr(user, _NEW_SECRET_ATTR, None)
     setattr(user, _LAST_STEP_ATTR, step)
     user.token_verified = True
-    result: dict[str, Any] = {"Status": "SUCCESS"}
+    result: dict[str, object] = {"Status": "SUCCESS"}
     if session:
         result["Session"] = _advance(backend, pool, session, state, "verified")
     return result
 
 
-def challenge_name(pool: Any, user: Any) -> str | None:
+def challenge_name(pool: Pool, user: User) -> str | None:
     """The MFA challenge ``user`` must answer at sign-in, if any (MFA_SETUP: set a method up first)."""
     if pool.mfa_config == "OFF":
         return None
@@ -148,10 +149,10 @@ def challenge_name(pool: Any, user: Any) -> str | None:
 
 
 def start_challenge(
-    backend: Any,
-    pool: Any,
-    client: Any,
-    user: Any,
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
+    user: User,
     username: str,
     name: str,
     token_source: str = "TokenGeneration_Authentication",
@@ -201,7 +202,7 @@ def respond_setup(
     )
 
 
-def _totp_step(user: Any, given: str) -> int | None:
+def _totp_step(user: User, given: str) -> int | None:
     """The time step of ``given`` if it is a current code of the user's token; ExpiredCodeException when
     that step's code was already accepted."""
     secret = getattr(user, _SECRET_ATTR, None)

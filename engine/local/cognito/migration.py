@@ -3,12 +3,11 @@ the user it describes (at sign-in, and in the forgot-password flow)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.local import outbox
-from engine.local.cognito.common import CognitoIdpUser, UserStatus, expand_attrs, resolve_new_username
+from engine.local.cognito.common import UserStatus, expand_attrs, resolve_new_username
 from engine.local.cognito.exceptions import AliasExistsError
 from engine.local.cognito.messages import draft_invitations, send
+from engine.local.cognito.models import AppClient, Pool, User, new_user
 from engine.local.cognito.triggers import (
     MIGRATION_DEFAULTS,
     invoke_trigger_or_null,
@@ -18,7 +17,7 @@ from engine.local.cognito.triggers import (
 )
 
 
-def claim_aliases(pool: Any, attributes: dict[str, str], force: bool, *, exclude: Any = None) -> None:
+def claim_aliases(pool: Pool, attributes: dict[str, str], force: bool, *, exclude: User | None = None) -> None:
     """A verified email or phone number that is an alias (AliasAttributes) can belong to one user only:
     without ``force`` a clash is AliasExistsException; with it the other user loses the alias
     (its ``*_verified`` becomes false), as ``forceAliasCreation`` documents."""
@@ -37,8 +36,8 @@ def claim_aliases(pool: Any, attributes: dict[str, str], force: bool, *, exclude
 
 
 def migrate_user(
-    pool: Any, client: Any, username: str, password: str | None, client_metadata: dict[str, str] | None
-) -> Any:
+    pool: Pool, client: AppClient, username: str, password: str | None, client_metadata: dict[str, str] | None
+) -> User | None:
     """Ask the UserMigration trigger about an unknown user; create the user it describes.
 
     ``password`` is the sign-in password (``None`` in the forgot-password flow, where the user
@@ -65,7 +64,7 @@ def migrate_user(
     claim_aliases(pool, answer.user_attributes, bool(response.get("forceAliasCreation")))
     internal_name, attributes = resolve_new_username(pool, username, expand_attrs(answer.user_attributes))
     confirmed = password is not None and answer.final_user_status == "CONFIRMED"
-    user = CognitoIdpUser(
+    user = new_user(
         pool.id,
         internal_name,
         password if confirmed else None,

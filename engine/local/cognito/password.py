@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.local import outbox
 from engine.local.cognito.common import (
     UserStatus,
@@ -20,13 +18,14 @@ from engine.local.cognito.exceptions import (
 )
 from engine.local.cognito.messages import check_code, clear_pending, draft_code, recovery_target, send_code
 from engine.local.cognito.migration import migrate_user
-from engine.local.cognito.signup import post_confirmation
+from engine.local.cognito.models import Backend
+from engine.local.cognito.signup_triggers import post_confirmation
 from engine.local.cognito.triggers import has_trigger
 
 
 def forgot_password(
     client_id: str, username: str, client_metadata: dict[str, str] | None, secret_hash: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """ForgotPassword: a reset code to the first verified recovery option (CustomMessage_ForgotPassword);
     an unknown user goes through the UserMigration trigger first."""
     _, pool, client = pool_for_client(client_id)
@@ -88,7 +87,7 @@ def delete_user(access_token: str) -> None:
 SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-")
 
 
-def validate_password(backend: Any, user_pool_id: str, password: str) -> None:
+def validate_password(backend: Backend, user_pool_id: str, password: str) -> None:
     """The pool's password policy with Cognito's own messages (moto has one generic message).
 
     Cognito reports the first rule a password breaks, as

@@ -3,32 +3,29 @@
 
 Operations keyed by app client or access token search every account and region, as moto does
 for unsigned requests; those keyed by user pool id use the request's own backend.
+
+``REPLACED`` and ``ADDED`` list every operation answered here (the device ones are in
+``device_responses``). Each operation imports the flow that answers it when first called: this
+module is the top of the local Cognito, and ``hooks`` reads its tables while the local AWS starts,
+before any flow is needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from moto.core.responses import ActionResult, EmptyResult
 
-from engine.local.cognito import attributes, auth, custom_auth, device_auth, devices, mfa, password, signup, srp_auth
+from engine.local.cognito import device_responses
 from engine.local.cognito.exceptions import NotSupportedLocally
-from engine.local.cognito.triggers import CALLER_AGENT
+from engine.local.cognito.request import Operation, OperationRequest, params
 
 # Filled in by hooks.install: moto's own implementation of operations we only partly take over.
-ORIGINALS: dict[str, Callable[[Any], Any]] = {}
+ORIGINALS: dict[str, Operation] = {}
 
 
-def _params(response: Any) -> dict[str, Any]:
-    headers = getattr(response, "headers", None) or {}
-    CALLER_AGENT.set(str(headers.get("User-Agent") or headers.get("user-agent") or ""))
-    body = response.parameters
-    return body if isinstance(body, dict) else {}
+def sign_up(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
 
-
-def sign_up(self: Any) -> ActionResult:
-    p = _params(self)
+    p = params(self)
     return ActionResult(
         signup.sign_up(
             p.get("ClientId", ""),
@@ -42,8 +39,10 @@ def sign_up(self: Any) -> ActionResult:
     )
 
 
-def confirm_sign_up(self: Any) -> ActionResult:
-    p = _params(self)
+def confirm_sign_up(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
+    p = params(self)
     signup.confirm_sign_up(
         p.get("ClientId", ""),
         p.get("Username", ""),
@@ -54,14 +53,18 @@ def confirm_sign_up(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def admin_confirm_sign_up(self: Any) -> ActionResult:
-    p = _params(self)
+def admin_confirm_sign_up(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
+    p = params(self)
     signup.admin_confirm_sign_up(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata"))
     return EmptyResult()
 
 
-def resend_confirmation_code(self: Any) -> ActionResult:
-    p = _params(self)
+def resend_confirmation_code(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
+    p = params(self)
     return ActionResult(
         signup.resend_confirmation_code(
             p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
@@ -69,8 +72,10 @@ def resend_confirmation_code(self: Any) -> ActionResult:
     )
 
 
-def admin_create_user(self: Any) -> ActionResult:
-    p = _params(self)
+def admin_create_user(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import signup
+
+    p = params(self)
     user = signup.admin_create_user(
         self.backend,
         p.get("UserPoolId", ""),
@@ -85,8 +90,10 @@ def admin_create_user(self: Any) -> ActionResult:
     return ActionResult({"User": user.to_json(extended=True)})
 
 
-def initiate_auth(self: Any) -> Any:
-    p = _params(self)
+def initiate_auth(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import auth
+
+    p = params(self)
     result = auth.initiate_auth(
         p.get("ClientId", ""), p.get("AuthFlow", ""), p.get("AuthParameters") or {}, p.get("ClientMetadata")
     )
@@ -95,8 +102,10 @@ def initiate_auth(self: Any) -> Any:
     return ActionResult(result)
 
 
-def admin_initiate_auth(self: Any) -> Any:
-    p = _params(self)
+def admin_initiate_auth(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import auth
+
+    p = params(self)
     result = auth.admin_initiate_auth(
         self.backend,
         p.get("UserPoolId", ""),
@@ -114,11 +123,13 @@ def admin_initiate_auth(self: Any) -> Any:
 _MOTO_CHALLENGES: tuple[str, ...] = ()
 
 
-def _respond_to_challenge(self: Any, operation: str) -> Any:
+def _respond_to_challenge(self: OperationRequest, operation: str) -> ActionResult:
     """NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE, PASSWORD_VERIFIER (SRP), the MFA challenges, MFA_SETUP and
     a remembered device's DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER are answered locally (triggers,
     tokens)."""
-    p = _params(self)
+    from engine.local.cognito import auth, custom_auth, device_auth, mfa, srp_auth
+
+    p = params(self)
     name = p.get("ChallengeName")
     client_id, session = p.get("ClientId", ""), p.get("Session", "")
     responses, metadata = p.get("ChallengeResponses") or {}, p.get("ClientMetadata")
@@ -151,16 +162,18 @@ def _respond_to_challenge(self: Any, operation: str) -> Any:
     return ActionResult(result)
 
 
-def respond_to_auth_challenge(self: Any) -> Any:
+def respond_to_auth_challenge(self: OperationRequest) -> ActionResult:
     return _respond_to_challenge(self, "respond_to_auth_challenge")
 
 
-def admin_respond_to_auth_challenge(self: Any) -> Any:
+def admin_respond_to_auth_challenge(self: OperationRequest) -> ActionResult:
     return _respond_to_challenge(self, "admin_respond_to_auth_challenge")
 
 
-def forgot_password(self: Any) -> ActionResult:
-    p = _params(self)
+def forgot_password(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import password
+
+    p = params(self)
     return ActionResult(
         password.forgot_password(
             p.get("ClientId", ""), p.get("Username", ""), p.get("ClientMetadata"), p.get("SecretHash")
@@ -168,8 +181,10 @@ def forgot_password(self: Any) -> ActionResult:
     )
 
 
-def confirm_forgot_password(self: Any) -> ActionResult:
-    p = _params(self)
+def confirm_forgot_password(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import password
+
+    p = params(self)
     password.confirm_forgot_password(
         p.get("ClientId", ""),
         p.get("Username", ""),
@@ -181,8 +196,10 @@ def confirm_forgot_password(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def update_user_attributes(self: Any) -> ActionResult:
-    p = _params(self)
+def update_user_attributes(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
+    p = params(self)
     return ActionResult(
         attributes.update_user_attributes(
             self.backend, p.get("AccessToken", ""), p.get("UserAttributes") or [], p.get("ClientMetadata")
@@ -190,8 +207,10 @@ def update_user_attributes(self: Any) -> ActionResult:
     )
 
 
-def admin_update_user_attributes(self: Any) -> ActionResult:
-    p = _params(self)
+def admin_update_user_attributes(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
+    p = params(self)
     attributes.admin_update_user_attributes(
         self.backend,
         p.get("UserPoolId", ""),
@@ -202,8 +221,10 @@ def admin_update_user_attributes(self: Any) -> ActionResult:
     return EmptyResult()
 
 
-def get_user_attribute_verification_code(self: Any) -> ActionResult:
-    p = _params(self)
+def get_user_attribute_verification_code(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
+    p = params(self)
     return ActionResult(
         attributes.get_user_attribute_verification_code(
             p.get("AccessToken", ""), p.get("AttributeName", ""), p.get("ClientMetadata")
@@ -211,108 +232,55 @@ def get_user_attribute_verification_code(self: Any) -> ActionResult:
     )
 
 
-def verify_user_attribute(self: Any) -> ActionResult:
-    p = _params(self)
+def verify_user_attribute(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
+    p = params(self)
     attributes.verify_user_attribute(p.get("AccessToken", ""), p.get("AttributeName", ""), p.get("Code", ""))
     return EmptyResult()
 
 
-def admin_reset_user_password(self: Any) -> ActionResult:
-    p = _params(self)
+def admin_reset_user_password(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
+    p = params(self)
     attributes.admin_reset_user_password(
         self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("ClientMetadata")
     )
     return EmptyResult()
 
 
-def associate_software_token(self: Any) -> ActionResult:
-    p = _params(self)
+def associate_software_token(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import mfa
+
+    p = params(self)
     return ActionResult(mfa.associate_software_token(self.backend, p.get("AccessToken"), p.get("Session")))
 
 
-def verify_software_token(self: Any) -> ActionResult:
-    p = _params(self)
+def verify_software_token(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import mfa
+
+    p = params(self)
     return ActionResult(
         mfa.verify_software_token(self.backend, p.get("AccessToken"), p.get("Session"), p.get("UserCode", ""))
     )
 
 
-def confirm_device(self: Any) -> ActionResult:
-    p = _params(self)
-    return ActionResult(
-        devices.confirm_device(
-            p.get("AccessToken", ""), p.get("DeviceKey", ""), p.get("DeviceSecretVerifierConfig"), p.get("DeviceName")
-        )
-    )
+def get_user(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import attributes
+
+    return ActionResult(attributes.get_user(params(self).get("AccessToken", "")))
 
 
-def get_device(self: Any) -> ActionResult:
-    p = _params(self)
-    return ActionResult(devices.get_device(p.get("AccessToken", ""), p.get("DeviceKey", "")))
+def delete_user(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import password
 
-
-def admin_get_device(self: Any) -> ActionResult:
-    p = _params(self)
-    return ActionResult(
-        devices.admin_get_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
-    )
-
-
-def list_devices(self: Any) -> ActionResult:
-    p = _params(self)
-    return ActionResult(devices.list_devices(p.get("AccessToken", ""), p.get("Limit"), p.get("PaginationToken")))
-
-
-def admin_list_devices(self: Any) -> ActionResult:
-    p = _params(self)
-    return ActionResult(
-        devices.admin_list_devices(
-            self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("Limit"), p.get("PaginationToken")
-        )
-    )
-
-
-def update_device_status(self: Any) -> ActionResult:
-    p = _params(self)
-    devices.update_device_status(p.get("AccessToken", ""), p.get("DeviceKey", ""), p.get("DeviceRememberedStatus"))
-    return EmptyResult()
-
-
-def admin_update_device_status(self: Any) -> ActionResult:
-    p = _params(self)
-    devices.admin_update_device_status(
-        self.backend,
-        p.get("UserPoolId", ""),
-        p.get("Username", ""),
-        p.get("DeviceKey", ""),
-        p.get("DeviceRememberedStatus"),
-    )
-    return EmptyResult()
-
-
-def forget_device(self: Any) -> ActionResult:
-    p = _params(self)
-    devices.forget_device(p.get("AccessToken", ""), p.get("DeviceKey", ""))
-    return EmptyResult()
-
-
-def admin_forget_device(self: Any) -> ActionResult:
-    p = _params(self)
-    devices.admin_forget_device(self.backend, p.get("UserPoolId", ""), p.get("Username", ""), p.get("DeviceKey", ""))
-    return EmptyResult()
-
-
-def get_user(self: Any) -> ActionResult:
-    return ActionResult(attributes.get_user(_params(self).get("AccessToken", "")))
-
-
-def delete_user(self: Any) -> ActionResult:
-    password.delete_user(_params(self).get("AccessToken", ""))
+    password.delete_user(params(self).get("AccessToken", ""))
     return EmptyResult()
 
 
 # Operations moto has, which the local AWS replaces.
-REPLACED: dict[str, Callable[[Any], Any]] = {
+REPLACED: dict[str, Operation] = {
     "sign_up": sign_up,
     "confirm_sign_up": confirm_sign_up,
     "admin_confirm_sign_up": admin_confirm_sign_up,
@@ -331,24 +299,24 @@ REPLACED: dict[str, Callable[[Any], Any]] = {
     "get_user": get_user,
 }
 # Operations moto lacks, which the local AWS adds.
-ADDED: dict[str, Callable[[Any], Any]] = {
+ADDED: dict[str, Operation] = {
     "delete_user": delete_user,
     "resend_confirmation_code": resend_confirmation_code,
     "get_user_attribute_verification_code": get_user_attribute_verification_code,
     "verify_user_attribute": verify_user_attribute,
-    "confirm_device": confirm_device,
-    "get_device": get_device,
-    "admin_get_device": admin_get_device,
-    "list_devices": list_devices,
-    "admin_list_devices": admin_list_devices,
-    "update_device_status": update_device_status,
-    "admin_update_device_status": admin_update_device_status,
-    "forget_device": forget_device,
-    "admin_forget_device": admin_forget_device,
+    "confirm_device": device_responses.confirm_device,
+    "get_device": device_responses.get_device,
+    "admin_get_device": device_responses.admin_get_device,
+    "list_devices": device_responses.list_devices,
+    "admin_list_devices": device_responses.admin_list_devices,
+    "update_device_status": device_responses.update_device_status,
+    "admin_update_device_status": device_responses.admin_update_device_status,
+    "forget_device": device_responses.forget_device,
+    "admin_forget_device": device_responses.admin_forget_device,
 }
 
 
-def normalize_lambda_config(config: dict[str, Any]) -> None:
+def normalize_lambda_config(config: dict[str, object]) -> None:
     """Keep ``PreTokenGeneration`` and ``PreTokenGenerationConfig.LambdaArn`` the same function,
     as Cognito does: setting either one shows both in DescribeUserPool."""
     lambda_config = config.get("LambdaConfig")

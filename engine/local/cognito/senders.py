@@ -38,6 +38,7 @@ from engine.local import outbox
 from engine.local.awslambda.runtime import UnsupportedFunction, invoke_function
 from engine.local.cognito.common import event_attributes
 from engine.local.cognito.exceptions import InvalidParameterException, UnexpectedLambdaException
+from engine.local.cognito.models import Pool, User
 from engine.local.cognito.triggers import find_function, make_event, trigger_arn, with_metadata
 
 SENDERS = {"EMAIL": "CustomEmailSender", "SMS": "CustomSMSSender"}
@@ -59,7 +60,7 @@ ARN_PATTERN = r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]
 _SESSION: list[Any] = []  # one botocore session for the KMS clients (loading the model once)
 
 
-def sender_for(pool: Any, medium: str, kind: str) -> str | None:
+def sender_for(pool: Pool, medium: str, kind: str) -> str | None:
     """The custom sender trigger that delivers a ``kind`` message on ``medium`` in ``pool``, if any."""
     trigger = SENDERS.get(medium)
     if trigger is None or kind not in _SOURCES or trigger_arn(pool, trigger) is None:
@@ -131,7 +132,7 @@ def _sdk() -> Any:
     return aws_encryption_sdk
 
 
-def encrypt(pool: Any, trigger: str, secret: str) -> str:
+def encrypt(pool: Pool, trigger: str, secret: str) -> str:
     """``secret`` encrypted as Cognito encrypts it for a custom sender: an AWS Encryption SDK message
     (its default, key-committing algorithm suite) under the pool's KMS key, base64-encoded."""
     sdk = _sdk()
@@ -151,8 +152,8 @@ def encrypt(pool: Any, trigger: str, secret: str) -> str:
 
 
 def deliver(
-    pool: Any,
-    user: Any,
+    pool: Pool,
+    user: User,
     trigger: str,
     kind: str,
     secret: str,

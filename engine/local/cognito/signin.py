@@ -12,13 +12,17 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.local.cognito import devices
 from engine.local.cognito.common import event_attributes
 from engine.local.cognito.exceptions import NotAuthorizedError
+from engine.local.cognito.models import AppClient, Backend, Pool, User
 from engine.local.cognito.tokens import issue_tokens, pre_token_generation
 from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event, with_metadata
+
+if TYPE_CHECKING:
+    from engine.local.cognito.srp_auth import Exchange
 
 SESSION_SECONDS = 180  # AuthSessionValidity defaults to 3 minutes
 FREE_PASSWORD_ATTEMPTS = 5  # then Cognito locks the user out for 1 s, 2 s, 4 s... (at most 15 minutes)
@@ -26,12 +30,12 @@ _SESSIONS_ATTR = "_scenario_sign_in_sessions"  # kept on moto's pool object: res
 _FAILURES_ATTR = "_scenario_password_failures"
 
 
-def prevents_existence_errors(client: Any) -> bool:
+def prevents_existence_errors(client: AppClient) -> bool:
     return bool(client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED")
 
 
 def pre_authentication(
-    pool: Any, client: Any, user: Any, username: str, client_metadata: dict[str, str] | None
+    pool: Pool, client: AppClient, user: User | None, username: str, client_metadata: dict[str, str] | None
 ) -> None:
     """PreAuthentication_Authentication; ``user`` is ``None`` for an unknown user, which only a client
     that prevents user existence errors sends through (``userNotFound: true``)."""
@@ -48,7 +52,7 @@ def pre_authentication(
 
 
 def post_authentication(
-    pool: Any, client: Any, user: Any, client_metadata: dict[str, str] | None = None, new_device: bool = False
+    pool: Pool, client: AppClient, user: User, client_metadata: dict[str, str] | None = None, new_device: bool = False
 ) -> None:
     """PostAuthentication_Authentication; ``newDeviceUsed`` is only ever true in a pool that tracks devices."""
     if has_trigger(pool, "PostAuthentication"):
@@ -63,9 +67,9 @@ def post_authentication(
 
 
 def complete(
-    pool: Any,
-    client: Any,
-    user: Any,
+    pool: Pool,
+    client: AppClient,
+    user: User,
     username: str,
     source: str = "TokenGeneration_Authentication",
     client_metadata: dict[str, str] | None = None,
@@ -97,14 +101,14 @@ class SignInSession:
     metadata: str | None = None  # custom auth: the last challengeMetadata
     user_found: bool = True
     srp_a: str | None = None  # custom auth started with SRP: the client's SRP_A
-    srp: Any = None  # SRP: the server's half of the exchange (``srp_auth.Exchange``)
+    srp: Exchange | None = None  # SRP: the server's half of the exchange
     device_key: str | None = None  # the DEVICE_KEY the client sent, if any
     # The PreTokenGeneration source at the end: TokenGeneration_NewPasswordChallenge once the sign-in
     # answered NEW_PASSWORD_REQUIRED (an MFA challenge may still follow).
     token_source: str = "TokenGeneration_Authentication"
 
 
-def _sessions(pool: Any) -> dict[str, SignInSession]:
+def _sessions(pool: Pool) -> dict[str, SignInSession]:
     found: dict[str, SignInSession] | None = getattr(pool, _SESSIONS_ATTR, None)
     if found is None:
         found = {}
@@ -112,7 +116,7 @@ def _sessions(pool: Any) -> dict[str, SignInSession]:
     return found
 
 
-def open_session(backend: Any, pool: Any, state: SignInSession) -> str:
+def open_session(backend: Backend, pool: Pool, state: SignInSession) -> str:
     """A new opaque session token for ``state`` (also in moto's table, for the operations moto answers)."""
     token = secrets.token_urlsafe(96)
     _sessions(pool)[token] = state
@@ -120,7 +124,7 @@ def open_session(backend: Any, pool: Any, state: SignInSession) -> str:
     return token
 
 
-def find_session(backend: Any, token: str) -> tuple[Any, SignInSession]:
+def find_session(backend: Backend, token: str) -> tuple[Pool, SignInSession]:
     """(pool, state) of a live session token, else NotAuthorizedException as Cognito answers."""
     found = backend.sessions.get(token)
     state = _sessions(found[1]).get(token) if found else None
@@ -129,16 +133,16 @@ def find_session(backend: Any, token: str) -> tuple[Any, SignInSession]:
     return found[1], state
 
 
-def close_session(backend: Any, pool: Any, token: str) -> None:
+def close_session(backend: Backend, pool: Pool, token: str) -> None:
     backend.sessions.pop(token, None)
     _sessions(pool).pop(token, None)
 
 
-def new_state(username: str, client: Any, challenge: str, user_found: bool = True) -> SignInSession:
+def new_state(username: str, client: AppClient, challenge: str, user_found: bool = True) -> SignInSession:
     return SignInSession(username, client.id, challenge, time.time() + SESSION_SECONDS, user_found=user_found)
 
 
-def password_attempt(user: Any, right: bool) -> bool:
+def password_attempt(user: User, right: bool) -> bool:
     """Count one proof of ``user``'s password (the password itself, or an SRP signature): after five
     wrong ones in a row the user is locked out for a time that doubles with each further failure
     ("Password attempts exceeded", raised before the proof counts); a right one resets the count.
@@ -154,7 +158,7 @@ def password_attempt(user: Any, right: bool) -> bool:
     return right
 
 
-def check_password(user: Any, password: str) -> None:
+def check_password(user: User, password: str) -> None:
     """A wrong password is NotAuthorizedException, and counts toward the lockout (``password_attempt``)."""
     if not password_attempt(user, user.password == password):
         raise NotAuthorizedError("Incorrect username or password.")

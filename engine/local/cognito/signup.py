@@ -12,12 +12,9 @@ from typing import Any
 from engine.local import outbox
 from engine.local.cognito.common import (
     NO_CLIENT,
-    CognitoIdpUser,
     UserStatus,
     check_secret_hash,
     client_call_user,
-    event_attributes,
-    flatten_attrs,
     pool_for_client,
     resolve_new_username,
     tentatively,
@@ -40,49 +37,8 @@ from engine.local.cognito.messages import (
     temporary_password,
     verification_target,
 )
-from engine.local.cognito.triggers import has_trigger, invoke_trigger, make_event, pre_sign_up_flags, with_metadata
-
-PRE_SIGN_UP_DEFAULTS = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
-
-
-def post_confirmation(
-    pool: Any,
-    user: Any,
-    trigger_source: str,
-    client_id: str | None,
-    client_metadata: dict[str, str] | None,
-    status: str = "CONFIRMED",
-) -> None:
-    """Run the PostConfirmation trigger (if any) for ``user``, already confirmed (``tentatively``);
-    a federated user's first sign-in runs it with ``status`` EXTERNAL_PROVIDER."""
-    if not has_trigger(pool, "PostConfirmation"):
-        return
-    request = with_metadata({"userAttributes": event_attributes(user, status=status)}, client_metadata)
-    invoke_trigger(pool, "PostConfirmation", make_event(pool, trigger_source, user.username, client_id, request, {}))
-
-
-def pre_sign_up(
-    pool: Any,
-    user: Any,
-    source: str,
-    client_id: str | None,
-    attributes: list[dict[str, str]],
-    validation_data: list[dict[str, str]] | None,
-    client_metadata: dict[str, str] | None,
-) -> tuple[bool, bool, bool]:
-    if not has_trigger(pool, "PreSignUp"):
-        return False, False, False
-    request = with_metadata(
-        {
-            "userAttributes": flatten_attrs(attributes),
-            "validationData": flatten_attrs(validation_data) if validation_data else None,
-        },
-        client_metadata,
-    )
-    response = invoke_trigger(
-        pool, "PreSignUp", make_event(pool, source, user.username, client_id, request, dict(PRE_SIGN_UP_DEFAULTS))
-    )
-    return pre_sign_up_flags(response)
+from engine.local.cognito.models import Backend, Pool, User, new_user
+from engine.local.cognito.signup_triggers import post_confirmation, pre_sign_up
 
 
 def sign_up(
@@ -102,7 +58,7 @@ def sign_up(
         raise UsernameExistsException("User already exists")
     internal_name, attributes = resolve_new_username(pool, username, attributes)
     backend._validate_password(pool.id, password)
-    user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
+    user = new_user(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
 
     confirm, verify_email, verify_phone = pre_sign_up(
         pool, user, "PreSignUp_SignUp", client_id, attributes, validation_data, client_metadata
@@ -132,14 +88,18 @@ def sign_up(
             )
 
     pool.users[user.username] = user
-    result: dict[str, Any] = {"UserConfirmed": confirm, "UserSub": user.id}
+    result: dict[str, object] = {"UserConfirmed": confirm, "UserSub": user.id}
     if draft is not None:
         result["CodeDeliveryDetails"] = send_code(pool, user, username, draft)
     return result
 
 
 def _confirm_now(
-    pool: Any, user: Any, client_id: str | None, client_metadata: dict[str, str] | None, verified_attribute: str | None
+    pool: Pool,
+    user: User,
+    client_id: str | None,
+    client_metadata: dict[str, str] | None,
+    verified_attribute: str | None,
 ) -> None:
     if user.status == UserStatus.CONFIRMED:
         raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
@@ -162,7 +122,9 @@ def confirm_sign_up(
     _confirm_now(pool, user, client_id, client_metadata, sent.attribute)
 
 
-def admin_confirm_sign_up(backend: Any, pool_id: str, username: str, client_metadata: dict[str, str] | None) -> None:
+def admin_confirm_sign_up(
+    backend: Backend, pool_id: str, username: str, client_metadata: dict[str, str] | None
+) -> None:
     """AdminConfirmSignUp: confirms without a code (PostConfirmation_ConfirmSignUp still runs)."""
     pool = backend.describe_user_pool(pool_id)
     user = pool._get_user(username)
@@ -173,7 +135,7 @@ def admin_confirm_sign_up(backend: Any, pool_id: str, username: str, client_meta
 
 def resend_confirmation_code(
     client_id: str, username: str, client_metadata: dict[str, str] | None, secret_hash: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """ResendConfirmationCode: a new code (the old one stops working), CustomMessage_ResendCode."""
     _, pool, user = client_call_user(client_id, username, secret_hash)
     if user.status == UserStatus.CONFIRMED:
@@ -188,7 +150,7 @@ def resend_confirmation_code(
 
 
 def _invitations(
-    pool: Any, user: Any, username: str, password: str, mediums: list[str] | None, metadata: dict[str, str] | None
+    pool: Pool, user: User, username: str, password: str, mediums: list[str] | None, metadata: dict[str, str] | None
 ) -> list[Draft]:
     return draft_invitations(
         pool, user, username, mediums, kind=outbox.ADMIN_CREATE_USER, password=password, client_metadata=metadata
@@ -196,7 +158,7 @@ def _invitations(
 
 
 def admin_create_user(
-    backend: Any,
+    backend: Backend,
     pool_id: str,
     username: str,
     attributes: list[dict[str, str]],
@@ -205,7 +167,7 @@ def admin_create_user(
     message_action: str | None,
     mediums: list[str] | None,
     client_metadata: dict[str, str] | None,
-) -> Any:
+) -> User:
     """AdminCreateUser: PreSignUp_AdminCreateUser (its auto flags do not apply), then the
     invitation with the temporary password (CustomMessage_AdminCreateUser) unless SUPPRESS."""
     pool = backend.describe_user_pool(pool_id)
@@ -225,7 +187,7 @@ def admin_create_user(
     if pool._get_user(username) is not None:
         raise UsernameExistsException("User account already exists")
     internal_name, attributes = resolve_new_username(pool, username, attributes)
-    user = CognitoIdpUser(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
+    user = new_user(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
     pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data, client_metadata)
     drafts = (
         [] if message_action == "SUPPRESS" else _invitations(pool, user, username, password, mediums, client_metadata)

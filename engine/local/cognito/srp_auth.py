@@ -25,7 +25,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from engine.local.cognito import srp
 from engine.local.cognito.common import UserStatus, check_secret_hash, pool_for_client, unknown_user
@@ -34,6 +34,7 @@ from engine.local.cognito.exceptions import (
     NotAuthorizedError,
     PasswordResetRequiredException,
 )
+from engine.local.cognito.models import AppClient, Backend, Pool, User
 from engine.local.cognito.signin import (
     SignInSession,
     close_session,
@@ -53,8 +54,27 @@ _HEX = re.compile(rf"[0-9a-fA-F]{{1,{len(srp.N_HEX) + 2}}}")  # A is below N: bo
 _INCORRECT = "Incorrect username or password."
 _RESPONSES = ("USERNAME", "PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP")
 
-AfterPassword = Callable[..., dict[str, Any]]
-CustomRound = Callable[[Any, Any, Any, Any, SignInSession, bool, "dict[str, str] | None"], dict[str, Any]]
+
+class AfterPassword(Protocol):
+    """``auth.after_password``: what follows a proven password."""
+
+    def __call__(
+        self,
+        backend: Backend,
+        pool: Pool,
+        client: AppClient,
+        user: User,
+        username: str,
+        *,
+        client_metadata: dict[str, str] | None = None,
+        device_key: str | None = None,
+    ) -> dict[str, Any]: ...
+
+
+# ``custom_auth.password_verified``: a custom flow's next round, told whether the password was right.
+CustomRound = Callable[
+    [Backend, Pool, AppClient, "User | None", SignInSession, bool, "dict[str, str] | None"], dict[str, Any]
+]
 
 
 @dataclass(frozen=True)
@@ -77,7 +97,7 @@ def srp_a_of(parameters: dict[str, str]) -> str:
     return value
 
 
-def check_flow_enabled(client: Any) -> None:
+def check_flow_enabled(client: AppClient) -> None:
     """USER_SRP_AUTH needs ALLOW_USER_SRP_AUTH when the client lists ALLOW_ flows; with only the legacy
     flags (or none, moto's lenient default) SRP is on unless CUSTOM_AUTH_FLOW_ONLY."""
     allowed = client.extended_config.get("ExplicitAuthFlows") or []
@@ -86,7 +106,7 @@ def check_flow_enabled(client: Any) -> None:
         raise InvalidParameterException("Auth flow not enabled for this client")
 
 
-def _blocks(pool: Any) -> dict[str, str]:
+def _blocks(pool: Pool) -> dict[str, str]:
     found: dict[str, str] | None = getattr(pool, _BLOCKS_ATTR, None)
     if found is None:
         found = {}
@@ -94,7 +114,7 @@ def _blocks(pool: Any) -> dict[str, str]:
     return found
 
 
-def _salt(user: Any) -> str:
+def _salt(user: User) -> str:
     kept = getattr(user, _SALT_ATTR, None)
     if kept is None or kept[0] != user.password:
         kept = (user.password, srp.new_salt())
@@ -102,7 +122,7 @@ def _salt(user: Any) -> str:
     return str(kept[1])
 
 
-def _unknown(pool: Any, username: str) -> tuple[str, str]:
+def _unknown(pool: Pool, username: str) -> tuple[str, str]:
     known: dict[str, tuple[str, str]] | None = getattr(pool, _UNKNOWN_ATTR, None)
     if known is None:
         known = {}
@@ -110,12 +130,19 @@ def _unknown(pool: Any, username: str) -> tuple[str, str]:
     return known.setdefault(username, (str(uuid.uuid4()), srp.new_salt()))
 
 
-def _prefix(pool: Any) -> str:
+def _prefix(pool: Pool) -> str:
     return str(pool.id).split("_", 1)[1]
 
 
 def issue(
-    backend: Any, pool: Any, client: Any, state: SignInSession, user: Any, srp_a: str, *, custom: bool
+    backend: Backend,
+    pool: Pool,
+    client: AppClient,
+    state: SignInSession,
+    user: User | None,
+    srp_a: str,
+    *,
+    custom: bool,
 ) -> dict[str, Any]:
     """The PASSWORD_VERIFIER challenge for ``state`` (``user`` ``None``: simulated for an unknown user)."""
     if user is not None:
@@ -140,7 +167,7 @@ def issue(
 
 
 def initiate(
-    backend: Any, pool: Any, client: Any, parameters: dict[str, str], client_metadata: dict[str, str] | None
+    backend: Backend, pool: Pool, client: AppClient, parameters: dict[str, str], client_metadata: dict[str, str] | None
 ) -> dict[str, Any]:
     """(Admin)InitiateAuth USER_SRP_AUTH, once the flow and SECRET_HASH are checked (``auth``)."""
     username = parameters.get("USERNAME") or ""
@@ -161,15 +188,18 @@ def initiate(
     return answer
 
 
-def _exchange(backend: Any, client_pool: Any, client: Any, session: str, block: str) -> tuple[Any, SignInSession, str]:
-    """(pool, state, session token) of the exchange a PASSWORD_VERIFIER answer is for."""
+def _exchange(
+    backend: Backend, client_pool: Pool, client: AppClient, session: str, block: str
+) -> tuple[Pool, SignInSession, Exchange, str]:
+    """(pool, state, exchange, session token) of the exchange a PASSWORD_VERIFIER answer is for."""
     token = session or _blocks(client_pool).get(block)
     if not token:
         raise NotAuthorizedError(_INCORRECT)
     pool, state = find_session(backend, token)
-    if state.challenge != CHALLENGE or state.client_id != client.id or not isinstance(state.srp, Exchange):
+    exchange = state.srp
+    if state.challenge != CHALLENGE or state.client_id != client.id or not isinstance(exchange, Exchange):
         raise NotAuthorizedError("Invalid session for the user.")
-    return pool, state, token
+    return pool, state, exchange, token
 
 
 def respond(
@@ -188,10 +218,9 @@ def respond(
         if not responses.get(name):
             raise InvalidParameterException(f"Missing required parameter {name}")
     block = responses["PASSWORD_CLAIM_SECRET_BLOCK"]
-    pool, state, token = _exchange(backend, client_pool, client, session, block)
+    pool, state, exchange, token = _exchange(backend, client_pool, client, session, block)
     check_secret_hash(client, responses["USERNAME"], responses.get("SECRET_HASH"))
     close_session(backend, pool, token)  # one answer per exchange
-    exchange: Exchange = state.srp
     _blocks(pool).pop(exchange.issued.secret_block, None)
     state.device_key = responses.get("DEVICE_KEY") or state.device_key
     user = pool._get_user(state.username) if state.user_found else None
@@ -217,7 +246,6 @@ def respond(
         raise NotAuthorizedError(_INCORRECT)
     if not user.enabled:
         raise NotAuthorizedError("User is disabled.")
-    result: dict[str, Any] = after_password(
+    return after_password(
         backend, pool, client, user, state.username, client_metadata=client_metadata, device_key=state.device_key
     )
-    return result

@@ -7,9 +7,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from joserfc import jwt
-
 from engine.local.cognito.common import event_attributes
+from engine.local.cognito.exceptions import NotAuthorizedError
+from engine.local.cognito.models import AppClient, Group, Pool, User
+from engine.local.cognito.resign import resign
 from engine.local.cognito.triggers import (
     TokenOverrides,
     has_trigger,
@@ -47,12 +48,12 @@ PROTECTED_CLAIMS = frozenset(
 )
 
 
-def _ranked_groups(user: Any) -> list[Any]:
+def _ranked_groups(user: User) -> list[Group]:
     # Lowest precedence first; groups without a precedence come last.
     return sorted(user.groups, key=lambda g: (g.precedence is None, g.precedence or 0, g.group_name))
 
 
-def preferred_role(user: Any) -> str | None:
+def preferred_role(user: User) -> str | None:
     """The role of the user's highest-priority group (lowest Precedence) that has one, as Cognito's
     ``cognito:preferred_role``; groups without a precedence never give a preferred role."""
     for group in _ranked_groups(user):
@@ -62,9 +63,9 @@ def preferred_role(user: Any) -> str | None:
 
 
 def pre_token_generation(
-    pool: Any,
-    client: Any,
-    user: Any,
+    pool: Pool,
+    client: AppClient,
+    user: User,
     source: str,
     status: str | None = None,
     client_metadata: dict[str, str] | None = None,
@@ -98,21 +99,6 @@ def pre_token_generation(
     return token_overrides(answer, version)
 
 
-def _rewrite(pool: Any, token: str, table: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> str:
-    """Re-sign ``token`` with its claims changed by ``change``, keeping moto's token table in step."""
-    decoded = jwt.decode(token, pool.json_web_key)
-    claims = dict(decoded.claims)
-    change(claims)
-    new = jwt.encode(dict(decoded.header), claims, pool.json_web_key)
-    table[new] = table.pop(token)
-    return new
-
-
-def with_access_claims(pool: Any, access_token: str, claims: dict[str, Any]) -> str:
-    """The access token re-signed with ``claims`` added (``device_key`` for a sign-in on a tracked device)."""
-    return _rewrite(pool, access_token, pool.access_tokens, lambda current: current.update(claims))
-
-
 def _override(claims: dict[str, Any], add: dict[str, Any], suppress: list[str]) -> None:
     claims.update({k: v for k, v in add.items() if k not in PROTECTED_CLAIMS})
     for name in suppress:
@@ -120,7 +106,9 @@ def _override(claims: dict[str, Any], add: dict[str, Any], suppress: list[str]) 
             claims.pop(name, None)
 
 
-def _id_claims(pool: Any, client: Any, user: Any, overrides: TokenOverrides | None) -> Callable[[dict[str, Any]], None]:
+def _id_claims(
+    pool: Pool, client: AppClient | None, user: User, overrides: TokenOverrides | None
+) -> Callable[[dict[str, Any]], None]:
     def change(claims: dict[str, Any]) -> None:
         # An app client without ReadAttributes reads every attribute, so Cognito's ID token carries the
         # user's attributes (email, email_verified, phone_number...); moto adds only listed ones.
@@ -163,7 +151,7 @@ def _access_claims(overrides: TokenOverrides) -> Callable[[dict[str, Any]], None
     return change
 
 
-def identities_claim(attribute: str) -> Any:
+def identities_claim(attribute: str) -> object:
     """The ``identities`` claim of a federated user's ID token, from the attribute: the same
     objects with ``primary`` and ``dateCreated`` as strings (``"true"``, ``"1700000000000"``)."""
     try:
@@ -181,11 +169,11 @@ def identities_claim(attribute: str) -> Any:
 
 
 def issue_tokens(
-    pool: Any,
-    client: Any,
+    pool: Pool,
+    client: AppClient,
     username: str,
     overrides: TokenOverrides | None,
-    user: Any | None = None,
+    user: User | None = None,
     *,
     scopes: list[str] | None = None,
     nonce: str | None = None,
@@ -196,9 +184,9 @@ def issue_tokens(
     access_token, expires_in = pool.create_access_token(client.id, username, origin_jti)
     id_token, _ = pool.create_id_token(client.id, username, origin_jti)
     if scopes is not None:
-        access_token = _rewrite(pool, access_token, pool.access_tokens, lambda c: c.update(scope=" ".join(scopes)))
+        access_token = resign(pool, access_token, pool.access_tokens, lambda c: c.update(scope=" ".join(scopes)))
     if nonce is not None:
-        id_token = _rewrite(pool, id_token, pool.id_tokens, lambda c: c.update(nonce=nonce))
+        id_token = resign(pool, id_token, pool.id_tokens, lambda c: c.update(nonce=nonce))
     id_token, access_token = apply_overrides(pool, id_token, access_token, overrides, client, user)
     return {
         "IdToken": id_token,
@@ -210,17 +198,19 @@ def issue_tokens(
 
 
 def apply_overrides(
-    pool: Any,
+    pool: Pool,
     id_token: str,
     access_token: str,
     overrides: TokenOverrides | None,
-    client: Any = None,
-    user: Any | None = None,
+    client: AppClient | None = None,
+    user: User | None = None,
 ) -> tuple[str, str]:
     """The ID and access tokens as Cognito makes them, with a PreTokenGeneration answer applied (re-signed)."""
     if user is None:
         user = pool._get_user(pool.id_tokens[id_token][1])
-    id_token = _rewrite(pool, id_token, pool.id_tokens, _id_claims(pool, client, user, overrides))
+        if user is None:  # deleted since moto issued the token
+            raise NotAuthorizedError("User does not exist.")
+    id_token = resign(pool, id_token, pool.id_tokens, _id_claims(pool, client, user, overrides))
     if overrides is not None and (
         overrides.access_add
         or overrides.access_suppress
@@ -228,5 +218,5 @@ def apply_overrides(
         or overrides.scopes_add
         or overrides.scopes_suppress
     ):
-        access_token = _rewrite(pool, access_token, pool.access_tokens, _access_claims(overrides))
+        access_token = resign(pool, access_token, pool.access_tokens, _access_claims(overrides))
     return id_token, access_token
