@@ -21,6 +21,13 @@ def moto_attr(obj: Any, name: str) -> Any:
     return getattr(obj, name)
 
 
+def required(properties: dict[str, Any], name: str, resource_type: str) -> Any:
+    """A required property, or the error CloudFormation gives for its absence (it names the property)."""
+    if properties.get(name) in (None, ""):
+        raise ValueError(f"{resource_type} needs the property {name}")
+    return properties[name]
+
+
 def cognito_backend(account_id: str, region: str) -> Any:
     """moto's Cognito user pools backend for one account and region."""
     return cognito_models.cognitoidp_backends[account_id][region]
