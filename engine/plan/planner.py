@@ -112,6 +112,10 @@ def check_scenario(
     ask = cleanup.get("ask", True)
     question = None if ask is False else (ask if isinstance(ask, str) else DEFAULT_CLEANUP_QUESTION)
     checker.check_templates_outside_steps()
+    if isinstance(data.get("stack"), dict) and data["stack"].get("template"):
+        from engine.stack.validate import stack_problems  # the template's own checks live with the stack code
+
+        errors.extend(stack_problems(data["stack"], path))
     prompt_ids = set(checker.prompt_ids) | ({CLEANUP_PROMPT_ID} if question else set())
     for each in (checker, *checker.included):
         each.check_references(prompt_ids)
