@@ -175,20 +175,17 @@ def _bootstrap_locally(clients: Clients, assembly: Assembly, account: str, log: 
 def _check_bootstrapped(clients: Clients, assembly: Assembly, account: str) -> None:
     environment = f"aws://{account}/{clients.region}"
     hint = f"run `npx cdk bootstrap {environment}` once for this account and region, then deploy again"
-    try:
-        with aws_errors(f"reading {assembly.version_parameter}"):
-            try:
-                value = clients.client("ssm").get_parameter(Name=assembly.version_parameter)["Parameter"]["Value"]
-            except ClientError as exc:
-                if error_code(exc) != "ParameterNotFound":
-                    raise
-                raise TargetError(
-                    f"the environment {environment} is not bootstrapped for the CDK "
-                    f"(no SSM parameter {assembly.version_parameter})",
-                    hint=hint,
-                ) from None
-    except TargetError:
-        raise
+    with aws_errors(f"reading {assembly.version_parameter}"):
+        try:
+            value = clients.client("ssm").get_parameter(Name=assembly.version_parameter)["Parameter"]["Value"]
+        except ClientError as exc:
+            if error_code(exc) != "ParameterNotFound":
+                raise
+            raise TargetError(
+                f"the environment {environment} is not bootstrapped for the CDK "
+                f"(no SSM parameter {assembly.version_parameter})",
+                hint=hint,
+            ) from None
     if not value.isdigit() or int(value) < assembly.required_version:
         raise TargetError(
             f"the environment {environment} is bootstrapped at version {value}, "
