@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError, Location, ScenarioError
+from engine.plan.loader import read_text_file
 from engine.stack import cdk
 from engine.stack.preflight import template_problems
 from engine.stack.template import load_template, read_template
@@ -37,6 +38,7 @@ def stack_problems(spec: Mapping[str, Any], scenario: Path) -> list[InputError]:
             template = assembly.template
         if template.is_dir():
             return problems  # a folder that is not an assembly: the run says so
+        read_text_file(template, "CloudFormation template")  # a binary file, device or FIFO: bad input
         read_template(template)
         problems += template_problems(load_template(template), template)
     except InputError as error:
