@@ -129,6 +129,10 @@ def test_an_update_changes_a_group_in_place_and_replaces_a_renamed_user(scenario
         assert (group["Description"], group["Precedence"]) == ("", 5)
         users = [u["Username"] for u in idp.list_users(UserPoolId=first["UserPoolId"])["Users"]]
         assert (out["UserName"], users) == ("bea", ["bea"])
+        # The attachment reads the user's Ref: replacing the user replaced it too, as on AWS.
+        members = idp.list_users_in_group(UserPoolId=first["UserPoolId"], GroupName="admins")["Users"]
+        assert [u["Username"] for u in members] == ["bea"]
+        assert out["Attachment"] != first["Attachment"]
 
 
 UNSUPPORTED = """\

@@ -79,7 +79,9 @@ def api_params(properties: dict[str, Any], operation: str, exclude: tuple[str, .
 
 def _not_found(exc: Exception) -> bool:
     """Whether a moto error means "no such resource": deleting something already gone is success."""
-    return getattr(exc, "error_type", None) == "ResourceNotFoundException" or type(exc).__name__ in (
+    return getattr(exc, "error_type", None) in ("ResourceNotFoundException", "UserNotFoundException") or type(
+        exc
+    ).__name__ in (
         "ResourceNotFoundError",
         "UnknownFunctionException",
         "UnknownPolicyException",

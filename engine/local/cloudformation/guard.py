@@ -123,6 +123,48 @@ def _guarded_update(original: Callable[..., Any]) -> Callable[..., Any]:
     return update_stack
 
 
+def _references(value: Any) -> set[str]:
+    """The logical ids ``value`` reads with Ref or Fn::GetAtt."""
+    if isinstance(value, list):
+        return set().union(*(_references(item) for item in value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    found: set[str] = set()
+    for key, inner in value.items():
+        if key == "Ref" and isinstance(inner, str):
+            found.add(inner)
+        elif key == "Fn::GetAtt":
+            target = inner[0] if isinstance(inner, list) and inner else str(inner).split(".", 1)[0]
+            found.add(str(target))
+        else:
+            found |= _references(inner)
+    return found
+
+
+def _with_dependents(original: Callable[..., Any]) -> Callable[..., Any]:
+    """moto updates only resources whose own text changed; on AWS a resource that reads a replaced one (an
+    attachment naming a renamed user) is updated too. The Cognito models are added after what they read."""
+
+    @functools.wraps(original)
+    def build_resource_diff(self: Any, other_template: dict[str, Any], parameters: Any = None) -> Any:
+        diff = original(self, other_template, parameters)
+        resources = other_template.get("Resources") or {}
+        changed = set(diff["Modify"]) | set(diff["Add"])
+        grew = True
+        while grew:
+            grew = False
+            for name, resource in resources.items():
+                cognito = isinstance(resource, dict) and str(resource.get("Type")).startswith("AWS::Cognito::")
+                existing = name not in changed and name in self._resource_json_map
+                if cognito and existing and _references(resource) & changed:
+                    changed.add(name)
+                    diff["Modify"].append(name)
+                    grew = True
+        return diff
+
+    return build_resource_diff
+
+
 def check_hooks() -> None:
     """What ``install_guard`` patches and calls, checked against the installed moto."""
     check_attribute(HOOK, parsing, "NULL_MODELS")
@@ -140,6 +182,7 @@ def check_hooks() -> None:
     update = ("self", "name", "template", "role_arn", "parameters", "tags")
     check_callable(HOOK, cfn_models.CloudFormationBackend, "update_stack", update)
     check_attribute(HOOK, cfn_models, "Event")
+    check_callable(HOOK, parsing.ResourceMap, "build_resource_diff", ("self", "other_template", "parameters"))
     check_callable(HOOK, cfn_models.Stack, "parse_template", ("template",))
 
 
@@ -151,6 +194,7 @@ def install_guard() -> None:
             (parsing, "parse_and_create_resource", _named_failures),
             (backend, "create_stack", _guarded_create),
             (backend, "update_stack", _guarded_update),
+            (parsing.ResourceMap, "build_resource_diff", _with_dependents),
         )
         for owner, name, wrap in patches:  # moto's functions, replaced for every backend as engine.local.hooks does
             setattr(owner, name, wrap(getattr(owner, name)))
