@@ -8,11 +8,16 @@ gets only the parameters it declares (``parameters``). The same code deploys to 
 embedded local AWS (moto, with ``engine.local.cloudformation.install()``), where every step completes at
 once. Everything a person can get wrong here surfaces as ``TargetError`` with a hint, never a traceback.
 
+A SAM template (``sam``) is expanded for the local target and sent with ``CAPABILITY_AUTO_EXPAND`` to AWS; a
+CDK cloud assembly (``cdk``) is deployed from its template, its assets published first. Before a local deploy
+creates anything, the template's transforms and resource types are checked (``preflight``; ``validate`` is
+the same for ``scenario validate``), so nothing deploys half-way.
+
 This package's ``deploy``/``outputs``/``destroy`` are the entry points; the pieces: ``defaults`` (default
 name, template and trigger directory), ``packaging`` (the trigger zip), ``code`` (local code paths),
-``vendor`` (requirements), ``parameters`` (checking them), ``template`` (reading the template),
-``artifacts`` (the S3 bucket), ``status`` (describing and waiting) and ``errors`` (AWS errors as
-``TargetError``).
+``vendor`` (requirements), ``parameters`` (checking them), ``template`` (reading the template), ``sam``,
+``cdk``, ``preflight`` and ``local_types`` (what the local target creates), ``artifacts`` (the S3 bucket),
+``status`` (describing and waiting) and ``errors`` (AWS errors as ``TargetError``).
 """
 
 from __future__ import annotations
@@ -68,7 +73,9 @@ def deploy(
     every parameter it requires: both are checked before anything is sent. Local code paths are zipped and
     uploaded to the artifact bucket under keys holding their sha256, so changed code updates the functions
     and unchanged code is not an update at all. A template declaring ``CodeBucket``/``CodeKey`` (the
-    project's own) gets ``triggers_dir`` zipped into them unless the scenario gives them.
+    project's own) gets ``triggers_dir`` zipped into them unless the scenario gives them. ``template`` may
+    be a SAM template, or a CDK cloud assembly (its folder, or a template in it) whose stack is ``stack_name``.
+    On a local target, a template that could only deploy in part is refused before anything is created.
     """
     if template.is_dir() and not cdk.is_assembly(template):
         raise InputError(
@@ -84,7 +91,7 @@ def deploy(
     given = dict(parameters or {})
     legacy = all(name in declared and name not in given for name in LEGACY_CODE_PARAMETERS)
     filled = frozenset(LEGACY_CODE_PARAMETERS if legacy else ())
-    # A CDK template's BootstrapVersion parameter reads SSM: its Default is what every CDK deploy passes.
+    # A CDK template's BootstrapVersion parameter has a Default (the SSM parameter), so it is never required.
     values = check_parameters(declared, given, template, source=source, where=where, filled=filled)
     if clients.local:  # nothing is created before the template is known to deploy whole
         problems = template_problems(parsed, template)

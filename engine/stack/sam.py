@@ -9,6 +9,7 @@ expanded here with ``aws-sam-translator``, the library SAM CLI and CloudFormatio
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,14 @@ def expand(
         )
         expanded: dict[str, Any] = undo_mark_unicode_str_in_template(translated)
     except (InvalidDocumentException, InvalidResourceException) as exc:
+        from engine.stack.preflight import resource_lines
+
         causes = [getattr(cause, "message", str(cause)) for cause in getattr(exc, "causes", [])] or [exc.message]
+        named = re.search(r"Resource with id \[([^\]]+)\]", causes[0])
+        line = resource_lines(path).get(named.group(1), 0) if named else 0
         raise InputError(
             f"the SAM template {path} does not expand: {'; '.join(causes)}",
-            location=Location(str(path)),
+            location=Location(str(path), line),
             hint="fix the template (`sam validate --lint` shows the same problems)",
         ) from None
     return expanded

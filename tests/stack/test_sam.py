@@ -92,3 +92,27 @@ def test_code_uri_is_the_folder_zipped(aws_like: Clients, tmp_path: Path) -> Non
     assert zipfile.ZipFile(io.BytesIO(body)).namelist() == ["index.py"]
     # A refused stack takes its upload back: nothing is left in the artifact bucket.
     assert aws_like.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_a_sam_template_that_does_not_expand_is_bad_input_at_its_resource(scenario_run, tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      InlineCode: 'def handler(e, c): return e'\n"
+        "      Handler: index.handler\n"
+        "      Runtime: python3.12\n"
+        "      Events:\n"
+        "        SignUp: {Type: Cognito, Properties: {UserPool: us-east-1_abc, Trigger: PreSignUp}}\n"
+    )
+    (tmp_path / "s.yaml").write_text("name: x\nstack: {name: bad-sam, template: template.yaml}\nsteps:\n  - say: hi\n")
+    result = scenario_run(tmp_path / "s.yaml")
+    assert result.exit_code == 2, result.output
+    template = tmp_path / "template.yaml"
+    assert (
+        f"Error: {template}:3: the SAM template {template} does not expand: Resource with id [Fn] is invalid. "
+        "Event with id [SignUp] is invalid. Cognito events must reference a Cognito UserPool in the same template.\n"
+        "  hint: fix the template (`sam validate --lint` shows the same problems)\n"
+    ) in result.output
