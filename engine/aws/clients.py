@@ -116,6 +116,11 @@ class Clients:
         region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
         return cls(boto3.session.Session(region_name=region, profile_name=profile))
 
+    @property
+    def local(self) -> bool:
+        """Whether these clients talk to the local AWS (embedded, or a local server at ``endpoint_url``)."""
+        return self._config is _LOCAL_CONFIG
+
     def uncounted(self) -> Clients:
         """Clients on the same session and endpoint whose calls are not the scenario's (leases, journals)."""
         return Clients(self.session, endpoint_url=self.endpoint_url, local=self._config is _LOCAL_CONFIG)

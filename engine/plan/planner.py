@@ -91,6 +91,11 @@ def check_scenario(
     ask = cleanup.get("ask", True)
     question = None if ask is False else (ask if isinstance(ask, str) else DEFAULT_CLEANUP_QUESTION)
     checker.templates.check_outside_steps()
+    stack = data.get("stack")
+    if isinstance(stack, dict) and stack.get("template"):
+        from engine.stack.validate import stack_problems  # the template's own checks live with the stack code
+
+        errors.extend(stack_problems(stack, path))
     prompt_ids = set(collected.prompt_ids) | ({CLEANUP_PROMPT_ID} if question else set())
     for each in collected.files:
         each.check_references(prompt_ids)

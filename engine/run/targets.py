@@ -122,8 +122,8 @@ class Target:
         template = Path(spec["template"]) if spec.get("template") else stacks.DEFAULT_TEMPLATE
         if not template.is_absolute():
             template = (scenario_dir / template).resolve()
-        if template.exists():  # a binary file, a device or a FIFO is bad input, not a crash
-            read_text_file(template, "CloudFormation template")
+        if template.exists() and not template.is_dir():  # a folder is a CDK cloud assembly (engine.stack.cdk)
+            read_text_file(template, "CloudFormation template")  # a binary file, device or FIFO: bad input
         given = spec.get("parameters") or {}
         first = getattr(getattr(spec, "location", None), "file", "the scenario")
         outputs = stacks.deploy(

@@ -8,29 +8,39 @@ gets only the parameters it declares (``parameters``). The same code deploys to 
 embedded local AWS (moto, with ``engine.local.cloudformation.install()``), where every step completes at
 once. Everything a person can get wrong here surfaces as ``TargetError`` with a hint, never a traceback.
 
+A SAM template (``sam``) is expanded for the local target and sent with ``CAPABILITY_AUTO_EXPAND`` to AWS; a
+CDK cloud assembly (``cdk``) is deployed from its template, its assets published first. Before a local deploy
+creates anything, the template's transforms and resource types are checked (``preflight``; ``validate`` is
+the same for ``scenario validate``), so nothing deploys half-way.
+
 This package's ``deploy``/``outputs``/``destroy`` are the entry points; the pieces: ``defaults`` (default
 name, template and trigger directory), ``packaging`` (the trigger zip), ``code`` (local code paths),
-``vendor`` (requirements), ``parameters`` (checking them), ``template`` (reading the template),
-``artifacts`` (the S3 bucket), ``status`` (describing and waiting) and ``errors`` (AWS errors as
-``TargetError``).
+``vendor`` (requirements), ``parameters`` (checking them), ``template`` (reading the template), ``sam``,
+``cdk``, ``preflight`` and ``local_types`` (what the local target creates), ``artifacts`` (the S3 bucket),
+``status`` (describing and waiting) and ``errors`` (AWS errors as ``TargetError``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from engine.aws.clients import Clients
-from engine.errors import Location, TargetError
+from engine.errors import InputError, Location, TargetError
+from engine.stack import cdk
 from engine.stack.artifacts import delete_objects, ensure_artifact_bucket, remove_artifacts
-from engine.stack.code import code_key, local_code, zip_code
+from engine.stack.code import code_key, local_code, s3_location, zip_code
 from engine.stack.defaults import DEFAULT_STACK_NAME, DEFAULT_TEMPLATE, TRIGGERS_DIR
 from engine.stack.errors import aws_errors
+from engine.stack.local_types import parse_unsupported
 from engine.stack.packaging import package_triggers
 from engine.stack.parameters import LEGACY_CODE_PARAMETERS, check_parameters
+from engine.stack.preflight import template_problems, unsupported
+from engine.stack.sam import SAM_TRANSFORM, expand, transforms
 from engine.stack.status import READY, check_updatable, describe, failure_reason, status_hint, wait
 from engine.stack.template import load_template, read_template
 
@@ -63,19 +73,36 @@ def deploy(
     every parameter it requires: both are checked before anything is sent. Local code paths are zipped and
     uploaded to the artifact bucket under keys holding their sha256, so changed code updates the functions
     and unchanged code is not an update at all. A template declaring ``CodeBucket``/``CodeKey`` (the
-    project's own) gets ``triggers_dir`` zipped into them unless the scenario gives them.
+    project's own) gets ``triggers_dir`` zipped into them unless the scenario gives them. ``template`` may
+    be a SAM template, or a CDK cloud assembly (its folder, or a template in it) whose stack is ``stack_name``.
+    On a local target, a template that could only deploy in part is refused before anything is created.
     """
+    if template.is_dir() and not cdk.is_assembly(template):
+        raise InputError(
+            f"stack template {template} is a folder but not a CDK cloud assembly (it has no manifest.json)",
+            hint="give the template file, or the cdk.out folder `npx cdk synth` writes",
+        )
+    assembly = cdk.resolve(template, stack_name) if cdk.is_assembly(template) else None
+    if assembly is not None:
+        template = assembly.template
     body = read_template(template)
     parsed = load_template(template)
     declared = parsed.get("Parameters") or {}
     given = dict(parameters or {})
     legacy = all(name in declared and name not in given for name in LEGACY_CODE_PARAMETERS)
     filled = frozenset(LEGACY_CODE_PARAMETERS if legacy else ())
+    # A CDK template's BootstrapVersion parameter has a Default (the SSM parameter), so it is never required.
     values = check_parameters(declared, given, template, source=source, where=where, filled=filled)
+    if clients.local:  # nothing is created before the template is known to deploy whole
+        problems = template_problems(parsed, template)
+        if problems:
+            raise problems[0]
     packages = local_code(parsed, template)
     stack = describe(clients, stack_name)
     if stack is not None:
         check_updatable(clients, stack)
+    if assembly is not None:
+        cdk.prepare(clients, assembly, log=log)
     keys: list[str] = []
     if legacy or packages:
         bucket = ensure_artifact_bucket(clients, log=log)
@@ -89,9 +116,18 @@ def deploy(
         code = zip_code(package.path, log=log)
         key = code_key(stack_name, package.resource, code)
         _upload(clients, bucket, key, code, f"{package.resource}'s code ({package.path.name})", log)
-        parsed["Resources"][package.resource]["Properties"][package.prop] = {"S3Bucket": bucket, "S3Key": key}
+        parsed["Resources"][package.resource]["Properties"][package.prop] = s3_location(package.prop, bucket, key)
         keys.append(key)
-    if packages:
+    sam = SAM_TRANSFORM in transforms(parsed)
+    if sam and clients.local:
+        try:
+            parsed = expand(parsed, template, clients, values, stack_name)
+        except InputError:
+            if keys and stack is None:
+                remove_artifacts(clients, stack_name, log=lambda _: None)
+            raise
+        log(f"Expanded the SAM template {template.name} ({len(parsed.get('Resources') or {})} resources).")
+    if packages or (sam and clients.local):
         body = json.dumps(parsed, indent=1)  # the rewritten template, in the long form JSON allows
 
     cfn = clients.client("cloudformation")
@@ -99,14 +135,17 @@ def deploy(
         "StackName": stack_name,
         "TemplateBody": body,
         "Parameters": [{"ParameterKey": name, "ParameterValue": value} for name, value in values.items()],
-        "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        "Capabilities": capabilities(parsed),
     }
     if stack is None:
         log(f"Creating stack {stack_name} in {clients.region}...")
         try:
-            with aws_errors(f"creating stack {stack_name}", stack_name=stack_name):
+            with (
+                refused_types(template),
+                aws_errors(f"creating stack {stack_name}", stack_name=stack_name, clients=clients),
+            ):
                 stack_id = cfn.create_stack(**request)["StackId"]
-        except TargetError:
+        except (TargetError, InputError):
             if keys and describe(clients, stack_name) is None:  # rejected outright: take the upload back
                 remove_artifacts(clients, stack_name, log=lambda _: None)
             raise
@@ -114,7 +153,10 @@ def deploy(
     else:
         log(f"Updating stack {stack_name} in {clients.region}...")
         try:
-            with aws_errors(f"updating stack {stack_name}", stack_name=stack_name):
+            with (
+                refused_types(template),
+                aws_errors(f"updating stack {stack_name}", stack_name=stack_name, clients=clients),
+            ):
                 cfn.update_stack(**request)
         except TargetError as error:
             if "No updates are to be performed" not in error.message:
@@ -127,6 +169,26 @@ def deploy(
     result = outputs(clients, stack_name)
     log(f"Stack {stack_name} is ready.")
     return result
+
+
+def capabilities(template: Mapping[str, Any]) -> list[str]:
+    """What CreateStack must acknowledge: IAM resources, and a transform's expansion (SAM, macros)."""
+    needed = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
+    if transforms(template):
+        needed.append("CAPABILITY_AUTO_EXPAND")
+    return needed
+
+
+@contextmanager
+def refused_types(template: Path) -> Iterator[None]:
+    """A local server's refusal of a resource type, as bad input at that resource's line in ``template``."""
+    try:
+        yield
+    except TargetError as error:
+        refused = parse_unsupported(error.message)
+        if refused is None:
+            raise
+        raise unsupported(*refused, template) from None
 
 
 def _upload(clients: Clients, bucket: str, key: str, code: bytes, what: str, log: Callable[[str], None]) -> None:
@@ -146,7 +208,8 @@ def outputs(clients: Clients, stack_name: str) -> dict[str, str]:
     status = stack["StackStatus"]
     if status not in READY:
         raise TargetError(
-            f"stack {stack_name} is {status}: {failure_reason(clients, stack)}", hint=status_hint(status, stack_name)
+            f"stack {stack_name} is {status}: {failure_reason(clients, stack)}",
+            hint=status_hint(status, stack_name, clients),
         )
     return {out["OutputKey"]: out["OutputValue"] for out in stack.get("Outputs", [])}
 

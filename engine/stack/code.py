@@ -21,8 +21,13 @@ from engine.stack.vendor import vendored_requirements
 
 # A fixed timestamp for every zip entry, so the same sources always give the same zip and S3 key.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-# Resource type -> the property that may hold a local path.
-CODE_PROPERTIES = {"AWS::Lambda::Function": "Code", "AWS::Lambda::LayerVersion": "Content"}
+# Resource type -> the property that may hold a local path (SAM's included: aws cloudformation package does both).
+CODE_PROPERTIES = {
+    "AWS::Lambda::Function": "Code",
+    "AWS::Lambda::LayerVersion": "Content",
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+}
 _SKIPPED_DIRS = {"__pycache__", ".git", ".venv", "node_modules", ".pytest_cache", ".mypy_cache"}
 
 
@@ -43,7 +48,7 @@ def local_code(template: dict[str, Any], template_path: Path) -> list[LocalCode]
             continue
         prop = CODE_PROPERTIES.get(str(resource.get("Type")))
         value = (resource.get("Properties") or {}).get(prop) if prop else None
-        if prop is None or not isinstance(value, str):
+        if prop is None or not isinstance(value, str) or value.startswith("s3://"):
             continue
         path = (template_path.parent / value).resolve()
         if not path.exists():
@@ -54,6 +59,13 @@ def local_code(template: dict[str, Any], template_path: Path) -> list[LocalCode]
             )
         found.append(LocalCode(logical, prop, path))
     return found
+
+
+def s3_location(prop: str, bucket: str, key: str) -> dict[str, str]:
+    """What replaces a local path in ``prop``: Lambda's ``S3Bucket``/``S3Key``, SAM's ``Bucket``/``Key``."""
+    if prop.endswith("Uri"):
+        return {"Bucket": bucket, "Key": key}
+    return {"S3Bucket": bucket, "S3Key": key}
 
 
 def zip_code(path: Path, *, log: Callable[[str], None]) -> bytes:
@@ -71,6 +83,11 @@ def zip_code(path: Path, *, log: Callable[[str], None]) -> bytes:
     if not entries:
         raise InputError(f"code folder {path} is empty", hint="put the handler module (e.g. index.py) in it")
     return _zip(entries)
+
+
+def zip_folder(path: Path) -> bytes:
+    """A folder's files as a deterministic zip, nothing added (how ``cdk-assets`` packages a directory asset)."""
+    return _zip(sorted(_files(path, path)))
 
 
 def code_key(prefix: str, name: str, code: bytes) -> str:

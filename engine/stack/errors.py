@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from engine.aws.clients import Clients
 from engine.aws.errors import error_code, error_message
 from engine.errors import TargetError
 from engine.stack.defaults import DEFAULT_STACK_NAME
@@ -24,7 +25,7 @@ _CREDENTIAL_CODES = {
 
 
 @contextmanager
-def aws_errors(action: str, *, stack_name: str | None = None) -> Iterator[None]:
+def aws_errors(action: str, *, stack_name: str | None = None, clients: Clients | None = None) -> Iterator[None]:
     """Turn AWS errors (and the local backend rejecting a template) into a TargetError about ``action``."""
     try:
         yield
@@ -39,7 +40,7 @@ def aws_errors(action: str, *, stack_name: str | None = None) -> Iterator[None]:
         if code in _CREDENTIAL_CODES:
             hint = "check the credentials are valid and allowed to do this (aws sts get-caller-identity)"
         elif code == "AlreadyExistsException" and stack_name:
-            hint = f"run `{destroy_command(stack_name)}` first"
+            hint = f"run `{destroy_command(stack_name, clients)}` first"
         raise TargetError(f"{action} failed: {code}: {message}", hint=hint) from exc
     except BotoCoreError as exc:
         raise TargetError(f"{action} failed: {exc}", hint="check the region and your network connection") from exc
@@ -51,14 +52,24 @@ def aws_errors(action: str, *, stack_name: str | None = None) -> Iterator[None]:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise TargetError(
             f"{action} failed in the local backend: {type(exc).__name__}: {first_line}",
-            hint="check the template and its parameters; "
-            f"then `{destroy_command(stack_name or DEFAULT_STACK_NAME)}` "
-            "and deploy again",
+            hint=f"check the template and its parameters, then {redeploy(stack_name or DEFAULT_STACK_NAME, clients)}",
         ) from exc
 
 
-def destroy_command(stack_name: str) -> str:
-    """The CLI command that deletes ``stack_name``, for hints."""
-    if stack_name == DEFAULT_STACK_NAME:
-        return "scenario stack destroy"
-    return f"scenario stack destroy --stack {stack_name}"
+def destroy_command(stack_name: str, clients: Clients | None = None) -> str:
+    """The CLI command that deletes ``stack_name`` on the target of ``clients``, for hints."""
+    command = "scenario stack destroy"
+    if clients is not None and clients.local and clients.endpoint_url:
+        command += f" --endpoint-url {clients.endpoint_url}"
+    elif clients is not None and not clients.local:
+        command += f" --target aws --region {clients.region}"
+    if stack_name != DEFAULT_STACK_NAME:
+        command += f" --stack {stack_name}"
+    return command
+
+
+def redeploy(stack_name: str, clients: Clients | None) -> str:
+    """How to deploy again after a failure: the embedded backend keeps nothing, anything else needs a destroy."""
+    if clients is not None and clients.local and not clients.endpoint_url:
+        return "run again (the embedded local AWS starts empty on every run, so nothing is left to delete)"
+    return f"`{destroy_command(stack_name, clients)}` and deploy again"

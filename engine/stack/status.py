@@ -11,7 +11,7 @@ from botocore.exceptions import WaiterError
 
 from engine.aws.clients import Clients
 from engine.errors import TargetError
-from engine.stack.errors import aws_errors, destroy_command
+from engine.stack.errors import aws_errors, destroy_command, redeploy
 
 # Statuses in which the stack is usable, and in which it must be deleted before anything else.
 READY = {
@@ -50,27 +50,29 @@ def check_updatable(clients: Clients, stack: dict[str, Any]) -> None:
     """Raise unless ``stack`` can take an update now (it is neither broken nor in the middle of one)."""
     status, name = stack["StackStatus"], stack["StackName"]
     if status in _BROKEN:
-        raise TargetError(f"stack {name} is {status}: {failure_reason(clients, stack)}", hint=status_hint(status, name))
+        raise TargetError(
+            f"stack {name} is {status}: {failure_reason(clients, stack)}", hint=status_hint(status, name, clients)
+        )
     if status.endswith("_IN_PROGRESS"):
         raise TargetError(
             f"stack {name} is busy ({status})",
             hint="wait for the current operation to finish (or, on the local target, "
-            f"`{destroy_command(name)}`), then deploy again",
+            f"`{destroy_command(name, clients)}`), then deploy again",
         )
 
 
-def status_hint(status: str, stack_name: str) -> str:
+def status_hint(status: str, stack_name: str, clients: Clients | None = None) -> str:
     """What a person can do about a stack left in ``status``."""
     if status == "UPDATE_ROLLBACK_COMPLETE":
         return "the update was rolled back and the stack still works as before; fix the cause and deploy again"
     if status == "UPDATE_ROLLBACK_FAILED":
         return (
             f"fix the cause, then `aws cloudformation continue-update-rollback --stack-name {stack_name}`"
-            f" or `{destroy_command(stack_name)}`"
+            f" or `{destroy_command(stack_name, clients)}`"
         )
     if status.endswith("_IN_PROGRESS"):
         return "wait for the current operation to finish"
-    return f"fix the cause, then `{destroy_command(stack_name)}` and deploy again"
+    return f"fix the cause, then {redeploy(stack_name, clients)}"
 
 
 def wait(
@@ -100,7 +102,7 @@ def _raise_failed(clients: Clients, stack_id: str, stack_name: str, exc: Excepti
     status = stack["StackStatus"]
     raise TargetError(
         f"stack {stack_name} ended {status}: {failure_reason(clients, stack)}",
-        hint=status_hint(status, stack_name),
+        hint=status_hint(status, stack_name, clients),
     ) from exc
 
 

@@ -223,10 +223,17 @@ def test_a_template_the_local_backend_rejects_is_a_target_error(clients: Clients
     )
     with pytest.raises(TargetError) as caught:
         stack.deploy(clients, "broken", template, log=lambda _: None)
-    assert "creating stack broken failed in the local backend" in caught.value.message
-    assert "needs the property UserPoolId" in caught.value.message
-    # The half-created stack blocks a redeploy until it is destroyed, and destroy clears it.
-    with pytest.raises(TargetError, match="busy"):
+    # The resource and its cause are named; the stack was rolled back, as CloudFormation does.
+    assert caught.value.message == (
+        "stack broken ended ROLLBACK_COMPLETE: Client (AWS::Cognito::UserPoolClient): "
+        "ValueError: AWS::Cognito::UserPoolClient needs the property UserPoolId"
+    )
+    assert caught.value.hint == (
+        "fix the cause, then run again (the embedded local AWS starts empty on every run, so nothing is left to delete)"
+    )
+    assert clients.client("cognito-idp").list_user_pools(MaxResults=10)["UserPools"] == []
+    # The rolled-back stack blocks a redeploy until it is destroyed, and destroy clears it.
+    with pytest.raises(TargetError, match="ROLLBACK_COMPLETE"):
         stack.deploy(clients, "broken", template, log=lambda _: None)
     stack.destroy(clients, "broken", log=lambda _: None)
     assert clients.client("s3").list_buckets()["Buckets"] == []

@@ -23,10 +23,23 @@ from moto.cloudformation import parsing
 from moto.cognitoidp import models as cognito_models
 from moto.core.common_models import CloudFormationModel
 
+from engine.local.cloudformation.cdk_metadata import CdkMetadataResource
 from engine.local.cloudformation.common import HOOK
+from engine.local.cloudformation.guard import check_hooks as check_guard_hooks
+from engine.local.cloudformation.guard import install_guard
 from engine.local.cloudformation.lambda_permission import LambdaPermissionResource
 from engine.local.cloudformation.user_pool import CognitoUserPoolResource
 from engine.local.cloudformation.user_pool_client import CognitoUserPoolClientResource
+from engine.local.cloudformation.user_pool_federation import (
+    CognitoUserPoolDomainResource,
+    CognitoUserPoolIdentityProviderResource,
+    CognitoUserPoolResourceServerResource,
+)
+from engine.local.cloudformation.user_pool_members import (
+    CognitoUserPoolGroupResource,
+    CognitoUserPoolUserResource,
+    CognitoUserPoolUserToGroupAttachmentResource,
+)
 from engine.local.compat import HookError, check_attribute, check_callable
 
 _installed = False
@@ -34,12 +47,20 @@ _installed = False
 _MODELS: tuple[type[CloudFormationModel], ...] = (
     CognitoUserPoolResource,
     CognitoUserPoolClientResource,
+    CognitoUserPoolGroupResource,
+    CognitoUserPoolUserResource,
+    CognitoUserPoolUserToGroupAttachmentResource,
+    CognitoUserPoolDomainResource,
+    CognitoUserPoolResourceServerResource,
+    CognitoUserPoolIdentityProviderResource,
     LambdaPermissionResource,
+    CdkMetadataResource,
 )
 
 
 def install() -> None:
-    """Make moto's CloudFormation deploy Cognito user pools and clients (and manage Lambda permissions).
+    """Make moto's CloudFormation deploy the Cognito types (and manage Lambda permissions), and refuse or roll
+    back what it cannot create (``guard``).
 
     Idempotent; call it before the first stack is created. Raises ``HookError`` (hook
     ``cloudformation-cognito``) if the installed moto lacks something this relies on.
@@ -48,6 +69,7 @@ def install() -> None:
     if _installed:
         return
     _check_hooks()
+    check_guard_hooks()
     # The model map is cached on first use; rebuild it so that it sees the model classes.
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()
@@ -56,6 +78,7 @@ def install() -> None:
     for model in _MODELS:
         if model_map.get(model.cloudformation_type()) is not model:
             raise HookError(HOOK, f"moto's model map does not pick {model.__name__} for {model.cloudformation_type()}")
+    install_guard()
     _installed = True
 
 

@@ -21,6 +21,13 @@ def moto_attr(obj: Any, name: str) -> Any:
     return getattr(obj, name)
 
 
+def required(properties: dict[str, Any], name: str, resource_type: str) -> Any:
+    """A required property, or the error CloudFormation gives for its absence (it names the property)."""
+    if properties.get(name) in (None, ""):
+        raise ValueError(f"{resource_type} needs the property {name}")
+    return properties[name]
+
+
 def cognito_backend(account_id: str, region: str) -> Any:
     """moto's Cognito user pools backend for one account and region."""
     return cognito_models.cognitoidp_backends[account_id][region]
@@ -72,7 +79,9 @@ def api_params(properties: dict[str, Any], operation: str, exclude: tuple[str, .
 
 def _not_found(exc: Exception) -> bool:
     """Whether a moto error means "no such resource": deleting something already gone is success."""
-    return getattr(exc, "error_type", None) == "ResourceNotFoundException" or type(exc).__name__ in (
+    return getattr(exc, "error_type", None) in ("ResourceNotFoundException", "UserNotFoundException") or type(
+        exc
+    ).__name__ in (
         "ResourceNotFoundError",
         "UnknownFunctionException",
         "UnknownPolicyException",
