@@ -150,12 +150,13 @@ def _with_dependents(original: Callable[..., Any]) -> Callable[..., Any]:
         diff = original(self, other_template, parameters)
         resources = other_template.get("Resources") or {}
         changed = set(diff["Modify"]) | set(diff["Add"])
+        current = set(self.resources)  # the logical ids of the template deployed now
         grew = True
         while grew:
             grew = False
             for name, resource in resources.items():
                 cognito = isinstance(resource, dict) and str(resource.get("Type")).startswith("AWS::Cognito::")
-                existing = name not in changed and name in self._resource_json_map
+                existing = name not in changed and name in current
                 if cognito and existing and _references(resource) & changed:
                     changed.add(name)
                     diff["Modify"].append(name)
