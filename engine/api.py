@@ -13,7 +13,7 @@ import io
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -177,13 +177,10 @@ def run_scenario(
     ``region`` and ``profile`` mean what the ``scenario-run`` options of the same names mean.
     ``echo`` also prints the console output (it is always kept in ``ScenarioResult.transcript``).
     """
-    from engine.errors import Location
-    from engine.plan.planner import load_scenario
-    from engine.plan.registry import load_registry
-    from engine.prompts.answers import Answers, _parse_entry
-    from engine.prompts.prompter import Prompter
+    from engine.prompts.answers import Answers
     from engine.reports.console import Console
-    from engine.run.files import RunOptions, convention_answers, run_plan
+    from engine.run.options import RunOptions
+    from engine.run.pipeline import mask_inputs, plan_files, run_planned
     from engine.run.targets import DEFAULT_REGION
     from engine.secrets import Secrets
 
@@ -191,21 +188,15 @@ def run_scenario(
     secrets = Secrets()
     console = Console(secrets, stream=None if echo else io.StringIO(), color=False)
     started = time.monotonic()
-    plan: Plan | None = None
+    plans: list[Plan] = []
+    error: BaseException | None
     try:
-        plan = load_scenario(path, load_registry())
-        if answers is None or isinstance(answers, str | Path):
-            answers_path = Path(answers) if answers is not None else convention_answers(path)
-            replies = Answers.load(answers_path, [f"{k}={v}" for k, v in (answer or {}).items()])
-        else:
-            replies = Answers()
-            for key, value in {**answers, **(answer or {})}.items():
-                replies.entries[key] = _parse_entry(key, value, Location("<answers>"))
-        replies.check_known(plan.prompt_ids)
-        for entry in (e for e in replies.entries.values() if e.secret):
-            for value in entry.values:
-                secrets.add(value)
+        given: Answers | None = None
+        if answers is not None and not isinstance(answers, str | Path):
+            given = Answers.from_mapping({**answers, **(answer or {})})
         options = RunOptions(
+            answers=(Path(answers),) if isinstance(answers, str | Path) else (),
+            answer=tuple(f"{k}={v}" for k, v in (answer or {}).items()) if given is None else (),
             target=target,
             endpoint_url=endpoint_url,
             stack_name=stack_name,
@@ -213,15 +204,18 @@ def run_scenario(
             profile=profile,
             non_interactive=True,
         )
+        (planned,) = plan_files([path], options, interactive=False, plans=plans, answers=given)
+        mask_inputs([planned], None, secrets)
         opened: Target | None = None
         if target == "local" and endpoint_url is None:
             local_region = region or DEFAULT_REGION
             opened = _local_target(local_region)
             if stack_name is None:
-                options = RunOptions(**{**options.__dict__, "stack_name": _deploy_once(opened, plan, local_region)})
-        prompter = Prompter(replies, secrets, interactive=False)
+                options = replace(options, stack_name=_deploy_once(opened, planned.plan, local_region))
         try:
-            outcome = run_plan(plan, prompter, options, console=console, target=opened)
+            outcome, _ = run_planned(
+                planned, options, console=console, secrets=secrets, interactive=False, target=opened
+            )
         finally:
             if opened is not None:
                 opened.close()
@@ -232,7 +226,7 @@ def run_scenario(
         console.error(error.render())
     return ScenarioResult(
         path=path,
-        name=plan.name if plan is not None else path.stem,
+        name=plans[0].name if plans else path.stem,
         exit_code=exit_code_for(error),
         error=_failure(error),
         records=records,

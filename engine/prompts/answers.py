@@ -19,7 +19,7 @@ or a file are secret, so a password need never be on a command line where ``ps``
 from __future__ import annotations
 
 import os
-from collections.abc import Set
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,19 @@ class Answers:
             if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
                 answers.entries[name[len(ENV_PREFIX) :]] = _Entry([value], Location(f"${name}"), True)
         return answers
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object], *, source: str = "<answers>") -> Answers:
+        """Answers given as a mapping in the answers-file format (``{"password": ["weak", "Str0ng!"]}``);
+        ``source`` names where they came from in error messages."""
+        location = Location(source)
+        return cls(entries={str(key): _parse_entry(str(key), value, location) for key, value in data.items()})
+
+    def secret_values(self) -> Iterator[object]:
+        """Every value of a secret answer, so the console can mask it."""
+        for entry in self.entries.values():
+            if entry.secret:
+                yield from entry.values
 
     def take(self, prompt_id: str) -> Any:
         """The next reply for ``prompt_id``, or ``MISSING`` when there is none left."""
