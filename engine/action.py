@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkabl
 if TYPE_CHECKING:
     from engine.aws.clients import Clients
     from engine.cleanup.leases import NoLeases
-    from engine.cleanup.undo import UndoStack
+    from engine.cleanup.undo import StepUndo
     from engine.local.outbox import OutboxReader
     from engine.prompts.prompter import Prompter, PromptSpec
     from engine.reports.console import Console
@@ -101,7 +101,7 @@ class ActionContext:
     clients: Clients
     console: Console
     prompter: Prompter
-    undo: UndoStack
+    undo: StepUndo  # what this step registers to be undone
     secrets: Secrets
     target: str
     step_id: str

@@ -97,14 +97,21 @@ class UndoStack:
         self._entries: list[UndoEntry] = []
         self._context = context
         self.journal = journal
-        self.step_id = ""
-        self.interrupted = False
+        self.interrupted = False  # a Ctrl-C cut an undo short (see ``run_all``)
 
-    # -- what actions call -------------------------------------------------------------------
+    def for_step(self, step_id: str) -> StepUndo:
+        """What one step's action sees as ``ctx.undo``: this stack, its entries marked with ``step_id``."""
+        return StepUndo(self, step_id)
 
-    def intend(self, kind: str, params: Mapping[str, Any], description: str) -> UndoEntry:
+    def mark_interrupted(self) -> None:
+        """A Ctrl-C stopped the cleanup itself: the run reports it even when every undo was done."""
+        self.interrupted = True
+
+    # -- what actions call (through ``StepUndo``) --------------------------------------------
+
+    def intend(self, kind: str, params: Mapping[str, Any], description: str, *, step_id: str = "") -> UndoEntry:
         """Record, before the call, what is about to be made and how to undo it (state: pending)."""
-        entry = UndoEntry(len(self._entries) + 1, description, self.step_id, kind, dict(params), state="pending")
+        entry = UndoEntry(len(self._entries) + 1, description, step_id, kind, dict(params), state="pending")
         self._entries.append(entry)
         self._write("intent", entry, kind=kind, params=entry.params, description=description, since=entry.since)
         return entry
@@ -116,17 +123,9 @@ class UndoStack:
         entry.state = "needed" if needed else "void"
         self._write(entry.state, entry, **({"params": dict(params)} if params else {}))
 
-    @contextmanager
-    def intent(self, kind: str, params: Mapping[str, Any], description: str) -> Iterator[UndoEntry]:
-        """``intend`` around the creating call: needed when it returns, left pending when it raises."""
-        entry = self.intend(kind, params, description)
-        yield entry
-        if entry.state == "pending":
-            self.resolve(entry, needed=True)
-
-    def push(self, description: str, func: Callable[[], None]) -> None:
+    def push(self, description: str, func: Callable[[], None], *, step_id: str = "") -> None:
         """A plugin's own undo function, for something just made (kept in memory only)."""
-        entry = UndoEntry(len(self._entries) + 1, description, self.step_id, func=func)
+        entry = UndoEntry(len(self._entries) + 1, description, step_id, func=func)
         self._entries.append(entry)
         self._write("intent", entry, kind=None, params={}, description=description, since=entry.since, state="needed")
 
@@ -158,7 +157,7 @@ class UndoStack:
             fault_hooks.at("undo", number)
             error = self._undo(entry)
             if isinstance(error, KeyboardInterrupt):
-                self.interrupted = True
+                self.mark_interrupted()
                 error = self._undo(entry)
             if error is None:
                 entry.state = "done"
@@ -183,6 +182,42 @@ class UndoStack:
     def _write(self, op: str, entry: UndoEntry, **data: Any) -> None:
         if self.journal is not None:
             self.journal.write({"op": op, "id": entry.id, "step": entry.step_id, **data})
+
+
+@dataclass(frozen=True)
+class StepUndo:
+    """The undo stack as one step's action uses it (``ctx.undo``): what it registers is that step's."""
+
+    stack: UndoStack
+    step_id: str
+
+    def intend(self, kind: str, params: Mapping[str, Any], description: str) -> UndoEntry:
+        """Record, before the call, what is about to be made and how to undo it (state: pending)."""
+        return self.stack.intend(kind, params, description, step_id=self.step_id)
+
+    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, Any] | None = None) -> None:
+        """What the call did: ``needed`` (undo at cleanup, with ``params`` updated) or nothing to undo."""
+        self.stack.resolve(entry, needed=needed, params=params)
+
+    @contextmanager
+    def intent(self, kind: str, params: Mapping[str, Any], description: str) -> Iterator[UndoEntry]:
+        """``intend`` around the creating call: needed when it returns, left pending when it raises."""
+        entry = self.intend(kind, params, description)
+        yield entry
+        if entry.state == "pending":
+            self.resolve(entry, needed=True)
+
+    def push(self, description: str, func: Callable[[], None]) -> None:
+        """A plugin's own undo function, for something just made (kept in memory only)."""
+        self.stack.push(description, func, step_id=self.step_id)
+
+    def settle(self, kind: str, params: Mapping[str, Any]) -> None:
+        """The flow itself undid this (e.g. a user deleted with DeleteUser): nothing left to do."""
+        self.stack.settle(kind, params)
+
+    def pending(self) -> list[UndoEntry]:
+        """The entries of the whole run still to undo, in the order they will run."""
+        return self.stack.pending()
 
 
 def _matches(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:

@@ -56,7 +56,11 @@ class Dispatcher:
         console: Console,
         secrets: Secrets,
         undo: UndoStack,
+        leases: NoLeases,
         on_record: Callable[[StepRecord], None],
+        base_dir: Path,
+        prefix: str = "",
+        run_state: dict[type, object] | None = None,
     ) -> None:
         self.scenario = scenario
         self.target = target
@@ -65,11 +69,28 @@ class Dispatcher:
         self.console = console
         self.secrets = secrets
         self.undo = undo
+        self.leases = leases
         self.on_record = on_record
-        self.run_state: dict[type, Any] = {}  # plugins' per-run data (ActionContext.state)
-        self.leases: NoLeases = NoLeases()
-        self._prefix = ""  # "include_id/" while an included file's steps run
-        self.base_dir = Path(".")  # the scenario file's folder: relative paths in arguments start there
+        self.base_dir = base_dir  # the scenario file's folder: relative paths in arguments start there
+        self.prefix = prefix  # "include_id/" for the steps of an included file
+        self.run_state: dict[type, object] = {} if run_state is None else run_state  # ActionContext.state
+
+    def _child(self, prefix: str, base_dir: Path) -> Dispatcher:
+        """The dispatcher of an included file's steps: the same run, their own ids and folder."""
+        return Dispatcher(
+            self.scenario,
+            self.target,
+            self.scope,
+            prompter=self.prompter,
+            console=self.console,
+            secrets=self.secrets,
+            undo=self.undo,
+            leases=self.leases,
+            on_record=self.on_record,
+            base_dir=base_dir,
+            prefix=prefix,
+            run_state=self.run_state,
+        )
 
     def execute(self, step: StepPlan, phase: Phase) -> None:
         """Run ``step`` (once, or once per item of its ``for_each``); each run's record is reported
@@ -104,7 +125,7 @@ class Dispatcher:
     def _execute_once(self, step: StepPlan, phase: Phase, record_id: str) -> StepRecord:
         record = StepRecord(
             scenario=self.scenario,
-            step_id=self._prefix + record_id,
+            step_id=self.prefix + record_id,
             action=step.action_name,
             title=step.title,
             phase=phase,
@@ -205,14 +226,10 @@ class Dispatcher:
         assert step.include is not None
         params = render(dict(step.include.params), self.scope.context(), step=step.id, location_of=step.arg_location)
         inner: dict[str, Any] = {}
-        outer_prefix, outer_dir = self._prefix, self.base_dir
-        self._prefix, self.base_dir = f"{outer_prefix}{record.step_id}/", step.include.path.parent
-        try:
-            with self.scope.frame({"params": params, "steps": inner}):
-                for child in step.include.steps:
-                    self.execute(child, "cleanup" if record.phase == "cleanup" else "steps")
-        finally:
-            self._prefix, self.base_dir = outer_prefix, outer_dir
+        included = self._child(f"{record.step_id}/", step.include.path.parent)
+        with self.scope.frame({"params": params, "steps": inner}):
+            for child in step.include.steps:
+                included.execute(child, "cleanup" if record.phase == "cleanup" else "steps")
         return inner
 
     def _settle(self, step: StepPlan, record: StepRecord, failure: _Failure, attempts: int) -> None:
@@ -238,7 +255,7 @@ class Dispatcher:
             clients=self.target.clients,
             console=self.console,
             prompter=self.prompter,
-            undo=self.undo,
+            undo=self.undo.for_step(record_id),
             secrets=self.secrets,
             target=self.target.name,
             step_id=step.id,
@@ -250,7 +267,6 @@ class Dispatcher:
             leases=self.leases,
             base_dir=self.base_dir,
         )
-        self.undo.step_id = record_id
         try:
             return step.action.run(args, ctx), None
         except ClientError as exc:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import InputError, ScenarioError
+from engine.aws.clients import CallHooks
+from engine.errors import InputError, Interrupted, ScenarioError
 from engine.plan.code_notice import code_notice
 from engine.plan.model import Plan
 from engine.plan.planner import load_scenario
@@ -22,6 +23,7 @@ from engine.prompts.answers import Answers
 from engine.prompts.prompter import Prompter
 from engine.reports.console import Console
 from engine.reports.transcript import Transcript
+from engine.run import interrupts
 from engine.run.env_file import read_env_file, resolve_env
 from engine.run.options import RunOptions
 from engine.run.records import RunResult
@@ -153,29 +155,35 @@ def _run_plan(
 ) -> RunResult:
     owned = target is None
     if target is None:
+        hooks = CallHooks(options.fault_at, tracer(console, prompter.secrets) if options.verbose else None)
         try:
             target = open_target(
-                options.target, region=options.region, endpoint_url=options.endpoint_url, profile=options.profile
+                options.target,
+                region=options.region,
+                endpoint_url=options.endpoint_url,
+                profile=options.profile,
+                hooks=hooks,
             )
         except ScenarioError as exc:
             return RunResult(plan, [], exc, [], 0.0)
     try:
-        target.clients.fault_at = options.fault_at
-        if options.verbose:
-            target.clients.trace = tracer(console, prompter.secrets)
-        runner = Runner(
-            plan,
-            target,
-            prompter=prompter,
-            console=console,
-            secrets=prompter.secrets,
-            stack_name=options.stack_name,
-            on_record=recorder.write if recorder else None,
-            env_file=env,
-        )
+        try:
+            runner = Runner(
+                plan,
+                target,
+                prompter=prompter,
+                console=console,
+                secrets=prompter.secrets,
+                stack_name=options.stack_name,
+                on_record=recorder.write if recorder else None,
+                env_file=env,
+            )
+        except KeyboardInterrupt:
+            interrupts.clear()
+            return RunResult(plan, [], Interrupted("interrupted by Ctrl-C"), [], 0.0)
+        except Exception as exc:  # the run's journal could not be opened: nothing ran
+            return RunResult(plan, [], exc, [], 0.0)
         return runner.run()
     finally:
-        target.clients.trace = None
-        target.clients.fault_at = None
         if owned:
             target.close()

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from engine.aws import endpoint_guard
-from engine.aws.clients import ACCESS_KEY_ENV, Clients
+from engine.aws.clients import ACCESS_KEY_ENV, NO_HOOKS, CallHooks, Clients
 from engine.aws.errors import describe
 from engine.errors import TargetError
 from engine.local.outbox import Message, OutboxReader  # no moto: --target aws must not need it
@@ -145,14 +145,16 @@ class Target:
             endpoint_guard.uninstall()
 
 
-def open_target(kind: str, *, region: str | None, endpoint_url: str | None, profile: str | None) -> Target:
-    """Open the target the user asked for."""
+def open_target(
+    kind: str, *, region: str | None, endpoint_url: str | None, profile: str | None, hooks: CallHooks = NO_HOOKS
+) -> Target:
+    """Open the target the user asked for; ``hooks`` go on the clients of the run's steps."""
     if endpoint_url:
-        clients = Clients.for_local(region or DEFAULT_REGION, endpoint_url=endpoint_url)
+        clients = Clients.for_local(region or DEFAULT_REGION, endpoint_url=endpoint_url, hooks=hooks)
         return Target("endpoint", clients, outbox=HttpOutbox(endpoint_url))
     if kind == "aws":
         try:
-            clients = Clients.for_aws(region, profile)
+            clients = Clients.for_aws(region, profile, hooks=hooks)
             if clients.session.get_credentials() is None:
                 raise NoCredentialsError()
             if not clients.session.region_name:
@@ -165,7 +167,7 @@ def open_target(kind: str, *, region: str | None, endpoint_url: str | None, prof
     local = LocalAWS(region or DEFAULT_REGION)
     local.start()
     endpoint_guard.install()  # released by Target.close
-    return Target("local", Clients.for_local(local.region), outbox=local.outbox, local=local)
+    return Target("local", Clients.for_local(local.region, hooks=hooks), outbox=local.outbox, local=local)
 
 
 def _target_error(exc: Exception, target: str) -> TargetError:
