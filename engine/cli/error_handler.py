@@ -1,4 +1,8 @@
-"""Where exit codes are decided and errors are shown: user errors plainly, bugs with a log file."""
+"""Where a command's errors are shown: user errors plainly, bugs with a log file.
+
+Every command ends here (``HandledCommand``, ``HandledGroup``); the exit code of each way of
+ending is ``engine.errors``'s to decide.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any
 import click
 
 from engine.cli.crash_log import masked_argv, write_private
-from engine.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ScenarioError
+from engine.errors import ScenarioError, exit_code_for, exit_process
 from engine.secrets import mask_everywhere
 
 
@@ -39,15 +43,15 @@ def handle_errors() -> Iterator[None]:
         yield
     except ScenarioError as exc:
         click.echo(f"Error: {exc.render()}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+        exit_process(exit_code_for(exc))
+    except KeyboardInterrupt as exc:
         click.echo("Interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        exit_process(exit_code_for(exc))
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as exc:
         report_internal(exc)
-        sys.exit(EXIT_INTERNAL)
+        exit_process(exit_code_for(exc))
 
 
 class _HandlesErrors:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +112,7 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
 
     Every problem in every file is reported; the exit code is 2 if there is any.
     """
-    from engine.errors import EXIT_BAD_INPUT
+    from engine.errors import exit_process, worst_exit_code
     from engine.plan.code_notice import code_notice
     from engine.plan.planner import check_scenario
     from engine.plan.registry import load_registry
@@ -122,14 +121,14 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
 
     registry = load_registry()
     replies = Answers.load(answers) if answers is not None else None
-    found = 0
+    found: list[InputError] = []
     bad_files = 0
     for path in files:
         scenario, errors = check_scenario(path, registry, answers=replies)
         for error in errors:
             github_annotations.annotate(error, file=str(path))
             click.echo(f"Error: {error.render()}", err=True)
-        found += len(errors)
+        found += errors
         bad_files += bool(errors)
         if scenario is None or errors:
             continue
@@ -137,10 +136,10 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
         click.echo(f"{path}: ok ({len(scenario.steps)} steps, {len(scenario.cleanup_steps)} cleanup steps{checks})")
         if notice := code_notice(scenario):
             click.echo(f"{path}: {notice}", err=True)
-    if found > 1:
-        click.echo(f"{found} errors in {bad_files} of {len(files)} files", err=True)
+    if len(found) > 1:
+        click.echo(f"{len(found)} errors in {bad_files} of {len(files)} files", err=True)
     if found:
-        sys.exit(EXIT_BAD_INPUT)
+        exit_process(worst_exit_code(found))
 
 
 def _complete_action(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -231,8 +230,9 @@ def serve_command(host: str, port: int, region: str, cors_origin: str | None, ac
 def cleanup_command(dry_run: bool) -> None:
     """Finish the cleanup of runs that were killed (kill -9, a CI timeout) before they could."""
     from engine.cleanup.recovery import finish_abandoned
+    from engine.errors import cleanup_exit_code, exit_process
 
-    sys.exit(finish_abandoned(dry_run=dry_run, echo=click.echo))
+    exit_process(cleanup_exit_code(finish_abandoned(dry_run=dry_run, echo=click.echo)))
 
 
 @main.group("stack")
@@ -351,9 +351,10 @@ def _scenario_run(files: tuple[Path, ...], **options: Any) -> None:
 
 
 def _run(files: tuple[Path, ...], options: dict[str, Any]) -> None:
+    from engine.errors import exit_process
     from engine.run.files import RunOptions, run_files
 
-    sys.exit(run_files(files, RunOptions(**options)))
+    exit_process(run_files(files, RunOptions(**options)))
 
 
 def scenario_run_command() -> None:

@@ -7,9 +7,7 @@ error before any step is a failed ``setup`` case, so a CI report step always fin
 from __future__ import annotations
 
 import contextlib
-import signal
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -17,7 +15,7 @@ from engine.cleanup.journal import abandoned
 from engine.cleanup.recovery import finish_abandoned
 from engine.cli.error_handler import report_internal
 from engine.cli.examples import shipped
-from engine.errors import EXIT_OK, EXIT_STEP_FAILED, InputError, Interrupted, ScenarioError, exit_code_for
+from engine.errors import InputError, Interrupted, ScenarioError, exit_code_for, run_exit_code
 from engine.plan.model import Plan
 from engine.prompts.prompter import Prompter, stdin_is_interactive
 from engine.reports import github_annotations
@@ -25,7 +23,7 @@ from engine.reports.console import Console
 from engine.reports.outputs import ReportPathError, Reports, check_outputs
 from engine.reports.summary import STDOUT
 from engine.reports.transcript import Transcript
-from engine.run import interrupts
+from engine.run import signals
 from engine.run.env_file import read_env_file
 from engine.run.options import RunOptions
 from engine.run.pipeline import Planned, convention_answers, mask_inputs, plan_files, run_planned
@@ -83,37 +81,34 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     mask_inputs(planned, from_file, secrets)
     _notice_abandoned_runs(console, interactive)
     recorder = Transcript(options.transcript, secrets) if options.transcript else None
-    previous_handler = _sigterm_as_interrupt()
-    try:
-        for position, item in enumerate(planned):
-            result, prompter = run_planned(
-                item,
-                options,
-                console=console,
-                secrets=secrets,
-                interactive=interactive,
-                recorder=recorder,
-                env_values=from_file,
-            )
-            reports.results.append(result)
-            _summarise(console, result)
-            if options.save_answers:
-                _save(options.save_answers, prompter, item.plan, console)
-            stop = _stop_reason(result, options)
-            if stop:
-                for rest in planned[position + 1 :]:
-                    reports.results.append(RunResult(rest.plan, [], None, [], 0.0, not_run=stop))
-                break
-    finally:
-        if recorder:
-            recorder.close()
-        unwritten = reports.write()
-        for message in unwritten:
-            console.error(message)
-        if previous_handler is not None:
-            signal.signal(signal.SIGTERM, previous_handler)
-    code = reports.exit_code()
-    return max(code, EXIT_STEP_FAILED) if unwritten and code == EXIT_OK else code
+    with signals.interrupting():
+        try:
+            for position, item in enumerate(planned):
+                result, prompter = run_planned(
+                    item,
+                    options,
+                    console=console,
+                    secrets=secrets,
+                    interactive=interactive,
+                    recorder=recorder,
+                    env_values=from_file,
+                )
+                reports.results.append(result)
+                _summarise(console, result)
+                if options.save_answers:
+                    _save(options.save_answers, prompter, item.plan, console)
+                stop = _stop_reason(result, options)
+                if stop:
+                    for rest in planned[position + 1 :]:
+                        reports.results.append(RunResult(rest.plan, [], None, [], 0.0, not_run=stop))
+                    break
+        finally:
+            if recorder:
+                recorder.close()
+            unwritten = reports.write()
+            for message in unwritten:
+                console.error(message)
+    return run_exit_code((result.error for result in reports.results), reports_written=not unwritten)
 
 
 def _filter_tags(planned: list[Planned], options: RunOptions, console: Console) -> list[Planned]:
@@ -186,15 +181,3 @@ def _summarise(console: Console, result: RunResult) -> None:
         report_internal(error)
     for failure in result.cleanup_failures:
         console.warn(f"left behind: {failure.entry.description}")
-
-
-def _sigterm_as_interrupt() -> Any:
-    """A CI job cancelled with SIGTERM cleans up like Ctrl-C does; returns the previous handler."""
-
-    def handler(signum: int, frame: Any) -> None:
-        interrupts.note()
-        raise KeyboardInterrupt
-
-    with contextlib.suppress(ValueError):  # not the main thread (e.g. inside a test runner thread)
-        return signal.signal(signal.SIGTERM, handler)
-    return None
