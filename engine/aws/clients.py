@@ -15,7 +15,7 @@ import botocore.session
 from botocore.config import Config
 
 from engine.aws.errors import client_error
-from engine.run import fault_hooks
+from engine.aws.faults import NO_FAULTS, FaultInjector
 
 # The access key id a `scenario serve --access-key-id` expects from its clients.
 ACCESS_KEY_ENV = "SCENARIO_ACCESS_KEY_ID"
@@ -69,6 +69,8 @@ class CallHooks:
     fault_at: int | None = None
     # ``-v``: called with ("request"|"response", "service.Operation", data) for every call.
     trace: Callable[[str, str, object], None] | None = None
+    # The test suite's faults (``engine.aws.faults``); inert otherwise.
+    faults: FaultInjector = NO_FAULTS
 
 
 NO_HOOKS = CallHooks()
@@ -144,7 +146,12 @@ class Clients:
 
     def uncounted(self) -> Clients:
         """Clients on the same session and endpoint whose calls are not the scenario's (leases, journals)."""
-        return Clients(self.session, endpoint_url=self.endpoint_url, local=self._config is _LOCAL_CONFIG)
+        return Clients(
+            self.session,
+            endpoint_url=self.endpoint_url,
+            local=self._config is _LOCAL_CONFIG,
+            hooks=CallHooks(faults=self.hooks.faults),
+        )
 
     def client(self, service: str) -> Any:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
@@ -177,16 +184,16 @@ class Clients:
 
     def _response(self, parsed: Any, model: Any, **_: Any) -> None:
         if self._counting:
-            fault_hooks.at("after", len(self.calls))
+            self.hooks.faults.at("after", len(self.calls))
         if self.hooks.trace is not None:
             self.hooks.trace("response", f"{model.service_model.service_name}.{model.name}", parsed)
 
     def _before_call(self, model: Any, **_: Any) -> None:
-        fault_hooks.latency()
+        self.hooks.faults.before_call()
         if not self._counting:
             return
         self.calls.append(f"{model.service_model.service_name}.{model.name}")
-        fault_hooks.at("before", len(self.calls))
+        self.hooks.faults.at("before", len(self.calls))
         fault_at = self.hooks.fault_at
         if fault_at is not None and len(self.calls) == fault_at:
             raise client_error("InjectedFault", f"fault injected at AWS call {fault_at} ({model.name})", model.name)

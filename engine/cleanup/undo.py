@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from engine.run import fault_hooks
+from engine.aws.faults import NO_FAULTS, FaultInjector
 
 if TYPE_CHECKING:
     from engine.aws.clients import Clients
@@ -93,10 +93,13 @@ class UndoFailure:
 class UndoStack:
     """Last-in-first-out entries, undone once at the end of a scenario (or by `scenario cleanup`)."""
 
-    def __init__(self, context: UndoContext | None = None, journal: Journal | None = None) -> None:
+    def __init__(
+        self, context: UndoContext | None = None, journal: Journal | None = None, faults: FaultInjector = NO_FAULTS
+    ) -> None:
         self._entries: list[UndoEntry] = []
         self._context = context
         self.journal = journal
+        self._faults = faults
         self.interrupted = False  # a Ctrl-C cut an undo short (see ``run_all``)
 
     def for_step(self, step_id: str) -> StepUndo:
@@ -154,7 +157,7 @@ class UndoStack:
         """
         failures: list[UndoFailure] = []
         for number, entry in enumerate(self.pending(), 1):
-            fault_hooks.at("undo", number)
+            self._faults.at("undo", number)
             error = self._undo(entry)
             if isinstance(error, KeyboardInterrupt):
                 self.mark_interrupted()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.aws.clients import CallHooks
+from engine.aws.faults import load_injector
 from engine.errors import InputError, Interrupted, ScenarioError
 from engine.plan.code_notice import code_notice
 from engine.plan.model import Plan
@@ -154,8 +155,13 @@ def _run_plan(
     env: Mapping[str, str] | None,
 ) -> RunResult:
     owned = target is None
+    try:
+        faults = load_injector()
+    except ScenarioError as exc:
+        return RunResult(plan, [], exc, [], 0.0)
     if target is None:
-        hooks = CallHooks(options.fault_at, tracer(console, prompter.secrets) if options.verbose else None)
+        trace = tracer(console, prompter.secrets) if options.verbose else None
+        hooks = CallHooks(fault_at=options.fault_at, trace=trace, faults=faults)
         try:
             target = open_target(
                 options.target,
@@ -177,6 +183,7 @@ def _run_plan(
                 stack_name=options.stack_name,
                 on_record=recorder.write if recorder else None,
                 env_file=env,
+                faults=faults,
             )
         except KeyboardInterrupt:
             interrupts.clear()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from engine.aws.errors import describe as _describe
+from engine.aws.faults import NO_FAULTS, FaultInjector
 from engine.cleanup.journal import Journal
 from engine.cleanup.leases import Leases, NoLeases
 from engine.cleanup.undo import UndoContext, UndoEntry, UndoFailure, UndoStack
@@ -48,6 +49,7 @@ class Runner:
         stack_name: str | None = None,
         on_record: Callable[[StepRecord], None] | None = None,
         env_file: Mapping[str, str] | None = None,
+        faults: FaultInjector = NO_FAULTS,
     ) -> None:
         self.plan = plan
         self.env_file = env_file  # values read from --env-file (the environment wins over them)
@@ -58,7 +60,7 @@ class Runner:
         self.on_record = on_record
         self.journal = self._open_journal()
         self.leases = self._leases(self.journal)
-        self.undo = UndoStack(UndoContext(target.clients, self.leases), self.journal)
+        self.undo = UndoStack(UndoContext(target.clients, self.leases), self.journal, faults)
         self.records: list[StepRecord] = []
         self.scope = Scope(target=target.name, answers=prompter.replies, outbox=target.outbox)
         self.dispatcher = Dispatcher(
