@@ -1,0 +1,1 @@
+"""One module per ``scenario`` subcommand; ``engine.cli.main`` puts them together."""
