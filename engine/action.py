@@ -108,8 +108,8 @@ class ActionContext:
     outbox: OutboxReader | None = None
     render: Callable[[Any, Mapping[str, Any] | None], Any] = field(default=lambda value, extra: value)
     evaluate: Callable[[str], Any] = field(default=lambda expression: None)
-    set_var: Callable[[str, Any], None] = field(default=lambda name, value: None)
-    run_state: dict[type, Any] = field(default_factory=dict)
+    set_var: Callable[[str, object], None] = field(default=lambda name, value: None)
+    run_state: dict[type, object] = field(default_factory=dict)
     leases: NoLeases = field(default_factory=lambda: _no_leases())
     base_dir: Path = Path()  # the scenario file's folder: relative paths in arguments start there
 
@@ -117,7 +117,7 @@ class ActionContext:
         """The boto3 client for ``service`` on this run's target."""
         return self.clients.client(service)
 
-    def ask(self, spec: PromptSpec) -> Any:
+    def ask(self, spec: PromptSpec) -> object:
         """Ask ``spec`` (or take its answer in a replay); a retry can ask it again by id."""
         return self.prompter.ask(spec)
 

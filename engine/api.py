@@ -15,18 +15,19 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from engine.errors import ScenarioError, exit_code_for
+from engine.errors import ScenarioError, StepFailed, exit_code_for
 
 if TYPE_CHECKING:
+    from engine.local import LocalAWS
     from engine.plan.model import Plan
     from engine.run.records import StepRecord
     from engine.run.targets import Target
 
 __all__ = ["ScenarioFailure", "ScenarioResult", "close", "run_scenario"]
 
-AnswersArg = Path | str | Mapping[str, Any] | None
+AnswersArg = Path | str | Mapping[str, object] | None
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _failure(error: BaseException | None) -> ScenarioFailure | None:
             message=error.message,
             location=str(error.location) if error.location else None,
             step=error.step,
-            code=getattr(error, "code", None),
+            code=error.code if isinstance(error, StepFailed) else None,
             hint=error.hint,
             kind=type(error).__name__,
         )
@@ -111,7 +112,7 @@ def _failure(error: BaseException | None) -> ScenarioFailure | None:
 # -- one local backend and one deployment per stack, for the whole process --------------------------
 
 _lock = threading.Lock()
-_locals: dict[str, Any] = {}  # region -> started LocalAWS, never stopped before the process ends
+_locals: dict[str, LocalAWS] = {}  # region -> started LocalAWS, never stopped before the process ends
 _deployed: set[tuple[str, str, str]] = set()  # (region, stack name, template) deployed in this process
 
 
@@ -161,7 +162,7 @@ def run_scenario(
     path: Path | str,
     *,
     answers: AnswersArg = None,
-    answer: Mapping[str, Any] | None = None,
+    answer: Mapping[str, object] | None = None,
     target: str = "local",
     endpoint_url: str | None = None,
     stack_name: str | None = None,

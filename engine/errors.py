@@ -107,8 +107,16 @@ class StepFailed(ScenarioError):
 
     exit_code = EXIT_STEP_FAILED
 
-    def __init__(self, message: str, *, code: str | None = None, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        location: Location | None = None,
+        step: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, location=location, step=step, hint=hint)
         self.code = code
 
 

@@ -8,11 +8,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import boto3
 import botocore.session
+from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.model import OperationModel
 
 from engine.aws.errors import client_error
 from engine.aws.faults import NO_FAULTS, FaultInjector
@@ -75,11 +76,13 @@ class CallHooks:
 
 NO_HOOKS = CallHooks()
 
-_CLIENTS: dict[tuple[int, str, str | None, int], Any] = {}
+_CLIENTS: dict[tuple[int, str, str | None, int], BaseClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def _shared_client(session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config) -> Any:
+def _shared_client(
+    session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config
+) -> BaseClient:
     """One client per (session, service, endpoint) for the process: building a client class is slow."""
     key = (id(session), service, endpoint_url, id(config))
     with _CLIENTS_LOCK:
@@ -105,7 +108,7 @@ class Clients:
         self.endpoint_url = endpoint_url
         self.region = session.region_name or "us-east-1"
         self._config = _LOCAL_CONFIG if local else _CONFIG
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, BaseClient] = {}
         self._hook_id = f"scenario-run-calls-{id(self)}"
         self.hooks = hooks
         # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only inside
@@ -153,7 +156,7 @@ class Clients:
             hooks=CallHooks(faults=self.hooks.faults),
         )
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str) -> BaseClient:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
         if service not in self._cache:
             client = _shared_client(self.session, service, self.endpoint_url, self._config)
@@ -178,17 +181,17 @@ class Clients:
             ("after-call.*.*", self._response),
         ]
 
-    def _request(self, params: Any, model: Any, **_: Any) -> None:
+    def _request(self, params: object, model: OperationModel, **_: object) -> None:
         if self.hooks.trace is not None:
             self.hooks.trace("request", f"{model.service_model.service_name}.{model.name}", params)
 
-    def _response(self, parsed: Any, model: Any, **_: Any) -> None:
+    def _response(self, parsed: object, model: OperationModel, **_: object) -> None:
         if self._counting:
             self.hooks.faults.at("after", len(self.calls))
         if self.hooks.trace is not None:
             self.hooks.trace("response", f"{model.service_model.service_name}.{model.name}", parsed)
 
-    def _before_call(self, model: Any, **_: Any) -> None:
+    def _before_call(self, model: OperationModel, **_: object) -> None:
         self.hooks.faults.before_call()
         if not self._counting:
             return

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from engine.aws.faults import NO_FAULTS, FaultInjector
 
@@ -43,7 +43,7 @@ class UndoContext:
 
 
 # (context, params, certain, since) -> a note for people ("already gone"), or None when it just worked
-UndoFunc = Callable[[UndoContext, Mapping[str, Any], bool, float], "str | None"]
+UndoFunc = Callable[[UndoContext, Mapping[str, object], bool, float], "str | None"]
 
 _KINDS: dict[str, UndoFunc] = {}
 
@@ -62,7 +62,9 @@ def known_kind(name: str) -> bool:
     return name in _KINDS
 
 
-def run_kind(kind: str, context: UndoContext, params: Mapping[str, Any], *, certain: bool, since: float) -> str | None:
+def run_kind(
+    kind: str, context: UndoContext, params: Mapping[str, object], *, certain: bool, since: float
+) -> str | None:
     """Undo one entry of ``kind``; raises what the AWS call raises."""
     return _KINDS[kind](context, params, certain, since)
 
@@ -75,7 +77,7 @@ class UndoEntry:
     description: str
     step_id: str
     kind: str | None = None  # None: a plugin's in-memory function (cannot be finished by `scenario cleanup`)
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
     func: Callable[[], None] | None = None
     state: EntryState = "needed"
     since: float = field(default_factory=time.time)
@@ -112,14 +114,14 @@ class UndoStack:
 
     # -- what actions call (through ``StepUndo``) --------------------------------------------
 
-    def intend(self, kind: str, params: Mapping[str, Any], description: str, *, step_id: str = "") -> UndoEntry:
+    def intend(self, kind: str, params: Mapping[str, object], description: str, *, step_id: str = "") -> UndoEntry:
         """Record, before the call, what is about to be made and how to undo it (state: pending)."""
         entry = UndoEntry(len(self._entries) + 1, description, step_id, kind, dict(params), state="pending")
         self._entries.append(entry)
         self._write("intent", entry, kind=kind, params=entry.params, description=description, since=entry.since)
         return entry
 
-    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, Any] | None = None) -> None:
+    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, object] | None = None) -> None:
         """What the call did: ``needed`` (undo at cleanup, with ``params`` updated) or nothing to undo."""
         if params:
             entry.params.update(params)
@@ -132,7 +134,7 @@ class UndoStack:
         self._entries.append(entry)
         self._write("intent", entry, kind=None, params={}, description=description, since=entry.since, state="needed")
 
-    def settle(self, kind: str, params: Mapping[str, Any]) -> None:
+    def settle(self, kind: str, params: Mapping[str, object]) -> None:
         """The flow itself undid this (e.g. a user deleted with DeleteUser): nothing left to do."""
         for entry in self._entries:
             if entry.kind == kind and entry.state in ("needed", "pending") and _matches(entry.params, params):
@@ -182,7 +184,7 @@ class UndoStack:
             return exc
         return None
 
-    def _write(self, op: str, entry: UndoEntry, **data: Any) -> None:
+    def _write(self, op: str, entry: UndoEntry, **data: object) -> None:
         if self.journal is not None:
             self.journal.write({"op": op, "id": entry.id, "step": entry.step_id, **data})
 
@@ -194,16 +196,16 @@ class StepUndo:
     stack: UndoStack
     step_id: str
 
-    def intend(self, kind: str, params: Mapping[str, Any], description: str) -> UndoEntry:
+    def intend(self, kind: str, params: Mapping[str, object], description: str) -> UndoEntry:
         """Record, before the call, what is about to be made and how to undo it (state: pending)."""
         return self.stack.intend(kind, params, description, step_id=self.step_id)
 
-    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, Any] | None = None) -> None:
+    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, object] | None = None) -> None:
         """What the call did: ``needed`` (undo at cleanup, with ``params`` updated) or nothing to undo."""
         self.stack.resolve(entry, needed=needed, params=params)
 
     @contextmanager
-    def intent(self, kind: str, params: Mapping[str, Any], description: str) -> Iterator[UndoEntry]:
+    def intent(self, kind: str, params: Mapping[str, object], description: str) -> Iterator[UndoEntry]:
         """``intend`` around the creating call: needed when it returns, left pending when it raises."""
         entry = self.intend(kind, params, description)
         yield entry
@@ -214,7 +216,7 @@ class StepUndo:
         """A plugin's own undo function, for something just made (kept in memory only)."""
         self.stack.push(description, func, step_id=self.step_id)
 
-    def settle(self, kind: str, params: Mapping[str, Any]) -> None:
+    def settle(self, kind: str, params: Mapping[str, object]) -> None:
         """The flow itself undid this (e.g. a user deleted with DeleteUser): nothing left to do."""
         self.stack.settle(kind, params)
 
@@ -223,5 +225,5 @@ class StepUndo:
         return self.stack.pending()
 
 
-def _matches(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+def _matches(have: Mapping[str, object], want: Mapping[str, object]) -> bool:
     return all(have.get(k) == v for k, v in want.items())

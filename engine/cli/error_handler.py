@@ -11,7 +11,6 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -54,17 +53,17 @@ def handle_errors() -> Iterator[None]:
         exit_process(exit_code_for(exc))
 
 
-class _HandlesErrors:
-    """Every command invoked through this object ends in ``handle_errors``: one place for all commands."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        with handle_errors():
-            return super().invoke(ctx)  # type: ignore[misc]
-
-
-class HandledCommand(_HandlesErrors, click.Command):
+class HandledCommand(click.Command):
     """A command whose errors become messages and exit codes."""
 
+    def invoke(self, ctx: click.Context) -> object:
+        with handle_errors():
+            return super().invoke(ctx)
 
-class HandledGroup(_HandlesErrors, click.Group):
-    """A group whose commands' errors become messages and exit codes."""
+
+class HandledGroup(click.Group):
+    """A group whose commands' errors become messages and exit codes (every subcommand runs inside it)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        with handle_errors():
+            return super().invoke(ctx)

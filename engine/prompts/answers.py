@@ -22,7 +22,6 @@ import os
 from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from engine.errors import InputError, Location
 from engine.plan.loader import MarkedDict, MarkedList, load_yaml_file
@@ -33,7 +32,7 @@ ENV_PREFIX = "SCENARIO_ANSWER_"
 
 @dataclass
 class _Entry:
-    values: list[Any]
+    values: list[object]
     location: Location | None
     secret: bool = False
     used: int = 0
@@ -92,7 +91,7 @@ class Answers:
             if entry.secret:
                 yield from entry.values
 
-    def take(self, prompt_id: str) -> Any:
+    def take(self, prompt_id: str) -> object:
         """The next reply for ``prompt_id``, or ``MISSING`` when there is none left."""
         entry = self.entries.get(prompt_id)
         if entry is None or entry.used >= len(entry.values):
@@ -121,7 +120,7 @@ class Answers:
                 )
 
 
-def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
+def _parse_entry(key: str, value: object, location: Location | None) -> _Entry:
     if isinstance(value, dict) and ("env" in value or "file" in value):
         return _indirect_entry(key, value, location)
     if isinstance(value, dict):
@@ -147,11 +146,11 @@ def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
     return _Entry([_scalar(key, value, location)], location)
 
 
-def _is_indirect(value: Any) -> bool:
+def _is_indirect(value: object) -> bool:
     return isinstance(value, dict) and ("env" in value or "file" in value)
 
 
-def _scalar(key: str, value: Any, location: Location | None) -> Any:
+def _scalar(key: str, value: object, location: Location | None) -> object:
     if isinstance(value, dict | list):
         raise InputError(
             f"answer '{key}' has a nested {'list' if isinstance(value, list) else 'mapping'}; answers are plain values",
@@ -160,7 +159,7 @@ def _scalar(key: str, value: Any, location: Location | None) -> Any:
     return value
 
 
-def _indirect_entry(key: str, value: dict[str, Any], location: Location | None) -> _Entry:
+def _indirect_entry(key: str, value: Mapping[str, object], location: Location | None) -> _Entry:
     """``{env: NAME}`` or ``{file: PATH}``: a secret answer kept off the command line and out of the file."""
     if set(value) - {"env", "file", "secret"} or ("env" in value) == ("file" in value):
         raise InputError(

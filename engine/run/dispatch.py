@@ -7,7 +7,7 @@ How often a step is tried lives in ``engine.run.retry``; what a template sees, i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -107,7 +107,7 @@ class Dispatcher:
         if step.register:
             self.scope.register(step.register, results)
 
-    def _items(self, step: StepPlan) -> list[Any]:
+    def _items(self, step: StepPlan) -> list[object]:
         assert step.for_each is not None
         items = step.for_each.items
         if isinstance(items, str):
@@ -204,7 +204,7 @@ class Dispatcher:
             break
         self._finish(step, record, result)
 
-    def _finish(self, step: StepPlan, record: StepRecord, result: Any) -> None:
+    def _finish(self, step: StepPlan, record: StepRecord, result: object) -> None:
         """The step's outcome: recorded, visible to later templates, registered, asserted."""
         record.result = result
         self.secrets.collect(result)
@@ -221,11 +221,11 @@ class Dispatcher:
                     step=step.id,
                 )
 
-    def _run_include(self, step: StepPlan, record: StepRecord) -> dict[str, Any]:
+    def _run_include(self, step: StepPlan, record: StepRecord) -> dict[str, object]:
         """The included file's steps, with ``params`` and a ``steps`` of their own; the result is that ``steps``."""
         assert step.include is not None
         params = render(dict(step.include.params), self.scope.context(), step=step.id, location_of=step.arg_location)
-        inner: dict[str, Any] = {}
+        inner: dict[str, object] = {}
         included = self._child(f"{record.step_id}/", step.include.path.parent)
         with self.scope.frame({"params": params, "steps": inner}):
             for child in step.include.steps:
@@ -250,7 +250,7 @@ class Dispatcher:
                 step=step.id,
             )
 
-    def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[Any, _Failure | None]:
+    def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[object, _Failure | None]:
         ctx = ActionContext(
             clients=self.target.clients,
             console=self.console,
@@ -293,7 +293,7 @@ class Dispatcher:
     def _render_args(self, step: StepPlan) -> Any:
         raw = step.args
         deferred = step.action.deferred
-        kept: dict[str, Any] = {}
+        kept: dict[str, object] = {}
         if deferred and isinstance(raw, dict):
             kept = {k: raw[k] for k in deferred if k in raw}
             raw = {k: v for k, v in raw.items() if k not in deferred}
@@ -318,13 +318,13 @@ class Dispatcher:
             rendered.update(kept)
         return rendered
 
-    def _render_value(self, value: Any, extra: dict[str, Any] | None = None, *, step_id: str) -> Any:
+    def _render_value(self, value: object, extra: Mapping[str, object] | None = None, *, step_id: str) -> Any:
         return render(value, self.scope.context(extra), step=step_id)
 
-    def _evaluate(self, expression: str, *, step_id: str) -> Any:
+    def _evaluate(self, expression: str, *, step_id: str) -> object:
         return evaluate(expression, self.scope.context(), step=step_id)
 
-    def _truth(self, expression: Expr, step: StepPlan, **extra: Any) -> bool:
+    def _truth(self, expression: Expr, step: StepPlan, **extra: object) -> bool:
         if isinstance(expression.source, bool):
             return expression.source
         location = expression.location or step.location
@@ -351,5 +351,5 @@ class Dispatcher:
         self.on_record(record)
 
 
-def _evaluate_in(context: dict[str, Any], expression: str) -> Any:
+def _evaluate_in(context: dict[str, object], expression: str) -> object:
     return evaluate(expression, context)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
@@ -24,6 +24,9 @@ from engine.aws.errors import describe
 from engine.errors import TargetError
 from engine.local.outbox import Message, OutboxReader  # no moto: --target aws must not need it
 from engine.plan.loader import read_text_file
+
+if TYPE_CHECKING:
+    from engine.local import LocalAWS
 
 DEFAULT_REGION = "us-east-1"
 # The header that carries the access key id to a `scenario serve --access-key-id` outbox.
@@ -81,11 +84,11 @@ class Target:
     name: str  # local | endpoint | aws
     clients: Clients
     outbox: OutboxReader | None = None
-    local: Any = None
+    local: LocalAWS | None = None
     profile: str | None = None
 
     def stack_outputs(
-        self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Any
+        self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Callable[[str], None]
     ) -> dict[str, str]:
         """Outputs of the scenario's stack; on the embedded backend the template is deployed first."""
         from engine import stack as stacks
@@ -115,7 +118,9 @@ class Target:
 
         return describe(self.clients, name) is not None
 
-    def _deploy(self, spec: Mapping[str, Any], scenario_dir: Path, name: str, log: Any) -> dict[str, str]:
+    def _deploy(
+        self, spec: Mapping[str, Any], scenario_dir: Path, name: str, log: Callable[[str], None]
+    ) -> dict[str, str]:
         from engine import stack as stacks
         from engine.plan.loader import locate
 

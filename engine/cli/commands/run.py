@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from engine.cli.error_handler import HandledCommand
 
+F = TypeVar("F", bound=Callable[..., None])
 TARGETS = click.Choice(["local", "aws"])
 EXIT_CODES_HELP = (
     "Exit codes: 0 every scenario passed and cleaned up; 1 a step failed; 2 bad input, nothing ran; "
@@ -16,7 +18,8 @@ EXIT_CODES_HELP = (
 )
 
 
-def run_options(func: Any) -> Any:
+def run_options(func: F) -> F:
+    """The options of ``scenario run`` and ``scenario-run``, which are the same."""
     options = [
         click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path)),
         click.option(

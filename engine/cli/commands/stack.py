@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from engine.cli.commands.run import TARGETS
 from engine.errors import InputError
+
+if TYPE_CHECKING:
+    from engine.aws.clients import Clients
+
+F = TypeVar("F", bound=Callable[..., None])
 
 
 @click.group("stack")
@@ -17,7 +23,7 @@ def stack_group() -> None:
     """Deploy, show or remove the project's CloudFormation stack (infra/template.yaml)."""
 
 
-def _stack_options(func: Any) -> Any:
+def _stack_options(func: F) -> F:
     for option in reversed(
         [
             click.option("--target", type=TARGETS, default="local", show_default=True),
@@ -31,7 +37,7 @@ def _stack_options(func: Any) -> Any:
     return func
 
 
-def _stack_clients(target: str, endpoint_url: str | None, region: str | None, profile: str | None) -> Any:
+def _stack_clients(target: str, endpoint_url: str | None, region: str | None, profile: str | None) -> Clients:
     from engine.run.targets import open_target
 
     if target == "local" and not endpoint_url:
