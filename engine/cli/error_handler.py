@@ -14,18 +14,20 @@ from pathlib import Path
 
 import click
 
-from engine.cli.crash_log import masked_argv, write_private
 from engine.errors import ScenarioError, exit_code_for, exit_process
-from engine.secrets import mask_everywhere
 
 
 def write_crash_log(error: BaseException) -> Path:
     """Save the traceback of an internal bug (secret arguments masked) and return the file's path."""
+    from engine.cli.crash_log import masked_argv, write_private  # bugs are rare: not at every start-up
+
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     return write_private(f"scenario-run internal error\nargv: {masked_argv(sys.argv)}\n\n{text}")
 
 
 def report_internal(error: BaseException) -> None:
+    from engine.secrets import mask_everywhere
+
     path = write_crash_log(error)
     summary = mask_everywhere(f"{type(error).__name__}: {error}")
     click.echo(

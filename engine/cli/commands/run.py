@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
+from engine.cli.commands import TARGETS
 from engine.cli.error_handler import HandledCommand
 
 F = TypeVar("F", bound=Callable[..., None])
-TARGETS = click.Choice(["local", "aws"])
 EXIT_CODES_HELP = (
     "Exit codes: 0 every scenario passed and cleaned up; 1 a step failed; 2 bad input, nothing ran; "
     "3 internal error (a log file is written); 130 interrupted, after cleanup."

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from engine.cli.commands.run import TARGETS
+from engine.cli.commands import TARGETS
 from engine.errors import InputError
 
 if TYPE_CHECKING:
