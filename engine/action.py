@@ -95,7 +95,8 @@ class ActionContext:
 
     Actions reach run state only through these methods: ``render``/``evaluate`` read the
     template namespace, ``set_var`` writes ``vars``, ``ask`` asks a prompt, ``state`` keeps a
-    plugin's own per-run data (one instance per class, e.g. a lookup cache).
+    plugin's own per-run data (one instance per class, e.g. a lookup cache). ``undo`` is the run's
+    undo stack as this step sees it: what it registers there is marked as this step's.
     """
 
     clients: Clients

@@ -1,4 +1,6 @@
-"""``scenario-run FILE...``: select and validate the files, run each, report, decide the exit code.
+"""``scenario-run FILE...``: select and validate the files, run each (``engine.run.pipeline``), report.
+
+The exit code returned is ``engine.errors.run_exit_code`` of the runs.
 
 Reports (``--junit``, ``--json``) are written however the run ends (exit 0, 1, 2, 3 or 130): an
 error before any step is a failed ``setup`` case, so a CI report step always finds its file.
