@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.errors import InputError, Location
@@ -47,9 +47,9 @@ class Answers:
 
     @classmethod
     def load(cls, path: Path | None, overrides: list[str] | None = None) -> Answers:
-        answers = cls()
+        """The answers file at ``path`` (if any), then ``--answer ID=VALUE`` overrides, then the environment."""
+        entries: dict[str, _Entry] = {}
         if path is not None:
-            answers.path = path
             data = load_yaml_file(path)
             if data is None:
                 data = MarkedDict()
@@ -61,7 +61,7 @@ class Answers:
                 )
             for key, value in data.items():
                 loc = data.key_locations.get(key) if isinstance(data, MarkedDict) else None
-                answers.entries[key] = _parse_entry(key, value, loc)
+                entries[key] = _parse_entry(key, value, loc)
         grouped: dict[str, list[str]] = {}
         for item in overrides or []:
             if "=" not in item:
@@ -71,12 +71,12 @@ class Answers:
             key, value = item.split("=", 1)
             grouped.setdefault(key.strip(), []).append(value)
         for key, values in grouped.items():
-            secret = answers.entries[key].secret if key in answers.entries else False
-            answers.entries[key] = _Entry(list(values), Location("--answer"), secret)
+            secret = entries[key].secret if key in entries else False
+            entries[key] = _Entry(list(values), Location("--answer"), secret)
         for name, value in sorted(os.environ.items()):
             if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
-                answers.entries[name[len(ENV_PREFIX) :]] = _Entry([value], Location(f"${name}"), True)
-        return answers
+                entries[name[len(ENV_PREFIX) :]] = _Entry([value], Location(f"${name}"), True)
+        return cls(path, entries)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], *, source: str = "<answers>") -> Answers:
@@ -130,10 +130,7 @@ def _parse_entry(key: str, value: object, location: Location | None) -> _Entry:
                 location=location,
                 hint="for example: password: {value: S3cret!, secret: true}",
             )
-        inner = value["value"]
-        entry = _parse_entry(key, inner, location)
-        entry.secret = bool(value.get("secret", False))
-        return entry
+        return replace(_parse_entry(key, value["value"], location), secret=bool(value.get("secret", False)))
     if isinstance(value, MarkedList | list):
         if not value:
             raise InputError(
