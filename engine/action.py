@@ -118,7 +118,7 @@ class ActionContext:
         """The boto3 client for ``service`` on this run's target."""
         return self.clients.client(service)
 
-    def ask(self, spec: PromptSpec) -> object:
+    def ask(self, spec: PromptSpec) -> Any:
         """Ask ``spec`` (or take its answer in a replay); a retry can ask it again by id."""
         return self.prompter.ask(spec)
 
