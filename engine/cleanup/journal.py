@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import socket
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -24,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-try:
+if sys.platform == "win32":  # pragma: no cover - no fcntl: liveness then falls back to the pid
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # pragma: no cover - not on Windows: liveness then falls back to the pid
-    fcntl = None  # type: ignore[assignment]
 
 
 def state_dir() -> Path:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from engine.api import run_scenario
+from collections.abc import Iterator
+
+import pytest
+
+from engine.api import close, run_scenario
 
 GREETS = """\
 name: greets
@@ -11,6 +15,13 @@ steps:
   - prompt: {id: token, text: "Token?"}
   - say: "hello {{ answers.who }}, your token is {{ answers.token }}"
 """
+
+
+@pytest.fixture(autouse=True)
+def _own_backend() -> Iterator[None]:
+    """run_scenario keeps its local AWS for the process: stop it, so later tests start afresh."""
+    yield
+    close()
 
 
 def test_answers_given_as_a_mapping_are_secret_when_they_say_so(write):
