@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, ca
 if TYPE_CHECKING:
     from engine.aws.clients import Clients
     from engine.cleanup.leases import NoLeases
-    from engine.cleanup.undo import UndoStack
+    from engine.cleanup.undo import StepUndo
     from engine.local.outbox import OutboxReader
     from engine.prompts.prompter import Prompter, PromptSpec
     from engine.reports.console import Console
@@ -207,21 +207,22 @@ class ActionContext:
 
     Actions reach run state only through these methods: ``render``/``evaluate`` read the
     template namespace, ``set_var`` writes ``vars``, ``ask`` asks a prompt, ``state`` keeps a
-    plugin's own per-run data (one instance per class, e.g. a lookup cache).
+    plugin's own per-run data (one instance per class, e.g. a lookup cache). ``undo`` is the run's
+    undo stack as this step sees it: what it registers there is marked as this step's.
     """
 
     clients: Clients
     console: Console
     prompter: Prompter
-    undo: UndoStack
+    undo: StepUndo  # what this step registers to be undone
     secrets: Secrets
     target: str
     step_id: str
     outbox: OutboxReader | None = None
     render: Callable[[Any, Mapping[str, Any] | None], Any] = field(default=lambda value, extra: value)
     evaluate: Callable[[str], Any] = field(default=lambda expression: None)
-    set_var: Callable[[str, Any], None] = field(default=lambda name, value: None)
-    run_state: dict[type, Any] = field(default_factory=dict)
+    set_var: Callable[[str, object], None] = field(default=lambda name, value: None)
+    run_state: dict[type, object] = field(default_factory=dict)
     leases: NoLeases = field(default_factory=lambda: _no_leases())
     base_dir: Path = Path()  # the scenario file's folder: relative paths in arguments start there
 

@@ -13,20 +13,21 @@ import io
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from engine.errors import ScenarioError, exit_code_for
+from engine.errors import ScenarioError, StepFailed, exit_code_for
 
 if TYPE_CHECKING:
+    from engine.local import LocalAWS
     from engine.plan.model import Plan
     from engine.run.records import StepRecord
     from engine.run.targets import Target
 
 __all__ = ["ScenarioFailure", "ScenarioResult", "close", "run_scenario"]
 
-AnswersArg = Path | str | Mapping[str, Any] | None
+AnswersArg = Path | str | Mapping[str, object] | None
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _failure(error: BaseException | None) -> ScenarioFailure | None:
             message=error.message,
             location=str(error.location) if error.location else None,
             step=error.step,
-            code=getattr(error, "code", None),
+            code=error.code if isinstance(error, StepFailed) else None,
             hint=error.hint,
             kind=type(error).__name__,
         )
@@ -111,7 +112,7 @@ def _failure(error: BaseException | None) -> ScenarioFailure | None:
 # -- one local backend and one deployment per stack, for the whole process --------------------------
 
 _lock = threading.Lock()
-_locals: dict[str, Any] = {}  # region -> started LocalAWS, never stopped before the process ends
+_locals: dict[str, LocalAWS] = {}  # region -> started LocalAWS, never stopped before the process ends
 _deployed: set[tuple[str, str, str]] = set()  # (region, stack name, template) deployed in this process
 
 
@@ -161,7 +162,7 @@ def run_scenario(
     path: Path | str,
     *,
     answers: AnswersArg = None,
-    answer: Mapping[str, Any] | None = None,
+    answer: Mapping[str, object] | None = None,
     target: str = "local",
     endpoint_url: str | None = None,
     stack_name: str | None = None,
@@ -177,13 +178,10 @@ def run_scenario(
     ``region`` and ``profile`` mean what the ``scenario-run`` options of the same names mean.
     ``echo`` also prints the console output (it is always kept in ``ScenarioResult.transcript``).
     """
-    from engine.errors import Location
-    from engine.plan.planner import load_scenario
-    from engine.plan.registry import load_registry
-    from engine.prompts.answers import Answers, _parse_entry
-    from engine.prompts.prompter import Prompter
+    from engine.prompts.answers import Answers
     from engine.reports.console import Console
-    from engine.run.files import RunOptions, convention_answers, run_plan
+    from engine.run.options import RunOptions
+    from engine.run.pipeline import mask_inputs, plan_files, run_planned
     from engine.run.targets import DEFAULT_REGION
     from engine.secrets import Secrets
 
@@ -191,21 +189,15 @@ def run_scenario(
     secrets = Secrets()
     console = Console(secrets, stream=None if echo else io.StringIO(), color=False)
     started = time.monotonic()
-    plan: Plan | None = None
+    plans: list[Plan] = []
+    error: BaseException | None
     try:
-        plan = load_scenario(path, load_registry())
-        if answers is None or isinstance(answers, str | Path):
-            answers_path = Path(answers) if answers is not None else convention_answers(path)
-            replies = Answers.load(answers_path, [f"{k}={v}" for k, v in (answer or {}).items()])
-        else:
-            replies = Answers()
-            for key, value in {**answers, **(answer or {})}.items():
-                replies.entries[key] = _parse_entry(key, value, Location("<answers>"))
-        replies.check_known(plan.prompt_ids)
-        for entry in (e for e in replies.entries.values() if e.secret):
-            for value in entry.values:
-                secrets.add(value)
+        given: Answers | None = None
+        if answers is not None and not isinstance(answers, str | Path):
+            given = Answers.from_mapping({**answers, **(answer or {})})
         options = RunOptions(
+            answers=(Path(answers),) if isinstance(answers, str | Path) else (),
+            answer=tuple(f"{k}={v}" for k, v in (answer or {}).items()) if given is None else (),
             target=target,
             endpoint_url=endpoint_url,
             stack_name=stack_name,
@@ -213,15 +205,18 @@ def run_scenario(
             profile=profile,
             non_interactive=True,
         )
+        (planned,) = plan_files([path], options, interactive=False, plans=plans, answers=given)
+        mask_inputs([planned], None, secrets)
         opened: Target | None = None
         if target == "local" and endpoint_url is None:
             local_region = region or DEFAULT_REGION
             opened = _local_target(local_region)
             if stack_name is None:
-                options = RunOptions(**{**options.__dict__, "stack_name": _deploy_once(opened, plan, local_region)})
-        prompter = Prompter(replies, secrets, interactive=False)
+                options = replace(options, stack_name=_deploy_once(opened, planned.plan, local_region))
         try:
-            outcome = run_plan(plan, prompter, options, console=console, target=opened)
+            outcome, _ = run_planned(
+                planned, options, console=console, secrets=secrets, interactive=False, target=opened
+            )
         finally:
             if opened is not None:
                 opened.close()
@@ -232,7 +227,7 @@ def run_scenario(
         console.error(error.render())
     return ScenarioResult(
         path=path,
-        name=plan.name if plan is not None else path.stem,
+        name=plans[0].name if plans else path.stem,
         exit_code=exit_code_for(error),
         error=_failure(error),
         records=records,

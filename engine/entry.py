@@ -1,37 +1,27 @@
 """The console scripts' entry points: signals are handled before anything heavy is imported.
 
 A CI job may be cancelled (SIGTERM) or interrupted (Ctrl-C) at any moment, start-up included:
-both become an interrupt from the first instant, and an interrupt always exits 130 (after
-cleanup, once a run has started).
+both become an interrupt from the first instant (``engine.run.signals``), and an interrupt always
+exits 130 (after cleanup, once a run has started; ``engine.errors`` decides the code).
 """
 
 from __future__ import annotations
 
-import signal
 import sys
 
-from engine.run import interrupts
-
-EXIT_INTERRUPTED = 130
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    interrupts.note()  # in case Python swallows the exception below (see engine.run.interrupts)
-    raise KeyboardInterrupt
+from engine.errors import EXIT_INTERRUPTED, exit_process
+from engine.run import signals
 
 
 def _start(command: str) -> None:
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        # A signal the parent set to be ignored (a background job of a shell, nohup) stays ignored.
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, _interrupt)
+    signals.install_interrupts()
     try:
         from engine.cli import main as cli
 
         getattr(cli, command)()
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        exit_process(EXIT_INTERRUPTED)
 
 
 def run_main() -> None:

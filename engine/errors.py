@@ -1,14 +1,18 @@
 """One exception root for everything the engine reports to a person, and the exit codes.
 
-Exit codes are decided here and only here (see ``exit_code_for``):
-0 success, 1 a step failed at run time, 2 bad input (scenario, answers, usage),
-3 an internal bug (traceback written to a log file), 130 interrupted.
+Exit codes are decided here and only here: 0 success, 1 a step failed at run time, 2 bad input
+(scenario, answers, usage), 3 an internal bug (traceback written to a log file), 130 interrupted.
+``exit_code_for`` maps how a run ended to its code, ``worst_exit_code`` and ``run_exit_code``
+combine several runs, and ``exit_process`` is the one way the engine ends the process with a
+code (the console scripts, the CLI's error handler and every command go through it; click's
+own usage errors and ``--help`` are click's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NoReturn
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
@@ -103,8 +107,16 @@ class StepFailed(ScenarioError):
 
     exit_code = EXIT_STEP_FAILED
 
-    def __init__(self, message: str, *, code: str | None = None, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        location: Location | None = None,
+        step: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, location=location, step=step, hint=hint)
         self.code = code
 
 
@@ -138,3 +150,20 @@ def worst_exit_code(errors: Iterable[BaseException | None]) -> int:
         if code in codes:
             return code
     return EXIT_OK
+
+
+def run_exit_code(errors: Iterable[BaseException | None], *, reports_written: bool) -> int:
+    """The exit code of ``scenario-run``: the worst run decides, and a report that could not be
+    written turns a success into a failure (a CI job must not pass without its report)."""
+    code = worst_exit_code(errors)
+    return EXIT_STEP_FAILED if code == EXIT_OK and not reports_written else code
+
+
+def cleanup_exit_code(left: int) -> int:
+    """The exit code of ``scenario cleanup``: 1 when ``left`` undos could not be done."""
+    return EXIT_STEP_FAILED if left else EXIT_OK
+
+
+def exit_process(code: int) -> NoReturn:
+    """End the process (or the in-process command) with ``code``."""
+    raise SystemExit(code)

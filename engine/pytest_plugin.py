@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
 
@@ -86,7 +86,16 @@ def _patterns(config: pytest.Config) -> list[str]:
     return [*config.getini("scenario_files"), *config.getoption("scenarios")]
 
 
-def _options(config: pytest.Config) -> dict[str, Any]:
+class _Options(TypedDict):
+    """The session's ``run_scenario`` options (command line, else ini)."""
+
+    target: str
+    endpoint_url: str | None
+    stack_name: str | None
+    region: str | None
+
+
+def _options(config: pytest.Config) -> _Options:
     return {
         "target": config.getoption("scenario_target") or config.getini("scenario_target") or "local",
         "endpoint_url": config.getoption("scenario_endpoint_url") or config.getini("scenario_endpoint_url") or None,
@@ -182,7 +191,7 @@ class ScenarioItem(pytest.Item):
         if not self.result.passed:
             raise ScenarioFailed(self.result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
             return excinfo.value.result.report()
         return str(super().repr_failure(excinfo))

@@ -16,8 +16,7 @@ import re
 import threading
 import urllib.parse
 import weakref
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 import markupsafe
 
@@ -70,14 +69,15 @@ def _yaml_double_quoted(value: str) -> str:
     return dumped[1:-1] if dumped.startswith('"') and dumped.endswith('"') else value
 
 
-def _secret_fields(data: dict[Any, Any]) -> Iterable[tuple[str, bool]]:
+def _secret_fields(data: Mapping[object, object]) -> Iterable[tuple[str, bool]]:
     """(value, is_token) for each secret string directly in ``data``."""
     for key, value in data.items():
         if isinstance(key, str) and SECRET_KEY.search(key) and isinstance(value, str):
             yield value, bool(TOKEN_KEY.search(key))
     # SSM parameters: a SecureString's value is secret whatever the key is called.
-    if data.get("Type") == "SecureString" and isinstance(data.get("Value"), str):
-        yield data["Value"], False
+    value = data.get("Value")
+    if data.get("Type") == "SecureString" and isinstance(value, str):
+        yield value, False
 
 
 def mask_everywhere(text: str) -> str:
@@ -96,7 +96,7 @@ class Secrets:
         self._lock = threading.Lock()
         _LIVE.add(self)
 
-    def add(self, value: Any, *, keep_prefix: bool = False) -> None:
+    def add(self, value: object, *, keep_prefix: bool = False) -> None:
         """Mark ``value`` secret; tokens keep a short prefix so a person can tell them apart."""
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
@@ -113,7 +113,7 @@ class Secrets:
             self._values[value] = new[value]
             self._ordered = sorted(self._values.items(), key=lambda kv: len(kv[0]), reverse=True)
 
-    def collect(self, data: Any) -> None:
+    def collect(self, data: object) -> None:
         """Register every value under a secret-looking key (or an SSM SecureString) anywhere in ``data``."""
         if isinstance(data, dict):
             for value, is_token in _secret_fields(data):
@@ -134,7 +134,7 @@ class Secrets:
                 text = text.replace(value, shown)
         return text
 
-    def mask_data(self, data: Any) -> Any:
+    def mask_data(self, data: object) -> object:
         """A copy of JSON-like ``data`` with secrets masked in every string."""
         if isinstance(data, str):
             return self.mask(data)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import boto3
 import botocore.session
+from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.model import OperationModel
 
 from engine.aws.errors import client_error
-from engine.run import fault_hooks
+from engine.aws.faults import NO_FAULTS, FaultInjector
 
 # The access key id a `scenario serve --access-key-id` expects from its clients.
 ACCESS_KEY_ENV = "SCENARIO_ACCESS_KEY_ID"
@@ -59,11 +62,27 @@ def _local_session(region: str) -> boto3.session.Session:
     return boto3.session.Session(region_name=region, botocore_session=core, **LOCAL_CREDENTIALS)
 
 
-_CLIENTS: dict[tuple[int, str, str | None, int], Any] = {}
+@dataclass(frozen=True)
+class CallHooks:
+    """What a run attaches to its AWS calls, fixed when its ``Clients`` are made."""
+
+    # Testing aid (--fault-at N): the Nth counted call fails with InjectedFault.
+    fault_at: int | None = None
+    # ``-v``: called with ("request"|"response", "service.Operation", data) for every call.
+    trace: Callable[[str, str, object], None] | None = None
+    # The test suite's faults (``engine.aws.faults``); inert otherwise.
+    faults: FaultInjector = NO_FAULTS
+
+
+NO_HOOKS = CallHooks()
+
+_CLIENTS: dict[tuple[int, str, str | None, int], BaseClient] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def _shared_client(session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config) -> Any:
+def _shared_client(
+    session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config
+) -> BaseClient:
     """One client per (session, service, endpoint) for the process: building a client class is slow."""
     key = (id(session), service, endpoint_url, id(config))
     with _CLIENTS_LOCK:
@@ -77,44 +96,56 @@ def _shared_client(session: boto3.session.Session, service: str, endpoint_url: s
 class Clients:
     """Creates and caches one boto3 client per service, all on the same session and endpoint."""
 
-    def __init__(self, session: boto3.session.Session, *, endpoint_url: str | None = None, local: bool = False) -> None:
+    def __init__(
+        self,
+        session: boto3.session.Session,
+        *,
+        endpoint_url: str | None = None,
+        local: bool = False,
+        hooks: CallHooks = NO_HOOKS,
+    ) -> None:
         self.session = session
         self.endpoint_url = endpoint_url
         self.region = session.region_name or "us-east-1"
         self._config = _LOCAL_CONFIG if local else _CONFIG
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, BaseClient] = {}
         self._hook_id = f"scenario-run-calls-{id(self)}"
-        # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only while
-        # ``counting`` is on, so deploying the stack and cleaning up are not part of it.
+        self.hooks = hooks
+        # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only inside
+        # ``counting_calls()``, so deploying the stack and cleaning up are not part of it.
         self.calls: list[str] = []
-        self.counting = False
-        # Testing aid (--fault-at N): the Nth counted call fails with InjectedFault.
-        self.fault_at: int | None = None
-        # ``-v``: called with ("request"|"response", "service.Operation", data) for every call.
-        self.trace: Callable[[str, str, Any], None] | None = None
+        self._counting = False
 
     @classmethod
-    def for_local(cls, region: str, endpoint_url: str | None = None) -> Clients:
+    def for_local(cls, region: str, endpoint_url: str | None = None, *, hooks: CallHooks = NO_HOOKS) -> Clients:
         """Clients with fake credentials, for the embedded backend or a local server."""
-        clients = cls(_local_session(region), endpoint_url=endpoint_url, local=True)
-        if endpoint_url:
-            # A `scenario serve` started with --access-key-id accepts only that key id.
-            access_key = os.environ.get(ACCESS_KEY_ENV)
-            if access_key:
-                clients.session = boto3.session.Session(
-                    region_name=region,
-                    botocore_session=clients.session._session,
-                    aws_access_key_id=access_key,
-                    aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-                )
-        return clients
+        session = _local_session(region)
+        # A `scenario serve` started with --access-key-id accepts only that key id.
+        access_key = os.environ.get(ACCESS_KEY_ENV) if endpoint_url else None
+        if access_key:
+            session = boto3.session.Session(
+                region_name=region,
+                botocore_session=session._session,
+                aws_access_key_id=access_key,
+                aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+            )
+        return cls(session, endpoint_url=endpoint_url, local=True, hooks=hooks)
 
     @classmethod
-    def for_aws(cls, region: str | None, profile: str | None = None) -> Clients:
+    def for_aws(cls, region: str | None, profile: str | None = None, *, hooks: CallHooks = NO_HOOKS) -> Clients:
         """Clients on the default credential chain: only when the user asked for real AWS."""
         # boto3 reads AWS_DEFAULT_REGION only; AWS_REGION is what the AWS CLI v2 and the SDKs of other languages read.
         region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
-        return cls(boto3.session.Session(region_name=region, profile_name=profile))
+        return cls(boto3.session.Session(region_name=region, profile_name=profile), hooks=hooks)
+
+    @contextmanager
+    def counting_calls(self) -> Iterator[None]:
+        """The scenario's own calls are made inside this: counted, and the Nth failed by --fault-at."""
+        self._counting = True
+        try:
+            yield
+        finally:
+            self._counting = False
 
     @property
     def local(self) -> bool:
@@ -123,9 +154,14 @@ class Clients:
 
     def uncounted(self) -> Clients:
         """Clients on the same session and endpoint whose calls are not the scenario's (leases, journals)."""
-        return Clients(self.session, endpoint_url=self.endpoint_url, local=self._config is _LOCAL_CONFIG)
+        return Clients(
+            self.session,
+            endpoint_url=self.endpoint_url,
+            local=self._config is _LOCAL_CONFIG,
+            hooks=CallHooks(faults=self.hooks.faults),
+        )
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str) -> BaseClient:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
         if service not in self._cache:
             client = _shared_client(self.session, service, self.endpoint_url, self._config)
@@ -150,23 +186,22 @@ class Clients:
             ("after-call.*.*", self._response),
         ]
 
-    def _request(self, params: Any, model: Any, **_: Any) -> None:
-        if self.trace is not None:
-            self.trace("request", f"{model.service_model.service_name}.{model.name}", params)
+    def _request(self, params: object, model: OperationModel, **_: object) -> None:
+        if self.hooks.trace is not None:
+            self.hooks.trace("request", f"{model.service_model.service_name}.{model.name}", params)
 
-    def _response(self, parsed: Any, model: Any, **_: Any) -> None:
-        if self.counting:
-            fault_hooks.at("after", len(self.calls))
-        if self.trace is not None:
-            self.trace("response", f"{model.service_model.service_name}.{model.name}", parsed)
+    def _response(self, parsed: object, model: OperationModel, **_: object) -> None:
+        if self._counting:
+            self.hooks.faults.at("after", len(self.calls))
+        if self.hooks.trace is not None:
+            self.hooks.trace("response", f"{model.service_model.service_name}.{model.name}", parsed)
 
-    def _before_call(self, model: Any, **_: Any) -> None:
-        fault_hooks.latency()
-        if not self.counting:
+    def _before_call(self, model: OperationModel, **_: object) -> None:
+        self.hooks.faults.before_call()
+        if not self._counting:
             return
         self.calls.append(f"{model.service_model.service_name}.{model.name}")
-        fault_hooks.at("before", len(self.calls))
-        if self.fault_at is not None and len(self.calls) == self.fault_at:
-            raise client_error(
-                "InjectedFault", f"fault injected at AWS call {self.fault_at} ({model.name})", model.name
-            )
+        self.hooks.faults.at("before", len(self.calls))
+        fault_at = self.hooks.fault_at
+        if fault_at is not None and len(self.calls) == fault_at:
+            raise client_error("InjectedFault", f"fault injected at AWS call {fault_at} ({model.name})", model.name)

@@ -5,8 +5,6 @@ botocore puts the error in ``exc.response["Error"]``; every part of the engine r
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import ClientError
 
 from engine.errors import ScenarioError
@@ -42,6 +40,6 @@ def client_error(code: str, message: str, operation: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
-def _error(exc: ClientError) -> dict[str, Any]:
+def _error(exc: ClientError) -> dict[str, object]:
     error = exc.response.get("Error")
     return error if isinstance(error, dict) else {}

@@ -17,16 +17,18 @@ import contextlib
 import json
 import os
 import socket
+import sys
 import time
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-try:
+if sys.platform == "win32":  # pragma: no cover - no fcntl: liveness then falls back to the pid
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # pragma: no cover - not on Windows: liveness then falls back to the pid
-    fcntl = None  # type: ignore[assignment]
 
 
 def state_dir() -> Path:
@@ -67,7 +69,7 @@ class Journal:
     def run_id(self) -> str:
         return self.path.stem
 
-    def write(self, record: dict[str, Any]) -> None:
+    def write(self, record: Mapping[str, object]) -> None:
         """Append ``record`` and force it to disk: it must survive a kill right after this returns."""
         self._stream.write(json.dumps(record, default=str) + "\n")
         self._stream.flush()
@@ -88,7 +90,7 @@ class JournalEntry:
 
     id: int
     kind: str | None
-    params: dict[str, Any]
+    params: dict[str, object]
     description: str
     step: str
     since: float
@@ -170,7 +172,7 @@ def _alive(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def finishing(path: Path) -> Any:
+def finishing(path: Path) -> Iterator[Journal]:
     """Hold ``path``'s lock while `scenario cleanup` finishes it (two cleanups never race); yields a Journal."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
     stream = os.fdopen(fd, "a", encoding="utf-8")

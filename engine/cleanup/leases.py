@@ -18,8 +18,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
 
+from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from engine.aws.errors import error_code
@@ -58,7 +58,7 @@ class Leases(NoLeases):
 
     def __init__(
         self,
-        client: Any,
+        client: BaseClient,
         owner: str,
         *,
         on_wait: Callable[[str], None] = lambda text: None,

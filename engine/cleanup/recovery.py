@@ -24,7 +24,7 @@ COMMAND = "scenario cleanup"
 
 
 def finish_abandoned(*, dry_run: bool, echo: Callable[[str], None], root: Path | None = None) -> int:
-    """Undo what dead runs left; returns the exit code (1 when something could not be undone)."""
+    """Undo what dead runs left; returns how many undos could not be done."""
     load_registry()  # the action plugins register the undo kinds
     found = abandoned(root)
     if not found:
@@ -42,7 +42,7 @@ def finish_abandoned(*, dry_run: bool, echo: Callable[[str], None], root: Path |
         failed += _finish(run, echo)
     if dry_run:
         echo(f"Dry run: nothing was changed. Run `{COMMAND}` to undo the above.")
-    return 1 if failed else 0
+    return failed
 
 
 def _finish(run: RunJournal, echo: Callable[[str], None]) -> int:

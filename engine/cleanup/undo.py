@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from engine.run import fault_hooks
+from engine.aws.faults import NO_FAULTS, FaultInjector
 
 if TYPE_CHECKING:
     from engine.aws.clients import Clients
@@ -43,7 +43,7 @@ class UndoContext:
 
 
 # (context, params, certain, since) -> a note for people ("already gone"), or None when it just worked
-UndoFunc = Callable[[UndoContext, Mapping[str, Any], bool, float], "str | None"]
+UndoFunc = Callable[[UndoContext, Mapping[str, object], bool, float], "str | None"]
 
 _KINDS: dict[str, UndoFunc] = {}
 
@@ -62,7 +62,9 @@ def known_kind(name: str) -> bool:
     return name in _KINDS
 
 
-def run_kind(kind: str, context: UndoContext, params: Mapping[str, Any], *, certain: bool, since: float) -> str | None:
+def run_kind(
+    kind: str, context: UndoContext, params: Mapping[str, object], *, certain: bool, since: float
+) -> str | None:
     """Undo one entry of ``kind``; raises what the AWS call raises."""
     return _KINDS[kind](context, params, certain, since)
 
@@ -75,7 +77,7 @@ class UndoEntry:
     description: str
     step_id: str
     kind: str | None = None  # None: a plugin's in-memory function (cannot be finished by `scenario cleanup`)
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
     func: Callable[[], None] | None = None
     state: EntryState = "needed"
     since: float = field(default_factory=time.time)
@@ -93,44 +95,46 @@ class UndoFailure:
 class UndoStack:
     """Last-in-first-out entries, undone once at the end of a scenario (or by `scenario cleanup`)."""
 
-    def __init__(self, context: UndoContext | None = None, journal: Journal | None = None) -> None:
+    def __init__(
+        self, context: UndoContext | None = None, journal: Journal | None = None, faults: FaultInjector = NO_FAULTS
+    ) -> None:
         self._entries: list[UndoEntry] = []
         self._context = context
         self.journal = journal
-        self.step_id = ""
-        self.interrupted = False
+        self._faults = faults
+        self.interrupted = False  # a Ctrl-C cut an undo short (see ``run_all``)
 
-    # -- what actions call -------------------------------------------------------------------
+    def for_step(self, step_id: str) -> StepUndo:
+        """What one step's action sees as ``ctx.undo``: this stack, its entries marked with ``step_id``."""
+        return StepUndo(self, step_id)
 
-    def intend(self, kind: str, params: Mapping[str, Any], description: str) -> UndoEntry:
+    def mark_interrupted(self) -> None:
+        """A Ctrl-C stopped the cleanup itself: the run reports it even when every undo was done."""
+        self.interrupted = True
+
+    # -- what actions call (through ``StepUndo``) --------------------------------------------
+
+    def intend(self, kind: str, params: Mapping[str, object], description: str, *, step_id: str = "") -> UndoEntry:
         """Record, before the call, what is about to be made and how to undo it (state: pending)."""
-        entry = UndoEntry(len(self._entries) + 1, description, self.step_id, kind, dict(params), state="pending")
+        entry = UndoEntry(len(self._entries) + 1, description, step_id, kind, dict(params), state="pending")
         self._entries.append(entry)
         self._write("intent", entry, kind=kind, params=entry.params, description=description, since=entry.since)
         return entry
 
-    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, Any] | None = None) -> None:
+    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, object] | None = None) -> None:
         """What the call did: ``needed`` (undo at cleanup, with ``params`` updated) or nothing to undo."""
         if params:
             entry.params.update(params)
         entry.state = "needed" if needed else "void"
         self._write(entry.state, entry, **({"params": dict(params)} if params else {}))
 
-    @contextmanager
-    def intent(self, kind: str, params: Mapping[str, Any], description: str) -> Iterator[UndoEntry]:
-        """``intend`` around the creating call: needed when it returns, left pending when it raises."""
-        entry = self.intend(kind, params, description)
-        yield entry
-        if entry.state == "pending":
-            self.resolve(entry, needed=True)
-
-    def push(self, description: str, func: Callable[[], None]) -> None:
+    def push(self, description: str, func: Callable[[], None], *, step_id: str = "") -> None:
         """A plugin's own undo function, for something just made (kept in memory only)."""
-        entry = UndoEntry(len(self._entries) + 1, description, self.step_id, func=func)
+        entry = UndoEntry(len(self._entries) + 1, description, step_id, func=func)
         self._entries.append(entry)
         self._write("intent", entry, kind=None, params={}, description=description, since=entry.since, state="needed")
 
-    def settle(self, kind: str, params: Mapping[str, Any]) -> None:
+    def settle(self, kind: str, params: Mapping[str, object]) -> None:
         """The flow itself undid this (e.g. a user deleted with DeleteUser): nothing left to do."""
         for entry in self._entries:
             if entry.kind == kind and entry.state in ("needed", "pending") and _matches(entry.params, params):
@@ -155,10 +159,10 @@ class UndoStack:
         """
         failures: list[UndoFailure] = []
         for number, entry in enumerate(self.pending(), 1):
-            fault_hooks.at("undo", number)
+            self._faults.at("undo", number)
             error = self._undo(entry)
             if isinstance(error, KeyboardInterrupt):
-                self.interrupted = True
+                self.mark_interrupted()
                 error = self._undo(entry)
             if error is None:
                 entry.state = "done"
@@ -180,10 +184,46 @@ class UndoStack:
             return exc
         return None
 
-    def _write(self, op: str, entry: UndoEntry, **data: Any) -> None:
+    def _write(self, op: str, entry: UndoEntry, **data: object) -> None:
         if self.journal is not None:
             self.journal.write({"op": op, "id": entry.id, "step": entry.step_id, **data})
 
 
-def _matches(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+@dataclass(frozen=True)
+class StepUndo:
+    """The undo stack as one step's action uses it (``ctx.undo``): what it registers is that step's."""
+
+    stack: UndoStack
+    step_id: str
+
+    def intend(self, kind: str, params: Mapping[str, object], description: str) -> UndoEntry:
+        """Record, before the call, what is about to be made and how to undo it (state: pending)."""
+        return self.stack.intend(kind, params, description, step_id=self.step_id)
+
+    def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, object] | None = None) -> None:
+        """What the call did: ``needed`` (undo at cleanup, with ``params`` updated) or nothing to undo."""
+        self.stack.resolve(entry, needed=needed, params=params)
+
+    @contextmanager
+    def intent(self, kind: str, params: Mapping[str, object], description: str) -> Iterator[UndoEntry]:
+        """``intend`` around the creating call: needed when it returns, left pending when it raises."""
+        entry = self.intend(kind, params, description)
+        yield entry
+        if entry.state == "pending":
+            self.resolve(entry, needed=True)
+
+    def push(self, description: str, func: Callable[[], None]) -> None:
+        """A plugin's own undo function, for something just made (kept in memory only)."""
+        self.stack.push(description, func, step_id=self.step_id)
+
+    def settle(self, kind: str, params: Mapping[str, object]) -> None:
+        """The flow itself undid this (e.g. a user deleted with DeleteUser): nothing left to do."""
+        self.stack.settle(kind, params)
+
+    def pending(self) -> list[UndoEntry]:
+        """The entries of the whole run still to undo, in the order they will run."""
+        return self.stack.pending()
+
+
+def _matches(have: Mapping[str, object], want: Mapping[str, object]) -> bool:
     return all(have.get(k) == v for k, v in want.items())

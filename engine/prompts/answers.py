@@ -19,10 +19,9 @@ or a file are secret, so a password need never be on a command line where ``ps``
 from __future__ import annotations
 
 import os
-from collections.abc import Set
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Set
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from engine.errors import InputError, Location
 from engine.plan.loader import MarkedDict, MarkedList, load_yaml_file
@@ -33,7 +32,7 @@ ENV_PREFIX = "SCENARIO_ANSWER_"
 
 @dataclass
 class _Entry:
-    values: list[Any]
+    values: list[object]
     location: Location | None
     secret: bool = False
     used: int = 0
@@ -48,9 +47,9 @@ class Answers:
 
     @classmethod
     def load(cls, path: Path | None, overrides: list[str] | None = None) -> Answers:
-        answers = cls()
+        """The answers file at ``path`` (if any), then ``--answer ID=VALUE`` overrides, then the environment."""
+        entries: dict[str, _Entry] = {}
         if path is not None:
-            answers.path = path
             data = load_yaml_file(path)
             if data is None:
                 data = MarkedDict()
@@ -62,7 +61,7 @@ class Answers:
                 )
             for key, value in data.items():
                 loc = data.key_locations.get(key) if isinstance(data, MarkedDict) else None
-                answers.entries[key] = _parse_entry(key, value, loc)
+                entries[key] = _parse_entry(key, value, loc)
         grouped: dict[str, list[str]] = {}
         for item in overrides or []:
             if "=" not in item:
@@ -72,14 +71,27 @@ class Answers:
             key, value = item.split("=", 1)
             grouped.setdefault(key.strip(), []).append(value)
         for key, values in grouped.items():
-            secret = answers.entries[key].secret if key in answers.entries else False
-            answers.entries[key] = _Entry(list(values), Location("--answer"), secret)
+            secret = entries[key].secret if key in entries else False
+            entries[key] = _Entry(list(values), Location("--answer"), secret)
         for name, value in sorted(os.environ.items()):
             if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
-                answers.entries[name[len(ENV_PREFIX) :]] = _Entry([value], Location(f"${name}"), True)
-        return answers
+                entries[name[len(ENV_PREFIX) :]] = _Entry([value], Location(f"${name}"), True)
+        return cls(path, entries)
 
-    def take(self, prompt_id: str) -> Any:
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object], *, source: str = "<answers>") -> Answers:
+        """Answers given as a mapping in the answers-file format (``{"password": ["weak", "Str0ng!"]}``);
+        ``source`` names where they came from in error messages."""
+        location = Location(source)
+        return cls(entries={str(key): _parse_entry(str(key), value, location) for key, value in data.items()})
+
+    def secret_values(self) -> Iterator[object]:
+        """Every value of a secret answer, so the console can mask it."""
+        for entry in self.entries.values():
+            if entry.secret:
+                yield from entry.values
+
+    def take(self, prompt_id: str) -> object:
         """The next reply for ``prompt_id``, or ``MISSING`` when there is none left."""
         entry = self.entries.get(prompt_id)
         if entry is None or entry.used >= len(entry.values):
@@ -108,7 +120,7 @@ class Answers:
                 )
 
 
-def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
+def _parse_entry(key: str, value: object, location: Location | None) -> _Entry:
     if isinstance(value, dict) and ("env" in value or "file" in value):
         return _indirect_entry(key, value, location)
     if isinstance(value, dict):
@@ -118,10 +130,7 @@ def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
                 location=location,
                 hint="for example: password: {value: S3cret!, secret: true}",
             )
-        inner = value["value"]
-        entry = _parse_entry(key, inner, location)
-        entry.secret = bool(value.get("secret", False))
-        return entry
+        return replace(_parse_entry(key, value["value"], location), secret=bool(value.get("secret", False)))
     if isinstance(value, MarkedList | list):
         if not value:
             raise InputError(
@@ -134,11 +143,11 @@ def _parse_entry(key: str, value: Any, location: Location | None) -> _Entry:
     return _Entry([_scalar(key, value, location)], location)
 
 
-def _is_indirect(value: Any) -> bool:
+def _is_indirect(value: object) -> bool:
     return isinstance(value, dict) and ("env" in value or "file" in value)
 
 
-def _scalar(key: str, value: Any, location: Location | None) -> Any:
+def _scalar(key: str, value: object, location: Location | None) -> object:
     if isinstance(value, dict | list):
         raise InputError(
             f"answer '{key}' has a nested {'list' if isinstance(value, list) else 'mapping'}; answers are plain values",
@@ -147,7 +156,7 @@ def _scalar(key: str, value: Any, location: Location | None) -> Any:
     return value
 
 
-def _indirect_entry(key: str, value: dict[str, Any], location: Location | None) -> _Entry:
+def _indirect_entry(key: str, value: Mapping[str, object], location: Location | None) -> _Entry:
     """``{env: NAME}`` or ``{file: PATH}``: a secret answer kept off the command line and out of the file."""
     if set(value) - {"env", "file", "secret"} or ("env" in value) == ("file" in value):
         raise InputError(

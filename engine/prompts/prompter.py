@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
 
 import click
 
@@ -39,8 +38,8 @@ class PromptSpec:
     id: str
     text: str
     type: str = "text"  # text | password | confirm | choice | pause
-    default: Any = None
-    choices: list[Any] = field(default_factory=list)
+    default: object = None
+    choices: list[object] = field(default_factory=list)
     min_length: int = 0
     retry_text: str | None = None
     secret: bool = False
@@ -54,12 +53,12 @@ class Prompter:
         self.answers = answers
         self.secrets = secrets
         self.interactive = interactive
-        self.replies: dict[str, Any] = {}
+        self.replies: dict[str, object] = {}
         self.specs: dict[str, PromptSpec] = {}
         # Every reply in order, with whether it is secret: what ``--save-answers`` writes.
-        self.history: list[tuple[PromptSpec, Any, bool]] = []
+        self.history: list[tuple[PromptSpec, object, bool]] = []
 
-    def ask(self, spec: PromptSpec, *, again: bool = False) -> Any:
+    def ask(self, spec: PromptSpec, *, again: bool = False) -> object:
         """The reply to ``spec``; ``again`` asks with ``retry_text`` (a rejected value)."""
         self.specs[spec.id] = spec
         text = spec.retry_text if again and spec.retry_text else spec.text
@@ -88,11 +87,11 @@ class Prompter:
         self.history.append((spec, value, secret))
         return value
 
-    def ask_again(self, prompt_id: str) -> Any:
+    def ask_again(self, prompt_id: str) -> object:
         """Ask the prompt ``prompt_id`` once more (a retry rejected its value)."""
         return self.ask(self.specs[prompt_id], again=True)
 
-    def _check_given(self, spec: PromptSpec, value: Any) -> Any:
+    def _check_given(self, spec: PromptSpec, value: object) -> object:
         where = self.answers.location(spec.id)
         if spec.type == "confirm":
             parsed = _as_bool(value)
@@ -119,21 +118,21 @@ class Prompter:
             )
         return text
 
-    def _coerce_default(self, spec: PromptSpec) -> Any:
+    def _coerce_default(self, spec: PromptSpec) -> object:
         if spec.type == "confirm":
             return bool(_as_bool(spec.default))
         if spec.type == "choice" and spec.default not in spec.choices:
             raise InputError(f"default of prompt '{spec.id}' is not one of its choices", location=spec.location)
         return spec.default
 
-    def _ask_person(self, spec: PromptSpec, text: str) -> Any:
+    def _ask_person(self, spec: PromptSpec, text: str) -> object:
         try:
             return self._ask_terminal(spec, text.rstrip())
         except click.exceptions.Abort:
             # click turns Ctrl-C (and end of input) at a prompt into Abort: it is an interrupt.
             raise KeyboardInterrupt from None
 
-    def _ask_terminal(self, spec: PromptSpec, text: str) -> Any:
+    def _ask_terminal(self, spec: PromptSpec, text: str) -> object:
         if spec.type == "confirm":
             default = _as_bool(spec.default) if spec.default is not None else None
             return click.confirm(text, default=default)
@@ -168,7 +167,7 @@ class Prompter:
             click.echo(f"The value must be at least {spec.min_length} characters long.")
 
 
-def _as_bool(value: Any) -> bool | None:
+def _as_bool(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
     word = str(value).strip().lower()

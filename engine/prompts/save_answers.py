@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -27,19 +26,19 @@ def env_name(prompt_id: str, index: int | None = None) -> str:
     return base if index is None else f"{base}_{index}"
 
 
-def answers_document(history: Sequence[tuple[PromptSpec, Any, bool]]) -> tuple[dict[str, Any], dict[str, str]]:
+def answers_document(history: Sequence[tuple[PromptSpec, object, bool]]) -> tuple[dict[str, object], dict[str, str]]:
     """The answers mapping, and the secret values by the environment variable that must hold them."""
-    grouped: dict[str, list[tuple[Any, bool]]] = {}
+    grouped: dict[str, list[tuple[object, bool]]] = {}
     for spec, value, secret in history:
         if spec.type == "pause":  # skipped in replays
             continue
         if spec.type == "choice":
             value = str(value)  # replays match a choice by its text
         grouped.setdefault(spec.id, []).append((value, secret))
-    document: dict[str, Any] = {}
+    document: dict[str, object] = {}
     secrets: dict[str, str] = {}
     for prompt_id, replies in grouped.items():
-        items: list[Any] = []
+        items: list[object] = []
         for n, (value, secret) in enumerate(replies, 1):
             if secret:
                 name = env_name(prompt_id, n if len(replies) > 1 else None)
@@ -51,7 +50,7 @@ def answers_document(history: Sequence[tuple[PromptSpec, Any, bool]]) -> tuple[d
     return document, secrets
 
 
-def save_answers(path: Path, history: Sequence[tuple[PromptSpec, Any, bool]], scenario: Path) -> list[str]:
+def save_answers(path: Path, history: Sequence[tuple[PromptSpec, object, bool]], scenario: Path) -> list[str]:
     """Write the answers file; returns the environment variables a replay needs."""
     document, secrets = answers_document(history)
     header = f"# Answers recorded from an interactive run of {scenario}; replay with --answers {path}.\n"

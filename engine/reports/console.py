@@ -55,13 +55,22 @@ class Console:
             color = color_wanted(stream or (sys.stderr if to_stderr else None))
         self.color = color
 
-    def _echo(self, text: str, *, err: bool = False, show: bool = True, **style: object) -> None:
+    def _echo(
+        self,
+        text: str,
+        *,
+        err: bool = False,
+        show: bool = True,
+        fg: str | None = None,
+        bold: bool | None = None,
+        dim: bool | None = None,
+    ) -> None:
         text = self.secrets.mask(text)
         self.lines.extend(text.splitlines() or [""])
         if not show:
             return
-        if self.color and style:
-            text = click.style(text, **style)  # type: ignore[arg-type]
+        if self.color and (fg, bold, dim) != (None, None, None):
+            text = click.style(text, fg=fg, bold=bold, dim=dim)
         if self.stream is not None:
             click.echo(text, file=self.stream, color=self.color)
         else:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import click
 
-from engine.errors import ScenarioError, exit_code_for
+from engine.errors import ScenarioError, StepFailed, exit_code_for
 from engine.reports.cases import cases
 from engine.run.records import RunResult
 from engine.secrets import Secrets
@@ -16,14 +16,26 @@ from engine.secrets import Secrets
 STDOUT = Path("-")
 
 
-def error_data(error: BaseException | None) -> dict[str, Any] | None:
+class ErrorData(TypedDict):
+    """How a run's error appears in the JSON summary."""
+
+    type: str
+    code: str | None
+    message: str
+    location: str | None
+    step: str | None
+    hint: str | None
+    exit_code: int
+
+
+def error_data(error: BaseException | None) -> ErrorData | None:
     """An error as JSON: type, code, message, file:line:col, step, hint and its exit code."""
     if error is None:
         return None
     if isinstance(error, ScenarioError):
         return {
             "type": type(error).__name__,
-            "code": getattr(error, "code", None),
+            "code": error.code if isinstance(error, StepFailed) else None,
             "message": error.message,
             "location": str(error.location) if error.location else None,
             "step": error.step,

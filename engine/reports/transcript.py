@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from engine.errors import InputError
 from engine.run.records import StepRecord
@@ -26,7 +26,7 @@ class Transcript:
             ) from None
 
     def write(self, record: StepRecord) -> None:
-        line: dict[str, Any] = {
+        line: dict[str, object] = {
             "scenario": record.scenario,
             "id": record.step_id,
             "action": record.action,
@@ -48,7 +48,7 @@ class Transcript:
         self._file.close()
 
 
-def _summary(result: Any, limit: int = 4000) -> Any:
+def _summary(result: object, limit: int = 4000) -> object:
     text = json.dumps(result, default=str)
     if len(text) <= limit:
         return result

@@ -7,7 +7,7 @@ How often a step is tried lives in ``engine.run.retry``; what a template sees, i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -56,7 +56,11 @@ class Dispatcher:
         console: Console,
         secrets: Secrets,
         undo: UndoStack,
+        leases: NoLeases,
         on_record: Callable[[StepRecord], None],
+        base_dir: Path,
+        prefix: str = "",
+        run_state: dict[type, object] | None = None,
     ) -> None:
         self.scenario = scenario
         self.target = target
@@ -65,11 +69,28 @@ class Dispatcher:
         self.console = console
         self.secrets = secrets
         self.undo = undo
+        self.leases = leases
         self.on_record = on_record
-        self.run_state: dict[type, Any] = {}  # plugins' per-run data (ActionContext.state)
-        self.leases: NoLeases = NoLeases()
-        self._prefix = ""  # "include_id/" while an included file's steps run
-        self.base_dir = Path(".")  # the scenario file's folder: relative paths in arguments start there
+        self.base_dir = base_dir  # the scenario file's folder: relative paths in arguments start there
+        self.prefix = prefix  # "include_id/" for the steps of an included file
+        self.run_state: dict[type, object] = {} if run_state is None else run_state  # ActionContext.state
+
+    def _child(self, prefix: str, base_dir: Path) -> Dispatcher:
+        """The dispatcher of an included file's steps: the same run, their own ids and folder."""
+        return Dispatcher(
+            self.scenario,
+            self.target,
+            self.scope,
+            prompter=self.prompter,
+            console=self.console,
+            secrets=self.secrets,
+            undo=self.undo,
+            leases=self.leases,
+            on_record=self.on_record,
+            base_dir=base_dir,
+            prefix=prefix,
+            run_state=self.run_state,
+        )
 
     def execute(self, step: StepPlan, phase: Phase) -> None:
         """Run ``step`` (once, or once per item of its ``for_each``); each run's record is reported
@@ -86,7 +107,7 @@ class Dispatcher:
         if step.register:
             self.scope.register(step.register, results)
 
-    def _items(self, step: StepPlan) -> list[Any]:
+    def _items(self, step: StepPlan) -> list[object]:
         assert step.for_each is not None
         items = step.for_each.items
         if isinstance(items, str):
@@ -104,7 +125,7 @@ class Dispatcher:
     def _execute_once(self, step: StepPlan, phase: Phase, record_id: str) -> StepRecord:
         record = StepRecord(
             scenario=self.scenario,
-            step_id=self._prefix + record_id,
+            step_id=self.prefix + record_id,
             action=step.action_name,
             title=step.title,
             phase=phase,
@@ -183,7 +204,7 @@ class Dispatcher:
             break
         self._finish(step, record, result)
 
-    def _finish(self, step: StepPlan, record: StepRecord, result: Any) -> None:
+    def _finish(self, step: StepPlan, record: StepRecord, result: object) -> None:
         """The step's outcome: recorded, visible to later templates, registered, asserted."""
         record.result = result
         self.secrets.collect(result)
@@ -200,19 +221,15 @@ class Dispatcher:
                     step=step.id,
                 )
 
-    def _run_include(self, step: StepPlan, record: StepRecord) -> dict[str, Any]:
+    def _run_include(self, step: StepPlan, record: StepRecord) -> dict[str, object]:
         """The included file's steps, with ``params`` and a ``steps`` of their own; the result is that ``steps``."""
         assert step.include is not None
         params = render(dict(step.include.params), self.scope.context(), step=step.id, location_of=step.arg_location)
-        inner: dict[str, Any] = {}
-        outer_prefix, outer_dir = self._prefix, self.base_dir
-        self._prefix, self.base_dir = f"{outer_prefix}{record.step_id}/", step.include.path.parent
-        try:
-            with self.scope.frame({"params": params, "steps": inner}):
-                for child in step.include.steps:
-                    self.execute(child, "cleanup" if record.phase == "cleanup" else "steps")
-        finally:
-            self._prefix, self.base_dir = outer_prefix, outer_dir
+        inner: dict[str, object] = {}
+        included = self._child(f"{record.step_id}/", step.include.path.parent)
+        with self.scope.frame({"params": params, "steps": inner}):
+            for child in step.include.steps:
+                included.execute(child, "cleanup" if record.phase == "cleanup" else "steps")
         return inner
 
     def _settle(self, step: StepPlan, record: StepRecord, failure: _Failure, attempts: int) -> None:
@@ -233,12 +250,12 @@ class Dispatcher:
                 step=step.id,
             )
 
-    def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[Any, _Failure | None]:
+    def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[object, _Failure | None]:
         ctx = ActionContext(
             clients=self.target.clients,
             console=self.console,
             prompter=self.prompter,
-            undo=self.undo,
+            undo=self.undo.for_step(record_id),
             secrets=self.secrets,
             target=self.target.name,
             step_id=step.id,
@@ -250,7 +267,6 @@ class Dispatcher:
             leases=self.leases,
             base_dir=self.base_dir,
         )
-        self.undo.step_id = record_id
         try:
             return step.action.run(args, ctx), None
         except ClientError as exc:
@@ -277,7 +293,7 @@ class Dispatcher:
     def _render_args(self, step: StepPlan) -> Any:
         raw = step.args
         deferred = step.action.deferred
-        kept: dict[str, Any] = {}
+        kept: dict[str, object] = {}
         if deferred and isinstance(raw, dict):
             kept = {k: raw[k] for k in deferred if k in raw}
             raw = {k: v for k, v in raw.items() if k not in deferred}
@@ -302,13 +318,13 @@ class Dispatcher:
             rendered.update(kept)
         return rendered
 
-    def _render_value(self, value: Any, extra: dict[str, Any] | None = None, *, step_id: str) -> Any:
+    def _render_value(self, value: object, extra: Mapping[str, object] | None = None, *, step_id: str) -> Any:
         return render(value, self.scope.context(extra), step=step_id)
 
-    def _evaluate(self, expression: str, *, step_id: str) -> Any:
+    def _evaluate(self, expression: str, *, step_id: str) -> object:
         return evaluate(expression, self.scope.context(), step=step_id)
 
-    def _truth(self, expression: Expr, step: StepPlan, **extra: Any) -> bool:
+    def _truth(self, expression: Expr, step: StepPlan, **extra: object) -> bool:
         if isinstance(expression.source, bool):
             return expression.source
         location = expression.location or step.location
@@ -335,5 +351,5 @@ class Dispatcher:
         self.on_record(record)
 
 
-def _evaluate_in(context: dict[str, Any], expression: str) -> Any:
+def _evaluate_in(context: dict[str, object], expression: str) -> object:
     return evaluate(expression, context)

@@ -2,8 +2,9 @@
 
 A signal handler raises KeyboardInterrupt wherever the main thread is; when that is inside a
 callback Python runs for itself (a weakref callback in the import machinery, a finaliser), the
-exception is printed as "ignored" and lost. The handler therefore also notes the interrupt here,
-and the runner checks between steps, so such a run still stops, cleans up and exits 130.
+exception is printed as "ignored" and lost. The handler (``engine.run.signals``) therefore also
+notes the interrupt here, and the runner checks between steps, so such a run still stops, cleans
+up and exits 130.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from engine.aws.errors import describe as _describe
+from engine.aws.faults import NO_FAULTS, FaultInjector
 from engine.cleanup.journal import Journal
 from engine.cleanup.leases import Leases, NoLeases
 from engine.cleanup.undo import UndoContext, UndoEntry, UndoFailure, UndoStack
@@ -31,7 +32,11 @@ from engine.template.scope import Scope
 
 
 class Runner:
-    """Executes a plan against an opened target."""
+    """Executes a plan against an opened target.
+
+    Everything a run uses is made here, once: on a target that outlives this process that
+    includes opening its journal, so building a ``Runner`` may raise; ``run`` never does.
+    """
 
     def __init__(
         self,
@@ -44,6 +49,7 @@ class Runner:
         stack_name: str | None = None,
         on_record: Callable[[StepRecord], None] | None = None,
         env_file: Mapping[str, str] | None = None,
+        faults: FaultInjector = NO_FAULTS,
     ) -> None:
         self.plan = plan
         self.env_file = env_file  # values read from --env-file (the environment wins over them)
@@ -52,9 +58,9 @@ class Runner:
         self.console = console
         self.stack_name = stack_name
         self.on_record = on_record
-        self.journal: Journal | None = None
-        self.leases: NoLeases = NoLeases()
-        self.undo = UndoStack(UndoContext(target.clients, self.leases))
+        self.journal = self._open_journal()
+        self.leases = self._leases(self.journal)
+        self.undo = UndoStack(UndoContext(target.clients, self.leases), self.journal, faults)
         self.records: list[StepRecord] = []
         self.scope = Scope(target=target.name, answers=prompter.replies, outbox=target.outbox)
         self.dispatcher = Dispatcher(
@@ -65,9 +71,10 @@ class Runner:
             console=console,
             secrets=secrets,
             undo=self.undo,
+            leases=self.leases,
             on_record=self._record,
+            base_dir=plan.path.parent,
         )
-        self.dispatcher.base_dir = plan.path.parent
         self._unsubscribe: Callable[[], None] | None = None
         self._cleanup_steps_done = False
         self._resources_kept = False
@@ -77,20 +84,17 @@ class Runner:
         started = time.monotonic()
         error: BaseException | None = None
         try:
-            self._open_journal()
             self._prepare()
-            self.target.clients.counting = True
-            for step in self.plan.steps:
-                interrupts.raise_if_pending()
-                self.dispatcher.execute(step, "steps")
+            with self.target.clients.counting_calls():
+                for step in self.plan.steps:
+                    interrupts.raise_if_pending()
+                    self.dispatcher.execute(step, "steps")
             interrupts.raise_if_pending()
         except KeyboardInterrupt:
             interrupts.clear()
             error = Interrupted("interrupted by Ctrl-C; cleaning up")
         except BaseException as exc:  # reported by the caller; cleanup must run first
             error = exc
-        finally:
-            self.target.clients.counting = False
         if isinstance(error, InputError) and self.target.clients.calls:
             # Found only after AWS calls were made: not "nothing ran" (exit 2) but a failed run.
             error = StepFailed(
@@ -112,12 +116,12 @@ class Runner:
             )
         return RunResult(self.plan, self.records, error, failures, time.monotonic() - started)
 
-    def _open_journal(self) -> None:
-        """On a target that outlives this process, what the run makes is journalled and shared pools are leased."""
+    def _open_journal(self) -> Journal | None:
+        """On a target that outlives this process, what the run makes is journalled."""
         if self.target.name == "local":
-            return  # the embedded AWS dies with the process: nothing can be left behind
+            return None  # the embedded AWS dies with the process: nothing can be left behind
         clients = self.target.clients
-        self.journal = Journal.create(
+        return Journal.create(
             {
                 "scenario": str(self.plan.path),
                 "target": {
@@ -128,16 +132,17 @@ class Runner:
                 },
             }
         )
-        journal = self.journal
-        self.leases = Leases(
-            clients.uncounted().client("dynamodb"),
+
+    def _leases(self, journal: Journal | None) -> NoLeases:
+        """A journalled run leases the pools it shares with other runs, and journals each lease it takes."""
+        if journal is None:
+            return NoLeases()
+        return Leases(
+            self.target.clients.uncounted().client("dynamodb"),
             journal.run_id,
             on_wait=lambda text: self.console.step("wait", "lease", "lease", text),
             on_take=lambda key: journal.write({"op": "lease", "key": key}),
         )
-        self.undo = UndoStack(UndoContext(clients, self.leases), journal)
-        self.dispatcher.undo = self.undo
-        self.dispatcher.leases = self.leases
 
     def _close(self, left: list[UndoEntry]) -> None:
         self.leases.release_all()
@@ -181,10 +186,10 @@ class Runner:
             try:
                 return self._cleanup(interrupted=interrupted)
             except KeyboardInterrupt:
-                self.undo.interrupted = True
+                self.undo.mark_interrupted()
                 return self._cleanup(interrupted=True)
         except KeyboardInterrupt:
-            self.undo.interrupted = True
+            self.undo.mark_interrupted()
             return [], []
         finally:
             if self._unsubscribe is not None:

@@ -14,16 +14,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from engine.aws import endpoint_guard
-from engine.aws.clients import ACCESS_KEY_ENV, Clients
+from engine.aws.clients import ACCESS_KEY_ENV, NO_HOOKS, CallHooks, Clients
 from engine.aws.errors import describe
 from engine.errors import TargetError
 from engine.local.outbox import Message, OutboxReader  # no moto: --target aws must not need it
 from engine.plan.loader import read_text_file
+
+if TYPE_CHECKING:
+    from engine.local import LocalAWS
 
 DEFAULT_REGION = "us-east-1"
 # The header that carries the access key id to a `scenario serve --access-key-id` outbox.
@@ -81,11 +84,11 @@ class Target:
     name: str  # local | endpoint | aws
     clients: Clients
     outbox: OutboxReader | None = None
-    local: Any = None
+    local: LocalAWS | None = None
     profile: str | None = None
 
     def stack_outputs(
-        self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Any
+        self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Callable[[str], None]
     ) -> dict[str, str]:
         """Outputs of the scenario's stack; on the embedded backend the template is deployed first."""
         from engine import stack as stacks
@@ -115,7 +118,9 @@ class Target:
 
         return describe(self.clients, name) is not None
 
-    def _deploy(self, spec: Mapping[str, Any], scenario_dir: Path, name: str, log: Any) -> dict[str, str]:
+    def _deploy(
+        self, spec: Mapping[str, Any], scenario_dir: Path, name: str, log: Callable[[str], None]
+    ) -> dict[str, str]:
         from engine import stack as stacks
         from engine.plan.loader import locate
 
@@ -145,14 +150,16 @@ class Target:
             endpoint_guard.uninstall()
 
 
-def open_target(kind: str, *, region: str | None, endpoint_url: str | None, profile: str | None) -> Target:
-    """Open the target the user asked for."""
+def open_target(
+    kind: str, *, region: str | None, endpoint_url: str | None, profile: str | None, hooks: CallHooks = NO_HOOKS
+) -> Target:
+    """Open the target the user asked for; ``hooks`` go on the clients of the run's steps."""
     if endpoint_url:
-        clients = Clients.for_local(region or DEFAULT_REGION, endpoint_url=endpoint_url)
+        clients = Clients.for_local(region or DEFAULT_REGION, endpoint_url=endpoint_url, hooks=hooks)
         return Target("endpoint", clients, outbox=HttpOutbox(endpoint_url))
     if kind == "aws":
         try:
-            clients = Clients.for_aws(region, profile)
+            clients = Clients.for_aws(region, profile, hooks=hooks)
             if clients.session.get_credentials() is None:
                 raise NoCredentialsError()
             if not clients.session.region_name:
@@ -165,7 +172,7 @@ def open_target(kind: str, *, region: str | None, endpoint_url: str | None, prof
     local = LocalAWS(region or DEFAULT_REGION)
     local.start()
     endpoint_guard.install()  # released by Target.close
-    return Target("local", Clients.for_local(local.region), outbox=local.outbox, local=local)
+    return Target("local", Clients.for_local(local.region, hooks=hooks), outbox=local.outbox, local=local)
 
 
 def _target_error(exc: Exception, target: str) -> TargetError:

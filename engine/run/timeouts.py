@@ -6,12 +6,11 @@ long poll); elsewhere the budget is checked between attempts only.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
+
+from engine.run import signals
 
 
 class StepTimedOut(BaseException):
@@ -25,17 +24,12 @@ def time_limit(seconds: float | None) -> Iterator[float | None]:
         yield None
         return
     deadline = time.monotonic() + seconds
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if not signals.alarm_available():
         yield deadline
         return
 
-    def expire(signum: int, frame: FrameType | None) -> None:
+    def expire() -> None:
         raise StepTimedOut
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    with signals.alarm(seconds, expire):
         yield deadline
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

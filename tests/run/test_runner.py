@@ -6,8 +6,10 @@ without any AWS backend; the CLI-level tests cover the same paths against the lo
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,14 +27,17 @@ from engine.secrets import Secrets
 
 
 class FakeClients:
-    """What the runner reads of a target's clients: the calls made and the counting switch."""
+    """What the runner reads of a target's clients: the calls made and when the steps' calls are counted."""
 
     endpoint_url = None
     region = "us-east-1"
 
     def __init__(self) -> None:
         self.calls: list[str] = []
-        self.counting = False
+
+    @contextlib.contextmanager
+    def counting_calls(self) -> Iterator[None]:
+        yield
 
 
 class Flaky:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from backend_state import SCENARIOS, STACK, lambda_config, outputs, table_items, users
+from support_faults import faults_env
 
 from engine.aws.clients import Clients
 from engine.local.server import LocalServer
@@ -102,7 +103,7 @@ def test_kill_9_then_scenario_cleanup_leaves_the_stack_as_found(served, tmp_path
     before = as_found(clients, out)
     calls = step_calls(url, tmp_path, "migrate_user")
     for moment in _moments(calls):
-        killed = replay(url, "migrate_user", env={"SCENARIO_RUN_TEST_SIGNAL": f"{moment}:KILL"})
+        killed = replay(url, "migrate_user", env=faults_env(f"{moment}:KILL"))
         assert killed.returncode == -9, f"{moment}: {killed.stdout}{killed.stderr}"
         finished = run("scenario", "cleanup")
         context = f"{moment}:\n{killed.stdout}\n{finished.stdout}{finished.stderr}"
@@ -116,7 +117,7 @@ def test_kill_9_then_scenario_cleanup_leaves_the_stack_as_found(served, tmp_path
 def test_scenario_cleanup_dry_run_shows_and_changes_nothing(served, _private_state_dir):
     url, clients, out = served
     before = as_found(clients, out)
-    killed = replay(url, "migrate_user", env={"SCENARIO_RUN_TEST_SIGNAL": "after:9:KILL"})
+    killed = replay(url, "migrate_user", env=faults_env("after:9:KILL"))
     assert killed.returncode == -9
     (journal,) = journals(_private_state_dir)
     dry = run("scenario", "cleanup", "--dry-run")
@@ -138,7 +139,7 @@ def test_a_signal_at_any_moment_cleans_up_and_exits_130(served, tmp_path, _priva
     before = as_found(clients, out)
     moments = ["before:1", "after:5", "before:9", "after:12"] if not FULL else _moments(14)
     for moment in moments:
-        env = {"SCENARIO_RUN_TEST_SIGNAL": f"{moment}:{name}", "SCENARIO_RUN_TEST_LATENCY": latency}
+        env = faults_env(f"{moment}:{name}", latency)
         stopped = replay(url, "migrate_user", env=env)
         context = f"{moment}:\n{stopped.stdout}{stopped.stderr}"
         assert stopped.returncode == 130, context
@@ -151,34 +152,11 @@ def test_a_second_signal_during_cleanup_is_finished_by_scenario_cleanup(served, 
     url, clients, out = served
     before = as_found(clients, out)
     # The first signal stops the steps; the scenario's own cleanup steps then run; a second one
-    # lands on the first undo: it is tried again, and whatever is left stays in the journal.
-    script = (
-        "import os, signal, sys\n"
-        "from engine.run import fault_hooks\n"
-        "fault_hooks._PARSED = ('after', 9, signal.SIGTERM)\n"
-        "real_at = fault_hooks.at\n"
-        "def at(when, n):\n"
-        "    if when == 'undo' and n == 1:\n"
-        "        os.kill(os.getpid(), signal.SIGINT)\n"
-        "    real_at(when, n)\n"
-        "fault_hooks.at = at\n"
-        "from engine.entry import run_main\n"
-        "sys.argv = ['scenario-run'] + sys.argv[1:]\n"
-        "run_main()\n"
-    )
-    stopped = run(
-        "python",
-        "-c",
-        script,
-        str(SCENARIOS / "migrate_user.yaml"),
-        "--answers",
-        str(SCENARIOS / "answers" / "migrate_user.yaml"),
-        "--endpoint-url",
-        url,
-        "--stack",
-        STACK,
-    )
+    # lands on the first undo, and again when it is tried once more: whatever is left stays in the
+    # journal.
+    stopped = replay(url, "migrate_user", env=faults_env("after:9:TERM,undo:1:INT:every"))
     assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert len(journals(_private_state_dir)) == 1 and as_found(clients, out) != before, stopped.stderr
     finished = run("scenario", "cleanup")
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert as_found(clients, out) == before
