@@ -54,7 +54,7 @@ class PromptArgs(TypedDict):
 )
 def prompt(args: PromptArgs, ctx: ActionContext) -> JsonValue:
     given = args.get("choices") or []
-    choices = given if isinstance(given, list) else [given]
+    choices: list[object] = [*given] if isinstance(given, list) else [given]
     spec = PromptSpec(
         id=args["id"],
         text=args["text"],
