@@ -5,11 +5,32 @@ from __future__ import annotations
 import decimal
 import json
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.local.awslambda.code import CodeError
 from engine.local.awslambda.logs import LogSink
+
+
+@dataclass
+class InvocationResult:
+    """The outcome of one invocation, as Lambda's Invoke API reports it."""
+
+    payload: bytes
+    function_error: str | None  # "Unhandled" when the handler failed
+    request_id: str
+    log_tail: str
+    timed_out: bool = False
+    caller_gave_up: bool = False
+
+    def error_message(self) -> str:
+        """The payload's ``errorMessage`` (for a failed invocation)."""
+        try:
+            return str(json.loads(self.payload).get("errorMessage", ""))
+        except (ValueError, AttributeError):
+            return self.payload.decode("utf-8", "replace")
+
 
 # Frames of this package (the runtime calling the handler) are left out of stack traces.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)

@@ -1,0 +1,221 @@
+"""Warm function processes behind the Lambda Runtime API: started, reused, timed out and ended.
+
+A function that is not in-process Python gets a *process* like a Lambda execution environment:
+its runtime (``runtimes``) started in the extracted code package with Lambda's environment, its
+own Runtime API server (``runtime_api``) and its own CloudWatch log stream. It lives until its
+code or configuration changes, it fails or times out, or the local AWS stops.
+
+The environment's ``AWS_ENDPOINT_URL`` is the local AWS's loopback endpoint (``server.loopback_url``)
+and its access key id is the process's own: the invocation in progress lends its hold of the
+backend lock under that key id (``locking.name``), so the handler's SDK calls are served while the
+Cognito request that invoked it waits, and can never reach real AWS.
+
+A process is never left behind: it runs in a process group of its own that is killed when it is
+ended, it is sent SIGKILL when this process dies (Linux's parent-death signal), and a runtime whose
+Runtime API goes away ends its loop.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from engine.aws.clients import LOCAL_CREDENTIALS
+from engine.local.awslambda import node_sdk
+from engine.local.awslambda.logs import LogSink
+from engine.local.awslambda.runtime_api import RuntimeApiServer
+from engine.local.awslambda.runtimes import runtime_of
+from engine.local.locking import forget
+
+_PR_SET_PDEATHSIG = 1
+_DRAIN_SECONDS = 0.2  # how long output written just before an answer may take to be read
+_PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+# Looked up here, not in the child: between fork and exec only the call itself may run.
+_PRCTL = _libc_prctl() if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class _Output:
+    """One of the process's output pipes, read into the sink of the invocation in progress."""
+
+    def __init__(self, stream: int, deliver: Callable[[str], None]) -> None:
+        self.fd = stream
+        self.busy = False
+        self._deliver = deliver
+        self._partial = b""
+        self.thread = threading.Thread(target=self._read, name="lambda-output", daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            self.busy = True
+            self._partial += data
+            *lines, self._partial = self._partial.split(b"\n")
+            for line in lines:
+                self._deliver(line.decode("utf-8", "replace").replace("\r", "\n"))
+            self.busy = False
+        if self._partial:
+            self._deliver(self._partial.decode("utf-8", "replace"))
+        os.close(self.fd)
+
+    def drain(self, until: float) -> None:
+        """Wait (until ``until``) for what is in the pipe already to be read."""
+        while time.monotonic() < until:
+            try:
+                readable = select.select([self.fd], [], [], 0)[0]
+            except (OSError, ValueError):
+                return
+            if not readable and not self.busy:
+                return
+            time.sleep(0.002)
+
+
+class FunctionProcess:
+    """A started runtime process with its Runtime API, environment and output."""
+
+    def __init__(
+        self,
+        *,
+        runtime: str,
+        root: Path,
+        variables: Mapping[str, str],
+        reserved: Mapping[str, str],
+        endpoint_url: str,
+        access_key_id: str,
+    ) -> None:
+        entry = runtime_of(runtime)
+        if entry is None:  # checked by the caller: runtimes.check_runnable
+            raise ValueError(runtime)
+        self.root = root
+        self.access_key_id = access_key_id
+        self.api = RuntimeApiServer()
+        self.sink: LogSink | None = None
+        self._early: list[str] = []  # output while no invocation is in progress
+        self._sink_lock = threading.Lock()
+        if entry.family == "nodejs" and node_sdk.needs_sdk(root):
+            node_sdk.link_beside(root, node_sdk.installed())
+        env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
+        env.update({str(k): str(v) for k, v in variables.items() if not str(k).startswith("AWS_ENDPOINT_URL")})
+        env.update(reserved)
+        env.update(
+            {
+                "AWS_LAMBDA_RUNTIME_API": self.api.address,
+                "AWS_ENDPOINT_URL": endpoint_url,
+                "AWS_ACCESS_KEY_ID": self.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+                "AWS_SESSION_TOKEN": LOCAL_CREDENTIALS["aws_session_token"],
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "TZ": ":UTC",
+                "HOME": str(root.parent),
+            }
+        )
+        if entry.family == "python":
+            env["PYTHONPATH"] = str(root)
+            env["PYTHONUNBUFFERED"] = "1"
+        self.started = time.monotonic()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            self.popen = subprocess.Popen(
+                entry.command(root),
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if _PRCTL is not None else None,
+            )
+        except OSError as error:
+            for fd in (out_r, out_w, err_r, err_w):
+                os.close(fd)
+            self.api.close()
+            raise StartFailed(f"could not start {entry.command(root)[0]}: {error.strerror or error}") from None
+        os.close(out_w)
+        os.close(err_w)
+        self._outputs = (_Output(out_r, self._line), _Output(err_r, self._line))
+        _live.add(self)
+
+    def _line(self, line: str) -> None:
+        with self._sink_lock:
+            if self.sink is not None:
+                self.sink.add(line)
+            else:
+                self._early.append(line)
+
+    def attach(self, sink: LogSink) -> None:
+        """Send the process's output to ``sink`` (the invocation's), starting with what came before it."""
+        with self._sink_lock:
+            for line in self._early:
+                sink.add(line)
+            self._early.clear()
+            self.sink = sink
+
+    def detach(self) -> None:
+        deadline = time.monotonic() + _DRAIN_SECONDS
+        for output in self._outputs:
+            output.drain(deadline)
+        with self._sink_lock:
+            self.sink = None
+
+    def exit_status(self) -> int | None:
+        return self.popen.poll()
+
+    def stop(self) -> None:
+        """Kill the process group and close the Runtime API."""
+        _live.discard(self)
+        forget(self.access_key_id)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(5)
+        self.api.close()
+        for output in self._outputs:
+            output.thread.join(1)
+
+
+class StartFailed(Exception):
+    """The runtime's program could not be started."""
+
+
+_live: set[FunctionProcess] = set()
+
+
+def stop_all() -> None:
+    """End every function process (the run, or the local AWS, is over)."""
+    for process in list(_live):
+        process.stop()
+
+
+atexit.register(stop_all)
