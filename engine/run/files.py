@@ -24,6 +24,7 @@ from engine.errors import (
     EXIT_OK,
     EXIT_STEP_FAILED,
     InputError,
+    InputErrors,
     Interrupted,
     ScenarioError,
     exit_code_for,
@@ -32,6 +33,7 @@ from engine.plan.code_notice import code_notice
 from engine.plan.model import Plan
 from engine.plan.planner import load_scenario
 from engine.plan.registry import load_registry
+from engine.plan.runtime_tools import runtime_problems
 from engine.prompts.answers import Answers
 from engine.prompts.prompter import Prompter, stdin_is_interactive
 from engine.reports import github_annotations
@@ -191,6 +193,8 @@ def _plan(
     for path, answers_path in zip(files, _answers_for(files, options.answers, convention=convention), strict=True):
         plan = load_scenario(path, registry)
         plans.append(plan)
+        if options.target == "local" and not options.endpoint_url and (missing := runtime_problems(plan)):
+            raise missing[0] if len(missing) == 1 else InputErrors(missing)
         replies = Answers.load(answers_path, list(options.answer))
         replies.check_known(plan.prompt_ids)
         out.append((plan, replies))

@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import ctypes
 import os
+import queue
 import select
 import signal
 import subprocess
@@ -57,6 +58,41 @@ _PRCTL = _libc_prctl() if sys.platform == "linux" else None
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class _Spawner:
+    """Starts processes from one thread that lives as long as this process: Linux sends the
+    parent-death signal when the *thread* that forked the child ends, and a request thread of the
+    local server ends with its request."""
+
+    def __init__(self) -> None:
+        self._requests: queue.Queue[tuple[Callable[[], subprocess.Popen[bytes]], queue.Queue[object]]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _serve(self) -> None:
+        while True:
+            start, answer = self._requests.get()
+            try:
+                answer.put(start())
+            except BaseException as error:  # handed to the caller's thread, which raises it
+                answer.put(error)
+
+    def __call__(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="lambda-spawner", daemon=True)
+                self._thread.start()
+        answer: queue.Queue[object] = queue.Queue(maxsize=1)
+        self._requests.put((start, answer))
+        started = answer.get()
+        if isinstance(started, BaseException):
+            raise started
+        assert isinstance(started, subprocess.Popen)
+        return started
+
+
+_spawner = _Spawner()
 
 
 class _Output:
@@ -144,24 +180,27 @@ class FunctionProcess:
             env["PYTHONPATH"] = str(root)
             env["PYTHONUNBUFFERED"] = "1"
         self.started = time.monotonic()
+        command = entry.command(root)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            self.popen = subprocess.Popen(
-                entry.command(root),
-                cwd=root,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=err_w,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if _PRCTL is not None else None,
+            self.popen = _spawner(
+                lambda: subprocess.Popen(
+                    command,
+                    cwd=root,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out_w,
+                    stderr=err_w,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent if _PRCTL is not None else None,
+                )
             )
         except OSError as error:
             for fd in (out_r, out_w, err_r, err_w):
                 os.close(fd)
             self.api.close()
-            raise StartFailed(f"could not start {entry.command(root)[0]}: {error.strerror or error}") from None
+            raise StartFailed(f"could not start {command[0]}: {error.strerror or error}") from None
         os.close(out_w)
         os.close(err_w)
         self._outputs = (_Output(out_r, self._line), _Output(err_r, self._line))

@@ -55,7 +55,7 @@ def _python(root: Path) -> list[str]:
 
 RUNTIMES: dict[str, Runtime] = {
     "provided": Runtime("provided", None, "", _provided),
-    "nodejs": Runtime("nodejs", "node", "Node.js 18 or newer (`node` on PATH, e.g. apt-get install nodejs)", _node),
+    "nodejs": Runtime("nodejs", "node", "Node.js 18 or newer (e.g. apt-get install nodejs)", _node),
     "python": Runtime("python", None, "", _python),
 }
 SUPPORTED = ("provided.al2", "provided.al2023", "nodejs18.x", "nodejs20.x", "nodejs22.x", "python3.*")
