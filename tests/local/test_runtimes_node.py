@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from localaws import Env, error_of
 from support import PROJECT
@@ -55,7 +56,7 @@ def test_a_node_trigger_reads_dynamodb_with_the_sdk_and_auto_confirms(scenario_r
     result = scenario_run(NODE_PROJECT / "scenario.yaml", "--non-interactive")
     assert result.exit_code == 0, result.output
     assert "[ok] status (admin_get_user)" in result.output
-    assert "PASSED scenario.yaml: 5 steps, 3 undone" in result.output
+    assert "PASSED scenario.yaml: 6 steps, 3 undone" in result.output
 
 
 def test_the_node_trigger_over_scenario_serve(scenario_cli, scenario_run, server: str) -> None:
@@ -68,7 +69,7 @@ def test_the_node_trigger_over_scenario_serve(scenario_cli, scenario_run, server
         NODE_PROJECT / "scenario.yaml", "--endpoint-url", server, "--stack", "node-trigger", "--non-interactive"
     )
     assert result.exit_code == 0, result.output
-    assert "PASSED scenario.yaml: 5 steps, 3 undone" in result.output
+    assert "PASSED scenario.yaml: 6 steps, 3 undone" in result.output
 
 
 def test_without_node_the_run_stops_before_any_step_and_validate_says_so(scenario_run, scenario_cli) -> None:
@@ -182,3 +183,30 @@ exports.handler = async (event) => {
         ("first", "CONFIRMED"),
         ("second", "UNCONFIRMED"),
     ]
+
+
+def test_a_trigger_slower_than_cognitos_five_seconds_is_given_up_on(local: Env) -> None:
+    slow = "exports.handler = async (event) => { await new Promise((r) => setTimeout(r, 8000)); return event; };"
+    arn = local.function("slow", {"index.js": slow}, runtime="nodejs20.x", timeout=10)
+    _, client_id = local.pool({"PreSignUp": arn})
+    assert error_of(lambda: local.sign_up(client_id, "sam")) == (
+        "UnexpectedLambdaException",
+        "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function.",
+    )
+
+
+def test_a_server_with_an_access_key_serves_its_function_processes() -> None:
+    lists_tables = """
+const { DynamoDBClient, ListTablesCommand } = require("@aws-sdk/client-dynamodb");
+exports.handler = async () => (await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames;
+"""
+    with LocalServer(access_key_id="AKIDSECRET1") as served:
+        session = boto3.session.Session(
+            aws_access_key_id="AKIDSECRET1", aws_secret_access_key="x", region_name="us-east-1"
+        )
+        clients = Env(served.url, served.outbox)
+        clients.clients = {name: session.client(name, endpoint_url=served.url) for name in ("lambda", "iam")}
+        clients.function("lists", {"index.js": lists_tables}, runtime="nodejs20.x")
+        response = clients.lam.invoke(FunctionName="lists", Payload=b"{}")
+        assert "FunctionError" not in response and json.loads(response["Payload"].read()) == []
+        clients.close()

@@ -45,7 +45,7 @@ def test_a_go_bootstrap_reads_dynamodb_and_auto_confirms(scenario_run, go_projec
     assert os.access(go_project / "functions" / "auto_confirm" / "bootstrap", os.X_OK)
     result = scenario_run(go_project / "scenario.yaml", "--non-interactive")
     assert result.exit_code == 0, result.output
-    assert "PASSED scenario.yaml: 5 steps, 3 undone" in result.output
+    assert "PASSED scenario.yaml: 6 steps, 3 undone" in result.output
 
 
 def test_the_go_bootstrap_over_scenario_serve(scenario_cli, scenario_run, go_project: Path, server: str) -> None:
@@ -57,7 +57,7 @@ def test_the_go_bootstrap_over_scenario_serve(scenario_cli, scenario_run, go_pro
         go_project / "scenario.yaml", "--endpoint-url", server, "--stack", "go-trigger", "--non-interactive"
     )
     assert result.exit_code == 0, result.output
-    assert "PASSED scenario.yaml: 5 steps, 3 undone" in result.output
+    assert "PASSED scenario.yaml: 6 steps, 3 undone" in result.output
 
 
 def bootstrap_zip(content: bytes, mode: int = 0o755) -> bytes:

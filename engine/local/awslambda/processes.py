@@ -161,6 +161,10 @@ class FunctionProcess:
         if entry.family == "nodejs" and node_sdk.needs_sdk(root):
             node_sdk.link_beside(root, node_sdk.installed())
         env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
+        if entry.family == "nodejs":
+            # The SDK in the cache is newer than the one Lambda bundles with the runtime and warns about
+            # this machine's node version at every cold start; Lambda's own does not.
+            env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true"
         env.update({str(k): str(v) for k, v in variables.items() if not str(k).startswith("AWS_ENDPOINT_URL")})
         env.update(reserved)
         env.update(

@@ -101,6 +101,9 @@ class Mailbox:
 class _Handler(BaseHTTPRequestHandler):
     server: RuntimeApiServer
     protocol_version = "HTTP/1.1"  # keep-alive: runtimes hold one connection for their loop
+    # Headers and body go out as two writes; with Nagle's algorithm the second waits for the client's
+    # delayed ACK (40 ms on Linux) on every answer.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass
