@@ -8,7 +8,8 @@ while holding the backend lock, which keeps concurrent clients consistent; its b
 full (with a timeout) before the lock is taken, so a slow client holds up nobody else.
 
 Anyone who can send this server a request can run code as the user who started it (Lambda
-CreateFunction + Invoke runs Python in this process), so every request, the outbox and moto's
+CreateFunction + Invoke runs Python in this process, and other runtimes as its child processes), so
+every request, the outbox and moto's
 ``/moto-api`` included, must pass ``_App.refusal``:
 
 - a browser request is refused: one carrying an ``Origin`` (other than ``--cors-origin``) or a

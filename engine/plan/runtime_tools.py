@@ -1,8 +1,9 @@
 """Whether this machine has what the stack's Lambda runtimes need to run on the local target.
 
-The local Lambda starts Node.js functions with ``node``: without it, the first trigger would fail in
-the middle of a run. Checked from the stack template before any step runs (and by ``scenario
-validate``), each problem names the function, the template's file:line and what to install.
+The local Lambda starts Node.js functions with ``node``, and runs a provided runtime's bootstrap only
+when it is built for this machine: otherwise the first trigger would fail in the middle of a run.
+Checked from the stack template before any step runs (and by ``scenario validate``), each problem
+names the function, the template's file:line and what to install or change.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from engine.errors import InputError, Location
-from engine.local.awslambda.runtimes import missing_tool
+from engine.local.awslambda.runtimes import host_architecture, missing_tool
 from engine.plan.model import Plan
 
 
@@ -33,19 +34,33 @@ def runtime_problems(plan: Plan) -> list[InputError]:
     for name, resource in _mapping_items(_value(root, "Resources")):
         if _scalar(_value(resource, "Type")) != "AWS::Lambda::Function":
             continue
-        runtime_node = _value(_value(resource, "Properties"), "Runtime")
+        properties = _value(resource, "Properties")
+        runtime_node = _value(properties, "Runtime")
         runtime = _scalar(runtime_node)
-        if runtime is None or runtime_node is None or (missing := missing_tool(runtime)) is None:
-            continue
-        mark = runtime_node.start_mark
-        problems.append(
-            InputError(
-                f"function {name} uses runtime {runtime}, but {missing}",
-                location=Location(str(path), mark.line + 1, mark.column + 1),
-                hint="install it so that the local target can run the function, or run with --target aws",
+        if runtime is not None and runtime_node is not None and (missing := missing_tool(runtime)) is not None:
+            problems.append(
+                InputError(
+                    f"function {name} uses runtime {runtime}, but {missing}",
+                    location=_where(path, runtime_node),
+                    hint="install it so that the local target can run the function, or run with --target aws",
+                )
             )
-        )
+        architectures = _value(properties, "Architectures")
+        wanted = _scalar(architectures.value[0]) if isinstance(architectures, yaml.SequenceNode) else None
+        if architectures is not None and wanted is not None and wanted != (host := host_architecture()):
+            problems.append(
+                InputError(
+                    f"function {name} is built for {wanted}, and this machine is {host}",
+                    location=_where(path, architectures),
+                    hint=f"build it for {host} and set Architectures: [{host}] to run it locally, "
+                    "or run with --target aws",
+                )
+            )
     return problems
+
+
+def _where(path: Path, node: yaml.Node) -> Location:
+    return Location(str(path), node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:

@@ -127,3 +127,18 @@ def test_bootstraps_that_cannot_run_here_are_clear_errors(local: Env) -> None:
         "function unbuilt has no bootstrap at the top of its code package; a provided runtime runs the "
         "executable file named bootstrap",
     )
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the message names an x86_64 machine")
+def test_validate_reports_an_arm64_function_with_its_template_line(scenario_cli, tmp_path: Path) -> None:
+    template = (FIXTURE / "template.yaml").read_text(encoding="utf-8").replace("[x86_64]", "[arm64]")
+    (tmp_path / "template.yaml").write_text(template, encoding="utf-8")
+    scenario = (FIXTURE / "scenario.yaml").read_text(encoding="utf-8")
+    (tmp_path / "scenario.yaml").write_text(scenario, encoding="utf-8")
+    checked = scenario_cli("validate", tmp_path / "scenario.yaml")
+    assert checked.exit_code == 2
+    assert checked.stderr == (
+        f"Error: {tmp_path / 'template.yaml'}:30:22: function PreSignUp is built for arm64, and this machine is "
+        "x86_64\n  hint: build it for x86_64 and set Architectures: [x86_64] to run it locally, or run with "
+        "--target aws\n"
+    )
