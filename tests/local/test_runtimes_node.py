@@ -210,3 +210,14 @@ exports.handler = async () => (await new DynamoDBClient({}).send(new ListTablesC
         response = clients.lam.invoke(FunctionName="lists", Payload=b"{}")
         assert "FunctionError" not in response and json.loads(response["Payload"].read()) == []
         clients.close()
+
+
+def test_init_code_may_call_the_local_aws_before_the_first_event(aws: Env) -> None:
+    # Top-level await in an ES module: the call is made while the invocation that started the process waits.
+    init = """
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+const { TableNames } = await new DynamoDBClient({}).send(new ListTablesCommand({}));
+export const handler = async () => ({ tablesAtInit: TableNames });
+"""
+    aws.function("init-call", {"index.mjs": init}, runtime="nodejs20.x")
+    assert invoke(aws, "init-call", {})[1] == {"tablesAtInit": []}

@@ -157,5 +157,5 @@ async function main() {
   }
 }
 
-process.on("unhandledRejection", () => {});
+// An unhandled rejection ends the process, as in Lambda's runtime (Invoke then reports Runtime.ExitError).
 main().catch(() => process.exit(1));

@@ -25,7 +25,7 @@ from engine.local.awslambda.outcome import InvocationResult, error_log_line, ver
 from engine.local.awslambda.processes import FunctionProcess, StartFailed
 from engine.local.awslambda.runtime_api import Invocation
 from engine.local.awslambda.runtimes import UnsupportedFunction, check_runnable
-from engine.local.locking import holding, lend, name
+from engine.local.locking import Lease, forget, holding, lend, name
 
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
 _LOG_TAIL_BYTES = 4096
@@ -73,8 +73,8 @@ def _reserved(fn: Any, log_stream: str, root: str) -> dict[str, str]:
     }
 
 
-def _warm_process(fn: Any, key: str) -> tuple[_Warm, bool]:
-    """The function's warm process, or a new one (``True``: a cold start) whose calls ``key`` names."""
+def _warm_process(fn: Any, lease: Lease) -> tuple[_Warm, bool]:
+    """The function's warm process, or a new one (``True``: a cold start), its calls under ``lease``."""
     from engine.local.server import loopback_url
 
     fingerprint = _fingerprint(fn)
@@ -83,10 +83,13 @@ def _warm_process(fn: Any, key: str) -> tuple[_Warm, bool]:
         _end(fn)
         warm = None
     if warm is not None:
+        name(warm.process.access_key_id, lease)
         return warm, False
     root = code_dir(fn.code_bytes, fn.code_sha_256)
     check_runnable(fn.function_name, str(fn.run_time), list(getattr(fn, "architectures", None) or []), root)
     log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{version_of(fn)}]{uuid.uuid4().hex}"
+    key = "ASIA" + uuid.uuid4().hex[:16].upper()
+    name(key, lease)  # before the process starts: its init code may call back already
     try:
         process = FunctionProcess(
             runtime=str(fn.run_time),
@@ -97,6 +100,7 @@ def _warm_process(fn: Any, key: str) -> tuple[_Warm, bool]:
             access_key_id=key,
         )
     except StartFailed as error:
+        forget(key)
         raise UnsupportedFunction(f"function {fn.function_name}: {error}") from None
     warm = _Warm(fingerprint, process, log_stream)
     _warm[fn.function_arn] = warm
@@ -113,15 +117,13 @@ def invoke(fn: Any, event: object, *, caller_timeout: float | None) -> Invocatio
     """Invoke ``fn`` in its process; raises ``UnsupportedFunction`` when it cannot run here."""
     with holding():
         lease = lend()
-        key = "ASIA" + uuid.uuid4().hex[:16].upper()
         try:
-            warm, cold = _warm_process(fn, key)
+            warm, cold = _warm_process(fn, lease)
         except CodeError as error:
             request_id = str(uuid.uuid4())
             body = {"errorMessage": error.message, "errorType": error.error_type, "requestId": request_id}
             return InvocationResult(json.dumps(body).encode(), "Unhandled", request_id, error_log_line(body))
         process = warm.process
-        name(process.access_key_id, lease)
         timeout = float(fn.timeout)
         limit = min(timeout, caller_timeout) if caller_timeout is not None else timeout
         request_id = str(uuid.uuid4())
