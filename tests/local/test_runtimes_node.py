@@ -221,3 +221,30 @@ export const handler = async () => ({ tablesAtInit: TableNames });
 """
     aws.function("init-call", {"index.mjs": init}, runtime="nodejs20.x")
     assert invoke(aws, "init-call", {})[1] == {"tablesAtInit": []}
+
+
+def test_cognito_sends_a_node_trigger_the_same_event_and_reads_its_answer_the_same_way(aws: Env) -> None:
+    echo = """
+exports.handler = async (event) => {
+  process.stdout.write("EVENT " + JSON.stringify(event) + "\\n");
+  if (event.userName === "garbage") return "this is not an event";
+  event.response.autoConfirmUser = true;
+  return event;
+};
+"""
+    node_pool, node_client = aws.pool(
+        {"PreSignUp": aws.function("node-echo", {"index.js": echo}, runtime="nodejs20.x")}
+    )
+    python_pool, python_client = aws.pool({"PreSignUp": aws.trigger("python-echo", response={"autoConfirmUser": True})})
+    assert aws.sign_up(node_client, "ivy", ClientMetadata={"source": "test"})["UserConfirmed"]
+    assert aws.sign_up(python_client, "ivy", ClientMetadata={"source": "test"})["UserConfirmed"]
+    (node_event,), (python_event,) = aws.events("node-echo"), aws.events("python-echo")
+    assert node_event["userPoolId"] == node_pool and python_event["userPoolId"] == python_pool
+    assert node_event["callerContext"].pop("clientId") == node_client
+    assert python_event["callerContext"].pop("clientId") == python_client
+    del node_event["userPoolId"], python_event["userPoolId"]
+    assert node_event == python_event
+    assert error_of(lambda: aws.sign_up(node_client, "garbage")) == (
+        "InvalidLambdaResponseException",
+        "Unrecognizable lambda output",
+    )
