@@ -248,3 +248,29 @@ exports.handler = async (event) => {
         "InvalidLambdaResponseException",
         "Unrecognizable lambda output",
     )
+
+
+def test_a_trigger_that_fires_itself_again_gets_a_second_environment(aws: Env) -> None:
+    # PreSignUp of a self sign-up creates the user's partner with AdminCreateUser, which fires the same
+    # function (PreSignUp_AdminCreateUser) while the first invocation's environment is busy waiting.
+    code = """
+const { CognitoIdentityProviderClient, AdminCreateUserCommand } = require("@aws-sdk/client-cognito-identity-provider");
+const cognito = new CognitoIdentityProviderClient({});
+const started = Date.now();
+exports.handler = async (event) => {
+  console.log(`${event.triggerSource} ${event.userName} in environment ${started}`);
+  if (event.triggerSource === "PreSignUp_SignUp") {
+    await cognito.send(new AdminCreateUserCommand({
+      UserPoolId: event.userPoolId, Username: `${event.userName}-partner`, MessageAction: "SUPPRESS",
+    }));
+  }
+  return event;
+};
+"""
+    arn = aws.function("pairs", {"index.js": code}, runtime="nodejs20.x", timeout=6)
+    pool_id, client_id = aws.pool({"PreSignUp": arn})
+    aws.sign_up(client_id, "lee")
+    names = sorted(u["Username"] for u in aws.idp.list_users(UserPoolId=pool_id)["Users"])
+    assert names == ["lee", "lee-partner"]
+    streams = aws.client("logs").describe_log_streams(logGroupName="/aws/lambda/pairs")["logStreams"]
+    assert len(streams) == 2  # one per environment, as in Lambda

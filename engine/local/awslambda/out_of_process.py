@@ -37,9 +37,12 @@ class _Warm:
         self.fingerprint = fingerprint
         self.process = process
         self.log_stream = log_stream
+        self.busy = False  # an invocation is in progress: a nested one gets another environment
 
 
-_warm: dict[str, _Warm] = {}
+# Per function ARN, its environments. Like Lambda, a busy environment is never given a second event: a
+# handler whose call back fires its own trigger again (AdminCreateUser from PreSignUp) gets a new one.
+_warm: dict[str, list[_Warm]] = {}
 
 
 def stop_all() -> None:
@@ -78,13 +81,14 @@ def _warm_process(fn: Any, lease: Lease) -> tuple[_Warm, bool]:
     from engine.local.server import loopback_url
 
     fingerprint = _fingerprint(fn)
-    warm = _warm.get(fn.function_arn)
-    if warm is not None and (warm.fingerprint != fingerprint or warm.process.exit_status() is not None):
-        _end(fn)
-        warm = None
-    if warm is not None:
-        name(warm.process.access_key_id, lease)
-        return warm, False
+    environments = _warm.setdefault(fn.function_arn, [])
+    for stale in environments[:]:
+        if not stale.busy and (stale.fingerprint != fingerprint or stale.process.exit_status() is not None):
+            _end(fn, stale)
+    for warm in environments:
+        if not warm.busy and warm.process.exit_status() is None:
+            name(warm.process.access_key_id, lease)
+            return warm, False
     root = code_dir(fn.code_bytes, fn.code_sha_256)
     check_runnable(fn.function_name, str(fn.run_time), list(getattr(fn, "architectures", None) or []), root)
     log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{version_of(fn)}]{uuid.uuid4().hex}"
@@ -103,14 +107,15 @@ def _warm_process(fn: Any, lease: Lease) -> tuple[_Warm, bool]:
         forget(key)
         raise UnsupportedFunction(f"function {fn.function_name}: {error}") from None
     warm = _Warm(fingerprint, process, log_stream)
-    _warm[fn.function_arn] = warm
+    environments.append(warm)
     return warm, True
 
 
-def _end(fn: Any) -> None:
-    warm = _warm.pop(fn.function_arn, None)
-    if warm is not None:
-        warm.process.stop()
+def _end(fn: Any, warm: _Warm) -> None:
+    environments = _warm.get(fn.function_arn, [])
+    if warm in environments:
+        environments.remove(warm)
+    warm.process.stop()
 
 
 def invoke(fn: Any, event: object, *, caller_timeout: float | None) -> InvocationResult:
@@ -139,10 +144,12 @@ def invoke(fn: Any, event: object, *, caller_timeout: float | None) -> Invocatio
         )
         process.attach(sink)
         asked = time.monotonic()
+        warm.busy = True
         try:
             process.api.mailbox.submit(invocation)
             ended = _wait(process, invocation, limit, cold)
         finally:
+            warm.busy = False
             lease.revoke()
             name(process.access_key_id, None)
             process.detach()
@@ -150,7 +157,7 @@ def invoke(fn: Any, event: object, *, caller_timeout: float | None) -> Invocatio
         init_ms = (started - process.started) * 1000 if cold else None
         duration_ms = (time.monotonic() - started) * 1000
         if ended != "answered":
-            _end(fn)
+            _end(fn, warm)
         return _result(fn, warm, sink, invocation, ended, duration_ms, init_ms, caller_gave_up=limit < timeout)
 
 
