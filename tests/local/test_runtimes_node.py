@@ -274,3 +274,20 @@ exports.handler = async (event) => {
     assert names == ["lee", "lee-partner"]
     streams = aws.client("logs").describe_log_streams(logGroupName="/aws/lambda/pairs")["logStreams"]
     assert len(streams) == 2  # one per environment, as in Lambda
+
+
+def test_without_npm_an_uncached_sdk_is_a_clear_error(local: Env, tmp_path: Path, monkeypatch) -> None:
+    only_node = tmp_path / "bin"
+    only_node.mkdir()
+    (only_node / "node").symlink_to(shutil.which("node") or "node")
+    monkeypatch.setenv("PATH", str(only_node))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    uses_sdk = 'const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");\nexports.handler = async () => 1;\n'
+    arn = local.function("needs-sdk", {"index.js": uses_sdk}, runtime="nodejs20.x")
+    _, client_id = local.pool({"PreSignUp": arn})
+    assert error_of(lambda: local.sign_up(client_id, "una")) == (
+        "UnexpectedLambdaException",
+        "PreSignUp invocation failed due to error function needs-sdk: the AWS SDK for JavaScript v3 is not cached "
+        "yet and `npm` is not on PATH: install npm, or bundle the SDK with the function (node_modules/@aws-sdk in "
+        "its package).",
+    )

@@ -122,11 +122,12 @@ class _Output:
             self.busy = False
         if self._partial:
             self._deliver(self._partial.decode("utf-8", "replace"))
-        os.close(self.fd)
+        fd, self.fd = self.fd, -1  # never select() on a number the system may have handed out again
+        os.close(fd)
 
     def drain(self, until: float) -> None:
         """Wait (until ``until``) for what is in the pipe already to be read."""
-        while time.monotonic() < until:
+        while time.monotonic() < until and self.fd >= 0:
             try:
                 readable = select.select([self.fd], [], [], 0)[0]
             except (OSError, ValueError):
@@ -134,6 +135,10 @@ class _Output:
             if not readable and not self.busy:
                 return
             time.sleep(0.002)
+
+
+class StartFailed(Exception):
+    """The runtime's program (or what it needs) could not be started; the message says why."""
 
 
 class FunctionProcess:
@@ -152,14 +157,17 @@ class FunctionProcess:
         entry = runtime_of(runtime)
         if entry is None:  # checked by the caller: runtimes.check_runnable
             raise ValueError(runtime)
+        if entry.family == "nodejs" and node_sdk.needs_sdk(root):
+            try:
+                node_sdk.link_beside(root, node_sdk.installed())
+            except node_sdk.SdkUnavailable as error:
+                raise StartFailed(str(error)) from None
         self.root = root
         self.access_key_id = access_key_id
         self.api = RuntimeApiServer()
         self.sink: LogSink | None = None
         self._early: list[str] = []  # output while no invocation is in progress
         self._sink_lock = threading.Lock()
-        if entry.family == "nodejs" and node_sdk.needs_sdk(root):
-            node_sdk.link_beside(root, node_sdk.installed())
         env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
         if entry.family == "nodejs":
             # The SDK in the cache is newer than the one Lambda bundles with the runtime and warns about
@@ -246,10 +254,6 @@ class FunctionProcess:
         self.api.close()
         for output in self._outputs:
             output.thread.join(1)
-
-
-class StartFailed(Exception):
-    """The runtime's program could not be started."""
 
 
 _live: set[FunctionProcess] = set()
