@@ -16,7 +16,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol
 
 from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda.code import CodeError, code_dir
@@ -30,6 +30,23 @@ from engine.local.locking import Lease, forget, holding, lend, name
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
 _LOG_TAIL_BYTES = 4096
 _POLL_SECONDS = 0.05  # how often a wait also checks that the process is still alive
+
+
+class LambdaFunction(Protocol):
+    """What an invocation reads of moto's ``LambdaFunction``."""
+
+    function_name: str
+    function_arn: str
+    handler: str
+    run_time: str
+    timeout: int
+    memory_size: int
+    environment_vars: dict[str, str] | None
+    account_id: str
+    region: str
+    code_bytes: bytes
+    code_sha_256: str
+    architectures: list[str]
 
 
 class _Warm:
@@ -53,13 +70,13 @@ def stop_all() -> None:
     processes.stop_all()
 
 
-def _fingerprint(fn: Any) -> tuple[object, ...]:
+def _fingerprint(fn: LambdaFunction) -> tuple[object, ...]:
     env = tuple(sorted((fn.environment_vars or {}).items()))
-    architectures = tuple(getattr(fn, "architectures", None) or ())
+    architectures = tuple(fn.architectures or ())
     return (id(fn), fn.code_sha_256, fn.handler, fn.run_time, env, fn.timeout, fn.memory_size, architectures)
 
 
-def _reserved(fn: Any, log_stream: str, root: str) -> dict[str, str]:
+def _reserved(fn: LambdaFunction, log_stream: str, root: str) -> dict[str, str]:
     return {
         "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
         "AWS_LAMBDA_FUNCTION_VERSION": version_of(fn),
@@ -76,7 +93,7 @@ def _reserved(fn: Any, log_stream: str, root: str) -> dict[str, str]:
     }
 
 
-def _warm_process(fn: Any, lease: Lease) -> tuple[_Warm, bool]:
+def _warm_process(fn: LambdaFunction, lease: Lease) -> tuple[_Warm, bool]:
     """The function's warm process, or a new one (``True``: a cold start), its calls under ``lease``."""
     from engine.local.server import loopback_url
 
@@ -90,7 +107,7 @@ def _warm_process(fn: Any, lease: Lease) -> tuple[_Warm, bool]:
             name(warm.process.access_key_id, lease)
             return warm, False
     root = code_dir(fn.code_bytes, fn.code_sha_256)
-    check_runnable(fn.function_name, str(fn.run_time), list(getattr(fn, "architectures", None) or []), root)
+    check_runnable(fn.function_name, str(fn.run_time), list(fn.architectures or []), root)
     log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{version_of(fn)}]{uuid.uuid4().hex}"
     key = "ASIA" + uuid.uuid4().hex[:16].upper()
     name(key, lease)  # before the process starts: its init code may call back already
@@ -111,14 +128,14 @@ def _warm_process(fn: Any, lease: Lease) -> tuple[_Warm, bool]:
     return warm, True
 
 
-def _end(fn: Any, warm: _Warm) -> None:
+def _end(fn: LambdaFunction, warm: _Warm) -> None:
     environments = _warm.get(fn.function_arn, [])
     if warm in environments:
         environments.remove(warm)
     warm.process.stop()
 
 
-def invoke(fn: Any, event: object, *, caller_timeout: float | None) -> InvocationResult:
+def invoke(fn: LambdaFunction, event: object, *, caller_timeout: float | None) -> InvocationResult:
     """Invoke ``fn`` in its process; raises ``UnsupportedFunction`` when it cannot run here."""
     with holding():
         lease = lend()
@@ -187,7 +204,7 @@ def _wait(process: FunctionProcess, invocation: Invocation, limit: float, cold: 
 
 
 def _result(
-    fn: Any,
+    fn: LambdaFunction,
     warm: _Warm,
     sink: LogSink,
     invocation: Invocation,

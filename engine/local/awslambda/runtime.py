@@ -137,6 +137,7 @@ def _check_supported(fn: Any) -> None:
         "account_id",
         "region",
         "package_type",
+        "architectures",
     )
     if fn.package_type == "Image":
         raise UnsupportedFunction(
