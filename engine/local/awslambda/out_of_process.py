@@ -240,7 +240,8 @@ def _result(
         message = f"{now} {request_id} Task timed out after {float(fn.timeout):.2f} seconds"
         sink.add(message)
         payload = json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout"}).encode()
-    write_report(fn, sink, request_id, duration_ms, init_ms)
+    used = warm.process.peak_memory_mb()
+    write_report(fn, sink, request_id, duration_ms, init_ms, min(used, int(fn.memory_size)) if used else None)
     events = sink.close()
     lambda_logs.write_to_cloudwatch(
         fn.account_id, fn.region, f"/aws/lambda/{fn.function_name}", warm.log_stream, events

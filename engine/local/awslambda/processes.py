@@ -240,6 +240,17 @@ class FunctionProcess:
         with self._sink_lock:
             self.sink = None
 
+    def peak_memory_mb(self) -> int | None:
+        """The process's peak resident memory (Linux's VmHWM), or ``None`` where it cannot be read."""
+        try:
+            status = Path(f"/proc/{self.popen.pid}/status").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return max(1, int(line.split()[1]) // 1024)
+        return None
+
     def exit_status(self) -> int | None:
         return self.popen.poll()
 
