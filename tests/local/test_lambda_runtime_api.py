@@ -115,27 +115,32 @@ def test_processes_end_with_the_local_aws() -> None:
 
 
 def test_a_killed_run_leaves_no_function_process_behind(tmp_path) -> None:
-    # The process that ran the function is killed with SIGKILL (no cleanup of its own can run).
+    # The run is killed with SIGKILL (no cleanup of its own can run) while its function spins in a loop,
+    # so the function is not waiting on the Runtime API either: only the parent-death signal ends it.
     script = tmp_path / "run.py"
     script.write_text(
         textwrap.dedent(
             """
-            import io, json, sys, time, zipfile
+            import io, json, threading, time, zipfile
             from engine.local import LocalAWS
             import boto3
             code = io.BytesIO()
             with zipfile.ZipFile(code, "w") as archive:
-                archive.writestr("index.py", "import os\\ndef handler(e, c):\\n    return os.getpid()\\n")
+                handler = "import os\\ndef handler(e, c):\\n    while e: pass\\n    return os.getpid()\\n"
+                archive.writestr("index.py", handler)
+            def client(name):
+                return boto3.client(name, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
             with LocalAWS():
-                lam = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x",
-                                   aws_secret_access_key="x")
-                role = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x",
-                                    aws_secret_access_key="x").create_role(
-                    RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+                lam = client("lambda")
+                role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
                 lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="index.handler",
-                                    Code={"ZipFile": code.getvalue()},
+                                    Code={"ZipFile": code.getvalue()}, Timeout=60,
                                     Environment={"Variables": {"SCENARIO_RUN_LAMBDA_PROCESS": "1"}})
                 print(json.loads(lam.invoke(FunctionName="f", Payload=b"{}")["Payload"].read()), flush=True)
+                spin = lambda: lam.invoke(FunctionName="f", Payload=b'{"spin": 1}')
+                threading.Thread(target=spin, daemon=True).start()
+                time.sleep(0.5)
+                print("spinning", flush=True)
                 time.sleep(60)
             """
         )
@@ -144,7 +149,7 @@ def test_a_killed_run_leaves_no_function_process_behind(tmp_path) -> None:
     try:
         assert run.stdout is not None
         pid = int(run.stdout.readline())
-        assert alive(pid)
+        assert run.stdout.readline() == "spinning\n" and alive(pid)
     finally:
         run.kill()
         run.communicate()
