@@ -39,7 +39,6 @@ from engine.local.awslambda.runtimes import runtime_of
 from engine.local.locking import forget
 
 _PR_SET_PDEATHSIG = 1
-_DRAIN_SECONDS = 0.2  # how long output written just before an answer may take to be read
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
 
@@ -96,45 +95,63 @@ _spawner = _Spawner()
 
 
 class _Output:
-    """One of the process's output pipes, read into the sink of the invocation in progress."""
+    """One of the process's output pipes, read into the sink of the invocation in progress.
+
+    The pipe is read only under ``_lock`` and without blocking, so ``drain`` can read what is left
+    itself: once it holds the lock and the pipe is empty, everything the runtime wrote before its
+    answer has been delivered (runtimes write their output before they post the answer).
+    """
 
     def __init__(self, stream: int, deliver: Callable[[str], None]) -> None:
+        os.set_blocking(stream, False)
         self.fd = stream
-        self.busy = False
+        self._lock = threading.Lock()
         self._deliver = deliver
         self._partial = b""
         self.thread = threading.Thread(target=self._read, name="lambda-output", daemon=True)
         self.thread.start()
 
-    def _read(self) -> None:
+    def _pump(self) -> bool:
+        """Deliver every complete line the pipe holds now; ``False`` at end of file."""
         while True:
             try:
                 data = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return True
             except OSError:
-                data = b""
+                return False
             if not data:
-                break
-            self.busy = True
+                return False
             self._partial += data
             *lines, self._partial = self._partial.split(b"\n")
             for line in lines:
                 self._deliver(line.decode("utf-8", "replace").replace("\r", "\n"))
-            self.busy = False
+
+    def _flush_partial(self) -> None:
         if self._partial:
             self._deliver(self._partial.decode("utf-8", "replace"))
-        fd, self.fd = self.fd, -1  # never select() on a number the system may have handed out again
-        os.close(fd)
+            self._partial = b""
 
-    def drain(self, until: float) -> None:
-        """Wait (until ``until``) for what is in the pipe already to be read."""
-        while time.monotonic() < until and self.fd >= 0:
+    def _read(self) -> None:
+        open_ = True
+        while open_:
             try:
-                readable = select.select([self.fd], [], [], 0)[0]
+                select.select([self.fd], [], [])
             except (OSError, ValueError):
-                return
-            if not readable and not self.busy:
-                return
-            time.sleep(0.002)
+                break
+            with self._lock:
+                open_ = self._pump()
+        with self._lock:
+            self._flush_partial()
+            fd, self.fd = self.fd, -1  # never read a number the system may have handed out again
+            os.close(fd)
+
+    def drain(self) -> None:
+        """Deliver what is in the pipe already, a last unterminated line included."""
+        with self._lock:
+            if self.fd >= 0:
+                self._pump()
+            self._flush_partial()
 
 
 class StartFailed(Exception):
@@ -234,9 +251,8 @@ class FunctionProcess:
             self.sink = sink
 
     def detach(self) -> None:
-        deadline = time.monotonic() + _DRAIN_SECONDS
         for output in self._outputs:
-            output.drain(deadline)
+            output.drain()
         with self._sink_lock:
             self.sink = None
 
