@@ -17,5 +17,8 @@ DATA = {
 setup(
     packages=[*find_packages(include=["engine", "engine.*"]), *(f"scenario_run_data.{name}" for name in DATA)],
     package_dir={f"scenario_run_data.{name}": name for name in DATA},
-    package_data={f"scenario_run_data.{name}": patterns for name, patterns in DATA.items()},
+    package_data={
+        **{f"scenario_run_data.{name}": patterns for name, patterns in DATA.items()},
+        "engine.local.awslambda": ["*.cjs"],  # the Node.js runtime's bootstrap, run by `node`
+    },
 )

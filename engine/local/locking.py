@@ -11,6 +11,11 @@ outlived its invocation queues for the lock like any other thread.
 
 The lease is a thread-local flag checked before taking the lock, never extra state inside the
 lock itself, so a timeout delivered into a handler thread can never leave the lock corrupted.
+
+A function running in a process of its own calls back over HTTP, from threads of the local
+server, not from a helper thread. Its invocation's lease is therefore also *named* by the access
+key id in the function's environment (``name``): a request signed with that key id is served
+under the lease (``adopted``), one at a time, since the lender's hold no longer serializes them.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from contextlib import contextmanager
 
 _RLOCK = threading.RLock()
 _local = threading.local()
+_named: dict[str, Lease | None] = {}  # access key id -> the lease of its invocation in progress
 
 
 class Lease:
@@ -28,6 +34,7 @@ class Lease:
 
     def __init__(self) -> None:
         self.active = True
+        self.serial = threading.Lock()  # requests adopting the lease run one at a time
 
     def revoke(self) -> None:
         """End the lease: the helper thread's later requests take the lock themselves."""
@@ -57,3 +64,35 @@ def lend() -> Lease:
 def adopt(lease: Lease) -> None:
     """Called in the helper thread: run this thread's requests under ``lease``."""
     _local.lease = lease
+
+
+def name(key: str, lease: Lease | None) -> None:
+    """Let requests signed with access key id ``key`` run under ``lease`` (``None``: the key is known,
+    its function is between invocations)."""
+    _named[key] = lease
+
+
+def forget(key: str) -> None:
+    """``key``'s function process is gone."""
+    _named.pop(key, None)
+
+
+def is_named(key: str) -> bool:
+    """Whether ``key`` belongs to a function process of this local AWS."""
+    return key in _named
+
+
+@contextmanager
+def adopted(key: str | None) -> Iterator[None]:
+    """Run the block under the active lease ``key`` names, if any; else as any other request."""
+    lease = _named.get(key) if key else None
+    if lease is None or not lease.active:
+        yield
+        return
+    with lease.serial:
+        saved = getattr(_local, "lease", None)
+        _local.lease = lease
+        try:
+            yield
+        finally:
+            _local.lease = saved

@@ -8,15 +8,21 @@ while holding the backend lock, which keeps concurrent clients consistent; its b
 full (with a timeout) before the lock is taken, so a slow client holds up nobody else.
 
 Anyone who can send this server a request can run code as the user who started it (Lambda
-CreateFunction + Invoke runs Python in this process), so every request, the outbox and moto's
+CreateFunction + Invoke runs Python in this process, and other runtimes as its child processes), so
+every request, the outbox and moto's
 ``/moto-api`` included, must pass ``_App.refusal``:
 
 - a browser request is refused: one carrying an ``Origin`` (other than ``--cors-origin``) or a
   cross-site ``Sec-Fetch-Site``; no CORS header is sent unless ``--cors-origin`` is given;
 - the ``Host`` must name the bound address (or localhost) and port, so DNS rebinding fails;
-- with ``access_key_id`` set, a signed request must be signed with that key id, and an unsigned
-  one is accepted only for Cognito's public operations (sign-up, sign-in) and the managed-login
-  paths, or when it carries the key id in ``X-Scenario-Access-Key-Id``.
+- with ``access_key_id`` set, a signed request must be signed with that key id (or with the key id
+  of a Lambda function process this server started), and an unsigned one is accepted only for
+  Cognito's public operations (sign-up, sign-in) and the managed-login paths, or when it carries
+  the key id in ``X-Scenario-Access-Key-Id``.
+
+A request signed with the key id of a function process whose invocation is in progress runs under
+that invocation's hold of the backend lock (``locking.adopted``): the Cognito request that fired the
+trigger holds the lock while it waits, and the handler's own calls back must not wait for it.
 
 The managed-login paths of a federated sign-in (``managed_login``: ``/oauth2/authorize``,
 ``/oauth2/idpresponse``, ``/oauth2/token``) are what a browser is sent to, from the app's page and
@@ -44,7 +50,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from engine.aws import endpoint_guard
 from engine.local import activation, managed_login
 from engine.local.cognito.devices import CALLER_IP
-from engine.local.locking import holding
+from engine.local.locking import adopted, holding, is_named
 from engine.local.outbox import OUTBOX, Outbox
 
 OUTBOX_PATH = "/_scenario/outbox"
@@ -129,12 +135,9 @@ class _App:
             return f"Host {host or '(none)'} is not this server's address (DNS rebinding?)"
         if self.access_key_id is None:
             return None
-        given = environ.get(ACCESS_KEY_HEADER)
-        if given is None:
-            found = _CREDENTIAL.search(str(environ.get("HTTP_AUTHORIZATION", ""))) or _CREDENTIAL.search(
-                "Credential=" + parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
-            )
-            given = found.group(1) if found else None
+        given = environ.get(ACCESS_KEY_HEADER) or signing_key_id(environ)
+        if given is not None and is_named(given):
+            return None
         if given is None:
             target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
             public = login_path or (target.startswith(_PUBLIC_TARGET) and environ.get("PATH_INFO") != OUTBOX_PATH)
@@ -165,7 +168,7 @@ class _App:
             return self._outbox(environ, respond)
         caller = CALLER_IP.set(str(environ.get("REMOTE_ADDR") or ""))  # a device's last_ip_used
         try:
-            with holding():
+            with adopted(signing_key_id(environ)), holding():
                 result = self.moto_app(environ, respond)
                 try:
                     body = b"".join(result)  # produce the whole response while still holding the lock
@@ -187,6 +190,14 @@ class _App:
         body = json.dumps({"messages": [m.to_json() for m in messages]}).encode("utf-8")
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
+
+
+def signing_key_id(environ: dict[str, Any]) -> str | None:
+    """The access key id a request is signed with (SigV4 header or presigned query), if any."""
+    found = _CREDENTIAL.search(str(environ.get("HTTP_AUTHORIZATION", ""))) or _CREDENTIAL.search(
+        "Credential=" + parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
+    )
+    return found.group(1) if found else None
 
 
 class _BodyError(Exception):
@@ -235,6 +246,34 @@ def _plain(start_response: Callable[..., Any], status: str, text: str) -> Iterab
     return [body]
 
 
+_loopback_lock = threading.Lock()
+_loopback: LocalServer | None = None
+
+
+def loopback_url() -> str:
+    """The endpoint function processes reach this process's local AWS at (``AWS_ENDPOINT_URL``).
+
+    Started on first use and only then: in-process runs need no port otherwise. It shares the
+    activation of whoever started the local AWS instead of holding one, so that the last user's
+    stop still drops all data; ``stop_loopback`` ends it with the function processes.
+    """
+    global _loopback
+    with _loopback_lock:
+        if _loopback is None:
+            server = LocalServer()
+            server.start(hold_activation=False)
+            _loopback = server
+        return _loopback.url
+
+
+def stop_loopback() -> None:
+    global _loopback
+    with _loopback_lock:
+        server, _loopback = _loopback, None
+    if server is not None:
+        server.stop()
+
+
 class LocalServer:
     """The local AWS served over HTTP on ``host``:``port`` (port 0: a free port).
 
@@ -259,19 +298,22 @@ class LocalServer:
         self.url = ""
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._holds_activation = True
 
     @property
     def outbox(self) -> Outbox:
         """The process-wide outbox (the same one ``LocalAWS.outbox`` returns)."""
         return OUTBOX
 
-    def start(self) -> str:
+    def start(self, *, hold_activation: bool = True) -> str:
         """Start serving in a background thread; returns the endpoint URL."""
         if self._server is not None:
             return self.url
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        activation.acquire()
+        self._holds_activation = hold_activation
+        if hold_activation:
+            activation.acquire()
         try:
             app = _App(
                 DomainDispatcherApplication(create_backend_app),
@@ -281,7 +323,8 @@ class LocalServer:
             )
             self._server = make_server(self.host, self.port, app, threaded=True, request_handler=_QuietHandler)
         except BaseException:
-            activation.release()
+            if hold_activation:
+                activation.release()
             raise
         endpoint_guard.install()  # Lambda handlers run here: they must not reach real AWS either
         self.port = self._server.server_port
@@ -306,7 +349,8 @@ class LocalServer:
         self._server = None
         self._thread = None
         endpoint_guard.uninstall()
-        activation.release()
+        if self._holds_activation:
+            activation.release()
 
     def __enter__(self) -> LocalServer:
         self.start()

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from engine.aws.clients import CallHooks
 from engine.aws.faults import load_injector
-from engine.errors import InputError, Interrupted, ScenarioError
+from engine.errors import InputError, InputErrors, Interrupted, ScenarioError
 from engine.plan.code_notice import code_notice
 from engine.plan.model import Plan
 from engine.plan.planner import load_scenario
 from engine.plan.registry import load_registry
+from engine.plan.runtime_tools import runtime_problems
 from engine.prompts.answers import Answers
 from engine.prompts.prompter import Prompter
 from engine.reports.console import Console
@@ -81,6 +82,9 @@ def plan_files(
     for path, answers_path in zip(files, paths, strict=True):
         plan = load_scenario(path, registry)
         plans.append(plan)
+        # Functions the embedded backend runs here need their runtime's tool (node, an x86_64 bootstrap).
+        if options.target == "local" and not options.endpoint_url and (missing := runtime_problems(plan)):
+            raise missing[0] if len(missing) == 1 else InputErrors(missing)
         replies = answers if answers is not None else Answers.load(answers_path, list(options.answer))
         replies.check_known(plan.prompt_ids)
         out.append(Planned(plan, replies))

@@ -110,6 +110,8 @@ def _zip(entries: list[tuple[str, Path]]) -> bytes:
         for name, path in entries:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16  # readable by the Lambda runtime's user
+            # Readable by the Lambda runtime's user; an executable (a provided runtime's bootstrap) stays
+            # executable, as `aws cloudformation package` keeps it.
+            info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
             archive.writestr(info, path.read_bytes())
     return buffer.getvalue()

@@ -35,6 +35,8 @@ def package_triggers(triggers_dir: Path) -> bytes:
         for path in sources:
             info = zipfile.ZipInfo(path.name, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16  # readable by the Lambda runtime's user
+            # Readable by the Lambda runtime's user; an executable (a provided runtime's bootstrap) stays
+            # executable, as `aws cloudformation package` keeps it.
+            info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
             archive.writestr(info, path.read_bytes())
     return buffer.getvalue()

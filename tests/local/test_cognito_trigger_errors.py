@@ -72,11 +72,11 @@ def test_a_missing_function_is_an_unexpected_lambda_exception(aws: Env) -> None:
 
 
 def test_a_function_that_cannot_run_here_is_an_unexpected_lambda_exception(local: Env) -> None:
-    arn = local.function("node", "exports.handler = async (e) => e;", runtime="nodejs20.x")
+    arn = local.function("java", {"Handler.java": "class Handler {}"}, handler="Handler::handle", runtime="java21")
     _, client_id = local.pool({"PreSignUp": arn})
     code, message = error_of(lambda: local.sign_up(client_id, "quinn"))
     assert code == "UnexpectedLambdaException"
-    assert message.startswith("PreSignUp invocation failed due to error ") and "nodejs20.x" in message
+    assert message.startswith("PreSignUp invocation failed due to error ") and "java21" in message
 
 
 def test_a_timed_out_trigger_fails_with_the_lambda_timeout_message(local: Env) -> None:

@@ -223,11 +223,14 @@ def test_code_from_s3(local: Env) -> None:
     assert invoke(local, "from-s3", {})[1] == "s3"
 
 
-def test_non_python_runtime_is_a_clear_error(local: Env) -> None:
-    local.function("node", "exports.handler = async () => 1;", runtime="nodejs20.x")
-    code, message = error_of(lambda: local.lam.invoke(FunctionName="node", Payload=b"{}"))
+def test_a_runtime_with_no_local_runner_is_a_clear_error(local: Env) -> None:
+    local.function("java", {"Handler.java": "class Handler {}"}, handler="Handler::handle", runtime="java21")
+    code, message = error_of(lambda: local.lam.invoke(FunctionName="java", Payload=b"{}"))
     assert code == "InvalidRuntimeException"
-    assert "runs Python functions only" in message and "nodejs20.x" in message
+    assert message == (
+        "function java uses runtime java21; the local Lambda runtime runs provided.al2, provided.al2023, "
+        "nodejs18.x, nodejs20.x, nodejs22.x, python3.*"
+    )
 
 
 def test_dry_run_does_not_run_the_function(local: Env) -> None:

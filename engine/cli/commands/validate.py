@@ -25,6 +25,7 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
     from engine.plan.code_notice import code_notice
     from engine.plan.planner import check_scenario
     from engine.plan.registry import load_registry
+    from engine.plan.runtime_tools import runtime_problems
     from engine.prompts.answers import Answers
     from engine.reports import github_annotations
 
@@ -34,6 +35,8 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
     bad_files = 0
     for path in files:
         scenario, errors = check_scenario(path, registry, answers=replies)
+        if scenario is not None:
+            errors = [*errors, *runtime_problems(scenario)]
         for error in errors:
             github_annotations.annotate(error, file=str(path))
             click.echo(f"Error: {error.render()}", err=True)

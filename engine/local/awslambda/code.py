@@ -61,6 +61,7 @@ def code_dir(code_bytes: bytes, code_sha: str) -> Path:
         try:
             with zipfile.ZipFile(io.BytesIO(code_bytes)) as archive:
                 archive.extractall(target)
+                _restore_modes(archive, target)
         except zipfile.BadZipFile as error:
             raise CodeError(
                 "Runtime.InvalidCodePackage", f"Could not unzip the function's code package: {error}"
@@ -68,6 +69,16 @@ def code_dir(code_bytes: bytes, code_sha: str) -> Path:
         importlib.invalidate_caches()
         _code_dirs[code_sha] = target
         return target
+
+
+def _restore_modes(archive: zipfile.ZipFile, target: Path) -> None:
+    """Give extracted files the executable bits the zip recorded (extractall drops them): a
+    provided runtime's ``bootstrap`` must stay executable, as Lambda keeps it."""
+    for info in archive.infolist():
+        mode = (info.external_attr >> 16) & 0o777
+        if mode & 0o111 and not info.is_dir():
+            path = target / info.filename
+            path.chmod(path.stat().st_mode | (mode & 0o111))
 
 
 def _top_level_names(root: Path) -> frozenset[str]:

@@ -5,11 +5,32 @@ from __future__ import annotations
 import decimal
 import json
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.local.awslambda.code import CodeError
 from engine.local.awslambda.logs import LogSink
+
+
+@dataclass
+class InvocationResult:
+    """The outcome of one invocation, as Lambda's Invoke API reports it."""
+
+    payload: bytes
+    function_error: str | None  # "Unhandled" when the handler failed
+    request_id: str
+    log_tail: str
+    timed_out: bool = False
+    caller_gave_up: bool = False
+
+    def error_message(self) -> str:
+        """The payload's ``errorMessage`` (for a failed invocation)."""
+        try:
+            return str(json.loads(self.payload).get("errorMessage", ""))
+        except (ValueError, AttributeError):
+            return self.payload.decode("utf-8", "replace")
+
 
 # Frames of this package (the runtime calling the handler) are left out of stack traces.
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -64,15 +85,18 @@ def error_log_line(body: dict[str, Any]) -> str:
     return text
 
 
-def write_report(fn: Any, sink: LogSink, request_id: str, duration_ms: float, init_ms: float | None) -> None:
-    """END and REPORT (and START, if the invocation never got to write it)."""
+def write_report(
+    fn: Any, sink: LogSink, request_id: str, duration_ms: float, init_ms: float | None, used_mb: int | None = None
+) -> None:
+    """END and REPORT (and START, if the invocation never got to write it); ``used_mb``: the function
+    process's peak, when it has a process of its own."""
     if not any(message.startswith("START RequestId:") for _, message in sink.events):
         sink.add(f"START RequestId: {request_id} Version: {version_of(fn)}")
     sink.add(f"END RequestId: {request_id}")
     report = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
         f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\t"
-        f"Memory Size: {fn.memory_size} MB\tMax Memory Used: {max_memory_mb(int(fn.memory_size))} MB\t"
+        f"Memory Size: {fn.memory_size} MB\tMax Memory Used: {used_mb or max_memory_mb(int(fn.memory_size))} MB\t"
     )
     if init_ms is not None:
         report += f"Init Duration: {init_ms:.2f} ms\t"

@@ -1,4 +1,7 @@
-"""Runs the Python Lambda functions of moto's Lambda backend in this process, instead of Docker.
+"""Runs the Lambda functions of moto's Lambda backend on this machine, instead of Docker.
+
+Python functions run in this process, as below; every other runtime (and a Python function that asks
+for it) runs as a process of its own behind the Lambda Runtime API (``out_of_process``).
 
 Each function gets a warm *instance* (its imported handler, its own CloudWatch log stream)
 that lives until its code or configuration changes or an invocation times out, like a Lambda
@@ -29,9 +32,19 @@ from typing import Any
 
 from engine.aws.clients import LOCAL_CREDENTIALS
 from engine.local.awslambda import logs as lambda_logs
+from engine.local.awslambda import out_of_process as out_of_process_runs
 from engine.local.awslambda.code import CodeError, ModuleSpace, code_dir, load_handler
 from engine.local.awslambda.logs import LogSink, ThreadLogHandler
-from engine.local.awslambda.outcome import error_log_line, error_payload, marshal, version_of, write_report
+from engine.local.awslambda.outcome import (
+    InvocationResult,
+    error_log_line,
+    error_payload,
+    marshal,
+    version_of,
+    write_report,
+)
+from engine.local.awslambda.runtimes import UnsupportedFunction as UnsupportedFunction  # re-exported for callers
+from engine.local.awslambda.runtimes import out_of_process
 from engine.local.compat import require
 from engine.local.locking import adopt, holding, lend
 
@@ -50,32 +63,9 @@ _HIDDEN_ENV_PREFIXES = (
 )
 
 
-class UnsupportedFunction(Exception):
-    """The function is not something this runtime can run (not Python, or a container image)."""
-
-
 class LambdaTimeout(BaseException):
     """Raised inside a handler thread whose invocation timed out (BaseException: handlers'
     ``except Exception`` blocks must not swallow it)."""
-
-
-@dataclass
-class InvocationResult:
-    """The outcome of one invocation, as Lambda's Invoke API reports it."""
-
-    payload: bytes
-    function_error: str | None  # "Unhandled" when the handler failed
-    request_id: str
-    log_tail: str
-    timed_out: bool = False
-    caller_gave_up: bool = False
-
-    def error_message(self) -> str:
-        """The payload's ``errorMessage`` (for a failed invocation)."""
-        try:
-            return str(json.loads(self.payload).get("errorMessage", ""))
-        except (ValueError, AttributeError):
-            return self.payload.decode("utf-8", "replace")
 
 
 class LambdaContext:
@@ -127,6 +117,10 @@ def reset_instances() -> None:
     """Forget every warm instance (the backends were reset: the functions are gone)."""
     with holding():
         _instances.clear()
+        out_of_process_runs.stop_all()
+    from engine.local.server import stop_loopback  # the server module imports this one
+
+    stop_loopback()
 
 
 def _check_supported(fn: Any) -> None:
@@ -143,15 +137,11 @@ def _check_supported(fn: Any) -> None:
         "account_id",
         "region",
         "package_type",
+        "architectures",
     )
     if fn.package_type == "Image":
         raise UnsupportedFunction(
-            f"function {fn.function_name} is a container image; the local Lambda runtime runs Python zip packages only"
-        )
-    if not str(fn.run_time or "").startswith("python"):
-        raise UnsupportedFunction(
-            f"function {fn.function_name} uses runtime {fn.run_time}; the local "
-            "Lambda runtime runs Python functions only"
+            f"function {fn.function_name} is a container image; the local Lambda runtime runs zip packages only"
         )
     require(_HOOK, fn, "code_bytes", "code_sha_256")
 
@@ -278,9 +268,12 @@ def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None)
 
     ``caller_timeout`` is how long the caller waits (Cognito waits 5 seconds); when it is
     shorter than the function's own timeout and runs out, the result has ``caller_gave_up``.
-    Raises ``UnsupportedFunction`` for functions this runtime cannot run.
+    Raises ``UnsupportedFunction`` for functions this runtime cannot run. Functions other than
+    in-process Python run as processes of their own (``out_of_process``).
     """
     _check_supported(fn)
+    if out_of_process(str(fn.run_time or ""), fn.environment_vars or {}):
+        return out_of_process_runs.invoke(fn, event, caller_timeout=caller_timeout)
     with holding():
         try:
             instance = _instance_for(fn)

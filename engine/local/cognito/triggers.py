@@ -1,8 +1,9 @@
 """Invoking a user pool's Lambda triggers, the way Amazon Cognito does.
 
 Every trigger invocation of the local Cognito goes through ``invoke_trigger``: the function is
-looked up from the pool's own ``LambdaConfig`` and invoked synchronously in-process with the
-documented event (common fields + ``request`` + ``response`` with its defaults). How a failure
+looked up from the pool's own ``LambdaConfig`` and invoked synchronously with the documented event
+(common fields + ``request`` + ``response`` with its defaults), in-process for Python and behind the
+Lambda Runtime API for every other runtime; what follows is the same for all of them. How a failure
 reaches the API caller:
 
 * the function raised (or timed out): ``UserLambdaValidationException``
