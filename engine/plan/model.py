@@ -95,6 +95,7 @@ class ForEach:
     items: list[Any] | str
     name: str = "item"
     location: Location | None = None
+    from_file: bool = False  # rows of a data file are data: their text is never rendered as a template
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,8 @@ def _for_each(raw: Any, where: Locate, *, step_id: str, base_dir: Path) -> ForEa
     if "file" in raw and "items" in raw:
         raise SchemaError("for_each takes either 'items' or 'file', not both", location=location, step=step_id)
     if "file" in raw:
-        return ForEach(read_items(base_dir / raw["file"], where(("for_each", "file")), step_id), name, location)
+        rows = read_items(base_dir / raw["file"], where(("for_each", "file")), step_id)
+        return ForEach(rows, name, location, from_file=True)
     if "items" not in raw:
         raise SchemaError(
             "for_each needs 'items' or 'file'", location=location, step=step_id, hint="e.g. for_each: {file: users.csv}"

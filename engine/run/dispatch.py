@@ -89,7 +89,7 @@ class Dispatcher:
     def _items(self, step: StepPlan) -> list[Any]:
         assert step.for_each is not None
         items = step.for_each.items
-        if isinstance(items, str):
+        if not step.for_each.from_file:  # a written-out list's items are templates too
             items = render(items, self.scope.context(), location_of=lambda _: step.for_each.location, step=step.id)
         if not isinstance(items, list):
             raise StepFailed(
