@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from engine.errors import InputError, Location, SchemaError
+from engine.plan.include_params import PARAMS_SCHEMA
 from engine.plan.loader import load_referenced_yaml, locate, read_text_file
 from engine.run.retry import DEFAULT_ATTEMPTS, MAX_ATTEMPTS, MAX_DELAY, ONCE, Expr, RetryPolicy
 from engine.template.scope import RESERVED_NAMES
@@ -128,10 +129,7 @@ INCLUDED_FILE_SCHEMA: JsonSchema = {
     "required": ["steps"],
     "properties": {
         "description": {"type": "string"},
-        "params": {
-            "description": "Names the including step passes with `with:` (a list), or names with defaults.",
-            "oneOf": [{"type": "array", "items": _NAME}, {"type": "object"}],
-        },
+        "params": PARAMS_SCHEMA,
         "steps": {"type": "array", "minItems": 1, "items": {"type": "object"}},
     },
 }

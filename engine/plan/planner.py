@@ -124,7 +124,9 @@ def check_scenario(
             checker.check_answered(set(answers.entries), str(answers.path))
     if errors:
         # In file order; a problem in another file (the answers file) after this file's own.
-        return None, sorted(errors, key=lambda e: _order(e, str(path)))
+        # A fragment included twice is checked twice: its problems are reported once.
+        unique = {(e.message, str(e.location)): e for e in errors}
+        return None, sorted(unique.values(), key=lambda e: _order(e, str(path)))
     variables = data.get("vars") or {}
     env = env_entries(data.get("env") or ())
     return Plan(
