@@ -13,6 +13,7 @@ from engine.errors import InputError, Location, SchemaError, TemplateError
 from engine.plan.loader import locate
 from engine.plan.model import env_entries
 from engine.plan.schema_errors import with_suggestion
+from engine.template import helpers as template_helpers
 from engine.template.checks import known_filters_and_tests, read_names, unknown_filters_and_tests
 from engine.template.render import attribute_refs, check_syntax, is_template, iter_strings
 from engine.template.scope import NAMES_HINT, RESULT_NAMES, TEMPLATE_NAMES
@@ -79,9 +80,7 @@ class TemplateChecks:
                     f"template uses the {kind} '{function}', which does not exist",
                     location=location,
                     step=step_id,
-                    hint=with_suggestion(
-                        function, known_filters_and_tests(kind), f"the {kind}s are Jinja's built-in {kind}s"
-                    ),
+                    hint=with_suggestion(function, known_filters_and_tests(kind), _known_hint(kind)),
                 )
             )
         if unknown_functions:
@@ -190,3 +189,8 @@ class TemplateChecks:
                         hint="write the name as it is, or choose the stack on the command line with --stack NAME",
                     )
                 )
+
+
+def _known_hint(kind: str) -> str:
+    ours = sorted(template_helpers.TESTS if kind == "test" else template_helpers.FILTERS)
+    return f"the {kind}s are Jinja's built-in {kind}s and {', '.join(ours)}"
