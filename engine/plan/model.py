@@ -197,6 +197,9 @@ class Plan:
     prompt_ids: frozenset[str] = field(default_factory=frozenset)
     tags: tuple[str, ...] = ()
     after_cleanup: tuple[StepPlan, ...] = ()  # checks of the state the cleanup left
+    # Prompts that are always asked and have no default: (id, location), so a replay missing one
+    # of their answers stops before anything runs.
+    needs_answer: tuple[tuple[str, Location], ...] = ()
 
 
 @dataclass(frozen=True)

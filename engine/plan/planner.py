@@ -148,6 +148,7 @@ def check_scenario(
         prompt_ids=frozenset(prompt_ids),
         tags=tuple(data.get("tags") or ()),
         after_cleanup=tuple(step for step in after_cleanup if step is not None),
+        needs_answer=tuple(checker.needs_answer),
     ), []
 
 

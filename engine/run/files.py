@@ -193,6 +193,8 @@ def _plan(
         plans.append(plan)
         replies = Answers.load(answers_path, list(options.answer))
         replies.check_known(plan.prompt_ids)
+        if not interactive:
+            replies.check_answered(plan.needs_answer)
         out.append((plan, replies))
     return out
 

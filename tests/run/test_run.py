@@ -84,17 +84,40 @@ def test_secrets_never_appear_in_any_output(scenario_run, write, tmp_path):
     assert token.endswith("…") and len(token) == 7  # a six-character prefix, never the token
 
 
-def test_missing_answer_fails_fast_and_cleans_up(scenario_run, write):
+def test_a_missing_answer_known_up_front_is_bad_input_before_any_aws_call(scenario_run, write, tmp_path):
     scenario = write("flow.yaml", signup_scenario())
+    answers = write("answers.yaml", "remove_resources: yes\n")
+    report = tmp_path / "r.json"
+    result = scenario_run(scenario, "--answers", answers, "--json", report)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
+        f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE\n"
+    )
+    assert "[ok] pool" not in result.stdout  # nothing ran
+    assert json.loads(report.read_text())["exit_code"] == 2
+
+
+def test_a_missing_answer_without_an_answers_file_says_how_to_give_one(scenario_run, write):
+    scenario = write("flow.yaml", signup_scenario())
+    result = scenario_run(scenario)
+    assert result.exit_code == 2
+    assert "hint: pass --answers FILE with 'password: <value>' in it, or --answer password=VALUE" in result.stderr
+    assert "[ok] pool" not in result.stdout
+
+
+def test_a_missing_answer_to_a_conditional_prompt_fails_at_the_prompt_and_cleans_up(scenario_run, write):
+    scenario = write(
+        "flow.yaml",
+        "name: Conditional prompt\nsteps:\n"
+        + POOL_STEPS
+        + "  - prompt: {id: password, type: password, text: 'Password:'}\n    when: target == 'local'\n",
+    )
     answers = write("answers.yaml", "remove_resources: yes\n")
     result = scenario_run(scenario, "--answers", answers)
     assert result.exit_code == 1  # found after AWS calls were made: a failed run, not "nothing ran"
-    assert (
-        f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
-        f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE"
-    ) in result.stderr
+    assert "prompt 'password' needs an answer and this run is non-interactive" in result.stderr
     assert "[undo] pool (undo)" in result.stdout  # what ran before the prompt is undone
-    assert "[ok] sign_up" not in result.stdout
 
 
 def test_answer_option_overrides_file(scenario_run, write):
