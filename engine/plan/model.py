@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,16 @@ _ONE_OR_MORE: JsonSchema = {
     ]
 }
 _NAME: JsonSchema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+_EXPECTED_ERROR: JsonSchema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code"],
+    "properties": {
+        "code": {"type": "string", "minLength": 1},
+        "message": {"type": "string", "description": "The error message, exactly."},
+        "matches": {"type": "string", "description": "A regular expression found in the error message."},
+    },
+}
 
 # Every step modifier: its schema here, its normalised form in ``StepPlan``, its parsing in
 # ``modifiers()`` below. Adding one touches this module and the runner's use of it, nothing else.
@@ -43,7 +54,16 @@ STEP_MODIFIERS: dict[str, JsonSchema] = {
     "id": {**_NAME, "description": "Name of the step; its result is steps.<id>. Defaults to the action name."},
     "title": {"type": "string", "description": "Human title shown in reports."},
     "when": {"type": ["string", "boolean"], "description": "Run the step only when this expression is true."},
-    "expect_error": {**_ONE_OR_MORE, "description": "The step passes only if the call fails with this AWS error code."},
+    "expect_error": {
+        "description": "The step passes only if the call fails with this AWS error code (or one of these); "
+        "`{code: CODE, message: TEXT}` also needs that exact message, `{code: CODE, matches: REGEX}` a message "
+        "the regular expression finds.",
+        "oneOf": [
+            {"type": "string", "minLength": 1},
+            _EXPECTED_ERROR,
+            {"type": "array", "minItems": 1, "items": {"oneOf": [{"type": "string", "minLength": 1}, _EXPECTED_ERROR]}},
+        ],
+    },
     "allow_error": {**_ONE_OR_MORE, "description": "These AWS error codes do not fail the step (result.error is set)."},
     "retry": {
         "type": "object",
@@ -148,6 +168,8 @@ class StepPlan:
     templated: bool = False  # some argument is a template: re-checked once rendered
     when: Expr | None = None
     expect_errors: frozenset[str] = frozenset()
+    # What an expected error's message must be, by code: (exact message or None, regex or None).
+    expect_messages: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
     allow_errors: frozenset[str] = frozenset()
     retry: RetryPolicy = ONCE
     register: str | None = None
@@ -247,6 +269,18 @@ ENV_ENTRY_SCHEMA: JsonSchema = {
 }
 
 
+def expected_errors(value: object) -> list[tuple[str, str | None, str | None]]:
+    """``expect_error`` as (code, exact message, regex) triples, whichever of its forms is written."""
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, Mapping):
+            out.append((str(item["code"]), item.get("message"), item.get("matches")))
+        else:
+            out.append((str(item), None, None))
+    return out
+
+
 def _one_or_more(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -273,7 +307,27 @@ def modifiers(
     fields: dict[str, Any] = {}
     if "when" in raw:
         fields["when"] = expr(raw["when"], "when")
-    fields["expect_errors"] = frozenset(_one_or_more(raw.get("expect_error")))
+    expected = expected_errors(raw.get("expect_error"))
+    fields["expect_errors"] = frozenset(code for code, _, _ in expected)
+    fields["expect_messages"] = {code: (message, pattern) for code, message, pattern in expected if message or pattern}
+    for index, (code, message, pattern) in enumerate(expected):
+        at = ("expect_error",) if isinstance(raw.get("expect_error"), Mapping) else ("expect_error", index)
+        if message is not None and pattern is not None:
+            raise SchemaError(
+                f"expect_error {code} gives both 'message' and 'matches'",
+                location=where(at),
+                step=step_id,
+                hint="keep 'message' for the exact text or 'matches' for a regular expression",
+            )
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SchemaError(
+                    f"expect_error matches {pattern!r}, which is not a regular expression ({exc})",
+                    location=where((*at, "matches")),
+                    step=step_id,
+                ) from None
     fields["allow_errors"] = frozenset(_one_or_more(raw.get("allow_error")))
     if raw.get("retry"):
         fields["retry"] = _retry(raw["retry"], where, step_id=step_id, prompts_before=prompts_before)

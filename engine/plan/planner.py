@@ -32,6 +32,7 @@ from engine.plan.model import (
     StepPlan,
     VarPlan,
     env_entries,
+    expected_errors,
     modifiers,
 )
 from engine.plan.references import TemplateChecks
@@ -353,14 +354,14 @@ class _Checker(IncludePlanning, TemplateChecks):
         known = codes_for(operations)
         if known is None:
             return
-        listed = [codes] if isinstance(codes, str) else list(codes)
+        listed = [code for code, _, _ in expected_errors(codes)]
         for index, code in enumerate(listed):
             if code in known:
                 continue
             self.report(
                 SchemaError(
                     f"expect_error '{code}' is not an error {action.name} can give",
-                    location=where(("expect_error",) if isinstance(codes, str) else ("expect_error", index))
+                    location=where(("expect_error",) if not isinstance(codes, list) else ("expect_error", index))
                     or where(()),
                     step=step_id,
                     hint=with_suggestion(

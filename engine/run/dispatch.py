@@ -6,6 +6,7 @@ How often a step is tried lives in ``engine.run.retry``; what a template sees, i
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -219,6 +220,7 @@ class Dispatcher:
         """An error the step expects or allows is its outcome; any other fails the step."""
         record.error = {"code": failure.code, "message": failure.message}
         if failure.code in step.expect_errors:
+            self._check_expected_message(step, failure)
             record.status = "expected_error"
         elif failure.code in step.allow_errors:
             record.status = "allowed_error"
@@ -232,6 +234,23 @@ class Dispatcher:
                 location=step.location,
                 step=step.id,
             )
+
+    def _check_expected_message(self, step: StepPlan, failure: _Failure) -> None:
+        """An expected code whose message is pinned (``message``/``matches``) must carry that message too."""
+        message, pattern = step.expect_messages.get(failure.code, (None, None))
+        if message is not None and failure.message != message:
+            wanted = f"the message {message!r}"
+        elif pattern is not None and re.search(pattern, failure.message) is None:
+            wanted = f"a message matching {pattern!r}"
+        else:
+            return
+        raise StepFailed(
+            f"expected {failure.code} with {wanted}, but its message was {failure.message!r}",
+            code="UnexpectedErrorMessage",
+            location=step.location,
+            step=step.id,
+            hint="the code matched; fix the expected message, or the flow if the message is right",
+        )
 
     def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[Any, _Failure | None]:
         ctx = ActionContext(

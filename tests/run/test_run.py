@@ -176,6 +176,60 @@ def test_expected_error_passes_and_unexpected_success_fails(scenario_run, write)
     ) in result.stderr
 
 
+def test_expected_error_can_pin_its_message_exactly_or_by_regex(scenario_run, write):
+    extra = """\
+  - id: exact
+    sign_in: {client_id: "{{ steps.app.result.UserPoolClient.ClientId }}", user_name: alice, password: Wr0ng-Passw0rd!}
+    expect_error: {code: NotAuthorizedException, message: Incorrect username or password.}
+  - id: by_regex
+    sign_in: {client_id: "{{ steps.app.result.UserPoolClient.ClientId }}", user_name: alice, password: Wr0ng-Passw0rd!}
+    expect_error: [UserNotFoundException, {code: NotAuthorizedException, matches: "^Incorrect .* password"}]
+  - id: wrong_message
+    sign_in: {client_id: "{{ steps.app.result.UserPoolClient.ClientId }}", user_name: alice, password: Wr0ng-Passw0rd!}
+    expect_error: {code: NotAuthorizedException, matches: "User is disabled"}
+"""
+    scenario = write("flow.yaml", signup_scenario(extra))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    assert result.exit_code == 1
+    assert "[ok] exact (sign_in)  NotAuthorizedException (expected)" in result.stdout
+    assert "[ok] by_regex (sign_in)  NotAuthorizedException (expected)" in result.stdout
+    assert (
+        "step 'wrong_message': expected NotAuthorizedException with a message matching 'User is disabled', but its "
+        "message was 'Incorrect username or password.'\n"
+        "  hint: the code matched; fix the expected message, or the flow if the message is right"
+    ) in result.stderr
+
+
+def test_a_pinned_error_message_is_checked_before_the_run(scenario_cli, write):
+    both = write(
+        "both.yaml",
+        "name: b\nsteps:\n  - sign_in: {client_id: c, user_name: u, password: p}\n"
+        "    expect_error: {code: NotAuthorizedException, message: x, matches: y}\n",
+    )
+    result = scenario_cli("validate", both)
+    assert result.exit_code == 2
+    assert f"{both}:4:19: step 'sign_in': expect_error NotAuthorizedException gives both 'message' and 'matches'" in (
+        result.stderr
+    )
+    bad = write(
+        "bad.yaml",
+        "name: b\nsteps:\n  - sign_in: {client_id: c, user_name: u, password: p}\n"
+        "    expect_error: [{code: NotAuthorizedException, matches: '('}]\n",
+    )
+    result = scenario_cli("validate", bad)
+    assert result.exit_code == 2
+    assert "expect_error matches '(', which is not a regular expression" in result.stderr
+    typo = write(
+        "typo.yaml",
+        "name: b\nsteps:\n  - sign_in: {client_id: c, user_name: u, password: p}\n"
+        "    expect_error: [{code: NotAuthorisedException, message: x}]\n",
+    )
+    result = scenario_cli("validate", typo)
+    assert result.exit_code == 2
+    assert "expect_error 'NotAuthorisedException' is not an error sign_in can give" in result.stderr
+    assert f"{typo}:4:20:" in result.stderr
+
+
 def test_retry_is_bounded(scenario_run, write):
     scenario = write("flow.yaml", signup_scenario())
     result = scenario_run(scenario, *["--answer", "password=weakpassword"] * 3)
