@@ -292,38 +292,6 @@ def admin_delete_user(args: Any, ctx: ActionContext) -> Any:
     )
 
 
-TRIGGER = {"enum": cs.LAMBDA_TRIGGERS, "description": "The LambdaConfig key, e.g. PreSignUp."}
-
-
-@action(
-    "set_trigger",
-    "Attach a Lambda function to a user-pool trigger; the previous LambdaConfig is restored at cleanup.",
-    obj(
-        {"user_pool_id": STRING, "trigger": TRIGGER, "function_arn": STRING},
-        ["user_pool_id", "trigger", "function_arn"],
-    ),
-    {
-        "user_pool_id": "{{ stack.UserPoolId }}",
-        "trigger": "PreSignUp",
-        "function_arn": "{{ stack.AutoConfirmFunctionArn }}",
-    },
-    operations=_idp("DescribeUserPool", "UpdateUserPool"),
-)
-def set_trigger(args: Any, ctx: ActionContext) -> Any:
-    return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: args["function_arn"]})
-
-
-@action(
-    "remove_trigger",
-    "Detach a user-pool trigger; the previous LambdaConfig is restored at cleanup.",
-    obj({"user_pool_id": STRING, "trigger": TRIGGER}, ["user_pool_id", "trigger"]),
-    {"user_pool_id": "{{ stack.UserPoolId }}", "trigger": "PreSignUp"},
-    operations=_idp("DescribeUserPool", "UpdateUserPool"),
-)
-def remove_trigger(args: Any, ctx: ActionContext) -> Any:
-    return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: None})
-
-
 @action(
     "read_outbox",
     "Local target: the latest message Cognito sent to a user (result.code, result.text, result.subject, "
@@ -378,6 +346,4 @@ ACTIONS = [
     admin_set_user_password,
     admin_get_user,
     admin_delete_user,
-    set_trigger,
-    remove_trigger,
 ]

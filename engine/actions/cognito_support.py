@@ -188,21 +188,21 @@ def pool_update_params(idp: Any, pool: dict[str, Any]) -> dict[str, Any]:
 _VERSIONED = {"PreTokenGeneration": "PreTokenGenerationConfig"}
 
 
-def _put_trigger(config: dict[str, Any], trigger: str, arn: str | None) -> None:
+def _put_trigger(config: dict[str, Any], trigger: str, value: object) -> None:
     """Set (or with None remove) ``trigger`` in a LambdaConfig, keeping its versioned twin in step."""
     versioned = _VERSIONED.get(trigger)
-    if arn is None:
+    if value is None:
         config.pop(trigger, None)
         if versioned:
             config.pop(versioned, None)
         return
-    config[trigger] = arn
+    config[trigger] = value
     if versioned and isinstance(config.get(versioned), dict):
-        config[versioned] = {**config[versioned], "LambdaArn": arn}
+        config[versioned] = {**config[versioned], "LambdaArn": value}
 
 
-def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str | None]) -> dict[str, Any]:
-    """Apply trigger changes (None removes one); the undo restores exactly the keys this run changed.
+def set_lambda_config(ctx: ActionContext, pool_id: str, changes: Mapping[str, object]) -> dict[str, Any]:
+    """Apply ``LambdaConfig`` changes (None removes a trigger); the undo restores exactly the keys this run changed.
 
     The run takes each changed trigger's lease until its cleanup (runs that need the same trigger
     of the same pool take turns) and the pool's lease around each read-modify-write of its
@@ -243,9 +243,10 @@ def _restore_triggers(context: UndoContext, params: Mapping[str, Any], certain: 
                 return "the user pool is gone"
             raise
         config = dict(pool.get("LambdaConfig") or {})
+        found = dict(config)  # compared before any restore: restoring a trigger also restores its versioned twin
         changed = []
         for trigger, (ours, before) in params["triggers"].items():
-            if config.get(trigger) != ours:
+            if found.get(trigger) != ours:
                 continue  # changed since by someone else (or never applied): theirs now
             changed.append(trigger)
             _put_trigger(config, trigger, before)
