@@ -23,7 +23,7 @@ NEW_FLOWS = [
     "disable_enable_reset",
 ]
 # The flows written from issue 20's list.
-ROUND_THREE_FLOWS = ["pre_token_v2"]
+ROUND_THREE_FLOWS = ["pre_token_v2", "refresh_and_revoke"]
 
 
 def outputs(clients: Clients) -> dict[str, str]:

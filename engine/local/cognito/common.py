@@ -16,6 +16,7 @@ from engine.local.cognito.exceptions import (
     ResourceNotFoundError,
     UserNotFoundError,
 )
+from engine.local.cognito.revocation import is_revoked
 from engine.template.helpers import HelperError, jwt_claims
 
 NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"  # callerContext.clientId of admin API calls
@@ -85,6 +86,8 @@ def find_by_access_token(access_token: str) -> tuple[Any, Any, str]:
             if user is None:
                 raise NotAuthorizedError("User does not exist.")
             return pool, user, username
+    if any(is_revoked(pool, access_token) for _, pool in _every_pool()):
+        raise NotAuthorizedError("Access Token has been revoked")
     raise NotAuthorizedError("Invalid Access Token")
 
 

@@ -12,7 +12,19 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from engine.local.cognito import attributes, auth, custom_auth, device_auth, devices, mfa, password, signup, srp_auth
+from engine.local.cognito import (
+    attributes,
+    auth,
+    custom_auth,
+    device_auth,
+    devices,
+    mfa,
+    password,
+    revocation,
+    signup,
+    srp_auth,
+)
+from engine.local.cognito.common import pool_for_client
 from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.triggers import CALLER_AGENT
 
@@ -330,8 +342,18 @@ REPLACED: dict[str, Callable[[Any], Any]] = {
     "verify_software_token": verify_software_token,
     "get_user": get_user,
 }
+
+
+def revoke_token(self: Any) -> ActionResult:
+    p = _params(self)
+    _, pool, client = pool_for_client(p.get("ClientId", ""))
+    revocation.revoke_token(pool, client, p.get("ClientSecret"), p.get("Token", ""))
+    return EmptyResult()
+
+
 # Operations moto lacks, which the local AWS adds.
 ADDED: dict[str, Callable[[Any], Any]] = {
+    "revoke_token": revoke_token,
     "delete_user": delete_user,
     "resend_confirmation_code": resend_confirmation_code,
     "get_user_attribute_verification_code": get_user_attribute_verification_code,
