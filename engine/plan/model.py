@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from engine.action import Action, JsonSchema
 
 Phase = Literal["steps", "cleanup", "after_cleanup"]
+TARGET_NAMES = ("local", "endpoint", "aws")
 DEFAULT_CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were created during this demo (y/n)?"
 CLEANUP_PROMPT_ID = "remove_resources"
 MAX_TIMEOUT = 3600
@@ -105,6 +106,18 @@ STEP_MODIFIERS: dict[str, JsonSchema] = {
         "maximum": MAX_TIMEOUT,
         "description": "Seconds the whole step (every attempt and retry delay) may take; then it fails.",
     },
+    "match": {
+        "description": "The result must contain this, as a partial match: every key given has the value given "
+        "(compared the same way inside), extra keys are allowed, and each list item given matches some item.",
+    },
+    "only_on": {
+        "description": "Run the step only on these targets (local, endpoint, aws); elsewhere it is skipped and says "
+        "so, e.g. `only_on: aws` for what only real AWS does.",
+        "oneOf": [
+            {"enum": list(TARGET_NAMES)},
+            {"type": "array", "items": {"enum": list(TARGET_NAMES)}, "minItems": 1, "uniqueItems": True},
+        ],
+    },
 }
 
 
@@ -117,6 +130,14 @@ class ForEach:
     name: str = "item"
     location: Location | None = None
     from_file: bool = False  # rows of a data file are data: their text is never rendered as a template
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A step's ``match:``: the value its result must contain (templates rendered after the call)."""
+
+    value: Any
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +198,8 @@ class StepPlan:
     timeout: float | None = None
     for_each: ForEach | None = None
     include: Include | None = None
+    match: Expected | None = None
+    only_on: frozenset[str] | None = None  # None: every target
 
     @property
     def action_name(self) -> str:
@@ -347,6 +370,10 @@ def modifiers(
         fields["timeout"] = float(raw["timeout"])
     if "for_each" in raw:
         fields["for_each"] = _for_each(raw["for_each"], where, step_id=step_id, base_dir=base_dir)
+    if "match" in raw:
+        fields["match"] = Expected(raw["match"], where(("match",)))
+    if "only_on" in raw:
+        fields["only_on"] = frozenset(_one_or_more(raw["only_on"]))
     return fields
 
 

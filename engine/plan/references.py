@@ -64,7 +64,7 @@ class TemplateChecks:
             )
             # Deferred arguments (an aws_call's undo) are rendered after the call, with its result.
             in_deferred = in_args and len(sub) > 1 and sub[1] in action.deferred
-            with_result = top in ("assert", "retry") or in_deferred
+            with_result = top in ("assert", "retry", "match") or in_deferred
             self._check_text(text, (*path, *sub), step_id, expression=expression, with_result=with_result)
 
     def _check_text(

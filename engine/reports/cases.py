@@ -43,7 +43,7 @@ def cases(result: RunResult) -> list[Case]:
             name = f"{step.id} ({step.action_name})"
             iterations = _iterations(recorded, phase, step.id) if step.for_each is not None else []
             for it in iterations:  # a for_each step is its iterations, in the order they ran
-                status, reason = it.status, "condition was false" if it.status == "skipped" else None
+                status, reason = it.status, _skip_reason(it)
                 out.append(
                     Case(phase, f"{it.step_id} ({it.action})", it.step_id, it.action, status, it.location, it, reason)
                 )
@@ -52,7 +52,7 @@ def cases(result: RunResult) -> list[Case]:
             if record is None:
                 out.append(Case(phase, name, step.id, step.action_name, "skipped", str(step.location), None, unreached))
             else:
-                reason = "condition was false" if record.status == "skipped" else None
+                reason = _skip_reason(record)
                 out.append(Case(phase, name, step.id, record.action, record.status, record.location, record, reason))
     for record in recorded.values():  # not in the plan: kept, never dropped
         out.append(
@@ -86,3 +86,7 @@ def _iterations(recorded: dict[tuple[str, str], StepRecord], phase: str, step_id
         and key[1][len(step_id) + 1 : -1].isdigit()
     ]
     return [recorded.pop(key) for key in keys]
+
+
+def _skip_reason(record: StepRecord) -> str | None:
+    return (record.reason or "condition was false") if record.status == "skipped" else None
