@@ -186,8 +186,11 @@ def event_attributes(user: Any, *, status: str | None = None, pool: Any = None) 
             attributes.setdefault(f"{name}_verified", "false")
     pool = pool if pool is not None else _pool_of(user)
     aliases = (pool.extended_config.get("AliasAttributes") or []) if pool is not None else []
+    # An email or phone number users sign in with (UsernameAttributes) is their alias, verified or not.
+    sign_in = (pool.extended_config.get("UsernameAttributes") or []) if pool is not None else []
     for name in ("email", "phone_number"):
-        if name in aliases and attributes.get(name) and attributes.get(f"{name}_verified") == "true":
+        verified_alias = name in aliases and attributes.get(f"{name}_verified") == "true"
+        if attributes.get(name) and (verified_alias or name in sign_in):
             attributes[f"cognito:{name}_alias"] = attributes[name]
     attributes["cognito:user_status"] = status or status_name(user)
     return attributes
