@@ -267,49 +267,6 @@ def delete_user(args: AccessTokenArgs, ctx: ActionContext) -> JsonValue:
     return result
 
 
-TRIGGER = {"enum": cs.LAMBDA_TRIGGERS, "description": "The LambdaConfig key, e.g. PreSignUp."}
-
-
-class SetTriggerArgs(TypedDict):
-    user_pool_id: str
-    trigger: str
-    function_arn: str
-
-
-@action(
-    "set_trigger",
-    "Attach a Lambda function to a user-pool trigger; the previous LambdaConfig is restored at cleanup.",
-    obj(
-        {"user_pool_id": STRING, "trigger": TRIGGER, "function_arn": STRING},
-        ["user_pool_id", "trigger", "function_arn"],
-    ),
-    {
-        "user_pool_id": "{{ stack.UserPoolId }}",
-        "trigger": "PreSignUp",
-        "function_arn": "{{ stack.AutoConfirmFunctionArn }}",
-    },
-    operations=idp_operations("DescribeUserPool", "UpdateUserPool"),
-)
-def set_trigger(args: SetTriggerArgs, ctx: ActionContext) -> JsonValue:
-    return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: args["function_arn"]})
-
-
-class RemoveTriggerArgs(TypedDict):
-    user_pool_id: str
-    trigger: str
-
-
-@action(
-    "remove_trigger",
-    "Detach a user-pool trigger; the previous LambdaConfig is restored at cleanup.",
-    obj({"user_pool_id": STRING, "trigger": TRIGGER}, ["user_pool_id", "trigger"]),
-    {"user_pool_id": "{{ stack.UserPoolId }}", "trigger": "PreSignUp"},
-    operations=idp_operations("DescribeUserPool", "UpdateUserPool"),
-)
-def remove_trigger(args: RemoveTriggerArgs, ctx: ActionContext) -> JsonValue:
-    return cs.set_lambda_config(ctx, args["user_pool_id"], {args["trigger"]: None})
-
-
 class ReadOutboxArgs(TypedDict):
     user_name: str
     kind: NotRequired[str]
@@ -366,6 +323,4 @@ ACTIONS = [
     forgot_password,
     confirm_forgot_password,
     delete_user,
-    set_trigger,
-    remove_trigger,
 ]

@@ -237,7 +237,9 @@ class PoolView(TypedDict):
 
 class _RestoreTriggers(TypedDict):
     pool_id: str
-    triggers: dict[str, list[str | None]]  # trigger -> [the value this run set, the value before]
+    # LambdaConfig key -> [the value this run set, the value before]: an ARN, a custom sender's
+    # {LambdaVersion, LambdaArn}, PreTokenGenerationConfig, or the KMSKeyID
+    triggers: dict[str, list[JsonValue]]
 
 
 def pool_update_params(pool: PoolView) -> dict[str, object]:
@@ -269,22 +271,22 @@ def pool_update_params(pool: PoolView) -> dict[str, object]:
 _VERSIONED = {"PreTokenGeneration": "PreTokenGenerationConfig"}
 
 
-def _put_trigger(config: dict[str, JsonValue], trigger: str, arn: str | None) -> None:
+def _put_trigger(config: dict[str, JsonValue], trigger: str, value: JsonValue) -> None:
     """Set (or with None remove) ``trigger`` in a LambdaConfig, keeping its versioned twin in step."""
     versioned = _VERSIONED.get(trigger)
-    if arn is None:
+    if value is None:
         config.pop(trigger, None)
         if versioned:
             config.pop(versioned, None)
         return
-    config[trigger] = arn
+    config[trigger] = value
     twin = config.get(versioned) if versioned else None
     if versioned and isinstance(twin, dict):
-        config[versioned] = {**twin, "LambdaArn": arn}
+        config[versioned] = {**twin, "LambdaArn": value}
 
 
-def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str | None]) -> dict[str, JsonValue]:
-    """Apply trigger changes (None removes one); the undo restores exactly the keys this run changed.
+def set_lambda_config(ctx: ActionContext, pool_id: str, changes: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    """Apply ``LambdaConfig`` changes (None removes a trigger); the undo restores exactly the keys this run changed.
 
     The run takes each changed trigger's lease until its cleanup (runs that need the same trigger
     of the same pool take turns) and the pool's lease around each read-modify-write of its
@@ -301,8 +303,8 @@ def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str |
             _put_trigger(config, trigger, arn)
         params = pool_update_params(pool)
         params["LambdaConfig"] = config
-        restore: dict[str, list[str | None]] = {
-            trigger: [_arn(config.get(trigger)), _arn(previous.get(trigger))] for trigger in changes
+        restore: dict[str, list[JsonValue]] = {
+            trigger: [config.get(trigger), previous.get(trigger)] for trigger in changes
         }
         names = ", ".join(changes)
         with ctx.undo.intent(
@@ -312,11 +314,6 @@ def set_lambda_config(ctx: ActionContext, pool_id: str, changes: dict[str, str |
         ):
             idp.update_user_pool(**params)
     return {"UserPoolId": pool_id, "LambdaConfig": config, "PreviousLambdaConfig": previous}
-
-
-def _arn(value: JsonValue) -> str | None:
-    """A trigger's value in LambdaConfig: the function's ARN (every key set_trigger takes holds one)."""
-    return None if value is None else str(value)
 
 
 @undo_kind(RESTORE_TRIGGERS)
@@ -333,9 +330,10 @@ def _restore_triggers(context: UndoContext, params: Mapping[str, object], certai
                 return "the user pool is gone"
             raise
         config = dict(pool.get("LambdaConfig") or {})
+        found = dict(config)  # compared before any restore: restoring a trigger also restores its versioned twin
         changed = []
         for trigger, (ours, before) in recorded["triggers"].items():
-            if config.get(trigger) != ours:
+            if found.get(trigger) != ours:
                 continue  # changed since by someone else (or never applied): theirs now
             changed.append(trigger)
             _put_trigger(config, trigger, before)

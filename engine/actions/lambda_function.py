@@ -194,10 +194,18 @@ def _delete_function(context: UndoContext, params: Mapping[str, object], certain
     try:
         context.clients.client("lambda").delete_function(FunctionName=cast(_FunctionKey, params)["name"])
     except ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return "already gone"
-        raise
-    return None
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        gone: str | None = "already gone"
+    else:
+        gone = None
+    # Lambda made the function's log group at its first invocation: it goes with the function.
+    try:
+        context.clients.client("logs").delete_log_group(logGroupName=f"/aws/lambda/{params['name']}")
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+    return gone
 
 
 @undo_kind(DELETE_ROLE)

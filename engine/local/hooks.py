@@ -22,6 +22,8 @@ Hooks:
 * ``cognito-pool-ids``: user pool ids shaped as Cognito's, ``<region>_<9 alphanumerics>``.
 * ``cognito-models``: the moto Cognito model methods the local Cognito calls, private ones included
   (``MOTO_CALLS``; ``tests/local/test_hooks.py`` fails when the source calls one not declared there).
+* ``cognito-usernames``: user names that ignore case in a pool with ``CaseSensitive: false``, and a pool
+  created with a ``Schema`` keeps every standard attribute (``cognito.usernames``).
 * ``cognito-password-policy``: passwords checked with Cognito's per-rule messages and defaults.
 * ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step; custom
   sender triggers (CustomEmailSender / CustomSMSSender) refused without a usable KMSKeyID.
@@ -182,12 +184,15 @@ def _check_unsupported() -> None:
 
 
 def _apply_unsupported() -> None:
+    from engine.local.cognito import constraints
+
     original = BaseResponse.call_action
 
     def call_action(self: BaseResponse) -> TYPE_RESPONSE:
         action = self._get_action()
         if action and camelcase_to_underscores(action) not in method_names_from_class(type(self)):
             raise NotSupportedLocally(action)
+        constraints.check_request(action, getattr(self, "parameters", None))
         try:
             return original(self)
         except NotImplementedError as error:  # moto's "not implemented yet" for some inputs
@@ -221,6 +226,36 @@ def _apply_pool_ids() -> None:
         return str(original(chosen, *args))
 
     setattr(cognito_models, "generate_id", _gated("cognito-pool-ids", generate_id, original))  # noqa: B010
+
+
+# --- cognito-usernames ---------------------------------------------------------------------
+
+
+def _check_usernames() -> None:
+    hook = "cognito-usernames"
+    _callable(hook, CognitoIdpUserPool, "_get_user", "self", "username")
+    _callable(hook, CognitoIdpUserPool, "__init__", "self", "account_id", "region", "name", "extended_config")
+    check_attribute(hook, cognito_models.CognitoIdpUserPoolAttribute, "STANDARD_SCHEMA")
+
+
+def _apply_usernames() -> None:
+    from engine.local.cognito import usernames
+
+    get_user, init = CognitoIdpUserPool._get_user, CognitoIdpUserPool.__init__
+
+    def _get_user(self: Any, username: str) -> Any:
+        found = get_user(self, username)
+        if found is None and isinstance(username, str) and usernames.case_insensitive(self):
+            return usernames.find_folded(self, username)
+        return found
+
+    # The same parameters as moto's, which cognito-pool-ids checks after this hook is installed too.
+    def __init__(self: Any, account_id: str, region: str, name: str, extended_config: Any) -> None:
+        init(self, account_id, region, name, extended_config)
+        usernames.complete_schema(self)
+
+    CognitoIdpUserPool._get_user = _gated("cognito-usernames", _get_user, get_user)  # type: ignore[method-assign]
+    CognitoIdpUserPool.__init__ = _gated("cognito-usernames", __init__, init)  # type: ignore[method-assign]
 
 
 # --- cognito-models -----------------------------------------------------------------------
@@ -364,6 +399,7 @@ HOOKS: tuple[Hook, ...] = (
     Hook("cognito-unsupported", _check_unsupported, _apply_unsupported),
     Hook("cognito-pool-ids", _check_pool_ids, _apply_pool_ids),
     Hook("cognito-models", _check_cognito_models),
+    Hook("cognito-usernames", _check_usernames, _apply_usernames),
     Hook("cognito-lambda-config", _check_lambda_config, _apply_lambda_config),
     Hook("cognito-password-policy", _check_password_policy, _apply_password_policy),
     Hook("cognito-key-cache", _check_key_cache, _apply_key_cache),

@@ -9,7 +9,7 @@ from engine.aws.model import codes_for
 from engine.errors import SchemaError
 from engine.plan.declared import operations_called
 from engine.plan.ids import Report
-from engine.plan.model import Locate
+from engine.plan.model import Locate, expected_errors
 from engine.plan.schema_errors import with_suggestion
 
 
@@ -23,14 +23,15 @@ def check_error_codes(
     known = codes_for(operations_called(action, args))
     if known is None:
         return
-    listed = [codes] if isinstance(codes, str) else list(codes) if isinstance(codes, list) else []
+    listed = [code for code, _, _ in expected_errors(codes)]
     for index, code in enumerate(listed):
         if code in known:
             continue
         report(
             SchemaError(
                 f"expect_error '{code}' is not an error {action.name} can give",
-                location=where(("expect_error",) if isinstance(codes, str) else ("expect_error", index)) or where(()),
+                location=where(("expect_error",) if not isinstance(codes, list) else ("expect_error", index))
+                or where(()),
                 step=step_id,
                 hint=with_suggestion(
                     str(code),

@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from engine.action import ActionBase, ActionContext
 from engine.errors import Location, SchemaError
+from engine.plan.include_params import declared_params
 from engine.plan.loader import load_referenced_yaml, locate
 from engine.plan.model import INCLUDE, INCLUDE_SCHEMA, INCLUDED_FILE_SCHEMA
 from engine.plan.schema_errors import problems, raise_first, with_suggestion
@@ -63,9 +64,8 @@ def read_include(
             location=getattr(data, "location", Location(str(path), 1, 1)),
         )
     raise_first(problems(data, INCLUDED_FILE_SCHEMA, lambda p, key: locate(data, p, key=key)))
-    declared = data.get("params") or {}
-    defaults = dict(declared) if isinstance(declared, dict) else {}
-    names = frozenset(declared)
+    declared = declared_params(data, path.name)
+    defaults, names = dict(declared.defaults), declared.names
     passed = spec.get("with")
     given = dict(passed) if isinstance(passed, dict) else {}
     for key in sorted(set(given) - names):

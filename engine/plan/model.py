@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 from engine.errors import InputError, Location, SchemaError
+from engine.plan.include_params import PARAMS_SCHEMA
 from engine.plan.loader import load_referenced_yaml, locate, read_text_file
 from engine.run.retry import DEFAULT_ATTEMPTS, MAX_ATTEMPTS, MAX_DELAY, ONCE, Expr, RetryPolicy
 from engine.template.render import NodePath
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from engine.action import Action, JsonSchema
 
 Phase = Literal["steps", "cleanup", "after_cleanup"]
+TARGET_NAMES = ("local", "endpoint", "aws")
 DEFAULT_CLEANUP_QUESTION = "Do you want to remove all of the AWS resources that were created during this demo (y/n)?"
 CLEANUP_PROMPT_ID = "remove_resources"
 MAX_TIMEOUT = 3600
@@ -36,6 +39,16 @@ _ONE_OR_MORE: JsonSchema = {
     ]
 }
 _NAME: JsonSchema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+_EXPECTED_ERROR: JsonSchema = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code"],
+    "properties": {
+        "code": {"type": "string", "minLength": 1},
+        "message": {"type": "string", "description": "The error message, exactly."},
+        "matches": {"type": "string", "description": "A regular expression found in the error message."},
+    },
+}
 
 # Every step modifier: its schema here, its normalised form in ``StepPlan``, its parsing in
 # ``modifiers()`` below. Adding one touches this module and the runner's use of it, nothing else.
@@ -43,7 +56,16 @@ STEP_MODIFIERS: dict[str, JsonSchema] = {
     "id": {**_NAME, "description": "Name of the step; its result is steps.<id>. Defaults to the action name."},
     "title": {"type": "string", "description": "Human title shown in reports."},
     "when": {"type": ["string", "boolean"], "description": "Run the step only when this expression is true."},
-    "expect_error": {**_ONE_OR_MORE, "description": "The step passes only if the call fails with this AWS error code."},
+    "expect_error": {
+        "description": "The step passes only if the call fails with this AWS error code (or one of these); "
+        "`{code: CODE, message: TEXT}` also needs that exact message, `{code: CODE, matches: REGEX}` a message "
+        "the regular expression finds.",
+        "oneOf": [
+            {"type": "string", "minLength": 1},
+            _EXPECTED_ERROR,
+            {"type": "array", "minItems": 1, "items": {"oneOf": [{"type": "string", "minLength": 1}, _EXPECTED_ERROR]}},
+        ],
+    },
     "allow_error": {**_ONE_OR_MORE, "description": "These AWS error codes do not fail the step (result.error is set)."},
     "retry": {
         "type": "object",
@@ -85,6 +107,18 @@ STEP_MODIFIERS: dict[str, JsonSchema] = {
         "maximum": MAX_TIMEOUT,
         "description": "Seconds the whole step (every attempt and retry delay) may take; then it fails.",
     },
+    "match": {
+        "description": "The result must contain this, as a partial match: every key given has the value given "
+        "(compared the same way inside), extra keys are allowed, and each list item given matches some item.",
+    },
+    "only_on": {
+        "description": "Run the step only on these targets (local, endpoint, aws); elsewhere it is skipped and says "
+        "so, e.g. `only_on: aws` for what only real AWS does.",
+        "oneOf": [
+            {"enum": list(TARGET_NAMES)},
+            {"type": "array", "items": {"enum": list(TARGET_NAMES)}, "minItems": 1, "uniqueItems": True},
+        ],
+    },
 }
 
 
@@ -95,6 +129,15 @@ class ForEach:
 
     items: list[object] | str
     name: str = "item"
+    location: Location | None = None
+    from_file: bool = False  # rows of a data file are data: their text is never rendered as a template
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A step's ``match:``: the value its result must contain (templates rendered after the call)."""
+
+    value: object
     location: Location | None = None
 
 
@@ -128,10 +171,7 @@ INCLUDED_FILE_SCHEMA: JsonSchema = {
     "required": ["steps"],
     "properties": {
         "description": {"type": "string"},
-        "params": {
-            "description": "Names the including step passes with `with:` (a list), or names with defaults.",
-            "oneOf": [{"type": "array", "items": _NAME}, {"type": "object"}],
-        },
+        "params": PARAMS_SCHEMA,
         "steps": {"type": "array", "minItems": 1, "items": {"type": "object", "properties": STEP_MODIFIERS}},
     },
 }
@@ -150,6 +190,8 @@ class StepPlan:
     templated: bool = False  # some argument is a template: re-checked once rendered
     when: Expr | None = None
     expect_errors: frozenset[str] = frozenset()
+    # What an expected error's message must be, by code: (exact message or None, regex or None).
+    expect_messages: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
     allow_errors: frozenset[str] = frozenset()
     retry: RetryPolicy = ONCE
     register: str | None = None
@@ -157,6 +199,8 @@ class StepPlan:
     timeout: float | None = None
     for_each: ForEach | None = None
     include: Include | None = None
+    match: Expected | None = None
+    only_on: frozenset[str] | None = None  # None: every target
 
     @property
     def action_name(self) -> str:
@@ -208,6 +252,9 @@ class Plan:
     prompt_ids: frozenset[str] = field(default_factory=frozenset)
     tags: tuple[str, ...] = ()
     after_cleanup: tuple[StepPlan, ...] = ()  # checks of the state the cleanup left
+    # Prompts that are always asked and have no default: (id, location), so a replay missing one
+    # of their answers stops before anything runs.
+    needs_answer: tuple[tuple[str, Location], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,6 +312,14 @@ class RetrySpec(TypedDict, total=False):
     until: str
 
 
+class ExpectedErrorSpec(TypedDict, total=False):
+    """An ``expect_error`` item that pins the message: ``{code, message}`` or ``{code, matches}``."""
+
+    code: str
+    message: str
+    matches: str
+
+
 ForEachSpec = TypedDict("ForEachSpec", {"items": list[object] | str, "file": str, "as": str}, total=False)
 # A step's modifiers as their schemas (``STEP_MODIFIERS``) let them be written; its action key is not here.
 ModifiersSpec = TypedDict(
@@ -273,13 +328,15 @@ ModifiersSpec = TypedDict(
         "id": str,
         "title": str,
         "when": str | bool,
-        "expect_error": str | list[str],
+        "expect_error": str | ExpectedErrorSpec | list[str | ExpectedErrorSpec],
         "allow_error": str | list[str],
         "retry": RetrySpec,
         "register": str,
         "assert": str | list[str],
         "for_each": list[object] | str | ForEachSpec,
         "timeout": float,
+        "match": object,
+        "only_on": str | list[str],
     },
     total=False,
 )
@@ -290,6 +347,7 @@ class Modifiers(TypedDict, total=False):
 
     when: Expr
     expect_errors: frozenset[str]
+    expect_messages: Mapping[str, tuple[str | None, str | None]]
     allow_errors: frozenset[str]
     retry: RetryPolicy
     register: str
@@ -297,6 +355,27 @@ class Modifiers(TypedDict, total=False):
     timeout: float
     for_each: ForEach
     include: Include
+    match: Expected
+    only_on: frozenset[str]
+
+
+def expected_errors(value: object) -> list[tuple[str, str | None, str | None]]:
+    """``expect_error`` as (code, exact message, regex) triples, whichever of its forms is written."""
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    out: list[tuple[str, str | None, str | None]] = []
+    for item in items:
+        if isinstance(item, Mapping):
+            message, pattern = item.get("message"), item.get("matches")
+            out.append(
+                (
+                    str(item["code"]),
+                    None if message is None else str(message),
+                    None if pattern is None else str(pattern),
+                )
+            )
+        else:
+            out.append((str(item), None, None))
+    return out
 
 
 def _one_or_more(value: str | list[str] | None) -> tuple[str, ...]:
@@ -319,10 +398,30 @@ def modifiers(
     ``retry.reprompt`` may name.
     """
     spec = cast(ModifiersSpec, raw)  # the step matched STEP_MODIFIERS before it is planned
+    expected = expected_errors(spec.get("expect_error"))
     fields = Modifiers(
-        expect_errors=frozenset(_one_or_more(spec.get("expect_error"))),
+        expect_errors=frozenset(code for code, _, _ in expected),
+        expect_messages={code: (message, pattern) for code, message, pattern in expected if message or pattern},
         allow_errors=frozenset(_one_or_more(spec.get("allow_error"))),
     )
+    for index, (code, message, pattern) in enumerate(expected):
+        at: NodePath = ("expect_error",) if isinstance(spec.get("expect_error"), Mapping) else ("expect_error", index)
+        if message is not None and pattern is not None:
+            raise SchemaError(
+                f"expect_error {code} gives both 'message' and 'matches'",
+                location=where(at),
+                step=step_id,
+                hint="keep 'message' for the exact text or 'matches' for a regular expression",
+            )
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SchemaError(
+                    f"expect_error matches {pattern!r}, which is not a regular expression ({exc})",
+                    location=where((*at, "matches")),
+                    step=step_id,
+                ) from None
     if "when" in spec:
         fields["when"] = Expr(spec["when"], where(("when",)))
     if spec.get("retry"):
@@ -343,6 +442,10 @@ def modifiers(
         fields["timeout"] = float(spec["timeout"])
     if "for_each" in spec:
         fields["for_each"] = _for_each(spec["for_each"], where, step_id=step_id, base_dir=base_dir)
+    if "match" in spec:
+        fields["match"] = Expected(spec["match"], where(("match",)))
+    if "only_on" in spec:
+        fields["only_on"] = frozenset(_one_or_more(spec["only_on"]))
     return fields
 
 
@@ -354,7 +457,8 @@ def _for_each(raw: list[object] | str | ForEachSpec, where: Locate, *, step_id: 
     if "file" in raw and "items" in raw:
         raise SchemaError("for_each takes either 'items' or 'file', not both", location=location, step=step_id)
     if "file" in raw:
-        return ForEach(read_items(base_dir / raw["file"], where(("for_each", "file")), step_id), name, location)
+        rows = read_items(base_dir / raw["file"], where(("for_each", "file")), step_id)
+        return ForEach(rows, name, location, from_file=True)
     if "items" not in raw:
         raise SchemaError(
             "for_each needs 'items' or 'file'", location=location, step=step_id, hint="e.g. for_each: {file: users.csv}"

@@ -108,7 +108,9 @@ def check_scenario(
             _check_answered(collected, set(answers.entries), str(answers.path))
     if errors:
         # In file order; a problem in another file (the answers file) after this file's own.
-        return None, sorted(errors, key=lambda e: _order(e, str(path)))
+        # A fragment included twice is checked twice: its problems are reported once.
+        unique = {(e.message, str(e.location)): e for e in errors}
+        return None, sorted(unique.values(), key=lambda e: _order(e, str(path)))
     variables = data.get("vars") or {}
     env = env_entries(data.get("env") or ())
     return Plan(
@@ -130,6 +132,7 @@ def check_scenario(
         prompt_ids=frozenset(prompt_ids),
         tags=tuple(data.get("tags") or ()),
         after_cleanup=tuple(step for step in after_cleanup if step is not None),
+        needs_answer=tuple(collected.needs_answer),
     ), []
 
 

@@ -14,6 +14,7 @@ from engine.plan.ids import Report
 from engine.plan.loader import locate
 from engine.plan.model import env_entries
 from engine.plan.schema_errors import with_suggestion
+from engine.template import helpers as template_helpers
 from engine.template.checks import known_filters_and_tests, read_names, unknown_filters_and_tests
 from engine.template.render import NodePath, attribute_refs, check_syntax, is_template, iter_strings
 from engine.template.scope import NAMES_HINT, RESULT_NAMES, TEMPLATE_NAMES
@@ -76,7 +77,7 @@ class TemplateChecker:
             )
             # Deferred arguments (an undo that uses the call's result) are rendered after the call, with its result.
             in_deferred = in_args and len(sub) > 1 and sub[1] in action.deferred
-            with_result = top in ("assert", "retry") or in_deferred
+            with_result = top in ("assert", "retry", "match") or in_deferred
             self._check_text(text, (*path, *sub), step_id, loop_names, expression=expression, with_result=with_result)
 
     def _check_text(
@@ -99,9 +100,7 @@ class TemplateChecker:
                     f"template uses the {kind} '{function}', which does not exist",
                     location=location,
                     step=step_id,
-                    hint=with_suggestion(
-                        function, known_filters_and_tests(kind), f"the {kind}s are Jinja's built-in {kind}s"
-                    ),
+                    hint=with_suggestion(function, known_filters_and_tests(kind), _known_hint(kind)),
                 )
             )
         if unknown_functions:
@@ -193,3 +192,8 @@ class TemplateChecker:
                         hint="write the name as it is, or choose the stack on the command line with --stack NAME",
                     )
                 )
+
+
+def _known_hint(kind: str) -> str:
+    ours = sorted(template_helpers.TESTS if kind == "test" else template_helpers.FILTERS)
+    return f"the {kind}s are Jinja's built-in {kind}s and {', '.join(ours)}"

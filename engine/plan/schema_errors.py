@@ -99,7 +99,8 @@ def _leaf_error(error: jsonschema.ValidationError) -> jsonschema.ValidationError
         if all(e.validator == "type" for e in branches) and len(branches) == len(error.context):
             return error
         # The branch of the right type that got furthest says what is wrong inside it.
-        return max(branches, key=lambda e: (len(e.absolute_path), e.validator != "type"))
+        best = max(branches, key=lambda e: (len(e.absolute_path), e.validator != "type"))
+        return (_leaf_error(best) or best) if best.context else best  # a oneOf inside a oneOf
     return error
 
 

@@ -19,11 +19,11 @@ or a file are secret, so a password need never be on a command line where ``ps``
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from engine.errors import InputError, Location
+from engine.errors import InputError, InputErrors, Location, MissingAnswerError
 from engine.plan.loader import MarkedDict, MarkedList, load_yaml_file
 
 MISSING = object()
@@ -107,6 +107,25 @@ class Answers:
     def location(self, prompt_id: str) -> Location | None:
         entry = self.entries.get(prompt_id)
         return entry.location if entry else None
+
+    def check_answered(self, needed: Iterable[tuple[str, Location]]) -> None:
+        """Non-interactively, every prompt in ``needed`` (asked for sure, no default) must have an answer."""
+        missing = [
+            MissingAnswerError(
+                f"prompt '{prompt_id}' needs an answer and this run is non-interactive",
+                location=location,
+                step=prompt_id,
+                hint=(
+                    f"pass --answers FILE with '{prompt_id}: <value>' in it, or --answer {prompt_id}=VALUE"
+                    if self.path is None
+                    else f"add '{prompt_id}: <value>' to {self.path}, or pass --answer {prompt_id}=VALUE"
+                ),
+            )
+            for prompt_id, location in needed
+            if prompt_id not in self.entries
+        ]
+        if missing:
+            raise missing[0] if len(missing) == 1 else InputErrors(list(missing))
 
     def check_known(self, prompt_ids: Set[str]) -> None:
         """Every answer must belong to a prompt of the scenario: a typo must not go unnoticed."""

@@ -41,10 +41,18 @@ def cases(result: RunResult) -> list[Case]:
         for step in steps:
             record = recorded.pop((phase, step.id), None)
             name = f"{step.id} ({step.action_name})"
+            iterations = _iterations(recorded, phase, step.id) if step.for_each is not None else []
+            for it in iterations:  # a for_each step is its iterations, in the order they ran
+                status, reason = it.status, _skip_reason(it)
+                out.append(
+                    Case(phase, f"{it.step_id} ({it.action})", it.step_id, it.action, status, it.location, it, reason)
+                )
+            if iterations:
+                continue
             if record is None:
                 out.append(Case(phase, name, step.id, step.action_name, "skipped", str(step.location), None, unreached))
             else:
-                reason = "condition was false" if record.status == "skipped" else None
+                reason = _skip_reason(record)
                 out.append(Case(phase, name, step.id, record.action, record.status, record.location, record, reason))
     for record in recorded.values():  # not in the plan: kept, never dropped
         out.append(
@@ -65,3 +73,20 @@ def cases(result: RunResult) -> list[Case]:
         name = f"{record.step_id} (undo)" if count == 1 else f"{record.step_id} (undo {count})"
         out.append(Case("undo", name, record.step_id, "undo", record.status, record.location, record))
     return out
+
+
+def _iterations(recorded: dict[tuple[str, str], StepRecord], phase: str, step_id: str) -> list[StepRecord]:
+    """The records of ``step_id[0]``, ``step_id[1]``, ... taken out of ``recorded``, in run order."""
+    keys = [
+        key
+        for key in recorded
+        if key[0] == phase
+        and key[1].startswith(f"{step_id}[")
+        and key[1].endswith("]")
+        and key[1][len(step_id) + 1 : -1].isdigit()
+    ]
+    return [recorded.pop(key) for key in keys]
+
+
+def _skip_reason(record: StepRecord) -> str | None:
+    return (record.reason or "condition was false") if record.status == "skipped" else None

@@ -6,6 +6,7 @@ How often a step is tried lives in ``engine.run.retry``; what a template sees, i
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from engine.aws.errors import error_code, error_message
 from engine.cleanup.leases import NoLeases
 from engine.cleanup.undo import UndoStack
 from engine.errors import ActionArgumentError, ScenarioError, StepFailed
-from engine.plan.model import Phase, StepPlan
+from engine.plan.model import Expected, Phase, StepPlan
 from engine.plan.schema_errors import problems, raise_first
 from engine.prompts.prompter import Prompter
 from engine.reports.console import Console
@@ -29,7 +30,7 @@ from engine.run.retry import Expr
 from engine.run.targets import Target
 from engine.run.timeouts import StepTimedOut, time_limit
 from engine.secrets import Secrets
-from engine.template.assertions import explain
+from engine.template.assertions import explain, partial_mismatch
 from engine.template.render import evaluate, render
 from engine.template.scope import Scope
 
@@ -110,7 +111,7 @@ class Dispatcher:
     def _items(self, step: StepPlan) -> list[object]:
         assert step.for_each is not None
         items = step.for_each.items
-        if isinstance(items, str):
+        if not step.for_each.from_file:  # a written-out list's items are templates too
             items = render(items, self.scope.context(), location_of=lambda _: step.for_each.location, step=step.id)
         if not isinstance(items, list):
             raise StepFailed(
@@ -163,6 +164,10 @@ class Dispatcher:
     # -- the parts of one step ---------------------------------------------------------------
 
     def _run(self, step: StepPlan, record: StepRecord, deadline: float | None) -> None:
+        if step.only_on is not None and self.target.name not in step.only_on:
+            record.status, record.reason = "skipped", f"only on {' or '.join(sorted(step.only_on))}"
+            self.scope.set_outcome(step.id, "skipped", None, None)
+            return
         if step.when is not None and not self._truth(step.when, step):
             record.status = "skipped"
             self.scope.set_outcome(step.id, "skipped", None, None)
@@ -220,6 +225,22 @@ class Dispatcher:
                     location=expression.location or step.location,
                     step=step.id,
                 )
+        if step.match is not None:
+            self._check_match(step, step.match, result)
+
+    def _check_match(self, step: StepPlan, expected: Expected, result: Any) -> None:
+        """``match:``: the result contains the expected value (extra keys and list items allowed)."""
+        context = self.scope.context({"result": result})
+        wanted = render(expected.value, context, location_of=lambda _: expected.location, step=step.id)
+        mismatch = partial_mismatch(wanted, result)
+        if mismatch is not None:
+            raise StepFailed(
+                f"the result does not match: {self.secrets.mask(mismatch)}",
+                code="ResultMismatch",
+                location=expected.location or step.location,
+                step=step.id,
+                hint="match: compares only what it lists; check the step's result in --transcript",
+            )
 
     def _run_include(self, step: StepPlan, record: StepRecord) -> dict[str, object]:
         """The included file's steps, with ``params`` and a ``steps`` of their own; the result is that ``steps``."""
@@ -236,6 +257,7 @@ class Dispatcher:
         """An error the step expects or allows is its outcome; any other fails the step."""
         record.error = {"code": failure.code, "message": failure.message}
         if failure.code in step.expect_errors:
+            self._check_expected_message(step, failure)
             record.status = "expected_error"
         elif failure.code in step.allow_errors:
             record.status = "allowed_error"
@@ -249,6 +271,23 @@ class Dispatcher:
                 location=step.location,
                 step=step.id,
             )
+
+    def _check_expected_message(self, step: StepPlan, failure: _Failure) -> None:
+        """An expected code whose message is pinned (``message``/``matches``) must carry that message too."""
+        message, pattern = step.expect_messages.get(failure.code, (None, None))
+        if message is not None and failure.message != message:
+            wanted = f"the message {message!r}"
+        elif pattern is not None and re.search(pattern, failure.message) is None:
+            wanted = f"a message matching {pattern!r}"
+        else:
+            return
+        raise StepFailed(
+            f"expected {failure.code} with {wanted}, but its message was {failure.message!r}",
+            code="UnexpectedErrorMessage",
+            location=step.location,
+            step=step.id,
+            hint="the code matched; fix the expected message, or the flow if the message is right",
+        )
 
     def _call(self, step: StepPlan, args: Any, record_id: str) -> tuple[object, _Failure | None]:
         ctx = ActionContext(
@@ -346,8 +385,9 @@ class Dispatcher:
         elif record.status == "failed" and record.error:
             detail = f"{record.error['code']}: {record.error['message']}"
         status = record.status if record.status in ("failed", "skipped") else "ok"
-        if not (quiet and status != "failed"):
-            self.console.step(status, record.step_id, record.action, "" if status == "skipped" else detail)
+        if not (quiet and status != "failed") or record.reason:
+            skipped = record.reason or ""
+            self.console.step(status, record.step_id, record.action, skipped if status == "skipped" else detail)
         self.on_record(record)
 
 

@@ -87,6 +87,8 @@ def plan_files(
             raise missing[0] if len(missing) == 1 else InputErrors(missing)
         replies = answers if answers is not None else Answers.load(answers_path, list(options.answer))
         replies.check_known(plan.prompt_ids)
+        if not interactive:
+            replies.check_answered(plan.needs_answer)
         out.append(Planned(plan, replies))
     return out
 

@@ -29,6 +29,7 @@ class StepRecord:
     duration: float = 0.0
     attempts: int = 0
     calls: list[str] = field(default_factory=list)
+    reason: str | None = None  # why a skipped step was skipped
 
 
 @dataclass

@@ -11,7 +11,7 @@ The expression is parsed with Jinja's own parser; each operand of a comparison (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import jinja2
 import jinja2.nodes as n
@@ -166,3 +166,40 @@ def _wrap(node: n.Node, text: str) -> str:
     """Parentheses around an operand that is itself an operation, so the text parses the same."""
     simple = n.Name | n.Const | n.Getattr | n.Getitem | n.Call | n.List | n.Tuple | n.Dict
     return text if isinstance(node, simple) else f"({text})"
+
+
+def partial_mismatch(expected: object, actual: object, path: str = "result") -> str | None:
+    """Where ``actual`` does not contain ``expected`` (Tavern's non-strict match), or None when it does.
+
+    A mapping matches when each of its keys is in ``actual`` with a matching value; a list, when each of
+    its items matches some item of ``actual``'s list; anything else, when it equals ``actual``.
+    """
+    if isinstance(expected, Mapping):
+        if not isinstance(actual, Mapping):
+            return f"{path} is {_kind(actual)}, not a mapping"
+        for key, value in expected.items():
+            if key not in actual:
+                return f"{path} has no key {key!r} (its keys: {', '.join(map(str, actual)) or 'none'})"
+            found = partial_mismatch(value, actual[key], f"{path}.{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return f"{path} is {_kind(actual)}, not a list"
+        for index, item in enumerate(expected):
+            if all(partial_mismatch(item, candidate) is not None for candidate in actual):
+                return f"{path} has no item matching {path}[{index}] = {_short(item)}"
+        return None
+    if expected != actual or isinstance(expected, bool) != isinstance(actual, bool):
+        return f"{path} is {_short(actual)}, expected {_short(expected)}"
+    return None
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -40,7 +40,30 @@ def unknown_filters_and_tests(text: str, *, expression: bool = False) -> tuple[t
         kind, known = ("filter", ENV.filters) if isinstance(node, jinja2.nodes.Filter) else ("test", ENV.tests)
         if node.name not in known and (kind, node.name) not in found:
             found.append((kind, node.name))
+        named = _named_by_argument(node) if isinstance(node, jinja2.nodes.Filter) else None
+        if named is not None:
+            kind, name = named
+            if name not in (ENV.filters if kind == "filter" else ENV.tests) and named not in found:
+                found.append(named)
     return tuple(found)
+
+
+# Filters that take the name of a test or filter as an argument, and its position.
+_TEST_ARGUMENT = {"select": 0, "reject": 0, "selectattr": 1, "rejectattr": 1}
+
+
+def _named_by_argument(node: jinja2.nodes.Filter) -> tuple[str, str] | None:
+    """(``test`` or ``filter``, name) that ``select('odd')`` or ``map('upper')`` names with a constant."""
+    if node.name in _TEST_ARGUMENT:
+        kind, position = "test", _TEST_ARGUMENT[node.name]
+    elif node.name == "map" and not any(kw.key == "attribute" for kw in node.kwargs):
+        kind, position = "filter", 0
+    else:
+        return None
+    argument = node.args[position] if len(node.args) > position else None
+    if isinstance(argument, jinja2.nodes.Const) and isinstance(argument.value, str):
+        return kind, argument.value
+    return None
 
 
 def known_filters_and_tests(kind: str) -> list[str]:

@@ -1,6 +1,6 @@
-"""Helpers templates can call: a JWT's claims, JSON, base64 and the current time.
+"""Helpers templates can call: a JWT's claims, JSON, base64, the current time, regular expressions.
 
-``make_environment`` registers them (``FILTERS`` as filters, ``GLOBALS`` as functions), so they
+``make_environment`` registers them (``FILTERS`` as filters, ``TESTS`` as tests, ``GLOBALS`` as functions), so they
 run inside the sandbox and its budget like Jinja's own. ``run_id`` is not here: it is a per-run
 value, set by ``engine.template.scope.Scope``.
 """
@@ -11,6 +11,8 @@ import base64
 import binascii
 import datetime
 import json
+import re
+from functools import lru_cache
 
 
 class HelperError(ValueError):
@@ -84,3 +86,48 @@ FILTERS = {
     "b64decode": b64decode,
 }
 GLOBALS = {"jwt_claims": jwt_claims, "now": now}
+
+MAX_PATTERN = 1_000
+MAX_SUBJECT = 100_000
+# A quantified group that itself holds a quantifier, `(a+)+` or `(\w*)*`: Python's re backtracks on it
+# exponentially, and no render budget can interrupt a running match.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,)")
+
+
+@lru_cache(maxsize=256)
+def _pattern(pattern: object, test: str) -> re.Pattern[str]:
+    if not isinstance(pattern, str):
+        raise HelperError(f"`is {test}(...)` needs a regular expression as a string, not {type(pattern).__name__}")
+    if len(pattern) > MAX_PATTERN:
+        raise HelperError(f"`is {test}(...)`: the pattern is longer than {MAX_PATTERN:,} characters")
+    if _NESTED_QUANTIFIER.search(pattern):
+        raise HelperError(
+            f"`is {test}({pattern!r})`: a repeated group that repeats inside (like `(a+)+`) can take forever to "
+            "match; write it without the nested repetition"
+        )
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise HelperError(f"`is {test}({pattern!r})`: not a valid regular expression ({exc})") from None
+
+
+def _subject(value: object, test: str) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise HelperError(f"`is {test}(...)` tests a string, not {type(value).__name__}")
+    text = str(value)
+    if len(text) > MAX_SUBJECT:
+        raise HelperError(f"`is {test}(...)`: the value is longer than {MAX_SUBJECT:,} characters")
+    return text
+
+
+def matches(value: object, pattern: object) -> bool:
+    """``value is matches('[0-9]{6}')``: the whole value matches the regular expression."""
+    return _pattern(pattern, "matches").fullmatch(_subject(value, "matches")) is not None
+
+
+def search(value: object, pattern: object) -> bool:
+    """``value is search('Password')``: the regular expression matches somewhere in the value."""
+    return _pattern(pattern, "search").search(_subject(value, "search")) is not None
+
+
+TESTS = {"matches": matches, "search": search}

@@ -149,6 +149,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["to_yaml"] = _to_yaml
     env.filters.update(template_helpers.FILTERS)
     env.filters.update({name: _budgeted_filter(name, func) for name, func in env.filters.items()})
+    env.tests.update(template_helpers.TESTS)
     env.globals.update(template_helpers.GLOBALS)
     env.globals.update(
         range=budget.safe_range, lipsum=_lipsum, **{_LOOP_BUDGET: budget.iterate, _CONCAT_BUDGET: budget.concat}

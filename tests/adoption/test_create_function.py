@@ -48,7 +48,20 @@ def test_a_handler_file_becomes_a_trigger_and_is_removed_with_its_role(write, sc
               name: inline-fn
               inline: "def handler(event, context):\\n    return event\\n"
           - check: "steps.fn.result.Handler == 'block_list.handler' and steps.inline.result.Handler == 'index.handler'"
+          - id: logs_while_running
+            aws_call:
+              service: logs
+              operation: DescribeLogGroups
+              params: {logGroupNamePrefix: "/aws/lambda/{{ steps.fn.result.FunctionName }}"}
+            assert: result.logGroups | length == 1
         cleanup: {ask: false}
+        after_cleanup:
+          - id: no_log_group_left
+            aws_call:
+              service: logs
+              operation: DescribeLogGroups
+              params: {logGroupNamePrefix: "/aws/lambda/{{ steps.fn.result.FunctionName }}"}
+            assert: result.logGroups | length == 0
         """,
     )
     result = scenario_run(scenario, "--non-interactive")

@@ -78,14 +78,34 @@ def test_constant_parameters_meet_every_constraint(scenario_cli, write, params, 
         pytest.param(
             'steps:\n  - say: "{{ answers | lenght }}"\n',
             "3:10: step 'say': template uses the filter 'lenght', which does not exist\n"
-            "  hint: did you mean 'length'? the filters are Jinja's built-in filters",
+            "  hint: did you mean 'length'? the filters are Jinja's built-in filters and "
+            "b64decode, b64encode, from_json, jwt_claims, to_json",
             id="unknown-filter",
         ),
         pytest.param(
             "steps:\n  - check: \"target is sameas_ 'aws'\"\n",
             "3:12: step 'check': template uses the test 'sameas_', which does not exist\n"
-            "  hint: did you mean 'sameas'? the tests are Jinja's built-in tests",
+            "  hint: did you mean 'sameas'? the tests are Jinja's built-in tests and matches, search",
             id="unknown-test-in-check",
+        ),
+        pytest.param(
+            "steps:\n  - check: \"['a'] | select('serch', 'a') | list\"\n",
+            "3:12: step 'check': template uses the test 'serch', which does not exist\n"
+            "  hint: did you mean 'search'? the tests are Jinja's built-in tests and matches, search",
+            id="unknown-test-named-by-select",
+        ),
+        pytest.param(
+            "steps:\n  - check: \"[{'a': 1}] | selectattr('a', 'eqq', 1) | list\"\n",
+            "3:12: step 'check': template uses the test 'eqq', which does not exist\n"
+            "  hint: did you mean 'eq'? the tests are Jinja's built-in tests and matches, search",
+            id="unknown-test-named-by-selectattr",
+        ),
+        pytest.param(
+            "steps:\n  - check: \"['a'] | map('uper') | list\"\n",
+            "3:12: step 'check': template uses the filter 'uper', which does not exist\n"
+            "  hint: did you mean 'upper'? the filters are Jinja's built-in filters and "
+            "b64decode, b64encode, from_json, jwt_claims, to_json",
+            id="unknown-filter-named-by-map",
         ),
         pytest.param(
             'steps:\n  - id: sign_in\n    say: a\n  - say: "{{ steps.sign_inn.result }}"\n',
@@ -185,7 +205,8 @@ def test_three_errors_in_one_flow_are_all_reported(scenario_cli, write):
     assert result.stdout == f"{good}: ok (1 steps, 0 cleanup steps)\n"
     assert result.stderr == (
         f"Error: {path}:3:10: step 'say': template uses the filter 'uper', which does not exist\n"
-        "  hint: did you mean 'upper'? the filters are Jinja's built-in filters\n"
+        "  hint: did you mean 'upper'? the filters are Jinja's built-in filters and "
+        "b64decode, b64encode, from_json, jwt_claims, to_json\n"
         f"Error: {path}:4:12: step 'check': template reads steps.sey, but no step has the id 'sey'\n"
         "  hint: did you mean 'say'? steps.<id> is the outcome of the step with that id\n"
         f"Error: {path}:6:19: step 'sign_in': expect_error 'UserNotFound' is not an error sign_in can give\n"

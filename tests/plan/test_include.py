@@ -99,3 +99,45 @@ def test_the_modifiers_of_an_included_step_are_checked_against_their_schema(scen
     assert f"{scenario.parent / 'common' / 'bad.yaml'}:3:12: 'steps.0.retry' must be a mapping, not an integer" in (
         result.stderr
     )
+
+
+def test_params_mix_required_names_and_names_with_defaults(scenario_run, write):
+    write(
+        "common/greet.yaml",
+        'params: [user, {name: email, default: none}]\nsteps:\n  - say: "{{ params.user }} <{{ params.email }}>"\n',
+    )
+    scenario = write(
+        "main.yaml",
+        "name: m\nsteps:\n"
+        "  - include: {file: common/greet.yaml, with: {user: ann}}\n"
+        "  - include: {file: common/greet.yaml, with: {user: bob, email: b@example.com}}\n",
+    )
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+    assert "ann <none>\n" in result.stdout and "bob <b@example.com>\n" in result.stdout
+
+
+def test_a_null_param_in_the_mapping_form_is_required_not_none(scenario_cli, write):
+    write("common/map.yaml", 'params: {user: , email: ""}\nsteps:\n  - say: "{{ params.user }}"\n')
+    scenario = write("main.yaml", "name: m\nsteps:\n  - include: {file: common/map.yaml, with: {email: x}}\n")
+    result = scenario_cli("validate", scenario)
+    assert result.exit_code == 2
+    assert f"{scenario}:3:14: step 'include': include does not pass 'user', which map.yaml needs" in result.stderr
+
+
+def test_a_wrong_params_item_is_reported_once_at_its_own_place(scenario_cli, write):
+    fragment = write(
+        "common/bad.yaml", 'params: [user, {name: email, defualt: ""}]\nsteps:\n  - say: "{{ params.user }}"\n'
+    )
+    scenario = write(
+        "main.yaml",
+        "name: m\nsteps:\n"
+        "  - include: {file: common/bad.yaml, with: {user: a}}\n"
+        "  - include: {file: common/bad.yaml, with: {user: b}}\n",
+    )
+    result = scenario_cli("validate", scenario)
+    assert result.exit_code == 2
+    assert result.stderr.count("unknown key 'defualt'") == 1, result.stderr
+    assert (
+        f"Error: {fragment}:1:30: unknown key 'defualt' in 'params.1'\n  hint: did you mean 'default'?" in result.stderr
+    )

@@ -46,9 +46,10 @@ from support import PROJECT
         ),
         pytest.param(
             "name: x\nsteps:\n  - sign_in: {client_id: a, user_name: b, password: c}\n    expect_eror: X\n",
-            "bad.yaml:4:5: unknown key 'expect_eror' in a 'sign_in' step\n  hint: did you mean 'expect_error'? "
+            "bad.yaml:4:5: unknown key 'expect_eror' in a 'sign_in' step\n  hint: did you mean 'expect_error' or "
+            "'expect_gone'? "
             "step keys: one action plus id, title, when, expect_error, allow_error, retry, register, assert, for_each, "
-            "timeout",
+            "timeout, match, only_on",
             id="misspelt-modifier",
         ),
         pytest.param(

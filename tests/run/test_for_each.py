@@ -107,3 +107,64 @@ def test_pool_steps_still_work_with_a_loop(scenario_run, write):
     result = scenario_run(scenario)
     assert result.exit_code == 0, result.output
     assert "[undo] group[1] (undo)" in result.stdout and "[undo] group[0] (undo)" in result.stdout
+
+
+def test_templates_inside_a_written_out_list_are_rendered(scenario_run, write):
+    scenario = write(
+        "literal.yaml",
+        """\
+        name: literal
+        vars:
+          a: ann
+        steps:
+          - id: greet
+            say: "hello {{ who }}"
+            for_each: {items: ["{{ vars.a }}", "{{ run_id | length }}", plain], as: who}
+          - check: "steps.greet.result | map(attribute='text') | list == ['hello ann', 'hello 8', 'hello plain']"
+        """,
+    )
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+    assert "{{" not in result.stdout
+
+
+def test_rows_of_a_data_file_are_data_not_templates(scenario_run, write):
+    write("rows.csv", "name\n{{ run_id }}\n")
+    scenario = write(
+        "rows.yaml",
+        """\
+        name: rows
+        steps:
+          - id: echo
+            say: "row {{ row.name }}"
+            for_each: {file: rows.csv, as: row}
+        """,
+    )
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+    assert "row {{ run_id }}\n" in result.stdout
+
+
+def test_a_passing_for_each_step_is_reported_as_its_iterations_in_run_order(scenario_run, write, tmp_path):
+    scenario = write(
+        "order.yaml",
+        """\
+        name: order
+        steps:
+          - id: first
+            say: one
+          - id: loop
+            say: "item {{ item }}"
+            for_each: [a, b]
+          - id: last
+            say: done
+        """,
+    )
+    junit, report = tmp_path / "r.xml", tmp_path / "r.json"
+    result = scenario_run(scenario, "--junit", junit, "--json", report)
+    assert result.exit_code == 0, result.output
+    names = [step["name"] for step in json.loads(report.read_text())["scenarios"][0]["steps"]]
+    assert names == ["first (say)", "loop[0] (say)", "loop[1] (say)", "last (say)"]
+    xml = junit.read_text()
+    assert 'skipped="0"' in xml and "<skipped" not in xml
+    assert xml.index('name="loop[1] (say)"') < xml.index('name="last (say)"')

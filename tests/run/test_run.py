@@ -84,17 +84,40 @@ def test_secrets_never_appear_in_any_output(scenario_run, write, tmp_path):
     assert token.endswith("…") and len(token) == 7  # a six-character prefix, never the token
 
 
-def test_missing_answer_fails_fast_and_cleans_up(scenario_run, write):
+def test_a_missing_answer_known_up_front_is_bad_input_before_any_aws_call(scenario_run, write, tmp_path):
     scenario = write("flow.yaml", signup_scenario())
+    answers = write("answers.yaml", "remove_resources: yes\n")
+    report = tmp_path / "r.json"
+    result = scenario_run(scenario, "--answers", answers, "--json", report)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
+        f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE\n"
+    )
+    assert "[ok] pool" not in result.stdout  # nothing ran
+    assert json.loads(report.read_text())["exit_code"] == 2
+
+
+def test_a_missing_answer_without_an_answers_file_says_how_to_give_one(scenario_run, write):
+    scenario = write("flow.yaml", signup_scenario())
+    result = scenario_run(scenario)
+    assert result.exit_code == 2
+    assert "hint: pass --answers FILE with 'password: <value>' in it, or --answer password=VALUE" in result.stderr
+    assert "[ok] pool" not in result.stdout
+
+
+def test_a_missing_answer_to_a_conditional_prompt_fails_at_the_prompt_and_cleans_up(scenario_run, write):
+    scenario = write(
+        "flow.yaml",
+        "name: Conditional prompt\nsteps:\n"
+        + POOL_STEPS
+        + "  - prompt: {id: password, type: password, text: 'Password:'}\n    when: target == 'local'\n",
+    )
     answers = write("answers.yaml", "remove_resources: yes\n")
     result = scenario_run(scenario, "--answers", answers)
     assert result.exit_code == 1  # found after AWS calls were made: a failed run, not "nothing ran"
-    assert (
-        f"Error: {scenario}:22:5: step 'password': prompt 'password' needs an answer and this run is "
-        f"non-interactive\n  hint: add 'password: <value>' to {answers}, or pass --answer password=VALUE"
-    ) in result.stderr
+    assert "prompt 'password' needs an answer and this run is non-interactive" in result.stderr
     assert "[undo] pool (undo)" in result.stdout  # what ran before the prompt is undone
-    assert "[ok] sign_up" not in result.stdout
 
 
 def test_answer_option_overrides_file(scenario_run, write):
@@ -151,6 +174,60 @@ def test_expected_error_passes_and_unexpected_success_fails(scenario_run, write)
         "step 'right_password': expected NotAuthorizedException or PasswordResetRequiredException, but sign_in "
         "succeeded\n  hint: check the scenario's state: was a previous run cleaned up?"
     ) in result.stderr
+
+
+def test_expected_error_can_pin_its_message_exactly_or_by_regex(scenario_run, write):
+    extra = """\
+  - id: exact
+    sign_in: {client_id: "{{ steps.app.result.UserPoolClient.ClientId }}", user_name: alice, password: Wr0ng-Passw0rd!}
+    expect_error: {code: NotAuthorizedException, message: Incorrect username or password.}
+  - id: by_regex
+    sign_in: {client_id: "{{ steps.app.result.UserPoolClient.ClientId }}", user_name: alice, password: Wr0ng-Passw0rd!}
+    expect_error: [UserNotFoundException, {code: NotAuthorizedException, matches: "^Incorrect .* password"}]
+  - id: wrong_message
+    sign_in: {client_id: "{{ steps.app.result.UserPoolClient.ClientId }}", user_name: alice, password: Wr0ng-Passw0rd!}
+    expect_error: {code: NotAuthorizedException, matches: "User is disabled"}
+"""
+    scenario = write("flow.yaml", signup_scenario(extra))
+    result = scenario_run(scenario, "--answer", f"password={PASSWORD}")
+    assert result.exit_code == 1
+    assert "[ok] exact (sign_in)  NotAuthorizedException (expected)" in result.stdout
+    assert "[ok] by_regex (sign_in)  NotAuthorizedException (expected)" in result.stdout
+    assert (
+        "step 'wrong_message': expected NotAuthorizedException with a message matching 'User is disabled', but its "
+        "message was 'Incorrect username or password.'\n"
+        "  hint: the code matched; fix the expected message, or the flow if the message is right"
+    ) in result.stderr
+
+
+def test_a_pinned_error_message_is_checked_before_the_run(scenario_cli, write):
+    both = write(
+        "both.yaml",
+        "name: b\nsteps:\n  - sign_in: {client_id: c, user_name: u, password: p}\n"
+        "    expect_error: {code: NotAuthorizedException, message: x, matches: y}\n",
+    )
+    result = scenario_cli("validate", both)
+    assert result.exit_code == 2
+    assert f"{both}:4:19: step 'sign_in': expect_error NotAuthorizedException gives both 'message' and 'matches'" in (
+        result.stderr
+    )
+    bad = write(
+        "bad.yaml",
+        "name: b\nsteps:\n  - sign_in: {client_id: c, user_name: u, password: p}\n"
+        "    expect_error: [{code: NotAuthorizedException, matches: '('}]\n",
+    )
+    result = scenario_cli("validate", bad)
+    assert result.exit_code == 2
+    assert "expect_error matches '(', which is not a regular expression" in result.stderr
+    typo = write(
+        "typo.yaml",
+        "name: b\nsteps:\n  - sign_in: {client_id: c, user_name: u, password: p}\n"
+        "    expect_error: [{code: NotAuthorisedException, message: x}]\n",
+    )
+    result = scenario_cli("validate", typo)
+    assert result.exit_code == 2
+    assert "expect_error 'NotAuthorisedException' is not an error sign_in can give" in result.stderr
+    assert f"{typo}:4:20:" in result.stderr
 
 
 def test_retry_is_bounded(scenario_run, write):

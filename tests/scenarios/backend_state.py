@@ -22,6 +22,8 @@ NEW_FLOWS = [
     "table_of_users",
     "disable_enable_reset",
 ]
+# The flows written from issue 20's list.
+ROUND_THREE_FLOWS = ["pre_token_v2", "refresh_and_revoke"]
 
 
 def outputs(clients: Clients) -> dict[str, str]:

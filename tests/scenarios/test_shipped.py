@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from backend_state import (
     NEW_FLOWS,
+    ROUND_THREE_FLOWS,
     SCENARIOS,
     groups,
     lambda_config,
@@ -84,7 +85,9 @@ def test_hello_lists_the_pools(scenario_run, backend):
     assert "\tmine: us-east-1_" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["auto_confirm", "migrate_user", "activity_log", "sign_up_confirm", *NEW_FLOWS])
+@pytest.mark.parametrize(
+    "name", ["auto_confirm", "migrate_user", "activity_log", "sign_up_confirm", *NEW_FLOWS, *ROUND_THREE_FLOWS]
+)
 def test_replay_leaves_nothing_behind(scenario_run, backend, name):
     result = replay(scenario_run, name)
     assert result.exit_code == 0, result.output
@@ -97,7 +100,7 @@ def test_replay_leaves_nothing_behind(scenario_run, backend, name):
     assert run_functions(backend) == []
 
 
-@pytest.mark.parametrize("name", NEW_FLOWS)
+@pytest.mark.parametrize("name", [*NEW_FLOWS, *ROUND_THREE_FLOWS])
 def test_new_flows_validate_clean_and_check_their_own_cleanup(scenario_cli, name):
     result = scenario_cli("validate", SCENARIOS / f"{name}.yaml", "--answers", SCENARIOS / "answers" / f"{name}.yaml")
     assert result.exit_code == 0, result.output
@@ -153,3 +156,11 @@ def test_a_new_flow_written_without_python(scenario_run, backend, tmp_path):
     out = outputs(backend)
     assert users(backend, out["UserPoolId"])["new_user"]["status"] == "CONFIRMED"
     assert groups(backend, out["UserPoolId"]) == ["scenario-testers"]
+
+
+def test_pre_token_v2_puts_a_scope_in_the_access_token(scenario_run, backend, tmp_path):
+    log = tmp_path / "t.jsonl"
+    result = replay(scenario_run, "pre_token_v2", "--transcript", log)
+    assert result.exit_code == 0, result.output
+    access = transcript(log)["set_vars"]["result"]["access"]
+    assert "reports/read" in access["scope"].split() and access["tenant"] == "acme"

@@ -129,3 +129,40 @@ def test_after_cleanup_is_skipped_when_resources_are_kept(scenario_run, write):
     assert result.exit_code == 0, result.output
     assert "[skipped] after_cleanup (after_cleanup)  resources were kept: nothing to check" in result.stdout
     assert "pool_is_gone" not in result.stdout
+
+
+def test_regular_expression_tests(scenario_run, write):
+    scenario = write(
+        "re.yaml",
+        """\
+        name: re
+        vars:
+          names: [ann, bob, a1]
+        steps:
+          - check:
+              - "'123456' is matches('[0-9]{6}')"
+              - "'x123456' is not matches('[0-9]{6}')"
+              - "'Password must have uppercase characters' is search('uppercase')"
+              - "vars.names | select('search', '^a') | list == ['ann', 'a1']"
+              - "vars.names | reject('matches', '[a-z]+') | list == ['a1']"
+        """,
+    )
+    result = scenario_run(scenario)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("'aaaa' is matches('(a+)+b')", "a repeated group that repeats inside (like `(a+)+`) can take forever"),
+        ("'a' is search('(')", "not a valid regular expression (missing ), unterminated subpattern at position 0)"),
+        ("'a' is search(3)", "needs a regular expression as a string, not int"),
+        ("['a'] is search('a')", "tests a string, not list"),
+    ],
+)
+def test_a_bad_regular_expression_fails_its_step_with_the_reason(scenario_run, write, expression, message):
+    scenario = write("re.yaml", f'name: re\nsteps:\n  - check: "{expression}"\n')
+    result = scenario_run(scenario)
+    assert result.exit_code == 2  # a template error, like from_json's
+    assert f"{scenario}:3:5: step 'check'" in result.stderr
+    assert message in result.stderr

@@ -16,6 +16,7 @@ See UserAttributeUpdateSettingsType, UpdateUserAttributes and AdminUpdateUserAtt
 from __future__ import annotations
 
 from engine.local import outbox
+from engine.local.cognito import constraints
 from engine.local.cognito.common import NO_CLIENT, UserStatus, find_by_access_token, flatten_attrs
 from engine.local.cognito.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
 from engine.local.cognito.messages import (
@@ -74,6 +75,7 @@ def _update(
 ) -> list[dict[str, str]]:
     """Change ``user``'s attributes; a changed email or phone number is unverified again and, when the
     pool auto-verifies it, gets a code. Returns the CodeDeliveryDetailsList."""
+    constraints.check_attributes(pool, attributes)
     given = flatten_attrs(attributes)
     current = user.attribute_lookup
     changed = [name for name in _MEDIUMS if name in given and given[name] != current.get(name)]

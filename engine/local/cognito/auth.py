@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.local.cognito import custom_auth, devices, srp_auth
+from engine.local.cognito import challenge_attributes, custom_auth, devices, srp_auth
 from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
@@ -185,7 +185,7 @@ def _new_password_challenge(
     attributes = {k: v for k, v in user.attribute_lookup.items() if k != "sub"}
     parameters = {
         "USER_ID_FOR_SRP": user.username,
-        "requiredAttributes": "[]",
+        "requiredAttributes": challenge_attributes.required_attributes(pool, user),
         "userAttributes": json.dumps(attributes),
     }
     return {"ChallengeName": "NEW_PASSWORD_REQUIRED", "ChallengeParameters": parameters, "Session": session}
@@ -246,6 +246,7 @@ def respond_new_password(
     backend._validate_password(pool.id, new_password)
     mfa = mfa_challenge(pool, user)
     if mfa is not None:
+        challenge_attributes.apply_answers(pool, user, responses)
         user.password = new_password
         user.status = UserStatus.CONFIRMED
         close_session(backend, pool, session)
@@ -253,6 +254,7 @@ def respond_new_password(
         # generation Lambda trigger", trigger sources, in the Amazon Cognito Developer Guide).
         return start_mfa(backend, pool, client, user, username, mfa, "TokenGeneration_NewPasswordChallenge")
     with tentatively(pool, user):
+        challenge_attributes.apply_answers(pool, user, responses)
         user.password = new_password
         user.status = UserStatus.CONFIRMED
         post_authentication(pool, client, user, client_metadata, new_device=devices.tracking(pool))

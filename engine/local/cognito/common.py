@@ -16,6 +16,7 @@ from engine.local.cognito.exceptions import (
     UserNotFoundError,
 )
 from engine.local.cognito.models import AppClient, Backend, Pool, User, backends
+from engine.local.cognito.revocation import is_revoked
 from engine.template.helpers import HelperError, jwt_claims
 
 NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"  # callerContext.clientId of admin API calls
@@ -81,6 +82,8 @@ def find_by_access_token(access_token: str) -> tuple[Pool, User, str]:
             if user is None:
                 raise NotAuthorizedError("User does not exist.")
             return pool, user, username
+    if any(is_revoked(pool, access_token) for _, pool in every_pool()):
+        raise NotAuthorizedError("Access Token has been revoked")
     raise NotAuthorizedError("Invalid Access Token")
 
 
@@ -179,8 +182,11 @@ def event_attributes(user: User, *, status: str | None = None, pool: Pool | None
             attributes.setdefault(f"{name}_verified", "false")
     pool = pool if pool is not None else _pool_of(user)
     aliases = (pool.extended_config.get("AliasAttributes") or []) if pool is not None else []
+    # An email or phone number users sign in with (UsernameAttributes) is their alias, verified or not.
+    sign_in = (pool.extended_config.get("UsernameAttributes") or []) if pool is not None else []
     for name in ("email", "phone_number"):
-        if name in aliases and attributes.get(name) and attributes.get(f"{name}_verified") == "true":
+        verified_alias = name in aliases and attributes.get(f"{name}_verified") == "true"
+        if attributes.get(name) and (verified_alias or name in sign_in):
             attributes[f"cognito:{name}_alias"] = attributes[name]
     attributes["cognito:user_status"] = status or status_name(user)
     return attributes

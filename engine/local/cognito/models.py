@@ -75,6 +75,15 @@ class Domain(Protocol):
 
 
 @runtime_checkable
+class SchemaAttribute(Protocol):
+    """One attribute of a pool's schema (moto's CognitoIdpUserPoolAttribute)."""
+
+    name: str
+    required: bool
+    mutable: bool
+
+
+@runtime_checkable
 class Pool(Protocol):
     id: str
     account_id: str
@@ -86,6 +95,7 @@ class Pool(Protocol):
     clients: dict[str, AppClient]
     identity_providers: dict[str, IdentityProvider]
     users: dict[str, User]
+    schema_attributes: dict[str, SchemaAttribute]
     refresh_tokens: dict[str, tuple[str, str, str] | None]  # token: (client id, user name, origin jti); None: revoked
     access_tokens: dict[str, tuple[str, str]]  # token: (client id, user name)
     id_tokens: dict[str, tuple[str, str]]

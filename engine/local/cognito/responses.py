@@ -298,8 +298,22 @@ REPLACED: dict[str, Operation] = {
     "verify_software_token": verify_software_token,
     "get_user": get_user,
 }
+
+
+def revoke_token(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import revocation
+    from engine.local.cognito.common import pool_for_client
+
+    p = params(self)
+    _, pool, client = pool_for_client(p.get("ClientId", ""))
+    secret = p.get("ClientSecret")
+    revocation.revoke_token(pool, client, secret if isinstance(secret, str) else None, str(p.get("Token", "")))
+    return EmptyResult()
+
+
 # Operations moto lacks, which the local AWS adds.
 ADDED: dict[str, Operation] = {
+    "revoke_token": revoke_token,
     "delete_user": delete_user,
     "resend_confirmation_code": resend_confirmation_code,
     "get_user_attribute_verification_code": get_user_attribute_verification_code,

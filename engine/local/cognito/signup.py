@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.local import outbox
+from engine.local.cognito import constraints
 from engine.local.cognito.common import (
     NO_CLIENT,
     UserStatus,
@@ -56,6 +57,7 @@ def sign_up(
     check_secret_hash(client, username, secret_hash)
     if pool._get_user(username) is not None:
         raise UsernameExistsException("User already exists")
+    constraints.check_attributes(pool, attributes)
     internal_name, attributes = resolve_new_username(pool, username, attributes)
     backend._validate_password(pool.id, password)
     user = new_user(pool.id, internal_name, password, UserStatus.UNCONFIRMED, attributes)
@@ -186,6 +188,7 @@ def admin_create_user(
         return user
     if pool._get_user(username) is not None:
         raise UsernameExistsException("User account already exists")
+    constraints.check_attributes(pool, attributes)
     internal_name, attributes = resolve_new_username(pool, username, attributes)
     user = new_user(pool.id, internal_name, password, UserStatus.FORCE_CHANGE_PASSWORD, attributes)
     pre_sign_up(pool, user, "PreSignUp_AdminCreateUser", NO_CLIENT, attributes, validation_data, client_metadata)
