@@ -17,6 +17,7 @@ from engine.aws.clients import CallHooks
 from engine.aws.faults import load_injector
 from engine.errors import InputError, InputErrors, Interrupted, ScenarioError
 from engine.plan.code_notice import code_notice
+from engine.plan.local_support import unsupported_locally
 from engine.plan.model import Plan
 from engine.plan.planner import load_scenario
 from engine.plan.registry import load_registry
@@ -83,8 +84,10 @@ def plan_files(
         plan = load_scenario(path, registry)
         plans.append(plan)
         # Functions the embedded backend runs here need their runtime's tool (node, an x86_64 bootstrap).
-        if options.target == "local" and not options.endpoint_url and (missing := runtime_problems(plan)):
-            raise missing[0] if len(missing) == 1 else InputErrors(missing)
+        if options.target == "local" and not options.endpoint_url:
+            missing = [*runtime_problems(plan), *unsupported_locally(plan)]
+            if missing:
+                raise missing[0] if len(missing) == 1 else InputErrors(missing)
         replies = answers if answers is not None else Answers.load(answers_path, list(options.answer))
         replies.check_known(plan.prompt_ids)
         if not interactive:

@@ -16,13 +16,22 @@ from engine.errors import InputError
     type=click.Path(path_type=Path),
     help="Also check an answers file against FILES (unknown and missing answers).",
 )
-def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
+@click.option(
+    "--target",
+    type=click.Choice(["local", "endpoint", "aws"]),
+    default="local",
+    show_default=True,
+    help="Where the scenarios will run: local also checks what the embedded local AWS can run "
+    "(Lambda runtimes, generic AWS calls).",
+)
+def validate_command(files: tuple[Path, ...], answers: Path | None, target: str) -> None:
     """Check scenario FILES (schema, actions, arguments, templates, references) without calling AWS.
 
     Every problem in every file is reported; the exit code is 2 if there is any.
     """
     from engine.errors import exit_process, worst_exit_code
     from engine.plan.code_notice import code_notice
+    from engine.plan.local_support import unsupported_locally
     from engine.plan.planner import check_scenario
     from engine.plan.registry import load_registry
     from engine.plan.runtime_tools import runtime_problems
@@ -35,8 +44,8 @@ def validate_command(files: tuple[Path, ...], answers: Path | None) -> None:
     bad_files = 0
     for path in files:
         scenario, errors = check_scenario(path, registry, answers=replies)
-        if scenario is not None:
-            errors = [*errors, *runtime_problems(scenario)]
+        if scenario is not None and target == "local":
+            errors = [*errors, *runtime_problems(scenario), *unsupported_locally(scenario)]
         for error in errors:
             github_annotations.annotate(error, file=str(path))
             click.echo(f"Error: {error.render()}", err=True)
