@@ -8,7 +8,7 @@ not run from a checkout. Everything else about the project is in pyproject.toml.
 from setuptools import find_packages, setup
 
 DATA = {
-    "scenarios": ["*.yaml", "answers/*.yaml", "functions/*.py"],
+    "scenarios": ["*.yaml", "answers/*.yaml", "functions/*.py", "common/*.yaml", "data/*.csv", "data/*.yaml"],
     "infra": ["*.yaml"],
     "triggers": ["*.py"],
     "schema": ["*.json"],

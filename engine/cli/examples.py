@@ -50,14 +50,15 @@ def copy_example(name: str, directory: Path) -> list[Path]:
     for target, origin in zip(targets, [source, answers], strict=False):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(origin, target)
-    functions = source.parent / "functions"  # handlers the scenarios deploy with create_function
-    if functions.is_dir():
-        shutil.copytree(
-            functions,
-            directory / "scenarios" / "functions",
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
+    # Handlers the scenarios deploy with create_function, fragments they include, data files they read.
+    for shared in ("functions", "common", "data"):
+        if (source.parent / shared).is_dir():
+            shutil.copytree(
+                source.parent / shared,
+                directory / "scenarios" / shared,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
     for folder in ("infra", "triggers", "schema"):
         shutil.copytree(
             data_dir(folder), directory / folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")

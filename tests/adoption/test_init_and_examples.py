@@ -48,3 +48,15 @@ def test_a_shipped_scenario_runs_by_name_from_any_directory(scenario_run, tmp_pa
     result = scenario_run("migrate_user")  # its answers file is found by convention in a replay
     assert result.exit_code == 0, result.output
     assert "PASSED migrate_user.yaml" in result.stdout
+
+
+def test_a_copied_example_brings_the_fragments_and_data_it_uses(scenario_cli, scenario_run, tmp_path):
+    result = scenario_cli("examples", "data_driven_sign_ups", "--to", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "scenarios" / "common" / "sign_up_and_check.yaml").is_file()
+    assert (tmp_path / "scenarios" / "data" / "sign_ups.csv").is_file()
+    copied = tmp_path / "scenarios"
+    result = scenario_run(
+        copied / "data_driven_sign_ups.yaml", "--answers", copied / "answers" / "data_driven_sign_ups.yaml"
+    )
+    assert result.exit_code == 0, result.output

@@ -5,6 +5,7 @@ Each test runs in-process and over HTTP (the ``aws`` fixture) with plain boto3.
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -156,3 +157,12 @@ def test_custom_message_for_an_email_user_name_carries_the_email_alias(aws: Env)
     attributes = event["request"]["userAttributes"]
     assert attributes["cognito:email_alias"] == "cy@example.com"
     assert attributes["email_verified"] == "false"
+
+
+def test_the_id_token_email_is_the_attribute_whatever_case_signed_in_with(aws: Env) -> None:
+    pool_id, client_id = aws.pool(UsernameAttributes=["email"], UsernameConfiguration={"CaseSensitive": False})
+    aws.idp.sign_up(ClientId=client_id, Username="Ann@Example.com", Password=PASSWORD)
+    aws.idp.admin_confirm_sign_up(UserPoolId=pool_id, Username="ann@example.com")
+    token = aws.sign_in(client_id, "ann@example.com", PASSWORD)["AuthenticationResult"]["IdToken"]
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims["email"] == "Ann@Example.com"

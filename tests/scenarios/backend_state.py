@@ -23,7 +23,13 @@ NEW_FLOWS = [
     "disable_enable_reset",
 ]
 # The flows written from issue 20's list.
-ROUND_THREE_FLOWS = ["pre_token_v2", "refresh_and_revoke"]
+ROUND_THREE_FLOWS = [
+    "pre_token_v2",
+    "refresh_and_revoke",
+    "post_confirmation_group",
+    "email_username",
+    "data_driven_sign_ups",
+]
 
 
 def outputs(clients: Clients) -> dict[str, str]:

@@ -116,6 +116,9 @@ def _id_claims(
             for name, value in user.attribute_lookup.items():
                 if name != "sub" and not name.startswith("dev:"):
                     claims.setdefault(name, value)
+        if "email" in claims and user.attribute_lookup.get("email"):
+            # moto writes the name signed in with; Cognito's claim is the attribute, as the user gave it.
+            claims["email"] = user.attribute_lookup["email"]
         if isinstance(claims.get("identities"), str):
             claims["identities"] = identities_claim(claims["identities"])
         for name in ("email_verified", "phone_number_verified"):
