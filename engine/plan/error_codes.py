@@ -9,7 +9,8 @@ from engine.aws.model import codes_for
 from engine.errors import SchemaError
 from engine.plan.declared import operations_called
 from engine.plan.ids import Report
-from engine.plan.model import Locate, expected_errors
+from engine.plan.model import Locate
+from engine.plan.modifiers import expected_errors
 from engine.plan.schema_errors import with_suggestion
 
 

@@ -19,7 +19,8 @@ from engine.plan.error_codes import check_error_codes
 from engine.plan.ids import StepIds, check_shadowing
 from engine.plan.include import INCLUDE_ACTION, read_include
 from engine.plan.loader import locate
-from engine.plan.model import INCLUDE, STEP_MODIFIERS, Include, Locate, Modifiers, StepPlan, modifiers
+from engine.plan.model import INCLUDE, STEP_MODIFIERS, Include, Locate, StepPlan
+from engine.plan.modifiers import Modifiers, modifiers
 from engine.plan.references import TemplateChecker
 from engine.plan.schema_errors import Locator, located_problems, with_suggestion
 from engine.template.render import NodePath, is_template, iter_strings
