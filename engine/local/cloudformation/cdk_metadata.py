@@ -13,17 +13,9 @@ from engine.local.cloudformation.common import ResourceMixin
 class CdkMetadataResource(ResourceMixin, CloudFormationModel):
     """``AWS::CDK::Metadata``: Ref is its logical id's generated name; no attributes."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CDK::Metadata"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+    CFN_TYPE = "AWS::CDK::Metadata"
+    CFN_NAME_PROPERTY = ""
+    CFN_ATTRIBUTES = frozenset()
 
     @classmethod
     def create_from_cloudformation_json(

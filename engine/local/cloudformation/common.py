@@ -4,7 +4,7 @@ under, CloudFormation properties turned into API parameters, and the base of eve
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, ClassVar
 
 import botocore.session
 from moto.awslambda import models as lambda_models
@@ -89,7 +89,28 @@ def _not_found(exc: Exception) -> bool:
 
 
 class ResourceMixin:
-    """What the three models share. A mixin: moto only sees *direct* CloudFormationModel subclasses."""
+    """What the models share. A mixin: moto only sees *direct* CloudFormationModel subclasses.
+
+    Each model declares its type, its name property (what CloudFormation generates a name for; empty when
+    none) and the attributes ``Fn::GetAtt`` reads as class attributes; moto asks for them through the
+    CloudFormationModel methods below.
+    """
+
+    CFN_TYPE: ClassVar[str]
+    CFN_NAME_PROPERTY: ClassVar[str] = ""
+    CFN_ATTRIBUTES: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.CFN_TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.CFN_NAME_PROPERTY
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.CFN_ATTRIBUTES
 
     def __init__(self, account_id: str, region: str, physical_id: str, properties: dict[str, Any]) -> None:
         self.account_id = account_id

@@ -28,17 +28,9 @@ _PERMISSION_PARAMS = (
 class LambdaPermissionResource(ResourceMixin, CloudFormationModel):
     """``AWS::Lambda::Permission`` as a policy statement whose id is the physical id (and Ref)."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""  # no name property: the statement id is generated from the stack and logical id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Permission"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+    CFN_TYPE = "AWS::Lambda::Permission"
+    CFN_NAME_PROPERTY = ""  # no name property: the statement id is generated from the stack and logical id
+    CFN_ATTRIBUTES = frozenset()
 
     @classmethod
     def create_from_cloudformation_json(

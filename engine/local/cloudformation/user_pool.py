@@ -17,17 +17,9 @@ from engine.local.cloudformation.common import ResourceMixin, api_params, cognit
 class CognitoUserPoolResource(ResourceMixin, CloudFormationModel):
     """``AWS::Cognito::UserPool``: Ref is the pool id; GetAtt Arn, ProviderName, ProviderURL, UserPoolId."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "UserPoolName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPool"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
+    CFN_TYPE = "AWS::Cognito::UserPool"
+    CFN_NAME_PROPERTY = "UserPoolName"
+    CFN_ATTRIBUTES = frozenset({"Arn", "ProviderName", "ProviderURL", "UserPoolId"})
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
         pool = cognito_backend(self.account_id, self.region).describe_user_pool(self.physical_id)

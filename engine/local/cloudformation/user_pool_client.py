@@ -20,17 +20,9 @@ _CLIENT_FIXED = ("UserPoolId", "ClientId", "GenerateSecret", "ClientSecret")
 class CognitoUserPoolClientResource(ResourceMixin, CloudFormationModel):
     """``AWS::Cognito::UserPoolClient``: Ref is the client id; GetAtt ClientSecret, Name, ClientId."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ClientName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolClient"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("ClientSecret", "Name", "ClientId")
+    CFN_TYPE = "AWS::Cognito::UserPoolClient"
+    CFN_NAME_PROPERTY = "ClientName"
+    CFN_ATTRIBUTES = frozenset({"ClientSecret", "Name", "ClientId"})
 
     @property
     def pool_id(self) -> str:

@@ -21,17 +21,9 @@ def _replaced(original: ResourceMixin, properties: dict[str, Any], keys: tuple[s
 class CognitoUserPoolDomainResource(ResourceMixin, CloudFormationModel):
     """``AWS::Cognito::UserPoolDomain``: Ref is the domain; GetAtt CloudFrontDistribution."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Domain"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolDomain"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "CloudFrontDistribution"
+    CFN_TYPE = "AWS::Cognito::UserPoolDomain"
+    CFN_NAME_PROPERTY = "Domain"
+    CFN_ATTRIBUTES = frozenset({"CloudFrontDistribution"})
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
         if attribute_name != "CloudFrontDistribution":
@@ -83,17 +75,9 @@ class CognitoUserPoolDomainResource(ResourceMixin, CloudFormationModel):
 class CognitoUserPoolResourceServerResource(ResourceMixin, CloudFormationModel):
     """``AWS::Cognito::UserPoolResourceServer``: Ref is the identifier; it has no attributes."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Identifier"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolResourceServer"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+    CFN_TYPE = "AWS::Cognito::UserPoolResourceServer"
+    CFN_NAME_PROPERTY = "Identifier"
+    CFN_ATTRIBUTES = frozenset()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -144,17 +128,9 @@ class CognitoUserPoolResourceServerResource(ResourceMixin, CloudFormationModel):
 class CognitoUserPoolIdentityProviderResource(ResourceMixin, CloudFormationModel):
     """``AWS::Cognito::UserPoolIdentityProvider``: Ref is the provider name; it has no attributes."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ProviderName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolIdentityProvider"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+    CFN_TYPE = "AWS::Cognito::UserPoolIdentityProvider"
+    CFN_NAME_PROPERTY = "ProviderName"
+    CFN_ATTRIBUTES = frozenset()
 
     @staticmethod
     def _config(properties: dict[str, Any]) -> dict[str, Any]:

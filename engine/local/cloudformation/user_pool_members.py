@@ -20,17 +20,9 @@ from engine.local.cloudformation.common import ResourceMixin, cognito_backend, m
 class CognitoUserPoolGroupResource(ResourceMixin, CloudFormationModel):
     """``AWS::Cognito::UserPoolGroup``: Ref is the group name; it has no attributes."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "GroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolGroup"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+    CFN_TYPE = "AWS::Cognito::UserPoolGroup"
+    CFN_NAME_PROPERTY = "GroupName"
+    CFN_ATTRIBUTES = frozenset()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -88,17 +80,9 @@ class CognitoUserPoolGroupResource(ResourceMixin, CloudFormationModel):
 class CognitoUserPoolUserResource(ResourceMixin, CloudFormationModel):
     """``AWS::Cognito::UserPoolUser``: Ref is the user name; it has no attributes."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Username"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolUser"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+    CFN_TYPE = "AWS::Cognito::UserPoolUser"
+    CFN_NAME_PROPERTY = "Username"
+    CFN_ATTRIBUTES = frozenset()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -150,17 +134,9 @@ class CognitoUserPoolUserToGroupAttachmentResource(ResourceMixin, CloudFormation
     """``AWS::Cognito::UserPoolUserToGroupAttachment``: Ref is a generated id
     (``UserToGroupAttachment-…``); it has no attributes."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Cognito::UserPoolUserToGroupAttachment"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
+    CFN_TYPE = "AWS::Cognito::UserPoolUserToGroupAttachment"
+    CFN_NAME_PROPERTY = ""
+    CFN_ATTRIBUTES = frozenset()
 
     @classmethod
     def create_from_cloudformation_json(
