@@ -419,9 +419,25 @@ def _apply_cloudformation_on_first_use() -> None:
     def get_backend(name: str) -> object:
         if name == "cloudformation":
             install_cloudformation()
+            while _on_cloudformation:
+                _on_cloudformation.pop(0)()
         return original(name)
 
     setattr(backends, "get_backend", _mark(functools.wraps(original)(get_backend), "cloudformation-on-first-use"))  # noqa: B010
+
+
+_on_cloudformation: list[Callable[[], None]] = []
+
+
+def when_cloudformation_loads(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once, just before a request first reaches moto's CloudFormation in this activation
+    (``engine.stack.deploy_cache`` restores a snapshot's stacks then)."""
+    _on_cloudformation.append(callback)
+
+
+def forget_cloudformation_callbacks() -> None:
+    """The local AWS stopped: what was to be restored into it is dropped with it."""
+    _on_cloudformation.clear()
 
 
 def install_cloudformation() -> None:
