@@ -191,7 +191,7 @@ def _cache_key(
 ) -> str | None:
     """The deploy cache's key for this deploy, or None when it must not be used: the cache is off, the
     backend is not this process's embedded one, or that already holds something."""
-    if not clients.local or clients.endpoint_url or deploy_cache.cache_dir() is None or not deploy_cache.pristine():
+    if not clients.local or clients.endpoint_url or not deploy_cache.enabled() or not deploy_cache.pristine():
         return None
     code = [f"{package.resource}:{deploy_cache.tree_digest(package.path)}" for package in packages]
     if legacy:

@@ -17,7 +17,9 @@ pools, functions and tables restored before. A snapshot that cannot be read (tru
 another version) is deleted and the stack deployed afresh; one that cannot be written is not kept.
 
 Where: ``$SCENARIO_RUN_DEPLOY_CACHE`` if it names a directory, else ``$XDG_CACHE_HOME/scenario-run/deploys``
-(``~/.cache/...``), created private (0700). ``SCENARIO_RUN_DEPLOY_CACHE=off`` turns the cache off.
+(``~/.cache/...``), created private (0700). ``SCENARIO_RUN_DEPLOY_CACHE=off`` turns that off; one
+``scenario-run`` still deploys each stack once and restores it from memory for its later files
+(``engine.run.deploy_memory``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol, cast
 
+from engine.run import deploy_memory
+
 ENV = "SCENARIO_RUN_DEPLOY_CACHE"
 FORMAT = 1
 KEEP = 16  # snapshots kept; the oldest beyond these are removed when one is saved
@@ -53,6 +57,11 @@ class _Backends(Protocol):
     def __getitem__(self, account_id: str) -> dict[str, object]: ...
 
     def iter_backends(self) -> Iterator[tuple[str, str, object]]: ...
+
+
+def enabled() -> bool:
+    """Whether a deploy may be restored or kept at all (the cache directory, or memory while remembering)."""
+    return deploy_memory.snapshots is not None or cache_dir() is not None
 
 
 def cache_dir() -> Path | None:
@@ -199,7 +208,7 @@ class _Pickler(pickle.Pickler):
 def save(key: str, outputs: Mapping[str, str]) -> None:
     """Keep what the backends hold now under ``key``; a snapshot that cannot be taken is not kept."""
     folder = cache_dir()
-    if folder is None:
+    if folder is None and deploy_memory.snapshots is None:
         return
     taken = _snapshot()
     cloudformation = taken.pop(_CLOUDFORMATION, {})
@@ -212,11 +221,16 @@ def save(key: str, outputs: Mapping[str, str]) -> None:
         return
     payload = buffer.getvalue()
     header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest()})
+    data = header.encode() + b"\n" + payload
+    if deploy_memory.snapshots is not None:
+        deploy_memory.snapshots[key] = data
+    if folder is None:
+        return
     with contextlib.suppress(OSError):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".snapshot-")
         with os.fdopen(handle, "wb") as out:
-            out.write(header.encode() + b"\n" + payload)
+            out.write(data)
         os.replace(temporary, folder / f"{key}.snapshot")
         _prune(folder)
 
@@ -231,12 +245,14 @@ def restore(key: str) -> dict[str, str] | None:
     """Put the snapshot ``key`` into the (pristine) backends and return the stack's outputs; None if there
     is none to use. An unreadable snapshot is removed, so the deploy that follows writes a good one."""
     folder = cache_dir()
-    if folder is None:
-        return None
-    path = folder / f"{key}.snapshot"
+    path = None if folder is None else folder / f"{key}.snapshot"
+    data = None if deploy_memory.snapshots is None else deploy_memory.snapshots.get(key)
     try:
-        data = path.read_bytes()
+        if data is None and path is not None:
+            data = path.read_bytes()
     except OSError:
+        pass
+    if data is None:
         return None
     try:
         head, _, payload = data.partition(b"\n")
@@ -248,7 +264,8 @@ def restore(key: str) -> dict[str, str] | None:
         outputs = {str(name): str(value) for name, value in first["outputs"].items()}
         backends: Snapshot = first["backends"]
     except Exception:  # truncated, corrupt, or written by another version: rebuilt by the deploy
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
         return None
     for where, accounts in backends.items():
         _put(where, accounts)

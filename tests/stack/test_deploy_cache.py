@@ -153,3 +153,17 @@ def test_the_key_holds_every_input() -> None:
         "moto": "5.2.2",
     }.items():
         assert deploy_cache.deploy_key(**{**base, name: other}) != key, name  # type: ignore[arg-type]
+
+
+def test_one_scenario_run_deploys_each_stack_once(project: Path, scenario_run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(deploy_cache.ENV, "off")
+    first = project / "scenarios" / "migrate_user.yaml"
+    second = project / "scenarios" / "migrate_again.yaml"
+    shutil.copy(first, second)
+    shutil.copy(
+        project / "scenarios" / "answers" / "migrate_user.yaml", project / "scenarios" / "answers" / second.name
+    )
+    result = scenario_run(first, second, "--non-interactive", "--no-color")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count(CREATED) == 1 and result.stdout.count(RESTORED) == 1
+    assert result.stdout.count("PASSED") == 2
