@@ -82,8 +82,10 @@ def plan_files(
     for path, answers_path in zip(files, paths, strict=True):
         plan = load_scenario(path, registry)
         plans.append(plan)
-        # Functions the embedded backend runs here need their runtime's tool (node, an x86_64 bootstrap).
-        if options.target == "local" and not options.endpoint_url and (missing := runtime_problems(plan)):
+        # Functions the embedded backend runs here need their runtime's tool (node, an x86_64 bootstrap);
+        # with --stack nothing is deployed, so there is nothing to check.
+        deploys = options.target == "local" and not options.endpoint_url and not options.stack_name
+        if deploys and (missing := runtime_problems(plan)):
             raise missing[0] if len(missing) == 1 else InputErrors(missing)
         replies = answers if answers is not None else Answers.load(answers_path, list(options.answer))
         replies.check_known(plan.prompt_ids)
