@@ -2,13 +2,15 @@
 
 A CI job may be cancelled (SIGTERM) or interrupted (Ctrl-C) at any moment, start-up included:
 both become an interrupt from the first instant (``engine.run.signals``), and an interrupt always
-exits 130 (after cleanup, once a run has started; ``engine.errors`` decides the code).
+exits 130 (after cleanup, once a run has started; ``engine.errors`` decides the code). For
+``scenario-run`` the garbage collector is held off through start-up (``engine.startup``).
 """
 
 from __future__ import annotations
 
 import sys
 
+from engine import startup
 from engine.errors import EXIT_INTERRUPTED, exit_process
 from engine.run import signals
 
@@ -26,6 +28,9 @@ def _start(command: str) -> None:
 
 def run_main() -> None:
     """``scenario-run``."""
+    # Until the first run's stack is ready (``engine.run.targets``); not for ``scenario``, whose ``serve``
+    # outlives any start-up.
+    startup.hold()
     _start("scenario_run_command")
 
 

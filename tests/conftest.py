@@ -49,6 +49,12 @@ def _private_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _no_deploy_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test deploys afresh, and nothing is written to the user's cache (tests of the cache set their own)."""
+    monkeypatch.setenv("SCENARIO_RUN_DEPLOY_CACHE", "off")
+
+
 @pytest.fixture
 def scenario_run():
     """``scenario_run(*args)``: the ``scenario-run`` command, in-process."""

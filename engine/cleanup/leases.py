@@ -29,6 +29,9 @@ TABLE_ENV = "SCENARIO_RUN_LEASE_TABLE"
 DEFAULT_TABLE = "scenario-run-leases"
 TTL = 60.0
 DEFAULT_WAIT = 600.0
+# Lease tables known to exist, by (endpoint, region, name): each run of a process would otherwise pay a
+# CreateTable and a DescribeTable before its first lease.
+_READY_TABLES: set[tuple[str | None, str | None, str]] = set()
 
 
 class LeaseTimeout(StepFailed):
@@ -138,6 +141,18 @@ class Leases(NoLeases):
         self._delete(key)
 
     def _try_take(self, key: str) -> bool:
+        try:
+            return self._put_lease(key)
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+        # The table an earlier run made is gone (a restarted `scenario serve`): make it again, then take.
+        _READY_TABLES.discard(self._table_key())
+        self._table_ready = False
+        self._ensure_table()
+        return self._put_lease(key)
+
+    def _put_lease(self, key: str) -> bool:
         now = time.time()
         try:
             self.client.put_item(
@@ -185,8 +200,15 @@ class Leases(NoLeases):
                         },
                     )
 
+    def _table_key(self) -> tuple[str | None, str | None, str]:
+        return (self.client.meta.endpoint_url, self.client.meta.region_name, self.table)
+
     def _ensure_table(self) -> None:
         if self._table_ready:
+            return
+        if self._table_key() in _READY_TABLES:
+            # Made (or found) by an earlier run of this process; if it is gone since, _try_take makes it again.
+            self._table_ready = True
             return
         try:
             self.client.create_table(
@@ -200,3 +222,4 @@ class Leases(NoLeases):
                 raise
         self.client.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
         self._table_ready = True
+        _READY_TABLES.add(self._table_key())

@@ -59,6 +59,7 @@ def release() -> None:
             return
         _users -= 1
         if _users == 0 and _mock is not None:
+            hooks.forget_cloudformation_callbacks()
             _mock.stop()
             _mock = None
             reset_instances()

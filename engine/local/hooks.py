@@ -31,17 +31,24 @@ Hooks:
 * ``lambda-invoke``: Lambda functions run in-process (``awslambda.runtime``) instead of Docker.
 * ``lambda-backend`` / ``logs-backend``: the Lambda and CloudWatch Logs methods the runtime calls.
 * ``backend-lock``: in-process boto3 requests hold the backend lock (see ``locking``).
+* ``cloudformation-on-first-use``: ``engine.local.cloudformation.install()`` (Cognito resources for moto's
+  CloudFormation) runs when moto first loads its CloudFormation backend, not at start-up.
 
 The behaviour hooks take effect only while a ``LocalAWS`` or ``LocalServer`` is active; with
 none active (plain ``mock_aws``) moto behaves as shipped, so results never depend on whether
 a local AWS ran earlier in the process; ``install`` is given the test (``activation.active``), so
-this module does not import the one that turns the local AWS on. ``install`` also calls
-``engine.local.cloudformation.install()`` (Cognito resources for moto's CloudFormation).
+this module does not import the one that turns the local AWS on.
+
+moto's CloudFormation imports nearly every moto service (EC2 and its multi-megabyte models, API Gateway
+and its OpenAPI validator): about half a second and twice the memory of a run that deploys no stack. So it
+is imported only when a request first reaches CloudFormation (``cloudformation-on-first-use``), in process
+and behind ``scenario serve`` alike, since both find a service's backend through ``moto.backends``.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -394,6 +401,54 @@ def _apply_backend_lock() -> None:
     BotocoreStubber.process_request = _mark(process_request, "backend-lock")  # type: ignore[method-assign]
 
 
+# --- cloudformation-on-first-use ----------------------------------------------------------
+
+
+def _check_cloudformation_on_first_use() -> None:
+    from moto import backends
+
+    check_callable("cloudformation-on-first-use", backends, "get_backend", ("name",))
+
+
+def _apply_cloudformation_on_first_use() -> None:
+    from moto import backends
+
+    # Typed by its overloads, one per service name: this wrapper passes any name through.
+    original: Callable[[str], object] = getattr(backends, "get_backend")  # noqa: B009
+
+    def get_backend(name: str) -> object:
+        if name == "cloudformation":
+            install_cloudformation()
+            while _on_cloudformation:
+                _on_cloudformation.pop(0)()
+        return original(name)
+
+    setattr(backends, "get_backend", _mark(functools.wraps(original)(get_backend), "cloudformation-on-first-use"))  # noqa: B010
+
+
+_on_cloudformation: list[Callable[[], None]] = []
+
+
+def when_cloudformation_loads(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once, just before a request first reaches moto's CloudFormation in this activation
+    (``engine.stack.deploy_cache`` restores a snapshot's stacks then)."""
+    _on_cloudformation.append(callback)
+
+
+def forget_cloudformation_callbacks() -> None:
+    """The local AWS stopped: what was to be restored into it is dropped with it."""
+    _on_cloudformation.clear()
+
+
+def install_cloudformation() -> None:
+    """Make moto's CloudFormation deploy the Cognito types; idempotent, run before its first stack."""
+    # Imported only now: moto's CloudFormation imports its EC2, which builds a boto3 session at import
+    # time, and that must come after activation.isolate_environment() dropped the user's AWS profile.
+    from engine.local import cloudformation
+
+    cloudformation.install()
+
+
 HOOKS: tuple[Hook, ...] = (
     Hook("cognito-operations", _check_cognito_operations, _apply_cognito_operations),
     Hook("cognito-unsupported", _check_unsupported, _apply_unsupported),
@@ -407,6 +462,7 @@ HOOKS: tuple[Hook, ...] = (
     Hook("lambda-backend", _check_lambda_backend),
     Hook("logs-backend", _check_logs_backend),
     Hook("backend-lock", _check_backend_lock, _apply_backend_lock),
+    Hook("cloudformation-on-first-use", _check_cloudformation_on_first_use, _apply_cloudformation_on_first_use),
 )
 
 _install_lock = threading.Lock()
@@ -434,11 +490,8 @@ def install(active: Callable[[], bool]) -> None:
         _local_aws_active = active
         for hook in HOOKS:
             hook.apply()
-        # Imported only now: moto's CloudFormation imports its EC2, which builds a boto3 session at import
-        # time, and that must come after activation.isolate_environment() dropped the user's AWS profile.
-        from engine.local import cloudformation
-
-        cloudformation.install()
+        if "moto.cloudformation.parsing" in sys.modules:  # loaded before the hooks: its backend may be too
+            install_cloudformation()
         _installed = True
 
 

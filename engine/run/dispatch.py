@@ -25,6 +25,7 @@ from engine.plan.model import Expected, Phase, StepPlan
 from engine.plan.schema_errors import problems, raise_first
 from engine.prompts.prompter import Prompter
 from engine.reports.console import Console
+from engine.run.arg_check import still_valid
 from engine.run.records import StepRecord
 from engine.run.retry import Expr
 from engine.run.targets import Target
@@ -337,7 +338,7 @@ class Dispatcher:
             kept = {k: raw[k] for k in deferred if k in raw}
             raw = {k: v for k, v in raw.items() if k not in deferred}
         rendered = render(raw, self.scope.context(), step=step.id, location_of=step.arg_location)
-        if step.templated:
+        if step.templated and not still_valid(raw, rendered, step.action.schema):
             # Template-free arguments were fully checked when the scenario was loaded; a template may yield anything.
             try:
                 raise_first(

@@ -25,7 +25,7 @@ from engine.reports.console import Console
 from engine.reports.outputs import ReportPathError, Reports, check_outputs
 from engine.reports.summary import STDOUT
 from engine.reports.transcript import Transcript
-from engine.run import signals
+from engine.run import deploy_memory, signals
 from engine.run.env_file import read_env_file
 from engine.run.options import RunOptions
 from engine.run.pipeline import Planned, convention_answers, mask_inputs, plan_files, run_planned
@@ -83,7 +83,8 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     mask_inputs(planned, from_file, secrets)
     _notice_abandoned_runs(console, interactive)
     recorder = Transcript(options.transcript, secrets) if options.transcript else None
-    with signals.interrupting():
+    # Each file gets a fresh local backend, but its stack is deployed once: later files restore it.
+    with signals.interrupting(), deploy_memory.remembering():
         try:
             for position, item in enumerate(planned):
                 result, prompter = run_planned(

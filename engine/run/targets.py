@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from engine import startup
 from engine.aws import endpoint_guard
 from engine.aws.clients import ACCESS_KEY_ENV, NO_HOOKS, CallHooks, Clients
 from engine.aws.errors import describe
@@ -91,6 +92,14 @@ class Target:
         self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Callable[[str], None]
     ) -> dict[str, str]:
         """Outputs of the scenario's stack; on the embedded backend the template is deployed first."""
+        try:
+            return self._stack_outputs(spec, scenario_dir, stack_name, log)
+        finally:
+            startup.done()  # the process's start-up ends with its first stack (``engine.startup``)
+
+    def _stack_outputs(
+        self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Callable[[str], None]
+    ) -> dict[str, str]:
         from engine import stack as stacks
 
         if spec is None and stack_name is None:

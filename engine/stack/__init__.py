@@ -17,7 +17,8 @@ This package's ``deploy``/``outputs``/``destroy`` are the entry points; the piec
 name, template and trigger directory), ``packaging`` (the trigger zip), ``code`` (local code paths),
 ``vendor`` (requirements), ``parameters`` (checking them), ``template`` (reading the template), ``sam``,
 ``cdk``, ``preflight`` and ``local_types`` (what the local target creates), ``artifacts`` (the S3 bucket),
-``status`` (describing and waiting) and ``errors`` (AWS errors as ``TargetError``).
+``status`` (describing and waiting), ``errors`` (AWS errors as ``TargetError``) and ``deploy_cache`` (a local
+deploy restored from a snapshot when nothing it depends on changed).
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from typing import Any
 
 from engine.aws.clients import Clients
 from engine.errors import InputError, Location, TargetError
-from engine.stack import cdk
+from engine.stack import cdk, deploy_cache
 from engine.stack.artifacts import delete_objects, ensure_artifact_bucket, remove_artifacts
-from engine.stack.code import code_key, local_code, s3_location, zip_code
+from engine.stack.code import LocalCode, code_key, local_code, s3_location, zip_code
 from engine.stack.defaults import DEFAULT_STACK_NAME, DEFAULT_TEMPLATE, TRIGGERS_DIR
 from engine.stack.errors import aws_errors
 from engine.stack.local_types import parse_unsupported
@@ -98,6 +99,12 @@ def deploy(
         if problems:
             raise problems[0]
     packages = local_code(parsed, template)
+    cache_key = (
+        None if assembly is not None else _cache_key(clients, stack_name, body, values, packages, legacy, triggers_dir)
+    )
+    if cache_key is not None and (restored := deploy_cache.restore(cache_key)) is not None:
+        log(f"Stack {stack_name} restored from the deploy cache: its template, parameters and code are unchanged.")
+        return restored
     stack = describe(clients, stack_name)
     if stack is not None:
         check_updatable(clients, stack)
@@ -167,8 +174,36 @@ def deploy(
     if keys:
         delete_objects(clients, bucket, f"{stack_name}/", keep=set(keys))  # earlier code zips are not needed now
     result = outputs(clients, stack_name)
+    if cache_key is not None:
+        deploy_cache.save(cache_key, result)
     log(f"Stack {stack_name} is ready.")
     return result
+
+
+def _cache_key(
+    clients: Clients,
+    stack_name: str,
+    body: str,
+    values: Mapping[str, str],
+    packages: list[LocalCode],
+    legacy: bool,
+    triggers_dir: Path,
+) -> str | None:
+    """The deploy cache's key for this deploy, or None when it must not be used: the cache is off, the
+    backend is not this process's embedded one, or that already holds something."""
+    if not clients.local or clients.endpoint_url or not deploy_cache.enabled() or not deploy_cache.pristine():
+        return None
+    code = [f"{package.resource}:{deploy_cache.tree_digest(package.path)}" for package in packages]
+    if legacy:
+        code.append("triggers:" + hashlib.sha256(package_triggers(triggers_dir)).hexdigest())
+    return deploy_cache.deploy_key(
+        stack_name=stack_name,
+        region=clients.region,
+        template_body=body,
+        parameters=values,
+        code=code,
+        moto=deploy_cache.moto_version(),
+    )
 
 
 def capabilities(template: Mapping[str, Any]) -> list[str]:

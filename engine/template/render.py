@@ -9,6 +9,7 @@ answer "123456" stays the string "123456".
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -237,7 +238,33 @@ def render_string(
     if not is_template(text):
         return text
     with _template_errors(context, location, step), budget.rendering():
+        found = _plain_reference(text, context)
+        if found is not _NOT_PLAIN:
+            return budget.output(found)
         return _defined(_compiled(text).render(context))
+
+
+_PLAIN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*)\s*\}\}")
+_NOT_PLAIN = object()
+
+
+def _plain_reference(text: str, context: Mapping[str, object]) -> object:
+    """The value of a lone ``{{ a.b.c }}`` read straight from mappings, as Jinja would give it; else
+    ``_NOT_PLAIN`` (anything else, or a name Jinja could resolve otherwise, is left to Jinja).
+
+    Most of a scenario's arguments are such references (``{{ stack.UserPoolId }}``); compiling and running
+    a sandboxed template for each costs more than the AWS call they feed on the embedded backend.
+    """
+    match = _PLAIN.fullmatch(text)
+    if match is None:
+        return _NOT_PLAIN
+    value: object = context
+    for name in match.group(1).split("."):
+        # Jinja's ``a.b`` tries the attribute first (``dict.items``...): only a key no attribute shadows.
+        if not isinstance(value, Mapping) or name not in value or hasattr(type(value), name):
+            return _NOT_PLAIN
+        value = value[name]
+    return value
 
 
 def render(

@@ -428,3 +428,17 @@ def test_missing_answer_before_any_call_is_bad_input(scenario_run, write):
     result = scenario_run(scenario)
     assert result.exit_code == 2
     assert "step 'who': prompt 'who' needs an answer and this run is non-interactive" in result.stderr
+
+
+def test_a_rendered_string_argument_is_checked_when_it_breaks_its_schema(scenario_run, write):
+    # A string-only schema is not re-checked for a rendered string, but an empty one breaks minLength.
+    scenario = write(
+        "empty.yaml",
+        'name: empty\nvars:\n  pool: ""\nsteps:\n  - describe_user_pool: {user_pool_id: "{{ vars.pool }}"}\n',
+    )
+    result = scenario_run(scenario)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {scenario}:5:40: step 'describe_user_pool': after rendering templates: '' should be non-empty "
+        "in 'user_pool_id'\n"
+    )

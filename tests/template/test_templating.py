@@ -37,3 +37,32 @@ def test_sandbox_and_strictness():
     with pytest.raises(TemplateError, match="not allowed"):
         render_string("{{ ''.__class__.__mro__ }}", {})
     assert evaluate("x > 1 and y", {"x": 2, "y": True}) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{{ stack.PoolId }}", "us-east-1_abc"),
+        ("{{stack.Nested.Count}}", 3),
+        ("{{ stack.Nested }}", {"Count": 3, "items": [1]}),
+        # Jinja reads ``a.items`` as dict.items, not the key: a plain lookup must give the same.
+        ("{{ stack.Nested.items }}", None),
+    ],
+)
+def test_a_plain_reference_renders_as_jinja_does(text, expected):
+    from engine.template.render import _compiled
+
+    context = {"stack": {"PoolId": "us-east-1_abc", "Nested": {"Count": 3, "items": [1]}}}
+    jinja = _compiled(text).render(context)
+    got = render_string(text, context)
+    if expected is None:
+        assert callable(got) and callable(jinja)
+    else:
+        assert got == jinja == expected
+
+
+def test_a_plain_reference_to_a_missing_name_fails_as_before():
+    with pytest.raises(TemplateError, match="undefined value in template: 'dict object' has no attribute 'Missing'"):
+        render_string("{{ stack.Missing }}", {"stack": {"PoolId": "x"}})
+    with pytest.raises(TemplateError, match="undefined value in template: 'nothing' is undefined"):
+        render_string("{{ nothing }}", {"stack": {}})

@@ -1,0 +1,52 @@
+"""The lease table is made once per process and endpoint, and made again if it disappears."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from botocore.client import BaseClient
+
+from engine.aws.clients import Clients
+from engine.cleanup import leases
+from engine.cleanup.leases import Leases
+from engine.local.server import LocalServer
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[BaseClient, list[str]]]:
+    monkeypatch.setattr(leases, "_READY_TABLES", set())
+    with LocalServer(port=0) as server:
+        clients = Clients.for_local("us-east-1", endpoint_url=server.url)
+        client = clients.client("dynamodb")
+        calls: list[str] = []
+        client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+        yield client, calls
+        clients.close()
+
+
+def _take_and_release(client: BaseClient, owner: str) -> None:
+    held = Leases(client, owner)
+    held.hold("cognito:pool")
+    held.release_all()
+
+
+def test_a_second_run_does_not_make_the_table_again(dynamodb: tuple[BaseClient, list[str]]) -> None:
+    client, calls = dynamodb
+    _take_and_release(client, "run-1")
+    assert calls.count("CreateTable") == 1
+    calls.clear()
+    _take_and_release(client, "run-2")
+    assert "CreateTable" not in calls and "DescribeTable" not in calls
+    assert calls.count("PutItem") == 1
+
+
+def test_a_table_deleted_since_is_made_again(dynamodb: tuple[BaseClient, list[str]]) -> None:
+    client, calls = dynamodb
+    _take_and_release(client, "run-1")
+    client.delete_table(TableName=leases.DEFAULT_TABLE)
+    calls.clear()
+    _take_and_release(client, "run-2")
+    assert calls.count("CreateTable") == 1
+    item = client.get_item(TableName=leases.DEFAULT_TABLE, Key={"LeaseKey": {"S": "cognito:pool"}})
+    assert "Item" not in item  # taken, then released
