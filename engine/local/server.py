@@ -5,7 +5,10 @@ It serves moto's WSGI app with this package's hooks active, plus ``GET /_scenari
 ``username``, ``user_pool_id`` and ``kind``). ``mock_aws`` is active in this process too, so
 Lambda handlers running here reach the very backends the HTTP clients see. Each request runs
 while holding the backend lock, which keeps concurrent clients consistent; its body is read in
-full (with a timeout) before the lock is taken, so a slow client holds up nobody else.
+full (with a timeout) before the lock is taken, so a slow client holds up nobody else, and checked by
+``request_guard`` before moto parses it: a malformed request gets AWS's 4xx error for its protocol, a
+body over its service's documented size is refused from its ``Content-Length``, and a request moto still
+fails on answers ``InternalFailure`` (500, AWS's shape, one log line) instead of a traceback page.
 
 Anyone who can send this server a request can run code as the user who started it (Lambda
 CreateFunction + Invoke runs Python in this process, and other runtimes as its child processes), so
@@ -39,16 +42,18 @@ from __future__ import annotations
 import io
 import ipaddress
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from engine.aws import endpoint_guard
-from engine.local import activation, managed_login
+from engine.local import activation, managed_login, request_guard
 from engine.local.cognito.devices import CALLER_IP
 from engine.local.locking import adopted, holding, is_named
 from engine.local.outbox import OUTBOX, Outbox
@@ -59,6 +64,7 @@ MAX_BODY_BYTES = 256 * 1024 * 1024
 READ_TIMEOUT_SECONDS = 10
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _PUBLIC_TARGET = "AWSCognitoIdentityProviderService."
+_log = logging.getLogger("scenario.serve")
 
 
 def is_loopback(host: str) -> bool:
@@ -152,10 +158,18 @@ class _App:
         if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS":
             start_response("204 No Content", [*_cors_headers(origin), ("Content-Length", "0")])
             return [b""]
+        limit = request_guard.body_limit(environ)
         try:
-            _buffer_body(environ)
+            _buffer_body(environ, MAX_BODY_BYTES if limit is None else limit)
+        except _TooLarge as exc:
+            return _aws_error(start_response, request_guard.too_large(environ, exc.limit))
         except _BodyError as exc:
-            return _plain(start_response, exc.status, f"scenario serve: {exc}\n")
+            code = "RequestTimeoutException" if exc.status.startswith("408") else "SerializationException"
+            content_type = "application/x-amz-json-1.1"
+            return _aws_error(start_response, request_guard.Refusal(int(exc.status[:3]), code, str(exc), content_type))
+        refused = request_guard.refusal(environ, environ["wsgi.input"].getvalue())
+        if refused is not None:
+            return _aws_error(start_response, refused)
 
         if environ.get("PATH_INFO") in managed_login.PATHS:
             return managed_login.app(environ, start_response)  # takes the lock itself, step by step
@@ -176,6 +190,18 @@ class _App:
                     close = getattr(result, "close", None)
                     if close is not None:
                         close()
+        except Exception as error:  # a bug here or in moto: AWS's 500 shape, one log line, serving goes on
+            _log.error(
+                "scenario serve: %s %s failed: %s: %s",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                type(error).__name__,
+                error,
+            )
+            failure = request_guard.Refusal(
+                500, "InternalFailure", f"{type(error).__name__}: {error}", "application/json"
+            )
+            return _aws_error(start_response, failure)
         finally:
             CALLER_IP.reset(caller)
         return [body]
@@ -206,22 +232,31 @@ class _BodyError(Exception):
         self.status = status
 
 
-def _buffer_body(environ: dict[str, Any]) -> None:
-    """Read the whole request body now (the socket has a timeout), before any lock is taken."""
+class _TooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit} bytes")
+        self.limit = limit
+
+
+def _buffer_body(environ: dict[str, Any], limit: int) -> None:
+    """Read the whole request body now (the socket has a timeout), before any lock is taken; one over
+    ``limit`` is refused from its Content-Length, before it is read."""
     length_text = environ.get("CONTENT_LENGTH") or ""
     stream = environ["wsgi.input"]
     try:
         if length_text:
             length = int(length_text)
-            if length < 0 or length > MAX_BODY_BYTES:
-                raise _BodyError("413 Content Too Large", f"request body over {MAX_BODY_BYTES} bytes")
+            if length < 0:
+                raise ValueError(length_text)
+            if length > limit:
+                raise _TooLarge(limit)
             body = stream.read(length)
             if len(body) < length:
                 raise _BodyError("400 Bad Request", "request body shorter than its Content-Length")
         else:
-            body = stream.read(MAX_BODY_BYTES + 1) if environ.get("wsgi.input_terminated") else b""
-            if len(body) > MAX_BODY_BYTES:
-                raise _BodyError("413 Content Too Large", f"request body over {MAX_BODY_BYTES} bytes")
+            body = stream.read(limit + 1) if environ.get("wsgi.input_terminated") else b""
+            if len(body) > limit:
+                raise _TooLarge(limit)
     except ValueError:
         raise _BodyError("400 Bad Request", "bad Content-Length") from None
     except OSError:  # socket.timeout included
@@ -238,6 +273,21 @@ def _cors_headers(origin: str) -> list[tuple[str, str]]:
         ("Access-Control-Expose-Headers", "*"),
         ("Vary", "Origin"),
     ]
+
+
+def _aws_error(start_response: Callable[..., Any], refused: request_guard.Refusal) -> Iterable[bytes]:
+    body = refused.body()
+    status = f"{refused.status} {HTTPStatus(refused.status).phrase}"
+    headers = [("Content-Type", refused.content_type), ("x-amzn-ErrorType", refused.code)]
+    start_response(
+        status,
+        [
+            *headers,
+            ("x-amzn-ErrorMessage", refused.message[:200].encode("ascii", "replace").decode()),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]
 
 
 def _plain(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
