@@ -23,9 +23,9 @@ every request, the outbox and moto's
   Cognito's public operations (sign-up, sign-in) and the managed-login paths, or when it carries
   the key id in ``X-Scenario-Access-Key-Id``.
 
-A request signed with the key id of a function process whose invocation is in progress runs under
-that invocation's hold of the backend lock (``locking.adopted``): the Cognito request that fired the
-trigger holds the lock while it waits, and the handler's own calls back must not wait for it.
+A request that invokes a function lets go of the backend lock while the function runs
+(``locking.released``), so the handler's own calls back, and every other client's requests, are served
+meanwhile.
 
 The managed-login paths of a federated sign-in (``managed_login``: ``/oauth2/authorize``,
 ``/oauth2/idpresponse``, ``/oauth2/token``) are what a browser is sent to, from the app's page and
@@ -55,7 +55,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from engine.aws import endpoint_guard
 from engine.local import activation, managed_login, request_guard
 from engine.local.cognito.devices import CALLER_IP
-from engine.local.locking import adopted, holding, is_named
+from engine.local.locking import holding, is_named
 from engine.local.outbox import OUTBOX, Outbox
 
 OUTBOX_PATH = "/_scenario/outbox"
@@ -182,7 +182,7 @@ class _App:
             return self._outbox(environ, respond)
         caller = CALLER_IP.set(str(environ.get("REMOTE_ADDR") or ""))  # a device's last_ip_used
         try:
-            with adopted(signing_key_id(environ)), holding():
+            with holding():
                 result = self.moto_app(environ, respond)
                 try:
                     body = b"".join(result)  # produce the whole response while still holding the lock

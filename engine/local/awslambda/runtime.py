@@ -7,10 +7,16 @@ Each function gets a warm *instance* (its imported handler, its own CloudWatch l
 that lives until its code or configuration changes or an invocation times out, like a Lambda
 execution environment. An invocation:
 
-* holds the backend lock (see ``locking``) for its whole duration, so invocations are
-  serialized and the environment variables it sets never leak into another invocation;
-* runs the handler in a helper thread that is lent the lock, so the handler's own boto3
-  calls reach the same moto backends, and so the function's timeout can be enforced;
+* lets go of the backend lock while the handler runs (``locking.released``), so the handler's own
+  boto3 calls reach the same moto backends and other requests go on meanwhile;
+* runs the handler in a helper thread, so the function's timeout (and Cognito's shorter wait) is
+  enforced even on a handler stuck in native code: the thread is then abandoned and the
+  invocation answered (the instance is replaced, as Lambda replaces an environment that timed out);
+* *occupies* the interpreter (``_Tenancy``): its environment variables, ``sys.modules`` and root
+  logger level are the instance's while its invocations run. Concurrent invocations of the same
+  instance run in parallel (like a runtime serving several events at once); an invocation of
+  another function waits for them (within its caller's wait), except a nested one, fired by a
+  handler's own call, which runs at once on top of its parent's.
 * writes START/END/REPORT and everything the handler printed or logged to
   ``/aws/lambda/<function name>`` in moto's CloudWatch Logs.
 """
@@ -25,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,7 +52,7 @@ from engine.local.awslambda.outcome import (
 from engine.local.awslambda.runtimes import UnsupportedFunction as UnsupportedFunction  # re-exported for callers
 from engine.local.awslambda.runtimes import out_of_process
 from engine.local.compat import require
-from engine.local.locking import adopt, holding, lend
+from engine.local.locking import holding, released
 
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
 _HOOK = "lambda-runtime"
@@ -207,18 +213,81 @@ def _environ(env: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def _root_logging(instance: _Instance, handler: ThreadLogHandler) -> Iterator[None]:
-    """Attach the capture handler; give the root logger the level the function last left."""
+def _root_level(instance: _Instance) -> Iterator[None]:
+    """Give the root logger the level the function last left; keep the one it leaves now."""
     root = logging.getLogger()
     saved = root.level
     root.setLevel(instance.root_level)
+    try:
+        yield
+    finally:
+        instance.root_level = root.level
+        root.setLevel(saved)
+
+
+@contextmanager
+def _capturing(handler: ThreadLogHandler) -> Iterator[None]:
+    root = logging.getLogger()
     root.addHandler(handler)
     try:
         yield
     finally:
         root.removeHandler(handler)
-        instance.root_level = root.level
-        root.setLevel(saved)
+
+
+_handler_thread = threading.local()  # .active: this thread runs a handler (its calls may invoke others)
+
+
+class _Tenancy:
+    """Which instance the interpreter's process-wide state (environment, modules, log level) belongs to."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._instance: _Instance | None = None
+        self._count = 0
+        self._undo: ExitStack | None = None
+
+    def enter(self, fn: Any, instance: _Instance, wait: float | None) -> bool:
+        """Occupy the interpreter for ``instance`` (``False``: not free within ``wait`` seconds)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._instance in (None, instance), timeout=wait):
+                return False
+            if self._instance is None:
+                undo = ExitStack()
+                undo.enter_context(_environ(_environment(fn, instance)))
+                undo.enter_context(_root_level(instance))
+                undo.enter_context(instance.space.active())
+                self._instance, self._undo = instance, undo
+            self._count += 1
+            return True
+
+    def leave(self) -> None:
+        with self._changed:
+            self._count -= 1
+            if self._count == 0:
+                undo, self._undo, self._instance = self._undo, None, None
+                if undo is not None:
+                    undo.close()
+                self._changed.notify_all()
+
+
+_TENANCY = _Tenancy()
+
+
+@contextmanager
+def _occupying(fn: Any, instance: _Instance, wait: float | None) -> Iterator[bool]:
+    """The interpreter set up for ``instance``; yields ``False`` when it was not free in time."""
+    if getattr(_handler_thread, "active", False):  # nested: the parent holds the tenancy and waits for us
+        with _environ(_environment(fn, instance)), instance.space.active():
+            yield True
+        return
+    if not _TENANCY.enter(fn, instance, wait):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        _TENANCY.leave()
 
 
 def _stop_thread(thread: threading.Thread, run: _Run) -> None:
@@ -236,10 +305,9 @@ def _run_handler(
     context: LambdaContext,
     sink: LogSink,
     log_handler: ThreadLogHandler,
-    lease: Any,
 ) -> None:
     try:
-        adopt(lease)
+        _handler_thread.active = True
         lambda_logs.route_current_thread(sink)
         log_handler.thread_ident = threading.get_ident()
         try:
@@ -285,33 +353,41 @@ def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None)
         sink = LogSink()
         log_handler = ThreadLogHandler(sink, request_id)
         run = _Run()
-        lease = lend()
         lambda_logs.install_router()
         started = time.monotonic()
         stopped = False
         try:
-            with _environ(_environment(fn, instance)), _root_logging(instance, log_handler), instance.space.active():
+            with released(), _occupying(fn, instance, caller_timeout) as occupied, _capturing(log_handler):
+                if not occupied:
+                    return _gave_up_waiting(fn, request_id)
                 context = LambdaContext(fn, request_id, instance.log_stream, started + limit)
                 thread = threading.Thread(
                     target=_run_handler,
                     name=f"lambda:{fn.function_name}",
                     daemon=True,
-                    args=(run, instance, str(fn.handler), event, context, sink, log_handler, lease),
+                    args=(run, instance, str(fn.handler), event, context, sink, log_handler),
                 )
                 thread.start()
                 run.init_done.wait(INIT_LIMIT_SECONDS)
-                # Lambda does not count the init phase against the function's timeout.
-                context._deadline = time.monotonic() + limit
-                thread.join(limit)
+                # Lambda does not count the init phase against the function's timeout (Cognito's wait
+                # runs from the call).
+                left = limit if caller_timeout is None else max(0.0, started + caller_timeout - time.monotonic())
+                context._deadline = time.monotonic() + min(limit, left)
+                thread.join(min(limit, left))
                 if thread.is_alive():
                     _stop_thread(thread, run)
                     stopped = True
         finally:
-            lease.revoke()
             lambda_logs.uninstall_router()
         return _finish(
             fn, instance, run, sink, request_id, started, stopped, caller_gave_up=stopped and limit < timeout
         )
+
+
+def _gave_up_waiting(fn: Any, request_id: str) -> InvocationResult:
+    """The caller's wait ran out before the interpreter was free for this function."""
+    body = {"errorMessage": "Socket timeout while invoking Lambda function", "errorType": "CallerTimeout"}
+    return InvocationResult(json.dumps(body).encode(), "Unhandled", request_id, "", caller_gave_up=True)
 
 
 def _finish(
