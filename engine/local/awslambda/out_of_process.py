@@ -22,7 +22,7 @@ from typing import Protocol
 from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda.code import CodeError, code_dir
 from engine.local.awslambda.logs import LogSink
-from engine.local.awslambda.outcome import InvocationResult, error_log_line, version_of, write_report
+from engine.local.awslambda.outcome import InvocationResult, error_log_line, oversized, version_of, write_report
 from engine.local.awslambda.processes import FunctionProcess, StartFailed
 from engine.local.awslambda.runtime_api import Invocation
 from engine.local.awslambda.runtimes import UnsupportedFunction, check_runnable
@@ -165,7 +165,7 @@ def invoke(fn: LambdaFunction, event: object, *, caller_timeout: float | None) -
         try:
             with released():
                 process.api.mailbox.submit(invocation)
-                ended = _wait(process, invocation, limit, cold)
+                ended = _wait(process, invocation, limit, cold, int(fn.memory_size))
         finally:
             warm.busy = False
             process.detach()
@@ -177,8 +177,11 @@ def invoke(fn: LambdaFunction, event: object, *, caller_timeout: float | None) -
         return _result(fn, warm, sink, invocation, ended, duration_ms, init_ms, caller_gave_up=limit < timeout)
 
 
-def _wait(process: FunctionProcess, invocation: Invocation, limit: float, cold: bool) -> str:
-    """``answered``, ``init_error``, ``exited`` or ``timed_out``."""
+def _wait(process: FunctionProcess, invocation: Invocation, limit: float, cold: bool, memory_mb: int) -> str:
+    """``answered``, ``init_error``, ``exited``, ``out_of_memory`` or ``timed_out``.
+
+    The process's resident memory is checked at each poll: one over the function's ``MemorySize`` is
+    killed, as Lambda kills an environment that runs out of memory."""
     mailbox = process.api.mailbox
     with mailbox.changed:
         until = time.monotonic() + (INIT_LIMIT_SECONDS if cold else limit)
@@ -195,6 +198,9 @@ def _wait(process: FunctionProcess, invocation: Invocation, limit: float, cold: 
         while invocation.outcome is None:
             if process.exit_status() is not None:
                 return "exited"
+            if (process.peak_memory_mb() or 0) > memory_mb:
+                process.popen.kill()  # now: the rest of its process group goes when it is ended
+                return "out_of_memory"
             left = until - time.monotonic()
             if left <= 0:
                 return "timed_out"
@@ -218,10 +224,18 @@ def _result(
     timed_out = False
     if ended == "answered":
         payload = invocation.body
-        if invocation.outcome == "response":
+        too_large = oversized(payload)
+        if too_large is not None:
+            payload = too_large
+            sink.add(error_log_line(json.loads(too_large)))
+        elif invocation.outcome == "response":
             function_error = None
     elif ended == "init_error":
         payload = warm.process.api.mailbox.init_error or b"{}"
+    elif ended == "out_of_memory":
+        message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+        sink.add(f"{message}\nRuntime.OutOfMemory")
+        payload = json.dumps({"errorMessage": message, "errorType": "Runtime.OutOfMemory"}).encode()
     elif ended == "exited":
         status = warm.process.exit_status()
         message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}"

@@ -46,6 +46,7 @@ from engine.local.awslambda.outcome import (
     error_log_line,
     error_payload,
     marshal,
+    oversized,
     version_of,
     write_report,
 )
@@ -427,6 +428,10 @@ def _finish(
     else:
         try:
             payload = marshal(run.result)
+            too_large = oversized(payload)
+            if too_large is not None:
+                function_error, payload = "Unhandled", too_large
+                sink.add(error_log_line(json.loads(too_large)))
         except (TypeError, ValueError) as error:
             function_error = "Unhandled"
             body = {
