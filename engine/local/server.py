@@ -62,6 +62,7 @@ OUTBOX_PATH = "/_scenario/outbox"
 ACCESS_KEY_HEADER = "HTTP_X_SCENARIO_ACCESS_KEY_ID"
 MAX_BODY_BYTES = 256 * 1024 * 1024
 READ_TIMEOUT_SECONDS = 10
+SWEEP_SECONDS = 60.0
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _PUBLIC_TARGET = "AWSCognitoIdentityProviderService."
 _log = logging.getLogger("scenario.serve")
@@ -349,6 +350,8 @@ class LocalServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._holds_activation = True
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread()
 
     @property
     def outbox(self) -> Outbox:
@@ -386,18 +389,31 @@ class LocalServer:
             target=lambda: server.serve_forever(poll_interval=0.05), name="scenario-local-server", daemon=True
         )
         self._thread.start()
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep, name="scenario-local-sweeper", daemon=True)
+        self._sweeper.start()
         return self.url
+
+    def _sweep(self) -> None:
+        """Every ``SWEEP_SECONDS``, drop the tokens that expired (a long-lived server's memory stays flat)."""
+        from engine.local.cognito import token_tables
+
+        while not self._stopping.wait(SWEEP_SECONDS):
+            with holding():
+                token_tables.sweep()
 
     def stop(self) -> None:
         """Stop serving; the last user of the local AWS in this process drops its data."""
         if self._server is None:
             return
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join()
         self._server = None
         self._thread = None
+        self._sweeper.join()
         endpoint_guard.uninstall()
         if self._holds_activation:
             activation.release()
