@@ -22,12 +22,14 @@ Members the model does not have are left alone, as AWS leaves them.
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from botocore.model import ListShape, MapShape, StructureShape
 
@@ -301,3 +303,66 @@ def _check_text(text: str, where: str, out: _Problems) -> None:
 
 def _lower(name: str) -> str:
     return name[:1].lower() + name[1:]
+
+
+class BodyError(Exception):
+    """The body could not be read in full (status, reason)."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def refusal(self) -> Refusal:
+        code = "RequestTimeoutException" if self.status.startswith("408") else "SerializationException"
+        return Refusal(int(self.status[:3]), code, str(self), "application/x-amz-json-1.1")
+
+
+class TooLarge(Exception):
+    """The body is over its limit (read from Content-Length, before the body)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit} bytes")
+        self.limit = limit
+
+
+def buffer_body(environ: dict[str, Any], limit: int) -> None:
+    """Read the whole request body now (the socket has a timeout), before any lock is taken; one over
+    ``limit`` is refused from its Content-Length, before it is read."""
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    try:
+        if length_text:
+            length = int(length_text)
+            if length < 0:
+                raise ValueError(length_text)
+            if length > limit:
+                raise TooLarge(limit)
+            body = stream.read(length)
+            if len(body) < length:
+                raise BodyError("400 Bad Request", "request body shorter than its Content-Length")
+        else:
+            body = stream.read(limit + 1) if environ.get("wsgi.input_terminated") else b""
+            if len(body) > limit:
+                raise TooLarge(limit)
+    except ValueError:
+        raise BodyError("400 Bad Request", "bad Content-Length") from None
+    except OSError:  # socket.timeout included
+        raise BodyError("408 Request Timeout", "the request body did not arrive in time") from None
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+
+
+def answer(start_response: Callable[..., Any], refused: Refusal) -> Iterable[bytes]:
+    """Send ``refused`` as AWS does: the status, ``x-amzn-ErrorType`` and a ``__type`` body."""
+    body = refused.body()
+    status = f"{refused.status} {HTTPStatus(refused.status).phrase}"
+    headers = [("Content-Type", refused.content_type), ("x-amzn-ErrorType", refused.code)]
+    start_response(
+        status,
+        [
+            *headers,
+            ("x-amzn-ErrorMessage", refused.message[:200].encode("ascii", "replace").decode()),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]

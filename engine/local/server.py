@@ -39,24 +39,24 @@ holds for all three.
 
 from __future__ import annotations
 
-import io
 import ipaddress
 import json
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from engine.aws import endpoint_guard
-from engine.local import activation, managed_login, request_guard
+from engine.local import activation, managed_login, request_guard, state
 from engine.local.cognito.devices import CALLER_IP
 from engine.local.locking import holding, is_named
 from engine.local.outbox import OUTBOX, Outbox
+from engine.local.state import Snapshots
 
 OUTBOX_PATH = "/_scenario/outbox"
 ACCESS_KEY_HEADER = "HTTP_X_SCENARIO_ACCESS_KEY_ID"
@@ -114,6 +114,7 @@ class _App:
         self.cors_origin = cors_origin
         self.access_key_id = access_key_id
         self.hosts: set[str] | None = set()  # None: any Host (bound to a wildcard address)
+        self.snapshots: Snapshots | None = None  # told of every request, with --state-dir
 
     def allow_hosts(self, host: str, port: int) -> None:
         """Accept ``Host`` headers naming the bound address (or this machine's loopback names) and port."""
@@ -153,6 +154,8 @@ class _App:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         reason = self.refusal(environ)
+        if self.snapshots is not None and reason is None:
+            self.snapshots.touch()
         if reason is not None:
             return _plain(start_response, "403 Forbidden", f"scenario serve: refused: {reason}\n")
         origin = environ.get("HTTP_ORIGIN")
@@ -161,16 +164,14 @@ class _App:
             return [b""]
         limit = request_guard.body_limit(environ)
         try:
-            _buffer_body(environ, MAX_BODY_BYTES if limit is None else limit)
-        except _TooLarge as exc:
-            return _aws_error(start_response, request_guard.too_large(environ, exc.limit))
-        except _BodyError as exc:
-            code = "RequestTimeoutException" if exc.status.startswith("408") else "SerializationException"
-            content_type = "application/x-amz-json-1.1"
-            return _aws_error(start_response, request_guard.Refusal(int(exc.status[:3]), code, str(exc), content_type))
+            request_guard.buffer_body(environ, MAX_BODY_BYTES if limit is None else limit)
+        except request_guard.TooLarge as exc:
+            return request_guard.answer(start_response, request_guard.too_large(environ, exc.limit))
+        except request_guard.BodyError as exc:
+            return request_guard.answer(start_response, exc.refusal())
         refused = request_guard.refusal(environ, environ["wsgi.input"].getvalue())
         if refused is not None:
-            return _aws_error(start_response, refused)
+            return request_guard.answer(start_response, refused)
 
         if environ.get("PATH_INFO") in managed_login.PATHS:
             return managed_login.app(environ, start_response)  # takes the lock itself, step by step
@@ -202,7 +203,7 @@ class _App:
             failure = request_guard.Refusal(
                 500, "InternalFailure", f"{type(error).__name__}: {error}", "application/json"
             )
-            return _aws_error(start_response, failure)
+            return request_guard.answer(start_response, failure)
         finally:
             CALLER_IP.reset(caller)
         return [body]
@@ -227,45 +228,6 @@ def signing_key_id(environ: dict[str, Any]) -> str | None:
     return found.group(1) if found else None
 
 
-class _BodyError(Exception):
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class _TooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"request body over {limit} bytes")
-        self.limit = limit
-
-
-def _buffer_body(environ: dict[str, Any], limit: int) -> None:
-    """Read the whole request body now (the socket has a timeout), before any lock is taken; one over
-    ``limit`` is refused from its Content-Length, before it is read."""
-    length_text = environ.get("CONTENT_LENGTH") or ""
-    stream = environ["wsgi.input"]
-    try:
-        if length_text:
-            length = int(length_text)
-            if length < 0:
-                raise ValueError(length_text)
-            if length > limit:
-                raise _TooLarge(limit)
-            body = stream.read(length)
-            if len(body) < length:
-                raise _BodyError("400 Bad Request", "request body shorter than its Content-Length")
-        else:
-            body = stream.read(limit + 1) if environ.get("wsgi.input_terminated") else b""
-            if len(body) > limit:
-                raise _TooLarge(limit)
-    except ValueError:
-        raise _BodyError("400 Bad Request", "bad Content-Length") from None
-    except OSError:  # socket.timeout included
-        raise _BodyError("408 Request Timeout", "the request body did not arrive in time") from None
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-
-
 def _cors_headers(origin: str) -> list[tuple[str, str]]:
     return [
         ("Access-Control-Allow-Origin", origin),
@@ -274,21 +236,6 @@ def _cors_headers(origin: str) -> list[tuple[str, str]]:
         ("Access-Control-Expose-Headers", "*"),
         ("Vary", "Origin"),
     ]
-
-
-def _aws_error(start_response: Callable[..., Any], refused: request_guard.Refusal) -> Iterable[bytes]:
-    body = refused.body()
-    status = f"{refused.status} {HTTPStatus(refused.status).phrase}"
-    headers = [("Content-Type", refused.content_type), ("x-amzn-ErrorType", refused.code)]
-    start_response(
-        status,
-        [
-            *headers,
-            ("x-amzn-ErrorMessage", refused.message[:200].encode("ascii", "replace").decode()),
-            ("Content-Length", str(len(body))),
-        ],
-    )
-    return [body]
 
 
 def _plain(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
@@ -340,8 +287,11 @@ class LocalServer:
         *,
         cors_origin: str | None = None,
         access_key_id: str | None = None,
+        state_dir: Path | None = None,
     ) -> None:
         self.host = host
+        self.state_dir = state_dir
+        self._snapshots: Snapshots | None = None
         self.cors_origin = cors_origin
         self.access_key_id = access_key_id
         self.port = port
@@ -379,6 +329,18 @@ class LocalServer:
             if hold_activation:
                 activation.release()
             raise
+        if self.state_dir is not None:
+            try:
+                state.load(self.state_dir)
+            except BaseException:
+                self._server.server_close()
+                self._server = None
+                if hold_activation:
+                    activation.release()
+                raise
+            self._snapshots = Snapshots(self.state_dir)
+            app.snapshots = self._snapshots
+            self._snapshots.start()
         endpoint_guard.install()  # Lambda handlers run here: they must not reach real AWS either
         self.port = self._server.server_port
         app.allow_hosts(self.host, self.port)
@@ -414,6 +376,9 @@ class LocalServer:
         self._server = None
         self._thread = None
         self._sweeper.join()
+        if self._snapshots is not None:
+            self._snapshots.stop()  # the last snapshot, now that no request is in flight
+            self._snapshots = None
         endpoint_guard.uninstall()
         if self._holds_activation:
             activation.release()
