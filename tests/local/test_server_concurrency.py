@@ -6,8 +6,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from botocore.config import Config
 from localaws import PASSWORD, Env, error_of, session
+
+from engine.local.awslambda.runtimes import OUT_OF_PROCESS_VARIABLE
 
 # Records its start in DynamoDB (a call back into the backend while its caller waits), then either
 # sleeps SECONDS or waits until a "go" item appears, then records its end.
@@ -99,9 +102,11 @@ def _wait_until(check: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-def test_concurrent_sign_ups_run_their_slow_triggers_at_the_same_time(served: Env) -> None:
+@pytest.mark.parametrize("where", ["in-process", "own process"])
+def test_concurrent_sign_ups_run_their_slow_triggers_at_the_same_time(served: Env, where: str) -> None:
     count = 4
-    client_id = _setup(served, RECORDING, {"SECONDS": "2"})
+    variables = {"SECONDS": "2", **({OUT_OF_PROCESS_VARIABLE: "1"} if where == "own process" else {})}
+    client_id = _setup(served, RECORDING, variables)
     assert served.url is not None
     url = served.url
     threads, results = _in_threads(count, lambda i: _sign_up(url, client_id, f"user{i}"))
