@@ -184,13 +184,15 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=400, help="flows per level (bounded: at most 5000)")
     parser.add_argument("--clients", default="8,32", help="comma-separated client counts")
     parser.add_argument("--cognito-local", type=Path, help="a directory where `npm install cognito-local` ran")
+    parser.add_argument("--state-dir", type=Path, help="run scenario serve with --state-dir (snapshot cost)")
     args = parser.parse_args()
     flows = min(args.flows, 5000)
     levels = [int(n) for n in args.clients.split(",")]
 
     port = free_port()
     scenario = str(Path(sys.executable).parent / "scenario")
-    stop = stopping(run_server([scenario, "serve", "--port", str(port)], port))
+    kept = ["--state-dir", str(args.state_dir)] if args.state_dir is not None else []
+    stop = stopping(run_server([scenario, "serve", "--port", str(port), *kept], port))
     try:
         print(f"{flows} flows per level: SignUp (PreSignUp trigger), InitiateAuth, GetUser, AdminDeleteUser")
         ours = each_level("scenario serve", f"http://127.0.0.1:{port}", levels, flows, with_trigger=True)

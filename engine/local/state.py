@@ -78,6 +78,12 @@ def _private_key(pem: bytes) -> rsa.RSAPrivateKey:
     return key
 
 
+def _public_key(pem: bytes) -> rsa.RSAPublicKey:
+    key = serialization.load_pem_public_key(pem)
+    assert isinstance(key, rsa.RSAPublicKey)
+    return key
+
+
 def _weak_values(items: dict[object, object]) -> weakref.WeakValueDictionary[object, object]:
     return weakref.WeakValueDictionary(items)
 
@@ -95,6 +101,9 @@ class _Pickler(pickle.Pickler):
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
             return _private_key, (pem,)
+        if isinstance(obj, rsa.RSAPublicKey):
+            public = obj.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            return _public_key, (public,)
         if isinstance(obj, weakref.WeakValueDictionary):
             return _weak_values, (dict(obj.items()),)
         if isinstance(obj, defaultdict) and getattr(obj.default_factory, "__name__", "") == "<lambda>":

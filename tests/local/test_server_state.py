@@ -50,6 +50,8 @@ def _fill(env: Env) -> dict[str, str]:
     arn = env.trigger("pre", response={"autoConfirmUser": True})
     pool_id, client_id = env.pool({"PreSignUp": arn})
     env.sign_up(client_id, "ann")
+    token = env.sign_in(client_id, "ann")["AuthenticationResult"]["AccessToken"]
+    assert env.idp.get_user(AccessToken=token)["Username"] == "ann"  # verifying a token caches its public key
     dynamodb = env.client("dynamodb")
     dynamodb.create_table(
         TableName="kept",
