@@ -82,7 +82,8 @@ class Refusal:
 
 
 @lru_cache(maxsize=32)
-def _model(service: str) -> ServiceModel | None:
+def service_model(service: str) -> ServiceModel | None:
+    """botocore's model of ``service`` (loaded once), or None for a service botocore does not know."""
     import botocore.session
     from botocore.exceptions import UnknownServiceError
 
@@ -121,7 +122,7 @@ def too_large(environ: Mapping[str, object], limit: int) -> Refusal:
 def refusal(environ: Mapping[str, object], body: bytes) -> Refusal | None:
     """Why AWS would refuse this request before acting on it, or None (moto handles it)."""
     service = service_of(environ)
-    model = _model(service) if service else None
+    model = service_model(service) if service else None
     if model is None or service is None:
         return None
     if model.protocol == "json":
@@ -163,7 +164,7 @@ def _json_operation(model: ServiceModel, target: str) -> OperationModel | None:
 
 @lru_cache(maxsize=8)
 def _routes(service: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    model = _model(service)
+    model = service_model(service)
     if model is None:
         return ()
     routes = []
@@ -176,7 +177,7 @@ def _routes(service: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
 
 
 def _rest_operation(service: str, method: str, path: str) -> OperationModel | None:
-    model = _model(service)
+    model = service_model(service)
     for verb, pattern, name in _routes(service):
         if verb == method and pattern.match(path) and model is not None:
             return model.operation_model(name)
