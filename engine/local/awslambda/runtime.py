@@ -12,7 +12,7 @@ execution environment. An invocation:
 * runs the handler in a helper thread, so the function's timeout (and Cognito's shorter wait) is
   enforced even on a handler stuck in native code: the thread is then abandoned and the
   invocation answered (the instance is replaced, as Lambda replaces an environment that timed out);
-* *occupies* the interpreter (``_Tenancy``): its environment variables, ``sys.modules`` and root
+* *occupies* the interpreter (``tenancy``): its environment variables, ``sys.modules`` and root
   logger level are the instance's while its invocations run. Concurrent invocations of the same
   instance run in parallel (like a runtime serving several events at once); an invocation of
   another function waits for them (within its caller's wait), except a nested one, fired by a
@@ -26,7 +26,6 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
-import os
 import threading
 import time
 import uuid
@@ -34,11 +33,13 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from engine.aws.clients import LOCAL_CREDENTIALS
 from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda import out_of_process as out_of_process_runs
+from engine.local.awslambda import tenancy
 from engine.local.awslambda.code import CodeError, ModuleSpace, code_dir, load_handler
 from engine.local.awslambda.logs import LogSink, ThreadLogHandler
 from engine.local.awslambda.outcome import (
@@ -58,16 +59,6 @@ from engine.local.locking import holding, released
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
 _HOOK = "lambda-runtime"
 _LOG_TAIL_BYTES = 4096  # what Invoke returns for LogType=Tail
-# Environment variables of this process that a function in Lambda would not see and that
-# would send its boto3 clients somewhere else than this process's moto backends.
-_HIDDEN_ENV_PREFIXES = (
-    "AWS_ENDPOINT_URL",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_USE_DUALSTACK",
-    "AWS_USE_FIPS",
-    "AWS_CA_BUNDLE",
-)
 
 
 class LambdaTimeout(BaseException):
@@ -196,24 +187,6 @@ def _environment(fn: Any, instance: _Instance) -> dict[str, str]:
 
 
 @contextmanager
-def _environ(env: dict[str, str]) -> Iterator[None]:
-    """Apply ``env`` (and hide endpoint/profile settings) for the block; restore exactly after."""
-    hidden = [k for k in os.environ if k.startswith(_HIDDEN_ENV_PREFIXES)]
-    saved = {k: os.environ.get(k) for k in [*env, *hidden]}
-    for k in hidden:
-        del os.environ[k]
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@contextmanager
 def _root_level(instance: _Instance) -> Iterator[None]:
     """Give the root logger the level the function last left; keep the one it leaves now."""
     root = logging.getLogger()
@@ -236,59 +209,13 @@ def _capturing(handler: ThreadLogHandler) -> Iterator[None]:
         root.removeHandler(handler)
 
 
-_handler_thread = threading.local()  # .active: this thread runs a handler (its calls may invoke others)
-
-
-class _Tenancy:
-    """Which instance the interpreter's process-wide state (environment, modules, log level) belongs to."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._instance: _Instance | None = None
-        self._count = 0
-        self._undo: ExitStack | None = None
-
-    def enter(self, fn: Any, instance: _Instance, wait: float | None) -> bool:
-        """Occupy the interpreter for ``instance`` (``False``: not free within ``wait`` seconds)."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: self._instance in (None, instance), timeout=wait):
-                return False
-            if self._instance is None:
-                undo = ExitStack()
-                undo.enter_context(_environ(_environment(fn, instance)))
-                undo.enter_context(_root_level(instance))
-                undo.enter_context(instance.space.active())
-                self._instance, self._undo = instance, undo
-            self._count += 1
-            return True
-
-    def leave(self) -> None:
-        with self._changed:
-            self._count -= 1
-            if self._count == 0:
-                undo, self._undo, self._instance = self._undo, None, None
-                if undo is not None:
-                    undo.close()
-                self._changed.notify_all()
-
-
-_TENANCY = _Tenancy()
-
-
-@contextmanager
-def _occupying(fn: Any, instance: _Instance, wait: float | None) -> Iterator[bool]:
-    """The interpreter set up for ``instance``; yields ``False`` when it was not free in time."""
-    if getattr(_handler_thread, "active", False):  # nested: the parent holds the tenancy and waits for us
-        with _environ(_environment(fn, instance)), instance.space.active():
-            yield True
-        return
-    if not _TENANCY.enter(fn, instance, wait):
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        _TENANCY.leave()
+def _setup(fn: Any, instance: _Instance) -> ExitStack:
+    """The interpreter made ``instance``'s: its environment variables, modules and root logger level."""
+    undo = ExitStack()
+    undo.enter_context(tenancy.environ(_environment(fn, instance)))
+    undo.enter_context(_root_level(instance))
+    undo.enter_context(instance.space.active())
+    return undo
 
 
 def _stop_thread(thread: threading.Thread, run: _Run) -> None:
@@ -308,7 +235,7 @@ def _run_handler(
     log_handler: ThreadLogHandler,
 ) -> None:
     try:
-        _handler_thread.active = True
+        tenancy.mark_handler_thread()
         lambda_logs.route_current_thread(sink)
         log_handler.thread_ident = threading.get_ident()
         try:
@@ -358,7 +285,8 @@ def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None)
         started = time.monotonic()
         stopped = False
         try:
-            with released(), _occupying(fn, instance, caller_timeout) as occupied, _capturing(log_handler):
+            setup = partial(_setup, fn, instance)
+            with released(), tenancy.occupying(instance, setup, caller_timeout) as occupied, _capturing(log_handler):
                 if not occupied:
                     return _gave_up_waiting(fn, request_id)
                 context = LambdaContext(fn, request_id, instance.log_stream, started + limit)
