@@ -166,6 +166,8 @@ def _payload(path: Path, data: bytes) -> bytes:
 def load(directory: Path) -> bool:
     """Load ``directory``'s snapshot into the running local AWS; ``False``: there is none (start empty)."""
     path = directory / FILE_NAME
+    for leftover in directory.glob(f".{FILE_NAME}.*.tmp"):  # a snapshot a kill cut short: never renamed
+        leftover.unlink(missing_ok=True)
     try:
         data = path.read_bytes()
     except FileNotFoundError:

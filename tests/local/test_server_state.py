@@ -103,8 +103,10 @@ def test_the_state_survives_kill_9_after_a_second(tmp_path: Path) -> None:
         pause.wait(1.5)
         process.send_signal(signal.SIGKILL)
         process.wait(30)
+    (tmp_path / ".state.pickle.99999.tmp").write_bytes(b"half a snapshot")  # as a kill mid-write leaves
     with serving(tmp_path) as (_, env):
         _check(env, ids)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.pickle"]
 
 
 @pytest.mark.parametrize(
