@@ -1,21 +1,17 @@
-"""One process-wide lock around the local AWS backends, lendable to Lambda handler threads.
+"""One process-wide lock around the local AWS backends, let go of while a Lambda function runs.
 
-moto's backends are plain dicts and objects without locking, so every request (in-process
-boto3 call or HTTP request to the local server) runs while holding ``BACKEND_LOCK``. A Cognito
-request that fires a Lambda trigger holds the lock while the handler runs in a helper thread
-(so a timeout can be enforced); the handler's own boto3 calls must reach the same backends
-without waiting for the lock its caller holds. The caller therefore *lends* the lock to the
-helper thread: while the lease is active, that thread's requests run under the caller's
-hold. A lease is revoked when the invocation ends (or times out), after which a thread that
-outlived its invocation queues for the lock like any other thread.
+moto's backends are plain dicts and objects without locking, so every request (in-process boto3
+call or HTTP request to the local server) runs while holding the backend lock. A request that
+invokes a function (Lambda Invoke, or a Cognito operation firing a trigger) leaves the backends
+consistent before the function starts and then *lets go* of the lock for the invocation
+(``released``): the function's own calls back (in-process, or over HTTP from its process) take the
+lock like any other request, and so do the requests of every other client meanwhile. A slow or
+stuck function therefore delays only the request that invoked it, as on AWS, where invocations run
+in parallel. When the invocation ends (or its caller gives up on it), the lock is taken again and
+the request goes on.
 
-The lease is a thread-local flag checked before taking the lock, never extra state inside the
-lock itself, so a timeout delivered into a handler thread can never leave the lock corrupted.
-
-A function running in a process of its own calls back over HTTP, from threads of the local
-server, not from a helper thread. Its invocation's lease is therefore also *named* by the access
-key id in the function's environment (``name``): a request signed with that key id is served
-under the lease (``adopted``), one at a time, since the lender's hold no longer serializes them.
+A function running in a process of its own is *named* by the access key id in its environment
+(``name``), so the server accepts its calls even when it requires an access key id of its own.
 """
 
 from __future__ import annotations
@@ -25,74 +21,53 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _RLOCK = threading.RLock()
-_local = threading.local()
-_named: dict[str, Lease | None] = {}  # access key id -> the lease of its invocation in progress
+_local = threading.local()  # .depth: how many times this thread holds _RLOCK
+_named: set[str] = set()  # access key ids of this local AWS's function processes
 
 
-class Lease:
-    """Permission for one helper thread to act under the lender's hold of the backend lock."""
-
-    def __init__(self) -> None:
-        self.active = True
-        self.serial = threading.Lock()  # requests adopting the lease run one at a time
-
-    def revoke(self) -> None:
-        """End the lease: the helper thread's later requests take the lock themselves."""
-        self.active = False
-
-
-def _leased() -> bool:
-    lease: Lease | None = getattr(_local, "lease", None)
-    return lease is not None and lease.active
+def _depth() -> int:
+    depth: int = getattr(_local, "depth", 0)
+    return depth
 
 
 @contextmanager
 def holding() -> Iterator[None]:
-    """Hold the backend lock (re-entrant), unless this thread runs under an active lease."""
-    if _leased():
-        yield
-        return
+    """Hold the backend lock (re-entrant)."""
     with _RLOCK:
+        _local.depth = _depth() + 1
+        try:
+            yield
+        finally:
+            _local.depth = _depth() - 1
+
+
+@contextmanager
+def released() -> Iterator[None]:
+    """Let go of this thread's hold of the backend lock, however deep, for the block; hold it again after.
+
+    Call only where the backends are consistent: other requests run while the block does."""
+    depth = _depth()
+    for _ in range(depth):
+        _RLOCK.release()
+    _local.depth = 0
+    try:
         yield
+    finally:
+        for _ in range(depth):
+            _RLOCK.acquire()
+        _local.depth = depth
 
 
-def lend() -> Lease:
-    """A new lease for a helper thread; the caller must hold the lock for the lease's lifetime."""
-    return Lease()
-
-
-def adopt(lease: Lease) -> None:
-    """Called in the helper thread: run this thread's requests under ``lease``."""
-    _local.lease = lease
-
-
-def name(key: str, lease: Lease | None) -> None:
-    """Let requests signed with access key id ``key`` run under ``lease`` (``None``: the key is known,
-    its function is between invocations)."""
-    _named[key] = lease
+def name(key: str) -> None:
+    """Let requests signed with access key id ``key`` in: a function process of this local AWS."""
+    _named.add(key)
 
 
 def forget(key: str) -> None:
     """``key``'s function process is gone."""
-    _named.pop(key, None)
+    _named.discard(key)
 
 
 def is_named(key: str) -> bool:
     """Whether ``key`` belongs to a function process of this local AWS."""
     return key in _named
-
-
-@contextmanager
-def adopted(key: str | None) -> Iterator[None]:
-    """Run the block under the active lease ``key`` names, if any; else as any other request."""
-    lease = _named.get(key) if key else None
-    if lease is None or not lease.active:
-        yield
-        return
-    with lease.serial:
-        saved = getattr(_local, "lease", None)
-        _local.lease = lease
-        try:
-            yield
-        finally:
-            _local.lease = saved

@@ -5,7 +5,10 @@ It serves moto's WSGI app with this package's hooks active, plus ``GET /_scenari
 ``username``, ``user_pool_id`` and ``kind``). ``mock_aws`` is active in this process too, so
 Lambda handlers running here reach the very backends the HTTP clients see. Each request runs
 while holding the backend lock, which keeps concurrent clients consistent; its body is read in
-full (with a timeout) before the lock is taken, so a slow client holds up nobody else.
+full (with a timeout) before the lock is taken, so a slow client holds up nobody else, and checked by
+``request_guard`` before moto parses it: a malformed request gets AWS's 4xx error for its protocol, a
+body over its service's documented size is refused from its ``Content-Length``, and a request moto still
+fails on answers ``InternalFailure`` (500, AWS's shape, one log line) instead of a traceback page.
 
 Anyone who can send this server a request can run code as the user who started it (Lambda
 CreateFunction + Invoke runs Python in this process, and other runtimes as its child processes), so
@@ -20,9 +23,9 @@ every request, the outbox and moto's
   Cognito's public operations (sign-up, sign-in) and the managed-login paths, or when it carries
   the key id in ``X-Scenario-Access-Key-Id``.
 
-A request signed with the key id of a function process whose invocation is in progress runs under
-that invocation's hold of the backend lock (``locking.adopted``): the Cognito request that fired the
-trigger holds the lock while it waits, and the handler's own calls back must not wait for it.
+A request that invokes a function lets go of the backend lock while the function runs
+(``locking.released``), so the handler's own calls back, and every other client's requests, are served
+meanwhile.
 
 The managed-login paths of a federated sign-in (``managed_login``: ``/oauth2/authorize``,
 ``/oauth2/idpresponse``, ``/oauth2/token``) are what a browser is sent to, from the app's page and
@@ -36,29 +39,33 @@ holds for all three.
 
 from __future__ import annotations
 
-import io
 import ipaddress
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from engine.aws import endpoint_guard
-from engine.local import activation, managed_login
+from engine.local import activation, managed_login, request_guard, state
 from engine.local.cognito.devices import CALLER_IP
-from engine.local.locking import adopted, holding, is_named
+from engine.local.locking import holding, is_named
 from engine.local.outbox import OUTBOX, Outbox
+from engine.local.state import Snapshots
 
 OUTBOX_PATH = "/_scenario/outbox"
 ACCESS_KEY_HEADER = "HTTP_X_SCENARIO_ACCESS_KEY_ID"
 MAX_BODY_BYTES = 256 * 1024 * 1024
 READ_TIMEOUT_SECONDS = 10
+SWEEP_SECONDS = 60.0
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _PUBLIC_TARGET = "AWSCognitoIdentityProviderService."
+_log = logging.getLogger("scenario.serve")
 
 
 def is_loopback(host: str) -> bool:
@@ -107,6 +114,7 @@ class _App:
         self.cors_origin = cors_origin
         self.access_key_id = access_key_id
         self.hosts: set[str] | None = set()  # None: any Host (bound to a wildcard address)
+        self.snapshots: Snapshots | None = None  # told of every request, with --state-dir
 
     def allow_hosts(self, host: str, port: int) -> None:
         """Accept ``Host`` headers naming the bound address (or this machine's loopback names) and port."""
@@ -146,16 +154,24 @@ class _App:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         reason = self.refusal(environ)
+        if self.snapshots is not None and reason is None:
+            self.snapshots.touch()
         if reason is not None:
             return _plain(start_response, "403 Forbidden", f"scenario serve: refused: {reason}\n")
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS":
             start_response("204 No Content", [*_cors_headers(origin), ("Content-Length", "0")])
             return [b""]
+        limit = request_guard.body_limit(environ)
         try:
-            _buffer_body(environ)
-        except _BodyError as exc:
-            return _plain(start_response, exc.status, f"scenario serve: {exc}\n")
+            request_guard.buffer_body(environ, MAX_BODY_BYTES if limit is None else limit)
+        except request_guard.TooLarge as exc:
+            return request_guard.answer(start_response, request_guard.too_large(environ, exc.limit))
+        except request_guard.BodyError as exc:
+            return request_guard.answer(start_response, exc.refusal())
+        refused = request_guard.refusal(environ, environ["wsgi.input"].getvalue())
+        if refused is not None:
+            return request_guard.answer(start_response, refused)
 
         if environ.get("PATH_INFO") in managed_login.PATHS:
             return managed_login.app(environ, start_response)  # takes the lock itself, step by step
@@ -168,7 +184,7 @@ class _App:
             return self._outbox(environ, respond)
         caller = CALLER_IP.set(str(environ.get("REMOTE_ADDR") or ""))  # a device's last_ip_used
         try:
-            with adopted(signing_key_id(environ)), holding():
+            with holding():
                 result = self.moto_app(environ, respond)
                 try:
                     body = b"".join(result)  # produce the whole response while still holding the lock
@@ -176,6 +192,18 @@ class _App:
                     close = getattr(result, "close", None)
                     if close is not None:
                         close()
+        except Exception as error:  # a bug here or in moto: AWS's 500 shape, one log line, serving goes on
+            _log.error(
+                "scenario serve: %s %s failed: %s: %s",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                type(error).__name__,
+                error,
+            )
+            failure = request_guard.Refusal(
+                500, "InternalFailure", f"{type(error).__name__}: {error}", "application/json"
+            )
+            return request_guard.answer(start_response, failure)
         finally:
             CALLER_IP.reset(caller)
         return [body]
@@ -198,36 +226,6 @@ def signing_key_id(environ: dict[str, Any]) -> str | None:
         "Credential=" + parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
     )
     return found.group(1) if found else None
-
-
-class _BodyError(Exception):
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _buffer_body(environ: dict[str, Any]) -> None:
-    """Read the whole request body now (the socket has a timeout), before any lock is taken."""
-    length_text = environ.get("CONTENT_LENGTH") or ""
-    stream = environ["wsgi.input"]
-    try:
-        if length_text:
-            length = int(length_text)
-            if length < 0 or length > MAX_BODY_BYTES:
-                raise _BodyError("413 Content Too Large", f"request body over {MAX_BODY_BYTES} bytes")
-            body = stream.read(length)
-            if len(body) < length:
-                raise _BodyError("400 Bad Request", "request body shorter than its Content-Length")
-        else:
-            body = stream.read(MAX_BODY_BYTES + 1) if environ.get("wsgi.input_terminated") else b""
-            if len(body) > MAX_BODY_BYTES:
-                raise _BodyError("413 Content Too Large", f"request body over {MAX_BODY_BYTES} bytes")
-    except ValueError:
-        raise _BodyError("400 Bad Request", "bad Content-Length") from None
-    except OSError:  # socket.timeout included
-        raise _BodyError("408 Request Timeout", "the request body did not arrive in time") from None
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def _cors_headers(origin: str) -> list[tuple[str, str]]:
@@ -289,8 +287,11 @@ class LocalServer:
         *,
         cors_origin: str | None = None,
         access_key_id: str | None = None,
+        state_dir: Path | None = None,
     ) -> None:
         self.host = host
+        self.state_dir = state_dir
+        self._snapshots: Snapshots | None = None
         self.cors_origin = cors_origin
         self.access_key_id = access_key_id
         self.port = port
@@ -299,6 +300,8 @@ class LocalServer:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._holds_activation = True
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread()
 
     @property
     def outbox(self) -> Outbox:
@@ -326,6 +329,18 @@ class LocalServer:
             if hold_activation:
                 activation.release()
             raise
+        if self.state_dir is not None:
+            try:
+                state.load(self.state_dir)
+            except BaseException:
+                self._server.server_close()
+                self._server = None
+                if hold_activation:
+                    activation.release()
+                raise
+            self._snapshots = Snapshots(self.state_dir)
+            app.snapshots = self._snapshots
+            self._snapshots.start()
         endpoint_guard.install()  # Lambda handlers run here: they must not reach real AWS either
         self.port = self._server.server_port
         app.allow_hosts(self.host, self.port)
@@ -336,18 +351,34 @@ class LocalServer:
             target=lambda: server.serve_forever(poll_interval=0.05), name="scenario-local-server", daemon=True
         )
         self._thread.start()
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep, name="scenario-local-sweeper", daemon=True)
+        self._sweeper.start()
         return self.url
+
+    def _sweep(self) -> None:
+        """Every ``SWEEP_SECONDS``, drop the tokens that expired (a long-lived server's memory stays flat)."""
+        from engine.local.cognito import token_tables
+
+        while not self._stopping.wait(SWEEP_SECONDS):
+            with holding():
+                token_tables.sweep()
 
     def stop(self) -> None:
         """Stop serving; the last user of the local AWS in this process drops its data."""
         if self._server is None:
             return
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join()
         self._server = None
         self._thread = None
+        self._sweeper.join()
+        if self._snapshots is not None:
+            self._snapshots.stop()  # the last snapshot, now that no request is in flight
+            self._snapshots = None
         endpoint_guard.uninstall()
         if self._holds_activation:
             activation.release()

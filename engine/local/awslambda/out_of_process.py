@@ -1,8 +1,9 @@
 """One invocation of a function that runs as a process of its own (``processes``), start to report.
 
-The invoking thread holds the backend lock for the whole invocation, as for in-process functions, so
-invocations stay serialized; the lease it lends is named by the process's access key id, so the
-handler's own calls back are served under it. What can happen, and what Invoke then answers:
+The invoking thread lets go of the backend lock while the process works on the event (``locking.released``),
+so the handler's own calls back are served like any other request and a slow function delays only its
+caller; a function busy with one event gets the next concurrent one in another process, as Lambda gives
+it another execution environment. What can happen, and what Invoke then answers:
 
 * the runtime posts a response (or an error): that payload, with ``FunctionError: Unhandled`` for an error;
 * it posts ``/runtime/init/error``, or exits: that error, or ``Runtime.ExitError``; the process is ended;
@@ -21,11 +22,11 @@ from typing import Protocol
 from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda.code import CodeError, code_dir
 from engine.local.awslambda.logs import LogSink
-from engine.local.awslambda.outcome import InvocationResult, error_log_line, version_of, write_report
+from engine.local.awslambda.outcome import InvocationResult, error_log_line, oversized, version_of, write_report
 from engine.local.awslambda.processes import FunctionProcess, StartFailed
 from engine.local.awslambda.runtime_api import Invocation
 from engine.local.awslambda.runtimes import UnsupportedFunction, check_runnable
-from engine.local.locking import Lease, forget, holding, lend, name
+from engine.local.locking import forget, holding, name, released
 
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
 _LOG_TAIL_BYTES = 4096
@@ -93,8 +94,8 @@ def _reserved(fn: LambdaFunction, log_stream: str, root: str) -> dict[str, str]:
     }
 
 
-def _warm_process(fn: LambdaFunction, lease: Lease) -> tuple[_Warm, bool]:
-    """The function's warm process, or a new one (``True``: a cold start), its calls under ``lease``."""
+def _warm_process(fn: LambdaFunction) -> tuple[_Warm, bool]:
+    """The function's warm process that is not busy, or a new one (``True``: a cold start)."""
     from engine.local.server import loopback_url
 
     fingerprint = _fingerprint(fn)
@@ -104,13 +105,13 @@ def _warm_process(fn: LambdaFunction, lease: Lease) -> tuple[_Warm, bool]:
             _end(fn, stale)
     for warm in environments:
         if not warm.busy and warm.process.exit_status() is None:
-            name(warm.process.access_key_id, lease)
+            warm.busy = True
             return warm, False
     root = code_dir(fn.code_bytes, fn.code_sha_256)
     check_runnable(fn.function_name, str(fn.run_time), list(fn.architectures or []), root)
     log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{version_of(fn)}]{uuid.uuid4().hex}"
     key = "ASIA" + uuid.uuid4().hex[:16].upper()
-    name(key, lease)  # before the process starts: its init code may call back already
+    name(key)  # before the process starts: its init code may call back already
     try:
         process = FunctionProcess(
             runtime=str(fn.run_time),
@@ -124,6 +125,7 @@ def _warm_process(fn: LambdaFunction, lease: Lease) -> tuple[_Warm, bool]:
         forget(key)
         raise UnsupportedFunction(f"function {fn.function_name}: {error}") from None
     warm = _Warm(fingerprint, process, log_stream)
+    warm.busy = True
     environments.append(warm)
     return warm, True
 
@@ -138,9 +140,8 @@ def _end(fn: LambdaFunction, warm: _Warm) -> None:
 def invoke(fn: LambdaFunction, event: object, *, caller_timeout: float | None) -> InvocationResult:
     """Invoke ``fn`` in its process; raises ``UnsupportedFunction`` when it cannot run here."""
     with holding():
-        lease = lend()
         try:
-            warm, cold = _warm_process(fn, lease)
+            warm, cold = _warm_process(fn)
         except CodeError as error:
             request_id = str(uuid.uuid4())
             body = {"errorMessage": error.message, "errorType": error.error_type, "requestId": request_id}
@@ -161,14 +162,12 @@ def invoke(fn: LambdaFunction, event: object, *, caller_timeout: float | None) -
         )
         process.attach(sink)
         asked = time.monotonic()
-        warm.busy = True
         try:
-            process.api.mailbox.submit(invocation)
-            ended = _wait(process, invocation, limit, cold)
+            with released():
+                process.api.mailbox.submit(invocation)
+                ended = _wait(process, invocation, limit, cold, int(fn.memory_size))
         finally:
             warm.busy = False
-            lease.revoke()
-            name(process.access_key_id, None)
             process.detach()
         started = invocation.delivered_at or asked
         init_ms = (started - process.started) * 1000 if cold else None
@@ -178,8 +177,11 @@ def invoke(fn: LambdaFunction, event: object, *, caller_timeout: float | None) -
         return _result(fn, warm, sink, invocation, ended, duration_ms, init_ms, caller_gave_up=limit < timeout)
 
 
-def _wait(process: FunctionProcess, invocation: Invocation, limit: float, cold: bool) -> str:
-    """``answered``, ``init_error``, ``exited`` or ``timed_out``."""
+def _wait(process: FunctionProcess, invocation: Invocation, limit: float, cold: bool, memory_mb: int) -> str:
+    """``answered``, ``init_error``, ``exited``, ``out_of_memory`` or ``timed_out``.
+
+    The process's resident memory is checked at each poll: one over the function's ``MemorySize`` is
+    killed, as Lambda kills an environment that runs out of memory."""
     mailbox = process.api.mailbox
     with mailbox.changed:
         until = time.monotonic() + (INIT_LIMIT_SECONDS if cold else limit)
@@ -196,6 +198,9 @@ def _wait(process: FunctionProcess, invocation: Invocation, limit: float, cold: 
         while invocation.outcome is None:
             if process.exit_status() is not None:
                 return "exited"
+            if (process.peak_memory_mb() or 0) > memory_mb:
+                process.popen.kill()  # now: the rest of its process group goes when it is ended
+                return "out_of_memory"
             left = until - time.monotonic()
             if left <= 0:
                 return "timed_out"
@@ -219,10 +224,18 @@ def _result(
     timed_out = False
     if ended == "answered":
         payload = invocation.body
-        if invocation.outcome == "response":
+        too_large = oversized(payload)
+        if too_large is not None:
+            payload = too_large
+            sink.add(error_log_line(json.loads(too_large)))
+        elif invocation.outcome == "response":
             function_error = None
     elif ended == "init_error":
         payload = warm.process.api.mailbox.init_error or b"{}"
+    elif ended == "out_of_memory":
+        message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+        sink.add(f"{message}\nRuntime.OutOfMemory")
+        payload = json.dumps({"errorMessage": message, "errorType": "Runtime.OutOfMemory"}).encode()
     elif ended == "exited":
         status = warm.process.exit_status()
         message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}"

@@ -41,6 +41,20 @@ def version_of(fn: Any) -> str:
     return str(getattr(fn, "version", None) or "$LATEST")
 
 
+RESPONSE_LIMIT = 6 * 1024 * 1024  # Lambda's limit on a synchronous invocation's response
+
+
+def response_too_large() -> bytes:
+    """Lambda's error body for a response over ``RESPONSE_LIMIT`` bytes."""
+    message = f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes)."
+    return json.dumps({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"}).encode()
+
+
+def oversized(payload: bytes) -> bytes | None:
+    """``response_too_large()`` for a payload over ``RESPONSE_LIMIT`` bytes, or None when it fits."""
+    return response_too_large() if len(payload) > RESPONSE_LIMIT else None
+
+
 def marshal(result: Any) -> bytes:
     """The handler's return value as the JSON payload Lambda returns."""
 

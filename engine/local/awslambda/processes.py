@@ -6,9 +6,9 @@ own Runtime API server (``runtime_api``) and its own CloudWatch log stream. It l
 code or configuration changes, it fails or times out, or the local AWS stops.
 
 The environment's ``AWS_ENDPOINT_URL`` is the local AWS's loopback endpoint (``server.loopback_url``)
-and its access key id is the process's own: the invocation in progress lends its hold of the
-backend lock under that key id (``locking.name``), so the handler's SDK calls are served while the
-Cognito request that invoked it waits, and can never reach real AWS.
+and its access key id is the process's own (``locking.name``): the invocation in progress lets go of
+the backend lock, so the handler's SDK calls are served while the Cognito request that invoked it
+waits, and can never reach real AWS.
 
 A process is never left behind: it runs in a process group of its own that is killed when it is
 ended, it is sent SIGKILL when this process dies (Linux's parent-death signal), and a runtime whose

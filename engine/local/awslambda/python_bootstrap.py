@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import traceback
+import urllib.error
 import urllib.request
 from typing import Protocol
 
@@ -99,7 +100,12 @@ def main() -> None:
         os.environ["_X_AMZN_TRACE_ID"] = headers.get("Lambda-Runtime-Trace-Id", "")
         try:
             result = handler(event, Context(headers))
-            _post(f"/invocation/{request_id}/response", result)
+            try:
+                _post(f"/invocation/{request_id}/response", result)
+            except urllib.error.HTTPError as refused:
+                if refused.code != 413:  # 413: over 6 MB, the invocation failed; the next one may not
+                    raise
+                print("[ERROR] Function.ResponseSizeTooLarge: the response is over 6 MB", flush=True)
         except Exception as error:
             body = _error(error)
             print(f"[ERROR] {body['errorType']}: {body['errorMessage']}", flush=True)

@@ -7,10 +7,16 @@ Each function gets a warm *instance* (its imported handler, its own CloudWatch l
 that lives until its code or configuration changes or an invocation times out, like a Lambda
 execution environment. An invocation:
 
-* holds the backend lock (see ``locking``) for its whole duration, so invocations are
-  serialized and the environment variables it sets never leak into another invocation;
-* runs the handler in a helper thread that is lent the lock, so the handler's own boto3
-  calls reach the same moto backends, and so the function's timeout can be enforced;
+* lets go of the backend lock while the handler runs (``locking.released``), so the handler's own
+  boto3 calls reach the same moto backends and other requests go on meanwhile;
+* runs the handler in a helper thread, so the function's timeout (and Cognito's shorter wait) is
+  enforced even on a handler stuck in native code: the thread is then abandoned and the
+  invocation answered (the instance is replaced, as Lambda replaces an environment that timed out);
+* *occupies* the interpreter (``tenancy``): its environment variables, ``sys.modules`` and root
+  logger level are the instance's while its invocations run. Concurrent invocations of the same
+  instance run in parallel (like a runtime serving several events at once); an invocation of
+  another function waits for them (within its caller's wait), except a nested one, fired by a
+  handler's own call, which runs at once on top of its parent's.
 * writes START/END/REPORT and everything the handler printed or logged to
   ``/aws/lambda/<function name>`` in moto's CloudWatch Logs.
 """
@@ -20,19 +26,20 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
-import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from engine.aws.clients import LOCAL_CREDENTIALS
 from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda import out_of_process as out_of_process_runs
+from engine.local.awslambda import tenancy
 from engine.local.awslambda.code import CodeError, ModuleSpace, code_dir, load_handler
 from engine.local.awslambda.logs import LogSink, ThreadLogHandler
 from engine.local.awslambda.outcome import (
@@ -40,27 +47,18 @@ from engine.local.awslambda.outcome import (
     error_log_line,
     error_payload,
     marshal,
+    oversized,
     version_of,
     write_report,
 )
 from engine.local.awslambda.runtimes import UnsupportedFunction as UnsupportedFunction  # re-exported for callers
 from engine.local.awslambda.runtimes import out_of_process
 from engine.local.compat import require
-from engine.local.locking import adopt, holding, lend
+from engine.local.locking import holding, released
 
 INIT_LIMIT_SECONDS = 10.0  # Lambda's limit for a function's initialization phase
 _HOOK = "lambda-runtime"
 _LOG_TAIL_BYTES = 4096  # what Invoke returns for LogType=Tail
-# Environment variables of this process that a function in Lambda would not see and that
-# would send its boto3 clients somewhere else than this process's moto backends.
-_HIDDEN_ENV_PREFIXES = (
-    "AWS_ENDPOINT_URL",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_USE_DUALSTACK",
-    "AWS_USE_FIPS",
-    "AWS_CA_BUNDLE",
-)
 
 
 class LambdaTimeout(BaseException):
@@ -189,36 +187,35 @@ def _environment(fn: Any, instance: _Instance) -> dict[str, str]:
 
 
 @contextmanager
-def _environ(env: dict[str, str]) -> Iterator[None]:
-    """Apply ``env`` (and hide endpoint/profile settings) for the block; restore exactly after."""
-    hidden = [k for k in os.environ if k.startswith(_HIDDEN_ENV_PREFIXES)]
-    saved = {k: os.environ.get(k) for k in [*env, *hidden]}
-    for k in hidden:
-        del os.environ[k]
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@contextmanager
-def _root_logging(instance: _Instance, handler: ThreadLogHandler) -> Iterator[None]:
-    """Attach the capture handler; give the root logger the level the function last left."""
+def _root_level(instance: _Instance) -> Iterator[None]:
+    """Give the root logger the level the function last left; keep the one it leaves now."""
     root = logging.getLogger()
     saved = root.level
     root.setLevel(instance.root_level)
+    try:
+        yield
+    finally:
+        instance.root_level = root.level
+        root.setLevel(saved)
+
+
+@contextmanager
+def _capturing(handler: ThreadLogHandler) -> Iterator[None]:
+    root = logging.getLogger()
     root.addHandler(handler)
     try:
         yield
     finally:
         root.removeHandler(handler)
-        instance.root_level = root.level
-        root.setLevel(saved)
+
+
+def _setup(fn: Any, instance: _Instance) -> ExitStack:
+    """The interpreter made ``instance``'s: its environment variables, modules and root logger level."""
+    undo = ExitStack()
+    undo.enter_context(tenancy.environ(_environment(fn, instance)))
+    undo.enter_context(_root_level(instance))
+    undo.enter_context(instance.space.active())
+    return undo
 
 
 def _stop_thread(thread: threading.Thread, run: _Run) -> None:
@@ -236,10 +233,9 @@ def _run_handler(
     context: LambdaContext,
     sink: LogSink,
     log_handler: ThreadLogHandler,
-    lease: Any,
 ) -> None:
     try:
-        adopt(lease)
+        tenancy.mark_handler_thread()
         lambda_logs.route_current_thread(sink)
         log_handler.thread_ident = threading.get_ident()
         try:
@@ -285,33 +281,42 @@ def invoke_function(fn: Any, event: Any, *, caller_timeout: float | None = None)
         sink = LogSink()
         log_handler = ThreadLogHandler(sink, request_id)
         run = _Run()
-        lease = lend()
         lambda_logs.install_router()
         started = time.monotonic()
         stopped = False
         try:
-            with _environ(_environment(fn, instance)), _root_logging(instance, log_handler), instance.space.active():
+            setup = partial(_setup, fn, instance)
+            with released(), tenancy.occupying(instance, setup, caller_timeout) as occupied, _capturing(log_handler):
+                if not occupied:
+                    return _gave_up_waiting(fn, request_id)
                 context = LambdaContext(fn, request_id, instance.log_stream, started + limit)
                 thread = threading.Thread(
                     target=_run_handler,
                     name=f"lambda:{fn.function_name}",
                     daemon=True,
-                    args=(run, instance, str(fn.handler), event, context, sink, log_handler, lease),
+                    args=(run, instance, str(fn.handler), event, context, sink, log_handler),
                 )
                 thread.start()
                 run.init_done.wait(INIT_LIMIT_SECONDS)
-                # Lambda does not count the init phase against the function's timeout.
-                context._deadline = time.monotonic() + limit
-                thread.join(limit)
+                # Lambda does not count the init phase against the function's timeout (Cognito's wait
+                # runs from the call).
+                left = limit if caller_timeout is None else max(0.0, started + caller_timeout - time.monotonic())
+                context._deadline = time.monotonic() + min(limit, left)
+                thread.join(min(limit, left))
                 if thread.is_alive():
                     _stop_thread(thread, run)
                     stopped = True
         finally:
-            lease.revoke()
             lambda_logs.uninstall_router()
         return _finish(
             fn, instance, run, sink, request_id, started, stopped, caller_gave_up=stopped and limit < timeout
         )
+
+
+def _gave_up_waiting(fn: Any, request_id: str) -> InvocationResult:
+    """The caller's wait ran out before the interpreter was free for this function."""
+    body = {"errorMessage": "Socket timeout while invoking Lambda function", "errorType": "CallerTimeout"}
+    return InvocationResult(json.dumps(body).encode(), "Unhandled", request_id, "", caller_gave_up=True)
 
 
 def _finish(
@@ -351,6 +356,10 @@ def _finish(
     else:
         try:
             payload = marshal(run.result)
+            too_large = oversized(payload)
+            if too_large is not None:
+                function_error, payload = "Unhandled", too_large
+                sink.add(error_log_line(json.loads(too_large)))
         except (TypeError, ValueError) as error:
             function_error = "Unhandled"
             body = {

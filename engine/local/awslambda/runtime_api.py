@@ -21,8 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from engine.local.awslambda.outcome import RESPONSE_LIMIT, response_too_large
+
 PREFIX = "/2018-06-01/runtime"
-_MAX_BODY = 6 * 1024 * 1024 + 1024  # Lambda's 6 MB payload limit, with room for the JSON around it
+_MAX_BODY = RESPONSE_LIMIT  # Lambda's 6 MB payload limit
+_DRAINED = 8 * RESPONSE_LIMIT  # a larger body is not even read: the connection is closed on it
 _POLL_SECONDS = 0.5  # how often a waiting /next notices that the server is closing
 
 
@@ -126,12 +129,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_bytes(200, invocation.event, headers)
 
     def do_POST(self) -> None:
+        parts = self.path[len(PREFIX) :].strip("/").split("/") if self.path.startswith(PREFIX) else []
         try:
             body = self._read_body()
         except ValueError as error:
+            self.close_connection = True  # the body was not read
+            if len(parts) == 3 and parts[0] == "invocation" and parts[2] == "response":
+                # As Lambda: the invocation fails with Function.ResponseSizeTooLarge, the runtime hears 413.
+                too_large = response_too_large()
+                self.server.mailbox.answer(parts[1], "error", too_large, "Function.ResponseSizeTooLarge")
+                self._send(413, json.loads(too_large))
+                return
             self._send(400, {"errorMessage": str(error), "errorType": "InvalidRequest"})
             return
-        parts = self.path[len(PREFIX) :].strip("/").split("/") if self.path.startswith(PREFIX) else []
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         if parts == ["init", "error"]:
             self.server.mailbox.fail_init(body)
@@ -162,6 +172,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         if length > _MAX_BODY:
+            if length <= _DRAINED:  # read and dropped, so that the runtime hears the answer, not a reset
+                left = length
+                while left > 0 and (chunk := self.rfile.read(min(1 << 20, left))):
+                    left -= len(chunk)
             raise ValueError("the body is over Lambda's 6 MB payload limit")
         return self.rfile.read(length)
 

@@ -14,7 +14,6 @@ Unicode property classes Python's ``re`` does not have.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,17 +21,16 @@ if TYPE_CHECKING:
 
 from engine.local.cognito.exceptions import InvalidParameterException
 from engine.local.cognito.models import Pool
+from engine.local.request_guard import service_model
 
 # Attributes every user has besides the schema's: Cognito keeps these itself.
 _BUILT_IN = frozenset({"email_verified", "phone_number_verified", "cognito:mfa_enabled", "identities"})
 _MAX_REPORTED = 10  # a request with thousands of bad values gets a message of readable size
 
 
-@lru_cache(maxsize=1)
 def _model() -> ServiceModel:
-    import botocore.session
-
-    model: ServiceModel = botocore.session.get_session().get_service_model("cognito-idp")
+    model = service_model("cognito-idp")  # the one request_guard checks member types with
+    assert model is not None
     return model
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.local import outbox
+from engine.local.cognito import token_tables
 from engine.local.cognito.common import (
     UserStatus,
     check_secret_hash,
@@ -80,7 +81,7 @@ def delete_user(access_token: str) -> None:
     for group in list(user.groups):
         group.users.discard(user)
     pool.users.pop(user.username, None)
-    pool.sign_out(token_username)
+    token_tables.forget_user(pool, token_username)
 
 
 # Cognito's special characters for RequireSymbols (a space counts when it is not leading or trailing).

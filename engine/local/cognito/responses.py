@@ -279,6 +279,18 @@ def delete_user(self: OperationRequest) -> ActionResult:
     return EmptyResult()
 
 
+def admin_delete_user(self: OperationRequest) -> ActionResult:
+    from engine.local.cognito import token_tables
+
+    p = params(self)
+    pool = self.backend.describe_user_pool(p.get("UserPoolId", ""))
+    user = pool._get_user(p.get("Username", ""))
+    result = ORIGINALS["admin_delete_user"](self)  # UserNotFoundException when there is no such user
+    if user is not None:  # moto keeps the tokens: memory would grow with every user ever made
+        token_tables.forget_user(pool, user.username)
+    return result
+
+
 # Operations moto has, which the local AWS replaces.
 REPLACED: dict[str, Operation] = {
     "sign_up": sign_up,
@@ -297,6 +309,7 @@ REPLACED: dict[str, Operation] = {
     "associate_software_token": associate_software_token,
     "verify_software_token": verify_software_token,
     "get_user": get_user,
+    "admin_delete_user": admin_delete_user,
 }
 
 

@@ -55,8 +55,30 @@ def sign_up(
     else a confirmation code (CustomMessage_SignUp) to an auto-verified attribute."""
     backend, pool, client = pool_for_client(client_id)
     check_secret_hash(client, username, secret_hash)
-    if pool._get_user(username) is not None:
+    if pool._get_user(username) is not None or (pool.id, username) in _SIGNING_UP:
         raise UsernameExistsException("User already exists")
+    _SIGNING_UP.add((pool.id, username))
+    try:
+        return _sign_up(backend, pool, client_id, username, password, attributes, validation_data, client_metadata)
+    finally:
+        _SIGNING_UP.discard((pool.id, username))
+
+
+# (pool id, user name) of the sign-ups in progress: the backend lock is let go of while their triggers run,
+# and a second sign-up of the same name meanwhile must fail as if the first had finished.
+_SIGNING_UP: set[tuple[str, str]] = set()
+
+
+def _sign_up(
+    backend: Backend,
+    pool: Pool,
+    client_id: str,
+    username: str,
+    password: str,
+    attributes: list[dict[str, str]],
+    validation_data: list[dict[str, str]] | None,
+    client_metadata: dict[str, str] | None,
+) -> dict[str, Any]:
     constraints.check_attributes(pool, attributes)
     internal_name, attributes = resolve_new_username(pool, username, attributes)
     backend._validate_password(pool.id, password)
@@ -89,6 +111,8 @@ def sign_up(
                 pool, user, target, outbox.SIGN_UP, username, client_id=client_id, client_metadata=client_metadata
             )
 
+    if pool._get_user(username) not in (None, user):  # made while the triggers ran (AdminCreateUser)
+        raise UsernameExistsException("User already exists")
     pool.users[user.username] = user
     result: dict[str, object] = {"UserConfirmed": confirm, "UserSub": user.id}
     if draft is not None:
