@@ -88,6 +88,13 @@ def dead_runs(target: Target | None, root: Path | None = None, *, exclude: str |
     return sorted(found.values(), key=lambda d: float(d.journal.header.get("started", 0)))
 
 
+def _live_on(target: Target | None, dead: set[str]) -> list[RunJournal]:
+    if target is None or target.name == "local":
+        return []
+    kept = runs_on_target(target.clients.uncounted().client("dynamodb"))
+    return [r.journal for r in kept if r.alive and r.journal.run_id not in dead]
+
+
 def finish_abandoned(
     *,
     dry_run: bool,
@@ -100,8 +107,11 @@ def finish_abandoned(
     where = target.clients.endpoint_url or target.name if target is not None else None
     try:
         found = dead_runs(target, root)
+        live = _live_on(target, {d.journal.run_id for d in found})
     except (ClientError, BotoCoreError) as exc:
         raise _unreachable(target, exc) from None
+    for run in live:
+        echo(f"Run {run.run_id} of {run.header.get('scenario', '?')} is alive (its heartbeat is recent): left alone")
     if not found:
         on = f" on {where} or" if where else ""
         echo(f"Nothing to clean up: no journal of an unfinished run{on} in {journals_dir(root)}.")
