@@ -60,8 +60,10 @@ def cleanup(url: str, state: Path, *extra: str) -> subprocess.CompletedProcess[s
 
 
 def as_found(clients: Clients, out: dict[str, str]) -> tuple[object, object, object]:
-    return users(clients, out["UserPoolId"]), lambda_config(clients, out["UserPoolId"]), table_items(
-        clients, out["TableName"]
+    return (
+        users(clients, out["UserPoolId"]),
+        lambda_config(clients, out["UserPoolId"]),
+        table_items(clients, out["TableName"]),
     )
 
 
