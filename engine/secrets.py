@@ -33,6 +33,7 @@ TOKEN_KEY = re.compile(r"token$", re.IGNORECASE)
 SECRET_ENV_NAME = re.compile(r"(password|passwd|token|secret|key|credentials?)$", re.IGNORECASE)
 
 _LIVE: weakref.WeakSet[Secrets] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()  # crashes on several threads at once read it while runs add to it
 
 
 @functools.lru_cache(maxsize=1024)
@@ -110,7 +111,9 @@ def _secret_fields(data: Mapping[object, object]) -> Iterable[tuple[str, bool]]:
 
 def mask_everywhere(text: str) -> str:
     """``text`` masked with every live ``Secrets`` of this process (for crash logs and last-resort output)."""
-    for secrets in list(_LIVE):
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for secrets in live:
         text = secrets.mask(text)
     return text
 
@@ -122,7 +125,8 @@ class Secrets:
         self._values: dict[str, str] = {}
         self._ordered: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        _LIVE.add(self)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     def add(self, value: object, *, keep_prefix: bool = False) -> None:
         """Mark ``value`` secret; tokens keep a short prefix so a person can tell them apart."""
