@@ -152,7 +152,9 @@ class TemplateChecker:
                         f"template reads stack.{name}, which is not in the scenario's stack outputs",
                         location=location,
                         step=step_id,
-                        hint=with_suggestion(name, sorted(outputs), "add it to `stack.outputs` if the stack has it"),
+                        hint=with_suggestion(
+                            name, sorted(map(str, outputs)), "add it to `stack.outputs` if the stack has it"
+                        ),
                     )
                 )
                 break
