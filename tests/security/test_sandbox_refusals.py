@@ -36,7 +36,9 @@ def test_a_sandbox_refusal_is_exit_2_at_file_line(scenario_cli, scenario_run, wr
     path = write("refused.yaml", scenario(template))
     for result in (scenario_cli("validate", path), scenario_run(path)):
         assert result.exit_code == 2, result.output
-        assert f"Error: {path}:5:10: step 'bad': template not allowed: {problem}" in result.stderr, result.stderr
+        assert f"Error: {path}:5:10: step 'bad': template not allowed: {problem}\n  hint: templates may read data" in (
+            result.stderr
+        ), result.stderr
         assert "internal error" not in result.output and "[ok] say" not in result.output
 
 
