@@ -229,6 +229,7 @@ def _undo_all(dead: DeadRun, target: Target, echo: Callable[[str], None]) -> int
             echo(f"[undo] {entry.description}" + (f" ({note})" if note else ""))
         if isinstance(leases, Leases):
             leases.release_keys(run.leases)
+            leases.release_all()  # and stop its heartbeat: this process may go on with a run of its own
     if not failed:
         if dead.local is not None:
             dead.local.unlink(missing_ok=True)
