@@ -23,7 +23,7 @@ JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 
 
 # Templates run in Jinja's sandbox: Python's internals are out of reach by design.
-_SANDBOX_HINT = "templates may read data (results, vars, answers) but not Python internals: remove the _name part"
+_SANDBOX_HINT = "templates may read data (results, vars, answers) but not Python internals: remove the __name__ part"
 
 
 class Reference(NamedTuple):

@@ -301,12 +301,13 @@ def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, fr
         return f"template error: {exc.message}", frozenset()
 
 
-# What the sandbox refuses whatever the object: private and dunder attributes (`''.__class__`), and
-# a format string reaching into its arguments' attributes (`'{0.__class__}'.format(x)`).
+# What the sandbox refuses whatever the object: dunder attributes (`''.__class__`), which every
+# Python object has, and a format string reaching into them (`'{0.__class__}'.format(x)`). A single
+# `_` is left to run time: `item._id` reads the key `_id` of a result, which the sandbox allows.
 _ATTRIBUTE_FILTERS = frozenset(
     {"attr", "map", "sort", "groupby", "selectattr", "rejectattr", "sum", "unique", "min", "max", "dictsort"}
 )
-_FORMAT_FIELD_ATTR = re.compile(r"\{[^{}]*?(?:\._|\[_)")
+_FORMAT_FIELD_ATTR = re.compile(r"\{[^{}]*?(?:\.__|\[__)")
 
 
 def _sandbox_refusal(ast: jinja2.nodes.Node) -> str | None:
@@ -316,20 +317,20 @@ def _sandbox_refusal(ast: jinja2.nodes.Node) -> str | None:
             names = [*node.args, *(kw.value for kw in node.kwargs if kw.key == "attribute")]
             for arg in names:
                 value = arg.value if isinstance(arg, jinja2.nodes.Const) else None
-                if isinstance(value, str) and any(part.startswith("_") for part in value.split(".")):
+                if isinstance(value, str) and any(part.startswith("__") for part in value.split(".")):
                     return f"access to attribute '{value}' is unsafe"
-        if isinstance(node, jinja2.nodes.Getattr) and node.attr.startswith("_"):
+        if isinstance(node, jinja2.nodes.Getattr) and node.attr.startswith("__"):
             return f"access to attribute '{node.attr}' is unsafe"
         if isinstance(node, jinja2.nodes.Getitem) and isinstance(node.arg, jinja2.nodes.Const):
             key = node.arg.value
-            if isinstance(key, str) and key.startswith("_"):
+            if isinstance(key, str) and key.startswith("__"):
                 return f"access to attribute '{key}' is unsafe"
         if isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Getattr):
             target = node.node
             if target.attr in ("format", "format_map") and isinstance(target.node, jinja2.nodes.Const):
                 text = target.node.value
                 if isinstance(text, str) and _FORMAT_FIELD_ATTR.search(text):
-                    return f"the format string {text!r} reads a private attribute of its arguments"
+                    return f"the format string {text!r} reads an internal attribute of its arguments"
     return None
 
 

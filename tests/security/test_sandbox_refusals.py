@@ -1,7 +1,7 @@
 """Every sandbox refusal is bad input at file:line (exit 2) before a run, and memory is bounded.
 
 What the sandbox would refuse at run time is found in the template's text while validating:
-private and dunder attributes however they are reached (``.``, ``[]``, the attribute filters, a
+dunder attributes however they are reached (``.``, ``[]``, the attribute filters, a
 format string's fields). Widths taken from ``*`` and many widths in one format string count
 against the size budget before the string is built.
 """
@@ -17,7 +17,10 @@ REFUSED = [
     ("{{ 1 | attr('__class__') }}", "access to attribute '__class__' is unsafe"),
     ("{{ ['a'] | map(attribute='__class__') | list }}", "access to attribute '__class__' is unsafe"),
     ("{{ [1] | sort(attribute='real.__class__') }}", "access to attribute 'real.__class__' is unsafe"),
-    ("{{ '{0.__class__}'.format(1) }}", "the format string '{0.__class__}' reads a private attribute of its arguments"),
+    (
+        "{{ '{0.__class__}'.format(1) }}",
+        "the format string '{0.__class__}' reads an internal attribute of its arguments",
+    ),
 ]
 
 TOO_BIG = [
@@ -59,6 +62,13 @@ def test_a_star_width_from_a_variable_is_stopped_at_run_time_before_allocating(s
     result = scenario_run(path)
     assert result.exit_code == 1, result.output
     assert "template over budget: a %-formatted string would have 2,000,000,003 items" in result.stderr
+
+
+def test_a_key_with_one_underscore_is_data(scenario_run, write):
+    path = write("key.yaml", 'name: key\nvars: {item: {_id: seven}}\nsteps:\n  - say: "{{ vars.item._id }}"\n')
+    result = scenario_run(path)
+    assert result.exit_code == 0, result.output
+    assert "seven" in result.stdout
 
 
 def test_ordinary_formatting_still_works(scenario_run, write):
