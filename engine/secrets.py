@@ -2,13 +2,16 @@
 
 A secret is masked as written and in the encodings a template or a report can give it: JSON and
 Python string escapes, URL encoding (``%20`` and ``+``), HTML/XML escapes, YAML quoting, and upper,
-lower and title case of each. What masking cannot catch: a part of a secret (a slice such as
-``password[:4]``, a single character), a secret transformed in other ways (reversed, base64,
-hashed, split across lines or outputs), and values the engine never learns are secret.
+lower and title case of each, Jinja's ``tojson`` and ``urlencode``, unicode escapes, and base64
+(alone, or inside a longer encoded value such as ``user:secret``). What masking cannot catch: a
+part of a secret (a slice such as ``password[:4]``, a single character), a secret transformed in
+other ways (reversed, hashed, split across lines or outputs), and values the engine never learns
+are secret.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import json
@@ -19,6 +22,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 
 import markupsafe
+from jinja2.utils import htmlsafe_json_dumps
 
 MASK = "********"
 TOKEN_PREFIX = 6
@@ -29,6 +33,7 @@ TOKEN_KEY = re.compile(r"token$", re.IGNORECASE)
 SECRET_ENV_NAME = re.compile(r"(password|passwd|token|secret|key|credentials?)$", re.IGNORECASE)
 
 _LIVE: weakref.WeakSet[Secrets] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()  # crashes on several threads at once read it while runs add to it
 
 
 @functools.lru_cache(maxsize=1024)
@@ -50,16 +55,40 @@ def _encoded_forms(value: str) -> set[str]:
         value,
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
+        str(markupsafe.Markup(htmlsafe_json_dumps(value)))[1:-1],  # Jinja's `tojson`: \u003c, \u0027, ...
         repr(value)[1:-1],
+        value.encode("unicode_escape").decode("ascii"),
+        value.encode("ascii", "backslashreplace").decode("ascii"),
         urllib.parse.quote(value, safe=""),
         urllib.parse.quote(value),
         urllib.parse.quote_plus(value),
+        urllib.parse.quote(value, safe="/"),  # Jinja's `urlencode`
+        *_base64_forms(value),
         html.escape(value),
         html.escape(value, quote=False),
         str(markupsafe.escape(value)),
         value.replace("'", "''"),  # YAML single-quoted
         _yaml_double_quoted(value),
     }
+
+
+def _base64_forms(value: str) -> set[str]:
+    """The base64 of the secret, alone or inside a longer value (``user:secret``): at each of the three
+    alignments, the characters that only the secret's bytes decide."""
+    raw = value.encode("utf-8")
+    forms = set()
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * offset + raw).decode("ascii")
+            if offset == 0:
+                forms.add(text)
+                forms.add(text.rstrip("="))
+            start = 4 if offset else 0
+            end = len(text) - (4 if (offset + len(raw)) % 3 else 0)
+            core = text[start:end]
+            if len(core) >= 8:
+                forms.add(core)
+    return forms
 
 
 def _yaml_double_quoted(value: str) -> str:
@@ -82,7 +111,9 @@ def _secret_fields(data: Mapping[object, object]) -> Iterable[tuple[str, bool]]:
 
 def mask_everywhere(text: str) -> str:
     """``text`` masked with every live ``Secrets`` of this process (for crash logs and last-resort output)."""
-    for secrets in list(_LIVE):
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for secrets in live:
         text = secrets.mask(text)
     return text
 
@@ -94,7 +125,8 @@ class Secrets:
         self._values: dict[str, str] = {}
         self._ordered: list[tuple[str, str]] = []
         self._lock = threading.Lock()
-        _LIVE.add(self)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     def add(self, value: object, *, keep_prefix: bool = False) -> None:
         """Mark ``value`` secret; tokens keep a short prefix so a person can tell them apart."""

@@ -15,8 +15,7 @@ from botocore.exceptions import ClientError
 from engine.action import STRING, ActionContext, JsonValue, action, obj, plain
 from engine.actions import cognito_support as cs
 from engine.actions.cognito import ATTRS, LOOKUPS, META, idp_operations, optional_params
-from engine.aws.errors import error_code
-from engine.cleanup.undo import UndoContext, undo_kind
+from engine.cleanup.undo import UndoContext, already_gone, undo_kind
 
 ENABLE_USER = "cognito.enable_user"
 USER = obj({"user_pool_id": STRING, "user_name": STRING}, ["user_pool_id", "user_name"])
@@ -209,7 +208,7 @@ def _enable_user(context: UndoContext, params: Mapping[str, object], certain: bo
     try:
         context.clients.client("cognito-idp").admin_enable_user(UserPoolId=key["pool_id"], Username=key["user_name"])
     except ClientError as exc:
-        if error_code(exc) == "UserNotFoundException":
+        if already_gone(exc):  # the user, or its whole pool
             return "already gone"
         raise
     return None

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from engine.action import ActionContext, JsonValue, plain_dict
 from engine.aws.errors import client_error, error_code
 from engine.aws.model import operation
-from engine.cleanup.undo import UndoContext, UndoEntry, undo_kind
+from engine.cleanup.undo import UndoContext, UndoEntry, already_gone, undo_kind
 
 LAMBDA_TRIGGERS = [
     "PreSignUp",
@@ -152,7 +152,7 @@ def _delete_user(context: UndoContext, params: Mapping[str, object], certain: bo
                 return "existed before this run: kept"
         idp.admin_delete_user(UserPoolId=pool_id, Username=user_name)
     except ClientError as exc:
-        if error_code(exc) == "UserNotFoundException":
+        if already_gone(exc):  # the user, or its whole pool
             return "already gone"
         raise
     return None

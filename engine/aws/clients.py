@@ -37,6 +37,10 @@ _LOCAL_CONFIG = _CONFIG.merge(
         s3={"use_dualstack_endpoint": False, "addressing_style": "path"},
     )
 )
+# The engine's own calls (leases, the target's journal) go through clients of their own, never the
+# ones the steps' call counting is hooked on: a heartbeat thread's call must not shift the count.
+_UNCOUNTED_CONFIG = _CONFIG.merge(Config())
+_LOCAL_UNCOUNTED_CONFIG = _LOCAL_CONFIG.merge(Config())
 # Settings botocore reads from the environment that could send a local client elsewhere.
 _LOCAL_OVERRIDES = {
     "use_dualstack_endpoint": False,
@@ -103,11 +107,15 @@ class Clients:
         endpoint_url: str | None = None,
         local: bool = False,
         hooks: CallHooks = NO_HOOKS,
+        counted: bool = True,
     ) -> None:
         self.session = session
         self.endpoint_url = endpoint_url
         self.region = session.region_name or "us-east-1"
-        self._config = _LOCAL_CONFIG if local else _CONFIG
+        if counted:
+            self._config = _LOCAL_CONFIG if local else _CONFIG
+        else:
+            self._config = _LOCAL_UNCOUNTED_CONFIG if local else _UNCOUNTED_CONFIG
         self._cache: dict[str, BaseClient] = {}
         self._hook_id = f"scenario-run-calls-{id(self)}"
         self.hooks = hooks
@@ -150,15 +158,16 @@ class Clients:
     @property
     def local(self) -> bool:
         """Whether these clients talk to the local AWS (embedded, or a local server at ``endpoint_url``)."""
-        return self._config is _LOCAL_CONFIG
+        return self._config is _LOCAL_CONFIG or self._config is _LOCAL_UNCOUNTED_CONFIG
 
     def uncounted(self) -> Clients:
         """Clients on the same session and endpoint whose calls are not the scenario's (leases, journals)."""
         return Clients(
             self.session,
             endpoint_url=self.endpoint_url,
-            local=self._config is _LOCAL_CONFIG,
+            local=self.local,
             hooks=CallHooks(faults=self.hooks.faults),
+            counted=False,
         )
 
     def client(self, service: str) -> BaseClient:

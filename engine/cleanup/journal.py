@@ -20,10 +20,10 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 if sys.platform == "win32":  # pragma: no cover - no fcntl: liveness then falls back to the pid
     fcntl = None
@@ -40,28 +40,56 @@ def state_dir() -> Path:
     return Path(base) / "scenario-run"
 
 
+def finish_command(kind: str, endpoint_url: str | None, region: str | None, profile: str | None) -> str:
+    """The command that finishes what a run on this target left, from any machine."""
+    if endpoint_url:
+        return f"scenario cleanup --endpoint-url {endpoint_url}"
+    if kind == "aws":
+        return " ".join(
+            [
+                "scenario cleanup --target aws",
+                *([f"--region {region}"] if region else []),
+                *([f"--profile {profile}"] if profile else []),
+            ]
+        )
+    return "scenario cleanup"
+
+
 def journals_dir(root: Path | None = None) -> Path:
     return (root or state_dir()) / "journals"
+
+
+class Mirror(Protocol):
+    """Where else a journal's records go (the target's own copy, ``engine.cleanup.target_journal``)."""
+
+    def write(self, record: Mapping[str, object]) -> None: ...
+
+    def close(self, *, remove: bool) -> None: ...
+
+
+def new_run_id() -> str:
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
 
 class Journal:
     """The journal of the running process: append-only, each record on disk before the call it announces."""
 
-    def __init__(self, path: Path, stream: IO[str]) -> None:
+    def __init__(self, path: Path, stream: IO[str], mirror: Mirror | None = None) -> None:
         self.path = path
         self._stream = stream
+        self._mirror = mirror
 
     @classmethod
-    def create(cls, header: dict[str, Any], root: Path | None = None) -> Journal:
+    def create(cls, header: dict[str, Any], root: Path | None = None, mirror: Mirror | None = None) -> Journal:
         folder = journals_dir(root)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        run_id = header.setdefault("run", f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}")
+        run_id = header.setdefault("run", new_run_id())
         path = folder / f"{run_id}.jsonl"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
         stream = os.fdopen(fd, "a", encoding="utf-8")
         if fcntl is not None:
             fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        journal = cls(path, stream)
+        journal = cls(path, stream, mirror)
         journal.write({"op": "run", "pid": os.getpid(), "host": socket.gethostname(), "started": time.time(), **header})
         return journal
 
@@ -74,11 +102,15 @@ class Journal:
         self._stream.write(json.dumps(record, default=str) + "\n")
         self._stream.flush()
         os.fsync(self._stream.fileno())
+        if self._mirror is not None:
+            self._mirror.write(record)
 
     def close(self, *, remove: bool) -> None:
         """Release the lock; ``remove`` when nothing is left to undo."""
         with contextlib.suppress(OSError):
             self._stream.close()
+        if self._mirror is not None:
+            self._mirror.close(remove=remove)
         if remove:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
@@ -105,6 +137,11 @@ class RunJournal:
     header: dict[str, Any]
     entries: list[JournalEntry] = field(default_factory=list)
     leases: list[str] = field(default_factory=list)  # lease keys the run took
+    outcome: str = "killed"  # how the run ended: killed (no end recorded), failed, interrupted, kept
+
+    @property
+    def run_id(self) -> str:
+        return str(self.header.get("run") or self.path.stem)
 
     @property
     def left(self) -> list[JournalEntry]:
@@ -114,35 +151,45 @@ class RunJournal:
 
 def read(path: Path) -> RunJournal:
     """Read a journal; a last line cut short by a kill is ignored."""
+    with path.open(encoding="utf-8") as stream:
+        return parse(path, stream)
+
+
+def parse(path: Path, lines: Iterable[str]) -> RunJournal:
+    """A journal from its JSON lines (a file's, or the target's copy); lines that do not parse are ignored."""
     header: dict[str, Any] = {}
     entries: dict[int, JournalEntry] = {}
     leases: list[str] = []
-    with path.open(encoding="utf-8") as stream:
-        for line in stream:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            op = record.get("op")
-            if op == "run":
-                header = record
-            elif op == "intent":
-                entries[record["id"]] = JournalEntry(
-                    id=record["id"],
-                    kind=record.get("kind"),
-                    params=dict(record.get("params") or {}),
-                    description=record.get("description", ""),
-                    step=record.get("step", ""),
-                    since=float(record.get("since", 0)),
-                    state=record.get("state", "pending"),
-                )
-            elif op == "lease":
-                leases.append(str(record.get("key")))
-            elif op in ("needed", "void", "done") and record.get("id") in entries:
-                entry = entries[record["id"]]
-                entry.state = op
-                entry.params.update(record.get("params") or {})
-    return RunJournal(path, header, sorted(entries.values(), key=lambda e: e.id), leases)
+    outcome = "killed"
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(record, dict):
+            continue
+        op = record.get("op")
+        if op == "run":
+            header = record
+        elif op == "intent":
+            entries[record["id"]] = JournalEntry(
+                id=record["id"],
+                kind=record.get("kind"),
+                params=dict(record.get("params") or {}),
+                description=record.get("description", ""),
+                step=record.get("step", ""),
+                since=float(record.get("since", 0)),
+                state=record.get("state", "pending"),
+            )
+        elif op == "lease":
+            leases.append(str(record.get("key")))
+        elif op == "end":
+            outcome = str(record.get("outcome") or outcome)
+        elif op in ("needed", "void", "done") and record.get("id") in entries:
+            entry = entries[record["id"]]
+            entry.state = op
+            entry.params.update(record.get("params") or {})
+    return RunJournal(path, header, sorted(entries.values(), key=lambda e: e.id), leases, outcome)
 
 
 def abandoned(root: Path | None = None) -> list[Path]:

@@ -20,18 +20,46 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from engine.aws.errors import error_code
 from engine.errors import StepFailed
 
 TABLE_ENV = "SCENARIO_RUN_LEASE_TABLE"
 DEFAULT_TABLE = "scenario-run-leases"
+TTL_ENV = "SCENARIO_RUN_LEASE_TTL"
 TTL = 60.0
 DEFAULT_WAIT = 600.0
 # Lease tables known to exist, by (endpoint, region, name): each run of a process would otherwise pay a
 # CreateTable and a DescribeTable before its first lease.
 _READY_TABLES: set[tuple[str | None, str | None, str]] = set()
+
+
+def lease_ttl() -> float:
+    """How long a killed run's leases and target journal stay "alive" (``SCENARIO_RUN_LEASE_TTL`` seconds)."""
+    try:
+        return max(1.0, float(os.environ.get(TTL_ENV) or TTL))
+    except ValueError:
+        return TTL
+
+
+def lease_table() -> str:
+    return os.environ.get(TABLE_ENV) or DEFAULT_TABLE
+
+
+def ensure_table(client: BaseClient, table: str) -> None:
+    """Make the lease table on first use (several runs may race to make it: all of them win)."""
+    try:
+        client.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "LeaseKey", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "LeaseKey", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except ClientError as exc:
+        if error_code(exc) not in ("ResourceInUseException", "TableAlreadyExistsException"):
+            raise
+    client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
 
 class LeaseTimeout(StepFailed):
@@ -66,16 +94,18 @@ class Leases(NoLeases):
         *,
         on_wait: Callable[[str], None] = lambda text: None,
         on_take: Callable[[str], None] = lambda key: None,
+        on_takeover: Callable[[str], None] = lambda owner: None,
         wait: float = DEFAULT_WAIT,
-        ttl: float = TTL,
+        ttl: float | None = None,
     ) -> None:
         self.client = client
         self.owner = owner
-        self.table = os.environ.get(TABLE_ENV) or DEFAULT_TABLE
+        self.table = lease_table()
         self._on_wait = on_wait
         self._on_take = on_take
+        self._on_takeover = on_takeover
         self._wait = wait
-        self._ttl = ttl
+        self._ttl = lease_ttl() if ttl is None else ttl
         self._held: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -100,7 +130,17 @@ class Leases(NoLeases):
         self._ensure_table()
         deadline = time.monotonic() + self._wait
         announced = False
-        while not self._try_take(key):
+        while True:
+            taken = self._try_take(key)
+            if taken is not None and taken in ("", self.owner):
+                break
+            if taken is not None:
+                # The lease of a run that stopped beating (killed): what it made is undone before this
+                # run reads the values it will restore, or it would keep the dead run's as its own. The
+                # lease is given back meanwhile, so that undo can take it as the dead run.
+                self._delete(key)
+                self._on_takeover(taken)
+                continue
             holder = self._holder(key)
             if time.monotonic() >= deadline:
                 raise LeaseTimeout(
@@ -120,6 +160,7 @@ class Leases(NoLeases):
                 self._beat.start()
 
     def release_all(self) -> None:
+        """Give back every lease held; one that cannot be given back (the target is unreachable) expires."""
         self._stop.set()
         with self._lock:
             keys = list(self._held)
@@ -140,7 +181,8 @@ class Leases(NoLeases):
             del self._held[key]
         self._delete(key)
 
-    def _try_take(self, key: str) -> bool:
+    def _try_take(self, key: str) -> str | None:
+        """None when another owner holds ``key``; else the owner of the lease it replaced ("" if none)."""
         try:
             return self._put_lease(key)
         except ClientError as exc:
@@ -152,28 +194,38 @@ class Leases(NoLeases):
         self._ensure_table()
         return self._put_lease(key)
 
-    def _put_lease(self, key: str) -> bool:
+    def _put_lease(self, key: str) -> str | None:
         now = time.time()
         try:
-            self.client.put_item(
-                TableName=self.table,
-                Item={"LeaseKey": {"S": key}, "Owner": {"S": self.owner}, "Expires": {"N": f"{now + self._ttl:.3f}"}},
-                ConditionExpression="attribute_not_exists(LeaseKey) OR Expires < :now OR #owner = :me",
-                ExpressionAttributeNames={"#owner": "Owner"},
-                ExpressionAttributeValues={":now": {"N": f"{now:.3f}"}, ":me": {"S": self.owner}},
+            replaced = (
+                self.client.put_item(
+                    TableName=self.table,
+                    Item={
+                        "LeaseKey": {"S": key},
+                        "Owner": {"S": self.owner},
+                        "Expires": {"N": f"{now + self._ttl:.3f}"},
+                    },
+                    ConditionExpression="attribute_not_exists(LeaseKey) OR Expires < :now OR #owner = :me",
+                    ExpressionAttributeNames={"#owner": "Owner"},
+                    ExpressionAttributeValues={":now": {"N": f"{now:.3f}"}, ":me": {"S": self.owner}},
+                    ReturnValues="ALL_OLD",
+                ).get("Attributes")
+                or {}
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                return False
+                return None
             raise
-        return True
+        return str(replaced.get("Owner", {}).get("S", ""))
 
     def _holder(self, key: str) -> str:
         item = self.client.get_item(TableName=self.table, Key={"LeaseKey": {"S": key}}).get("Item") or {}
         return str(item.get("Owner", {}).get("S", "?"))
 
     def _delete(self, key: str) -> None:
-        with contextlib.suppress(ClientError):  # not ours any more (expired and taken): nothing to release
+        # Not ours any more (expired and taken), or the target is unreachable: either way the lease
+        # expires by itself within its TTL, and a release is never worth failing a run's end for.
+        with contextlib.suppress(ClientError, BotoCoreError):
             self.client.delete_item(
                 TableName=self.table,
                 Key={"LeaseKey": {"S": key}},
@@ -206,20 +258,8 @@ class Leases(NoLeases):
     def _ensure_table(self) -> None:
         if self._table_ready:
             return
-        if self._table_key() in _READY_TABLES:
-            # Made (or found) by an earlier run of this process; if it is gone since, _try_take makes it again.
-            self._table_ready = True
-            return
-        try:
-            self.client.create_table(
-                TableName=self.table,
-                AttributeDefinitions=[{"AttributeName": "LeaseKey", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "LeaseKey", "KeyType": "HASH"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        except ClientError as exc:
-            if error_code(exc) not in ("ResourceInUseException", "TableAlreadyExistsException"):
-                raise
-        self.client.get_waiter("table_exists").wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        # Made (or found) once per process and endpoint; if it is gone since, _try_take makes it again.
+        if self._table_key() not in _READY_TABLES:
+            ensure_table(self.client, self.table)
+            _READY_TABLES.add(self._table_key())
         self._table_ready = True
-        _READY_TABLES.add(self._table_key())

@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 
 EntryState = Literal["pending", "needed", "void", "done"]
 
+# What AWS answers when a thing or its container is gone (a user of a deleted pool, an item of a
+# deleted table): for an undo, both mean there is nothing left to remove.
+GONE_CODES = frozenset({"UserNotFoundException", "ResourceNotFoundException"})
+
+
+def already_gone(exc: BaseException) -> bool:
+    """``exc`` says that what an undo would remove (or its container) no longer exists."""
+    from engine.aws.errors import error_code  # botocore is loaded by then: the undo made the call
+
+    return error_code(exc) in GONE_CODES
+
 
 @dataclass
 class UndoContext:

@@ -178,6 +178,16 @@ def load_yaml_text(text: str, filename: str) -> object:
             location=where,
             hint="check indentation, quoting and ':' after keys near this line",
         ) from None
+    except yaml.reader.ReaderError as exc:
+        # The reader counts characters from the start; people count lines and columns.
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise YamlSyntaxError(
+            f"a control character (U+{code:04X}) is not allowed in YAML",
+            location=Location(filename, line, column),
+            hint='remove it, or write it as an escape ("\\x00") inside a double-quoted string',
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", location=Location(filename)) from None
     except RecursionError:
@@ -219,9 +229,13 @@ def read_text_file(path: Path, what: str = "YAML file") -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         raise InputError(
-            f"cannot read {path}: not UTF-8 text (byte {exc.start})",
-            hint=f"is this a {what}? binary files cannot be read",
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or continue a character",
+            location=Location(str(path), line, column),
+            hint=f"is this a {what}? save it as UTF-8 (binary files cannot be read)",
         ) from None
 
 

@@ -220,10 +220,20 @@ def _retry(raw: RetrySpec, where: Locate, *, step_id: str, prompts_before: list[
                 hint=f"prompts defined before this step: {known}",
             )
     until = raw.get("until")
+    attempts, delay = raw.get("attempts", DEFAULT_ATTEMPTS), raw.get("delay", 0)
+    # The schema reports a wrong type too; this keeps the model from being built out of one meanwhile.
+    for field_name, value in (("attempts", attempts), ("delay", delay)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise SchemaError(
+                f"retry.{field_name} must be a number, not {type(value).__name__}",
+                location=where(("retry", field_name)),
+                step=step_id,
+                hint="e.g. retry: {attempts: 3, delay: 1}",
+            )
     return RetryPolicy(
         on_error=frozenset(_one_or_more(raw.get("on_error"))),
         until=Expr(until, where(("retry", "until"))) if until else None,
-        attempts=int(raw.get("attempts", DEFAULT_ATTEMPTS)),
-        delay=float(raw.get("delay", 0)),
+        attempts=int(attempts),
+        delay=float(delay),
         reprompt=reprompt,
     )

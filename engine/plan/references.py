@@ -22,6 +22,10 @@ from engine.template.scope import NAMES_HINT, RESULT_NAMES, TEMPLATE_NAMES
 JINJA_GLOBALS = frozenset(jinja2.Environment().globals)
 
 
+# Templates run in Jinja's sandbox: Python's internals are out of reach by design.
+_SANDBOX_HINT = "templates may read data (results, vars, answers) but not Python internals: remove the __name__ part"
+
+
 class Reference(NamedTuple):
     """A template whose names read off ``steps``, ``answers`` and ``vars`` are checked once every id is known."""
 
@@ -112,7 +116,9 @@ class TemplateChecker:
                     error,
                     location=location,
                     step=step_id,
-                    hint="templates use {{ expression }}; check brackets and quotes",
+                    hint=_SANDBOX_HINT
+                    if error.startswith("template not allowed")
+                    else "templates use {{ expression }}; check brackets and quotes",
                 )
             )
             return
@@ -152,7 +158,9 @@ class TemplateChecker:
                         f"template reads stack.{name}, which is not in the scenario's stack outputs",
                         location=location,
                         step=step_id,
-                        hint=with_suggestion(name, sorted(outputs), "add it to `stack.outputs` if the stack has it"),
+                        hint=with_suggestion(
+                            name, sorted(map(str, outputs)), "add it to `stack.outputs` if the stack has it"
+                        ),
                     )
                 )
                 break

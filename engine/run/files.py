@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from engine.cleanup.journal import abandoned
-from engine.cleanup.recovery import finish_abandoned
+from engine.cleanup.recovery import abandoned_notice, finish_abandoned
 from engine.cli.error_handler import report_internal
 from engine.cli.examples import shipped
 from engine.errors import InputError, Interrupted, ScenarioError, exit_code_for, run_exit_code
@@ -146,10 +146,7 @@ def _notice_abandoned_runs(console: Console, interactive: bool) -> None:
     found = abandoned()
     if not found:
         return
-    console.warn(
-        f"{len(found)} earlier run(s) ended before their cleanup (killed?) and may have left resources: "
-        "run `scenario cleanup` (add --dry-run to see what it would undo)"
-    )
+    console.warn(abandoned_notice(found))
     if interactive and click.confirm("Run `scenario cleanup` now?", default=False):
         finish_abandoned(dry_run=False, echo=console.say)
 

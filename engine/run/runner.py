@@ -11,12 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from engine.aws.errors import describe as _describe
 from engine.aws.faults import NO_FAULTS, FaultInjector
-from engine.cleanup.journal import Journal
+from engine.cleanup.journal import Journal, finish_command, new_run_id
 from engine.cleanup.leases import Leases, NoLeases
+from engine.cleanup.target_journal import TargetJournal
 from engine.cleanup.undo import UndoContext, UndoEntry, UndoFailure, UndoStack
-from engine.errors import InputError, Interrupted, ScenarioError, StepFailed
+from engine.errors import InputError, Interrupted, ScenarioError, StepFailed, TargetError
 from engine.local.outbox import Message
 from engine.plan.model import CLEANUP_PROMPT_ID, Plan
 from engine.prompts.prompter import Prompter, PromptSpec
@@ -121,8 +124,18 @@ class Runner:
         if self.target.name == "local":
             return None  # the embedded AWS dies with the process: nothing can be left behind
         clients = self.target.clients
+        run_id = new_run_id()
+        mirror = TargetJournal(clients.uncounted().client("dynamodb"), run_id)
+        try:
+            mirror.open()
+        except (ClientError, BotoCoreError) as exc:
+            raise TargetError(
+                f"cannot keep the run's journal on {clients.endpoint_url or self.target.name}: {_describe(exc)}",
+                hint="check that the endpoint is up and reachable (and, on AWS, that DynamoDB may be used)",
+            ) from None
         return Journal.create(
             {
+                "run": run_id,
                 "scenario": str(self.plan.path),
                 "target": {
                     "kind": self.target.name,
@@ -130,7 +143,8 @@ class Runner:
                     "region": clients.region,
                     "profile": self.target.profile,
                 },
-            }
+            },
+            mirror=mirror,
         )
 
     def _leases(self, journal: Journal | None) -> NoLeases:
@@ -142,22 +156,42 @@ class Runner:
             journal.run_id,
             on_wait=lambda text: self.console.step("wait", "lease", "lease", text),
             on_take=lambda key: journal.write({"op": "lease", "key": key}),
+            on_takeover=self._finish_dead_run,
         )
 
+    def _finish_dead_run(self, owner: str) -> None:
+        from engine.cleanup.recovery import finish_taken_over
+
+        finish_taken_over(self.target, self.console.say, owner=owner)
+
     def _close(self, left: list[UndoEntry]) -> None:
-        self.leases.release_all()
-        if self.journal is not None:
-            self.journal.close(remove=not left)
-            if left:
-                for entry in left:
-                    self.console.warn(f"left behind: {entry.description}")
+        try:
+            self.leases.release_all()
+        finally:
+            if self.journal is not None:
+                if left:
+                    # Why it is left, for the next run's warning: not every journal left behind was killed.
+                    outcome = "kept" if self._resources_kept else "interrupted" if self.undo.interrupted else "failed"
+                    self.journal.write({"op": "end", "outcome": outcome})
+                self.journal.close(remove=not left)
+                if left:
+                    for entry in left:
+                        self.console.warn(f"left behind: {entry.description}")
+                    if not self._resources_kept:
+                        self.console.warn(self._leftover_hint(left))
 
     def _leftover_hint(self, left: list[UndoEntry]) -> str:
         if self.journal is not None and left:
-            return f"run `scenario cleanup` to finish (journal: {self.journal.path})"
+            clients = self.target.clients
+            command = finish_command(self.target.name, clients.endpoint_url, clients.region, self.target.profile)
+            return f"run `{command}` to finish (journal: {self.journal.path})"
         return "remove what is listed by hand (AWS console or CLI)"
 
     def _prepare(self) -> None:
+        if self.journal is not None:
+            from engine.cleanup.recovery import finish_before_run  # only runs on a shared target need it
+
+            finish_before_run(self.target, self.console.say, run_id=self.journal.run_id)
         self.scope.set_env(resolve_env(self.plan, self.env_file))
 
         def log(text: str) -> None:

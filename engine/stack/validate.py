@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError, Location, ScenarioError
-from engine.plan.loader import read_text_file
+from engine.plan.loader import locate, read_text_file
 from engine.stack import cdk
 from engine.stack.preflight import template_problems
 from engine.stack.template import load_template, read_template
@@ -20,8 +20,12 @@ def stack_problems(spec: Mapping[str, Any], scenario: Path) -> list[InputError]:
     template = Path(str(spec.get("template")))
     if not template.is_absolute():
         template = scenario.parent / template
-    if not template.exists():
-        return []
+    try:
+        if not template.exists():
+            return []
+    except OSError as exc:  # a name too long for the file system, say: not a template anyone has
+        where = locate(spec, ("template",)) or Location(str(scenario))
+        return [InputError(f"stack.template cannot be a file: {exc.strerror}", location=where, hint="check the path")]
     problems: list[InputError] = []
     try:
         if cdk.is_assembly(template):

@@ -122,8 +122,34 @@ def check_binop(operator: str, left: object, right: object) -> None:
         a, b = _length(left), _length(right)
         if a is not None and b is not None:
             check_size(a + b, "a joined string or list")
-    elif operator == "%" and isinstance(left, str) and _HUGE_WIDTH.search(left):
-        raise BudgetExceeded("a format width or precision of seven or more digits")
+    elif operator == "%" and isinstance(left, str):
+        if _HUGE_WIDTH.search(left):
+            raise BudgetExceeded("a format width or precision of seven or more digits")
+        values = right if isinstance(right, tuple) else (right,)
+        check_size(_percent_weight(left, values), "a %-formatted string")
+
+
+# A %-conversion's width and precision: digits, or `*` taken from the values (CPython pads before
+# it could be stopped, so the size is known from these before formatting).
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[a-zA-Z%]")
+_BRACE_WIDTHS = re.compile(r"\{[^{}]*:[^{}]*?(\d+)(?:\.(\d+))?[^{}]*\}")
+
+
+def _percent_weight(text: str, values: tuple[object, ...]) -> int:
+    """At least how many characters ``text % values`` has: every width and precision, `*` ones included."""
+    stars = iter(v for v in values if isinstance(v, int) and not isinstance(v, bool))
+    total = len(text)
+    for spec in _PERCENT_SPEC.finditer(text):
+        for part in spec.groups():
+            if part == "*":
+                total += abs(next(stars, 0))
+            elif part:
+                total += int(part)
+    return total
+
+
+def _brace_weight(text: str) -> int:
+    return len(text) + sum(int(w or 0) + int(p or 0) for w, p in _BRACE_WIDTHS.findall(text))
 
 
 def check_args(name: str, args: Iterable[object]) -> None:
@@ -132,8 +158,10 @@ def check_args(name: str, args: Iterable[object]) -> None:
     for arg in args:
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_SIZE:
             raise BudgetExceeded(f"{name}() was given {arg:,} (at most {MAX_SIZE:,})")
-        if isinstance(arg, str) and name in {"format", "format_map"} and _HUGE_WIDTH.search(arg):
-            raise BudgetExceeded("a format width or precision of seven or more digits")
+        if isinstance(arg, str) and name in {"format", "format_map"}:
+            if _HUGE_WIDTH.search(arg):
+                raise BudgetExceeded("a format width or precision of seven or more digits")
+            check_size(_brace_weight(arg), "a formatted string")
 
 
 def check_result(name: str, value: T) -> T:
@@ -221,6 +249,9 @@ def _const(node: jinja2.nodes.Node) -> object:
     """The value of a literal, or of ``**``/``*``/``+`` of literals that fits the budget; else ``_UNKNOWN``."""
     if isinstance(node, jinja2.nodes.Const):
         return node.value
+    if isinstance(node, jinja2.nodes.Tuple):
+        items = [_const(item) for item in node.items]
+        return _UNKNOWN if _UNKNOWN in items else tuple(items)
     if isinstance(node, jinja2.nodes.Neg):
         inner = _const(node.node)
         return -inner if isinstance(inner, int | float) else _UNKNOWN

@@ -317,11 +317,47 @@ def check_syntax(text: str, *, expression: bool = False) -> tuple[str | None, fr
     problem = budget.static_problem(ast)
     if problem:
         return f"template over budget: {problem}", frozenset()
+    refused = _sandbox_refusal(ast)
+    if refused:
+        return f"template not allowed: {refused}", frozenset()
     try:
         # Filters and tests are looked up when the code is generated, which this does.
         return None, frozenset(jinja2.meta.find_undeclared_variables(ast))
     except jinja2.TemplateAssertionError as exc:
         return f"template error: {exc.message}", frozenset()
+
+
+# What the sandbox refuses whatever the object: dunder attributes (`''.__class__`), which every
+# Python object has, and a format string reaching into them (`'{0.__class__}'.format(x)`). A single
+# `_` is left to run time: `item._id` reads the key `_id` of a result, which the sandbox allows.
+_ATTRIBUTE_FILTERS = frozenset(
+    {"attr", "map", "sort", "groupby", "selectattr", "rejectattr", "sum", "unique", "min", "max", "dictsort"}
+)
+_FORMAT_FIELD_ATTR = re.compile(r"\{[^{}]*?(?:\.__|\[__)")
+
+
+def _sandbox_refusal(ast: jinja2.nodes.Node) -> str | None:
+    """The sandbox refusal a template will meet at run time, found in its text (exit 2, before any call)."""
+    for node in ast.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem, jinja2.nodes.Call, jinja2.nodes.Filter)):
+        if isinstance(node, jinja2.nodes.Filter) and node.name in _ATTRIBUTE_FILTERS:
+            names = [*node.args, *(kw.value for kw in node.kwargs if kw.key == "attribute")]
+            for arg in names:
+                value = arg.value if isinstance(arg, jinja2.nodes.Const) else None
+                if isinstance(value, str) and any(part.startswith("__") for part in value.split(".")):
+                    return f"access to attribute '{value}' is unsafe"
+        if isinstance(node, jinja2.nodes.Getattr) and node.attr.startswith("__"):
+            return f"access to attribute '{node.attr}' is unsafe"
+        if isinstance(node, jinja2.nodes.Getitem) and isinstance(node.arg, jinja2.nodes.Const):
+            key = node.arg.value
+            if isinstance(key, str) and key.startswith("__"):
+                return f"access to attribute '{key}' is unsafe"
+        if isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Getattr):
+            target = node.node
+            if target.attr in ("format", "format_map") and isinstance(target.node, jinja2.nodes.Const):
+                text = target.node.value
+                if isinstance(text, str) and _FORMAT_FIELD_ATTR.search(text):
+                    return f"the format string {text!r} reads an internal attribute of its arguments"
+    return None
 
 
 @lru_cache(maxsize=4096)

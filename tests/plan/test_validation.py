@@ -162,7 +162,7 @@ def test_unreadable_and_non_mapping_files(scenario_cli, write, tmp_path):
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     result = scenario_cli("validate", binary)
-    assert result.exit_code == 2 and result.stderr.startswith(f"Error: cannot read {binary}:")
+    assert result.exit_code == 2 and result.stderr.startswith(f"Error: {binary}:1:1: not UTF-8 text: byte 0xff")
     result = scenario_cli("validate", write("list.yaml", "- a\n- b\n"))
     assert result.exit_code == 2
     assert "list.yaml:1:1: a scenario file must be a mapping with at least 'name' and 'steps'" in result.stderr

@@ -127,7 +127,7 @@ def test_scenario_cleanup_dry_run_shows_and_changes_nothing(served, _private_sta
     assert "Dry run: nothing was changed." in dry.stdout
     assert journals(_private_state_dir) == [journal] and as_found(clients, out) != before
     noticed = replay(url, "hello")
-    assert "1 earlier run(s) ended before their cleanup (killed?)" in noticed.stderr
+    assert "1 earlier run(s) ended before their cleanup was done (1 killed?)" in noticed.stderr
     assert run("scenario", "cleanup").returncode == 0
     assert as_found(clients, out) == before
 

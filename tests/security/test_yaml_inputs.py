@@ -46,11 +46,15 @@ def test_odd_files_are_bad_input(tmp_path: Path) -> None:
         (fifo, "not a regular file"),
         ("/dev/zero", "not a regular file"),
         (tmp_path, "not a regular file"),
-        (binary, "not UTF-8 text (byte 0)"),
     ]:
         result = validate(path)
         assert result.returncode == 2, path
         assert result.stderr.splitlines()[0] == f"Error: cannot read {path}: {reason}"
+    result = validate(binary)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        f"Error: {binary}:1:1: not UTF-8 text: byte 0xff cannot start or continue a character"
+    )
 
 
 def test_binary_stack_template_is_bad_input(scenario_run, write, tmp_path: Path) -> None:
@@ -58,7 +62,7 @@ def test_binary_stack_template_is_bad_input(scenario_run, write, tmp_path: Path)
     path = write("s.yaml", "name: s\nstack: {name: s, template: t.yaml}\nsteps:\n  - say: hi\n")
     result = scenario_run(path)
     assert result.exit_code == 2
-    assert f"Error: cannot read {tmp_path / 't.yaml'}: not UTF-8 text (byte 1)" in result.stderr
+    assert f"Error: {tmp_path / 't.yaml'}:1:2: not UTF-8 text: byte 0xff cannot start" in result.stderr
 
 
 def test_merge_keys_override_as_yaml_defines(scenario_run, write) -> None:

@@ -1,0 +1,144 @@
+"""The run journal kept with the target, so that any machine can finish what a killed run left.
+
+A run against a shared target (``--endpoint-url``, ``--target aws``) keeps a copy of its journal
+in the target's lease table: one item per run (``journal:<run id>``) holding its records in
+order, each appended before the call it announces, as the local file is written; the local file
+stays as a cache. A heartbeat keeps the item's ``Expires`` ahead of the clock while the run is
+alive; a run that ends with something left sets it in the past (it is finished, not running),
+and a killed run's item expires within the lease TTL. Either way its journal is then *dead*:
+``scenario cleanup --endpoint-url`` (or a new run on that target) may finish it. A run that
+completes its cleanup deletes its item.
+
+The copy is best effort: if the target cannot be reached the creating call that follows cannot
+reach it either, and the local file still has the record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+
+from engine.cleanup.journal import RunJournal, parse
+from engine.cleanup.leases import ensure_table, lease_table, lease_ttl
+
+PREFIX = "journal:"
+
+
+class TargetJournal:
+    """The target's copy of one run's journal (``Mirror`` of the local ``Journal``)."""
+
+    def __init__(self, client: BaseClient, run_id: str, *, heartbeat: bool = True) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.table = lease_table()
+        self._ttl = lease_ttl()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._beat: threading.Thread | None = None
+        self._heartbeat = heartbeat
+        self.ok = True  # every record reached the target so far
+
+    @property
+    def key(self) -> dict[str, dict[str, str]]:
+        return {"LeaseKey": {"S": PREFIX + self.run_id}}
+
+    def open(self) -> None:
+        """Make the lease table if need be (raises what the call raises: the run cannot start without it)."""
+        ensure_table(self.client, self.table)
+
+    def write(self, record: Mapping[str, object]) -> None:
+        expires = 0.0 if record.get("op") == "end" else time.time() + self._ttl
+        with self._lock:
+            self._update(
+                "SET #records = list_append(if_not_exists(#records, :empty), :record), Expires = :exp, #owner = :me",
+                {
+                    ":empty": {"L": []},
+                    ":record": {"L": [{"S": json.dumps(record, default=str)}]},
+                    ":exp": {"N": f"{expires:.3f}"},
+                    ":me": {"S": self.run_id},
+                },
+                {"#records": "Records", "#owner": "Owner"},
+            )
+        if self._heartbeat and self._beat is None and expires:
+            self._beat = threading.Thread(target=self._beating, name="scenario-run-journal", daemon=True)
+            self._beat.start()
+
+    def close(self, *, remove: bool) -> None:
+        self._stop.set()
+        if remove:
+            with self._lock, contextlib.suppress(ClientError, BotoCoreError):
+                self.client.delete_item(TableName=self.table, Key=self.key)
+
+    def _beating(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                self._update(
+                    "SET Expires = :exp",
+                    {":exp": {"N": f"{time.time() + self._ttl:.3f}"}},
+                    {},
+                    condition="attribute_exists(LeaseKey)",
+                )
+
+    def _update(
+        self, expression: str, values: dict[str, object], names: dict[str, str], condition: str | None = None
+    ) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=self.key,
+                UpdateExpression=expression,
+                ExpressionAttributeValues=values,
+                **({"ExpressionAttributeNames": names} if names else {}),
+                **({"ConditionExpression": condition} if condition else {}),
+            )
+        except (ClientError, BotoCoreError):
+            self.ok = False
+
+
+@dataclass
+class TargetRun:
+    """A run's journal as the target keeps it, and whether the run still looks alive."""
+
+    journal: RunJournal
+    alive: bool
+
+
+def runs_on_target(client: BaseClient) -> list[TargetRun]:
+    """Every run journal the target keeps, oldest first (none when there is no lease table yet)."""
+    table = lease_table()
+    items: list[dict[str, dict[str, object]]] = []
+    kwargs: dict[str, object] = {
+        "TableName": table,
+        "FilterExpression": "begins_with(LeaseKey, :prefix)",
+        "ExpressionAttributeValues": {":prefix": {"S": PREFIX}},
+    }
+    try:
+        while True:
+            page = client.scan(**kwargs)
+            items.extend(page.get("Items", []))
+            if not page.get("LastEvaluatedKey"):
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return []
+        raise
+    now = time.time()
+    runs = []
+    for item in items:
+        run_id = str(item["LeaseKey"].get("S", ""))[len(PREFIX) :]
+        records = item.get("Records", {}).get("L")
+        lines = [str(r.get("S", "")) for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+        expires = float(str(item.get("Expires", {}).get("N", "0")))
+        runs.append(TargetRun(parse(Path(f"{run_id}.jsonl"), lines), alive=expires > now))
+    return sorted(runs, key=lambda r: float(r.journal.header.get("started", 0)))
