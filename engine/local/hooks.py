@@ -51,8 +51,7 @@ import functools
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from moto.awslambda import models as lambda_models
 from moto.awslambda.models import LambdaBackend, LambdaFunction
@@ -68,81 +67,12 @@ from moto.logs.models import LogsBackend
 from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.key_cache import CachedJwk
 from engine.local.compat import HookError, check_absent, check_attribute, check_callable
+from engine.local.hook_kit import MARK, Hook, MotoCall, check_method, gated, mark, ours, set_active
 from engine.local.locking import holding
 
 # The handlers a hook installs (``engine.local.cognito.responses``, ``password``, ``senders``,
 # ``engine.local.awslambda.api``) are imported by the functions that check and apply it, not here: they
 # sit on top of the whole local Cognito, and ``activation`` (hence ``server``) imports this module.
-
-_MARK = "__scenario_hook__"  # set on every function a hook installs
-_F = TypeVar("_F", bound=Callable[..., object])
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-@dataclass(frozen=True)
-class Hook:
-    """One patch: ``check`` verifies moto's side, ``apply`` patches it."""
-
-    name: str
-    check: Callable[[], None]
-    apply: Callable[[], None] = lambda: None
-
-
-@dataclass(frozen=True)
-class MotoCall:
-    """A moto method the local AWS calls (or replaces) and the parameters it passes, checked by ``verify``.
-
-    Private ones (``_get_user``...) are declared here too: moto promises nothing about them, so a moto
-    that renamed one must fail ``verify`` rather than a sign-in halfway through.
-    """
-
-    hook: str
-    owner: type
-    name: str
-    params: tuple[str, ...]
-
-    def check(self) -> None:
-        _callable(self.hook, self.owner, self.name, *self.params)
-
-
-def _ours(owner: type, name: str) -> bool:
-    return bool(getattr(owner.__dict__.get(name), _MARK, False))
-
-
-def _callable(hook: str, owner: type, name: str, *params: str) -> None:
-    if not _ours(owner, name):
-        check_callable(hook, owner, name, params)
-
-
-def _mark(function: _F, hook: str) -> _F:
-    setattr(function, _MARK, hook)
-    return function
-
-
-def _never() -> bool:
-    return False
-
-
-# Whether a LocalAWS or LocalServer is active; ``install`` is told how to ask (``activation.active``),
-# so this module depends on nothing that turns the local AWS on.
-_local_aws_active: Callable[[], bool] = _never
-
-
-def _gated(hook: str, ours: Callable[_P, _R], moto: Callable[_P, _R]) -> Callable[_P, _R]:
-    """``ours`` while a LocalAWS or LocalServer is active, else moto's own behaviour.
-
-    The hooks stay installed for the rest of the process, but code that uses plain
-    ``mock_aws`` (with no local AWS started) keeps getting exactly moto, whatever ran before.
-    """
-
-    @functools.wraps(ours)
-    def gated(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if _local_aws_active():
-            return ours(*args, **kwargs)
-        return moto(*args, **kwargs)
-
-    return _mark(gated, hook)
 
 
 def _not_in_moto(name: str) -> Callable[[object], ActionResult]:
@@ -159,9 +89,9 @@ def _check_cognito_operations() -> None:
     from engine.local.cognito import responses as cognito_responses
 
     for name in cognito_responses.REPLACED:
-        _callable("cognito-operations", CognitoIdpResponse, name, "self")
+        check_method("cognito-operations", CognitoIdpResponse, name, "self")
     for name in cognito_responses.ADDED:
-        if not _ours(CognitoIdpResponse, name):
+        if not ours(CognitoIdpResponse, name):
             check_absent("cognito-operations", CognitoIdpResponse, name)
     # The replacements read the request through these two properties.
     for name in ("parameters", "backend"):
@@ -175,9 +105,9 @@ def _apply_cognito_operations() -> None:
     for name, function in cognito_responses.REPLACED.items():
         original = getattr(CognitoIdpResponse, name)
         cognito_responses.ORIGINALS[name] = original
-        setattr(CognitoIdpResponse, name, _gated("cognito-operations", function, original))
+        setattr(CognitoIdpResponse, name, gated("cognito-operations", function, original))
     for name, function in cognito_responses.ADDED.items():
-        setattr(CognitoIdpResponse, name, _gated("cognito-operations", function, _not_in_moto(name)))
+        setattr(CognitoIdpResponse, name, gated("cognito-operations", function, _not_in_moto(name)))
 
 
 # --- cognito-unsupported, cognito-pool-ids --------------------------------------------------
@@ -185,8 +115,8 @@ def _apply_cognito_operations() -> None:
 
 def _check_unsupported() -> None:
     hook = "cognito-unsupported"
-    _callable(hook, BaseResponse, "call_action", "self")
-    if "call_action" in CognitoIdpResponse.__dict__ and not _ours(CognitoIdpResponse, "call_action"):
+    check_method(hook, BaseResponse, "call_action", "self")
+    if "call_action" in CognitoIdpResponse.__dict__ and not ours(CognitoIdpResponse, "call_action"):
         raise HookError(hook, "CognitoIdpResponse overrides call_action")
 
 
@@ -205,7 +135,7 @@ def _apply_unsupported() -> None:
         except NotImplementedError as error:  # moto's "not implemented yet" for some inputs
             raise NotSupportedLocally(action, str(error)) from None
 
-    CognitoIdpResponse.call_action = _gated(  # type: ignore[method-assign]
+    CognitoIdpResponse.call_action = gated(  # type: ignore[method-assign]
         "cognito-unsupported", call_action, original
     )
 
@@ -232,7 +162,7 @@ def _apply_pool_ids() -> None:
             return "".join(secrets.choice(_POOL_ID_ALPHABET) for _ in range(9))
         return str(original(chosen, *args))
 
-    setattr(cognito_models, "generate_id", _gated("cognito-pool-ids", generate_id, original))  # noqa: B010
+    setattr(cognito_models, "generate_id", gated("cognito-pool-ids", generate_id, original))  # noqa: B010
 
 
 # --- cognito-usernames ---------------------------------------------------------------------
@@ -240,8 +170,8 @@ def _apply_pool_ids() -> None:
 
 def _check_usernames() -> None:
     hook = "cognito-usernames"
-    _callable(hook, CognitoIdpUserPool, "_get_user", "self", "username")
-    _callable(hook, CognitoIdpUserPool, "__init__", "self", "account_id", "region", "name", "extended_config")
+    check_method(hook, CognitoIdpUserPool, "_get_user", "self", "username")
+    check_method(hook, CognitoIdpUserPool, "__init__", "self", "account_id", "region", "name", "extended_config")
     check_attribute(hook, cognito_models.CognitoIdpUserPoolAttribute, "STANDARD_SCHEMA")
 
 
@@ -261,8 +191,8 @@ def _apply_usernames() -> None:
         init(self, account_id, region, name, extended_config)
         usernames.complete_schema(self)
 
-    CognitoIdpUserPool._get_user = _gated("cognito-usernames", _get_user, get_user)  # type: ignore[method-assign]
-    CognitoIdpUserPool.__init__ = _gated("cognito-usernames", __init__, init)  # type: ignore[method-assign]
+    CognitoIdpUserPool._get_user = gated("cognito-usernames", _get_user, get_user)  # type: ignore[method-assign]
+    CognitoIdpUserPool.__init__ = gated("cognito-usernames", __init__, init)  # type: ignore[method-assign]
 
 
 # --- cognito-models -----------------------------------------------------------------------
@@ -299,7 +229,7 @@ MOTO_CALLS: tuple[MotoCall, ...] = (
 
 
 def _check_password_policy() -> None:
-    _callable("cognito-password-policy", CognitoIdpBackend, "_validate_password", "self", "user_pool_id", "password")
+    check_method("cognito-password-policy", CognitoIdpBackend, "_validate_password", "self", "user_pool_id", "password")
 
 
 def _apply_password_policy() -> None:
@@ -309,13 +239,13 @@ def _apply_password_policy() -> None:
     def check_password(self: CognitoIdpBackend, user_pool_id: str, password: str) -> None:
         validate_password(as_backend(self), user_pool_id, password)
 
-    CognitoIdpBackend._validate_password = _gated(  # type: ignore[method-assign]
+    CognitoIdpBackend._validate_password = gated(  # type: ignore[method-assign]
         "cognito-password-policy", check_password, CognitoIdpBackend._validate_password
     )
 
 
 def _check_lambda_config() -> None:
-    _callable("cognito-lambda-config", CognitoIdpUserPool, "update_extended_config", "self", "extended_config")
+    check_method("cognito-lambda-config", CognitoIdpUserPool, "update_extended_config", "self", "extended_config")
 
 
 def _apply_lambda_config() -> None:
@@ -329,7 +259,7 @@ def _apply_lambda_config() -> None:
         original(self, extended_config)
         cognito_responses.normalize_lambda_config(self.extended_config)
 
-    CognitoIdpUserPool.update_extended_config = _gated(  # type: ignore[method-assign]
+    CognitoIdpUserPool.update_extended_config = gated(  # type: ignore[method-assign]
         "cognito-lambda-config", update_extended_config, original
     )
 
@@ -339,7 +269,7 @@ def _apply_lambda_config() -> None:
 
 def _check_key_cache() -> None:
     current = getattr(cognito_models, "jwk", None)
-    if current is None or getattr(current, _MARK, False):
+    if current is None or getattr(current, MARK, False):
         check_attribute("cognito-key-cache", cognito_models, "jwk")
         return
     check_attribute("cognito-key-cache", current, "RSAKey")
@@ -349,7 +279,7 @@ def _check_key_cache() -> None:
 def _apply_key_cache() -> None:
     real = getattr(cognito_models, "jwk")  # noqa: B009 (moto does not export it)
     cached = CachedJwk(real)
-    setattr(cached, _MARK, "cognito-key-cache")
+    setattr(cached, MARK, "cognito-key-cache")
     setattr(cognito_models, "jwk", cached)  # noqa: B010
 
 
@@ -357,7 +287,7 @@ def _apply_key_cache() -> None:
 
 
 def _check_lambda_invoke() -> None:
-    _callable("lambda-invoke", LambdaFunction, "invoke", "self", "body", "request_headers", "response_headers")
+    check_method("lambda-invoke", LambdaFunction, "invoke", "self", "body", "request_headers", "response_headers")
 
 
 def _apply_lambda_invoke() -> None:
@@ -366,7 +296,7 @@ def _apply_lambda_invoke() -> None:
     def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
         return lambda_api.invoke(self, body, request_headers, response_headers)
 
-    LambdaFunction.invoke = _gated(  # type: ignore[method-assign]
+    LambdaFunction.invoke = gated(  # type: ignore[method-assign]
         "lambda-invoke", invoke, LambdaFunction.invoke
     )
 
@@ -387,7 +317,7 @@ def _check_logs_backend() -> None:
 
 
 def _check_backend_lock() -> None:
-    _callable("backend-lock", BotocoreStubber, "process_request", "self", "request")
+    check_method("backend-lock", BotocoreStubber, "process_request", "self", "request")
 
 
 def _apply_backend_lock() -> None:
@@ -398,7 +328,7 @@ def _apply_backend_lock() -> None:
         with holding():
             return original(self, request)
 
-    BotocoreStubber.process_request = _mark(process_request, "backend-lock")  # type: ignore[method-assign]
+    BotocoreStubber.process_request = mark(process_request, "backend-lock")  # type: ignore[method-assign]
 
 
 # --- cloudformation-on-first-use ----------------------------------------------------------
@@ -423,7 +353,7 @@ def _apply_cloudformation_on_first_use() -> None:
                 _on_cloudformation.pop(0)()
         return original(name)
 
-    setattr(backends, "get_backend", _mark(functools.wraps(original)(get_backend), "cloudformation-on-first-use"))  # noqa: B010
+    setattr(backends, "get_backend", mark(functools.wraps(original)(get_backend), "cloudformation-on-first-use"))  # noqa: B010
 
 
 _on_cloudformation: list[Callable[[], None]] = []
@@ -482,12 +412,12 @@ def install(active: Callable[[], bool]) -> None:
 
     The behaviour hooks take effect only while ``active()`` is true.
     """
-    global _installed, _local_aws_active
+    global _installed
     with _install_lock:
         if _installed:
             return
         verify()
-        _local_aws_active = active
+        set_active(active)
         for hook in HOOKS:
             hook.apply()
         if "moto.cloudformation.parsing" in sys.modules:  # loaded before the hooks: its backend may be too
