@@ -34,8 +34,6 @@ class LoadConfig:
     profile: str | None = None
     answers: str | None = None
     fail_ratio: float | None = None
-    # A master's --run-time: it stops its workers itself before it quits (engine.load.events).
-    master_run_time: float | None = None
 
     def to_env(self) -> dict[str, str]:
         return {CONFIG_ENV: json.dumps(asdict(self), sort_keys=True)}

@@ -2,8 +2,6 @@
 
 - ``--fail-ratio``: the verdict, decided where every statistic is (a master, or a lone process).
 - The number of workers, which a master hands to its workers so they spread the answer sets.
-- A master stops its workers and waits for their users (each cleaning up) before it quits: Locust's
-  own ``quit`` gives the workers' last reports half a second, less than a cleanup may take.
 - With ``--csv``, Locust's CSV writer makes one more pass once the numbers are final (it writes
   every second, and a stop in between would leave the files a second behind the console table).
 """
@@ -16,7 +14,7 @@ import gevent
 from locust import events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
-from locust.runners import STATE_INIT, STATE_STOPPED, MasterRunner, WorkerRunner
+from locust.runners import WorkerRunner
 from locust.stats import CSV_STATS_INTERVAL_SEC
 
 from engine.load.config import WORKERS_OPTION
@@ -35,24 +33,9 @@ def _init(environment: Environment, **_: object) -> None:
     _environment.append(environment)
 
 
-def _test_start(environment: Environment, **_: object) -> None:
-    seconds = loaded().config.master_run_time
-    if isinstance(environment.runner, MasterRunner) and seconds is not None:
-        gevent.spawn_later(seconds, _stop_then_quit, environment.runner)
-
-
-def _stop_then_quit(runner: MasterRunner) -> None:
-    logger.info("--run-time limit reached, stopping the workers")
-    runner.stop()
-    runner.quit()
-
-
 def _quitting(environment: Environment, **_: object) -> None:
-    runner = environment.runner
-    if isinstance(runner, MasterRunner) and runner.state not in (STATE_INIT, STATE_STOPPED):
-        runner.stop()  # a signal: the workers' users clean up, then report, before the master quits
-    if not isinstance(runner, WorkerRunner):
-        _verdict(environment)
+    if not isinstance(environment.runner, WorkerRunner):
+        _verdict(environment)  # the master has every worker's statistics and decides
 
 
 def _verdict(environment: Environment) -> None:
@@ -79,6 +62,5 @@ def install() -> None:
     """Add the listeners (once: Locust imports its file once per process)."""
     events.init_command_line_parser.add_listener(_add_options)
     events.init.add_listener(_init)
-    events.test_start.add_listener(_test_start)
     events.quitting.add_listener(_quitting)
     events.quit.add_listener(_quit)

@@ -56,9 +56,7 @@ class LoadOptions:
             return args + (["--master-port", str(self.master_port)] if self.master_port else [])
         args = ["--headless", "--users", str(self.users), "--spawn-rate", f"{self.spawn_rate:g}"]
         args += ["--exit-code-on-error", str(self.exit_code_on_error)]
-        # A master keeps its run time itself (engine.load.events): it stops its workers before quitting.
-        run_time = None if self.master else self.run_time
-        for flag, value in (("--run-time", run_time), ("--csv", self.csv), ("--html", self.html)):
+        for flag, value in (("--run-time", self.run_time), ("--csv", self.csv), ("--html", self.html)):
             if value:
                 args += [flag, value]
         if self.stop_timeout is not None:
@@ -113,8 +111,6 @@ def run_load(options: LoadOptions) -> int:
             "(TooManyRequestsException) and you pay for what it makes"
         )
     with _endpoint(options, scenario, console) as config:
-        if options.master and options.run_time:
-            config = replace(config, master_run_time=run_time_seconds(options.run_time))
         child = replace(options, config=config)
         code, interrupted = _run_locust(child)
     return load_exit_code(code, interrupted=interrupted)
