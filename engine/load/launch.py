@@ -126,7 +126,11 @@ def _endpoint(options: LoadOptions, scenario: LoadedScenario, console: Console) 
         return
     from engine.aws.clients import Clients
     from engine.local.server import LocalServer
+    from engine.plan.code_notice import code_notice
     from engine.run.targets import DEFAULT_REGION, Target
+
+    if notice := code_notice(scenario.plan):
+        console.say(notice)  # as `scenario-run` says it: the iterations' own consoles are not shown
 
     region = config.region or DEFAULT_REGION
     server = LocalServer(host="127.0.0.1", port=0, region=region)
@@ -172,7 +176,9 @@ def _pass_on(process: subprocess.Popen[bytes], signalled: int) -> None:
             "Stopping: the running iterations finish their cleanup (Ctrl-C twice more to kill them).", file=sys.stderr
         )
         process.send_signal(signal.SIGTERM)
-    elif signalled >= _KILL_AFTER:
+    elif signalled < _KILL_AFTER:
+        print("Still cleaning up: once more kills Locust.", file=sys.stderr)
+    else:
         print(
             "Killing Locust: what its iterations made is left in their journals (`scenario cleanup`).", file=sys.stderr
         )

@@ -1,6 +1,7 @@
 """What one iteration did, as Locust request statistics: one entry per step, named ``scenario:step``.
 
-Only steps that call AWS are requests (a ``prompt`` or ``say`` is not, unless it fails). The request
+Only steps that call AWS are requests (a ``prompt`` or ``say`` is not, unless it fails); the cleanup
+steps and ``after_cleanup`` checks count too, though the engine counts only the calls of the steps. The request
 type is the step's action (``sign_up``, ``aws_call``), the response time the step's time with every
 attempt, and a failure carries the AWS error code alone (not the
 message, which names this iteration's user) so Locust's failure table groups alike failures. The
@@ -38,7 +39,9 @@ class Sample:
 
 def samples(scenario: str, result: RunResult) -> list[Sample]:
     """The Locust requests of one iteration of ``scenario`` (its file's stem)."""
-    out = [_sample(scenario, record) for record in result.records if _counts(record)]
+    plan = result.scenario
+    quiet = {step.action_name for step in (*plan.cleanup_steps, *plan.after_cleanup) if step.action.quiet}
+    out = [_sample(scenario, record) for record in result.records if _counts(record, quiet)]
     error = result.error
     if isinstance(error, Interrupted | KeyboardInterrupt):
         return out
@@ -47,10 +50,12 @@ def samples(scenario: str, result: RunResult) -> list[Sample]:
     return out
 
 
-def _counts(record: StepRecord) -> bool:
+def _counts(record: StepRecord, quiet: set[str]) -> bool:
     if record.status == "failed":
         return record.error is None or record.error["code"] not in _STOPPED
-    return record.status != "skipped" and record.phase != "undo" and bool(record.calls)
+    if record.status == "skipped" or record.phase == "undo":
+        return False
+    return bool(record.calls) if record.phase == "steps" else record.action not in quiet
 
 
 def _sample(scenario: str, record: StepRecord) -> Sample:
