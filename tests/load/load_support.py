@@ -4,6 +4,7 @@ its own, which starts Locust's), its CSV statistics, and the `scenario serve` it
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import subprocess
 import sys
@@ -11,9 +12,15 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from engine.aws.clients import Clients
 
 BIN = Path(sys.executable).parent
+# Found without importing it: importing Locust would patch the test process with gevent.
+needs_locust = pytest.mark.skipif(
+    importlib.util.find_spec("locust") is None, reason="needs the load extra: pip install -e '.[load]'"
+)
 STACK = "scenario-run-cognito"
 # Sign up a user of this iteration's own, confirm them with the emailed code, sign in, delete them.
 FLOW = f"""\

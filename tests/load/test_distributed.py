@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import socket
 
-from load_support import STACK, finish, scenario_load, stats
+from load_support import STACK, finish, needs_locust, scenario_load, stats
+
+pytestmark = needs_locust
 
 
 def _free_port() -> int:

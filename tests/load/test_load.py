@@ -8,9 +8,11 @@ import signal
 import time
 from pathlib import Path
 
-from load_support import STACK, STEPS, finish, scenario_load, stats
+from load_support import STACK, STEPS, finish, needs_locust, scenario_load, stats
 
 PROJECT = Path(__file__).resolve().parents[2]
+
+pytestmark = needs_locust
 
 
 def test_a_load_counts_every_step_and_leaves_the_pool_as_it_found_it(served, flow, tmp_path, _private_state_dir):

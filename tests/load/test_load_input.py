@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from load_support import needs_locust
 
 PROJECT = Path(__file__).resolve().parents[2]
 HELLO = PROJECT / "scenarios" / "hello.yaml"
@@ -23,6 +24,7 @@ def test_without_locust_the_command_says_how_to_install_it(scenario_cli, monkeyp
     )
 
 
+@needs_locust
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -56,6 +58,7 @@ def test_bad_options_stop_before_anything_starts(scenario_cli, args, message):
     assert result.stderr == message
 
 
+@needs_locust
 def test_each_answer_set_is_checked_against_the_scenario(scenario_cli, tmp_path):
     flow = tmp_path / "flow.yaml"
     flow.write_text("name: Ask\nsteps:\n  - prompt: {id: who, text: Who?}\n  - say: 'hello {{ answers.who }}'\n")
