@@ -105,6 +105,11 @@ def run_load(options: LoadOptions) -> int:
     config = options.config
     console = Console(Secrets())
     scenario = load(config)  # bad input stops here, before a server or Locust starts
+    if config.target == "aws" and not options.master:
+        from engine.run.targets import open_target
+
+        # No credentials or no region: said once here, not by every user Locust starts.
+        open_target("aws", region=config.region, endpoint_url=None, profile=config.profile).close()
     if config.target == "aws":
         console.warn(
             "this load makes real requests on your AWS account: Cognito's request-rate quotas apply "

@@ -86,3 +86,27 @@ def test_the_scenario_process_never_imports_locust_or_gevent():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT)
     assert loaded.stdout.strip() == ""
+
+
+NO_AWS = {  # no credentials anywhere (None: not set)
+    "AWS_ACCESS_KEY_ID": None,
+    "AWS_SECRET_ACCESS_KEY": None,
+    "AWS_SESSION_TOKEN": None,
+    "AWS_PROFILE": None,
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI": None,
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": None,
+    "AWS_WEB_IDENTITY_TOKEN_FILE": None,
+}
+
+
+@needs_locust
+def test_on_aws_missing_credentials_are_said_once_before_locust_starts(scenario_cli):
+    result = scenario_cli("load", HELLO, "--target", "aws", "--region", "us-east-1", "-t", "1s", env=NO_AWS)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no AWS credentials found for --target aws\n  hint: configure credentials "
+        "(aws configure, AWS_PROFILE, or environment variables)\n"
+    )
