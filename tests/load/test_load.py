@@ -72,8 +72,12 @@ def test_failures_carry_the_aws_error_code_and_decide_the_exit_code(served, flow
 
 
 def test_sigterm_stops_the_load_after_the_running_iterations_clean_up(served, flow, tmp_path, _private_state_dir):
+    # Two answer sets over four users: users 0 and 2 sign up 'even-…' users, 1 and 3 'odd-…'.
+    (tmp_path / "sets.yaml").write_text(
+        "- {prefix: even, password: Str0ng-Passw0rd!}\n- {prefix: odd, password: Str0ng-Passw0rd!}\n"
+    )
     process = scenario_load(
-        flow, "--answers", "answers.yaml", "--users", 4, "--spawn-rate", 4, "--endpoint-url", served.url,
+        flow, "--answers", "sets.yaml", "--users", 4, "--spawn-rate", 4, "--endpoint-url", served.url,
         cwd=tmp_path,
     )  # fmt: skip
     deadline = time.monotonic() + 30
@@ -84,6 +88,8 @@ def test_sigterm_stops_the_load_after_the_running_iterations_clean_up(served, fl
     assert code == 130, output
     assert "Stopping: the running iterations finish their cleanup" in output
     assert "flow:sign_up" in output  # the final statistics
+    prefixes = {name.split("-")[0] for name in served.sign_ups()}
+    assert prefixes == {"even", "odd"}
     assert served.users() == []
     assert list((_private_state_dir / "journals").glob("*")) == []
 
