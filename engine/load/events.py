@@ -14,10 +14,10 @@ import gevent
 from locust import events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import CSV_STATS_INTERVAL_SEC
 
-from engine.load.config import WORKERS_OPTION
+from engine.load.config import WORKERS_OPTION, LoadConfig
 from engine.load.scenario import loaded
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ def _add_options(parser: LocustArgumentParser, **_: object) -> None:
 
 def _init(environment: Environment, **_: object) -> None:
     _environment.append(environment)
+    if not isinstance(environment.runner, MasterRunner):
+        loaded()  # planned before the clock starts, not by the first user in the middle of the run
 
 
 def _quitting(environment: Environment, **_: object) -> None:
@@ -40,7 +42,7 @@ def _quitting(environment: Environment, **_: object) -> None:
 
 def _verdict(environment: Environment) -> None:
     """With ``--fail-ratio R``, the run fails when more than R of the requests failed, and passes otherwise."""
-    ratio = loaded().config.fail_ratio
+    ratio = LoadConfig.from_env().fail_ratio
     if ratio is None:
         return
     actual = environment.stats.total.fail_ratio

@@ -66,7 +66,7 @@ def test_failures_carry_the_aws_error_code_and_decide_the_exit_code(served, flow
     assert served.users() == []
 
     # A run that tolerates half of its requests failing passes.
-    code, output = finish(scenario_load(flow, *common, "-t", "1s", "--fail-ratio", "0.5", cwd=tmp_path))
+    code, output = finish(scenario_load(flow, *common, "-t", "2s", "--fail-ratio", "0.5", cwd=tmp_path))
     assert code == 0, output
     assert served.users() == []
 
@@ -96,7 +96,7 @@ def test_sigterm_stops_the_load_after_the_running_iterations_clean_up(served, fl
 
 def test_on_the_local_target_the_load_starts_a_loopback_server_of_its_own(tmp_path):
     prefix = tmp_path / "hello"
-    process = scenario_load(PROJECT / "scenarios" / "hello.yaml", "-u", 2, "-r", 2, "-t", "2s", "--csv", prefix,
+    process = scenario_load(PROJECT / "scenarios" / "hello.yaml", "-u", 2, "-r", 2, "-t", "3s", "--csv", prefix,
                             cwd=tmp_path)  # fmt: skip
     code, output = finish(process)
     assert code == 0, output
