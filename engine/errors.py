@@ -3,9 +3,9 @@
 Exit codes are decided here and only here: 0 success, 1 a step failed at run time, 2 bad input
 (scenario, answers, usage), 3 an internal bug (traceback written to a log file), 130 interrupted.
 ``exit_code_for`` maps how a run ended to its code, ``worst_exit_code`` and ``run_exit_code``
-combine several runs, and ``exit_process`` is the one way the engine ends the process with a
-code (the console scripts, the CLI's error handler and every command go through it; click's
-own usage errors and ``--help`` are click's).
+combine several runs, ``load_exit_code`` is ``scenario load``'s, and ``exit_process`` is the one
+way the engine ends the process with a code (the console scripts, the CLI's error handler and
+every command go through it; click's own usage errors and ``--help`` are click's).
 """
 
 from __future__ import annotations
@@ -162,6 +162,14 @@ def run_exit_code(errors: Iterable[BaseException | None], *, reports_written: bo
 def cleanup_exit_code(left: int) -> int:
     """The exit code of ``scenario cleanup``: 1 when ``left`` undos could not be done."""
     return EXIT_STEP_FAILED if left else EXIT_OK
+
+
+def load_exit_code(locust_code: int, *, interrupted: bool) -> int:
+    """The exit code of ``scenario load``: Locust's (0, or ``--exit-code-on-error`` when requests failed),
+    130 when a signal stopped it, and 3 when Locust died of a signal nobody sent it."""
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return locust_code if locust_code >= 0 else EXIT_INTERNAL
 
 
 def exit_process(code: int) -> NoReturn:

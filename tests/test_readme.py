@@ -24,9 +24,11 @@ def test_readme_quick_start_is_the_ci_install_and_test(tmp_path):
     assert quick[0].endswith("scenario-run scenarios/migrate_user.yaml --answers scenarios/answers/migrate_user.yaml")
     assert quick[1] == ".venv/bin/pytest"
     ci = (PROJECT / ".ci" / "run").read_text()
-    # CI installs the quick start's extras (plus the dev tools), pinned by the constraints file.
+    # CI installs the quick start's extras (plus the dev tools, and Locust for the load tests, which skip
+    # without it), pinned by the constraints file.
     assert "pip install -q -e '.[test]'" in quick[0]
-    assert "pip install --quiet -c requirements/constraints.txt -e '.[test,dev]'" in ci and "\n.venv/bin/pytest\n" in ci
+    assert "pip install --quiet -c requirements/constraints.txt -e '.[test,dev,load]'" in ci
+    assert "\n.venv/bin/pytest\n" in ci
 
 
 def test_the_walk_through_builds_the_shipped_flow():

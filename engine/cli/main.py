@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from engine.cli.commands import actions, cleanup, examples, init, run, schema, serve, stack, validate
+from engine.cli.commands import actions, cleanup, examples, init, load, run, schema, serve, stack, validate
 from engine.cli.error_handler import HandledGroup
 
 
@@ -29,6 +29,7 @@ for _command in (
     stack.stack_group,
     init.init_command,
     examples.examples_command,
+    load.load_command,
 ):
     main.add_command(_command)
 
