@@ -85,12 +85,16 @@ class Journal:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         run_id = header.setdefault("run", new_run_id())
         path = folder / f"{run_id}.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        # Made under a name no scan reads, locked and given its header, then renamed into place: another run
+        # (a concurrent one in this process too) never sees it unlocked or empty and takes it for a dead run's.
+        part = folder / f".{run_id}.jsonl.part"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
         stream = os.fdopen(fd, "a", encoding="utf-8")
         if fcntl is not None:
             fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         journal = cls(path, stream, mirror)
         journal.write({"op": "run", "pid": os.getpid(), "host": socket.gethostname(), "started": time.time(), **header})
+        os.replace(part, path)
         return journal
 
     @property
@@ -107,13 +111,14 @@ class Journal:
 
     def close(self, *, remove: bool) -> None:
         """Release the lock; ``remove`` when nothing is left to undo."""
+        if remove:
+            # Removed while still locked: another run scanning for dead runs sees it locked, or not at all.
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
         with contextlib.suppress(OSError):
             self._stream.close()
         if self._mirror is not None:
             self._mirror.close(remove=remove)
-        if remove:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
 
 
 @dataclass
@@ -205,23 +210,38 @@ def abandoned(root: Path | None = None) -> list[Path]:
 
 
 def _alive(path: Path) -> bool:
+    """Whether a run holds ``path``'s lock. A journal removed meanwhile (its run ended) counts as alive: there
+    is nothing to finish, and opening it must not make it again."""
     if fcntl is None:  # pragma: no cover
         return False
     try:
-        with path.open("a") as stream:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
     except BlockingIOError:
         return True
     except OSError:
         return False
+    finally:
+        os.close(fd)
     return False
 
 
+def finishing(path: Path) -> contextlib.AbstractContextManager[Journal]:
+    """Hold ``path``'s lock while `scenario cleanup` finishes it (two cleanups never race); yields a Journal.
+
+    A journal that is gone (finished meanwhile) raises FileNotFoundError here, before anything is entered.
+    """
+    return _held(path, os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)))
+
+
 @contextlib.contextmanager
-def finishing(path: Path) -> Iterator[Journal]:
-    """Hold ``path``'s lock while `scenario cleanup` finishes it (two cleanups never race); yields a Journal."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+def _held(path: Path, fd: int) -> Iterator[Journal]:
     stream = os.fdopen(fd, "a", encoding="utf-8")
     try:
         if fcntl is not None:

@@ -72,7 +72,10 @@ def dead_runs(target: Target | None, root: Path | None = None, *, exclude: str |
     """The dead runs' journals: the state directory's, and (given ``target``) the target's."""
     found: dict[str, DeadRun] = {}
     for path in abandoned(root):
-        run = read(path)
+        try:
+            run = read(path)
+        except FileNotFoundError:
+            continue  # finished meanwhile by its run, or by another cleanup
         if target is None or _matches(run, target):
             found[run.run_id] = DeadRun(run, local=path)
     if target is not None and target.name != "local":
@@ -201,6 +204,17 @@ def _finish(dead: DeadRun, echo: Callable[[str], None], given: Target | None) ->
 
 
 def _undo_all(dead: DeadRun, target: Target, echo: Callable[[str], None]) -> int:
+    try:
+        return _undo_entries(dead, target, echo)
+    except _Finished:
+        return 0  # its journal went while this looked: another cleanup (or the run itself) finished it
+
+
+class _Finished(Exception):
+    """The dead run's local journal is gone: someone else finished it."""
+
+
+def _undo_entries(dead: DeadRun, target: Target, echo: Callable[[str], None]) -> int:
     run = dead.journal
     failed = 0
     owner = run.run_id
@@ -240,7 +254,12 @@ def _undo_all(dead: DeadRun, target: Target, echo: Callable[[str], None]) -> int
 
 
 def _local_copy(path: Path | None) -> contextlib.AbstractContextManager[Journal | None]:
-    return finishing(path) if path is not None else contextlib.nullcontext()
+    if path is None:
+        return contextlib.nullcontext()
+    try:
+        return finishing(path)
+    except FileNotFoundError:
+        raise _Finished from None
 
 
 def _describe_run(dead: DeadRun) -> str:
