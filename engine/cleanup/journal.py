@@ -90,11 +90,21 @@ class Journal:
         part = folder / f".{run_id}.jsonl.part"
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
         stream = os.fdopen(fd, "a", encoding="utf-8")
-        if fcntl is not None:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        journal = cls(path, stream, mirror)
-        journal.write({"op": "run", "pid": os.getpid(), "host": socket.gethostname(), "started": time.time(), **header})
-        os.replace(part, path)
+        record = {"op": "run", "pid": os.getpid(), "host": socket.gethostname(), "started": time.time(), **header}
+        try:
+            if fcntl is not None:
+                fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            journal = cls(path, stream, mirror)
+            journal._append(record)
+            os.replace(part, path)
+        except BaseException:  # an interrupt here leaves no half-made journal: nothing was recorded yet
+            with contextlib.suppress(OSError):
+                stream.close()
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+            raise
+        if mirror is not None:
+            mirror.write(record)
         return journal
 
     @property
@@ -103,11 +113,14 @@ class Journal:
 
     def write(self, record: Mapping[str, object]) -> None:
         """Append ``record`` and force it to disk: it must survive a kill right after this returns."""
+        self._append(record)
+        if self._mirror is not None:
+            self._mirror.write(record)
+
+    def _append(self, record: Mapping[str, object]) -> None:
         self._stream.write(json.dumps(record, default=str) + "\n")
         self._stream.flush()
         os.fsync(self._stream.fileno())
-        if self._mirror is not None:
-            self._mirror.write(record)
 
     def close(self, *, remove: bool) -> None:
         """Release the lock; ``remove`` when nothing is left to undo."""
