@@ -62,6 +62,15 @@ class Runner:
         self.stack_name = stack_name
         self.on_record = on_record
         self.journal = self._open_journal()
+        try:
+            self._build(target, secrets, faults)
+        except BaseException:  # an interrupt while the run is being built: nothing was made, nothing is kept
+            if self.journal is not None:
+                self.journal.close(remove=True)
+            raise
+
+    def _build(self, target: Target, secrets: Secrets, faults: FaultInjector) -> None:
+        plan, prompter, console = self.plan, self.prompter, self.console
         self.leases = self._leases(self.journal)
         self.undo = UndoStack(UndoContext(target.clients, self.leases), self.journal, faults)
         self.records: list[StepRecord] = []
