@@ -104,7 +104,11 @@ class Journal:
                 part.unlink()
             raise
         if mirror is not None:
-            mirror.write(record)
+            try:
+                mirror.write(record)
+            except BaseException:  # interrupted (or the target failed) before the run made anything
+                journal.close(remove=True)
+                raise
         return journal
 
     @property
