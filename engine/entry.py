@@ -3,7 +3,8 @@
 A CI job may be cancelled (SIGTERM) or interrupted (Ctrl-C) at any moment, start-up included:
 both become an interrupt from the first instant (``engine.run.signals``), and an interrupt always
 exits 130 (after cleanup, once a run has started; ``engine.errors`` decides the code). For
-``scenario-run`` the garbage collector is held off through start-up (``engine.startup``).
+``scenario-run`` the garbage collector is held off through start-up, and both commands leave without the
+interpreter's teardown once they are done (``engine.startup``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from engine.run import signals
 def _start(command: str) -> None:
     signals.install_interrupts()
     try:
-        from engine.cli import main as cli
+        try:
+            from engine.cli import main as cli
 
-        getattr(cli, command)()
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        exit_process(EXIT_INTERRUPTED)
+            getattr(cli, command)()
+        except KeyboardInterrupt:
+            print("Interrupted.", file=sys.stderr)
+            exit_process(EXIT_INTERRUPTED)
+    except SystemExit as exiting:
+        startup.leave(exiting.code)
+    startup.leave(0)
 
 
 def run_main() -> None:

@@ -8,8 +8,14 @@ checked, and the wrapper that gives moto's behaviour back whenever no local AWS 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import ParamSpec, TypeVar
 
 from engine.local.compat import check_callable
@@ -22,11 +28,17 @@ _R = TypeVar("_R")
 
 @dataclass(frozen=True)
 class Hook:
-    """One patch: ``check`` verifies moto's side, ``apply`` patches it."""
+    """One patch: ``check`` verifies moto's side, ``apply`` patches it.
+
+    With a ``module`` (a moto module, such as ``moto.awslambda.models``), both happen when that module is
+    first imported (``when_imported``), not when the hooks are installed: a run that never reaches the
+    service never imports it.
+    """
 
     name: str
     check: Callable[[], None]
     apply: Callable[[], None] = lambda: None
+    module: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,3 +100,59 @@ def gated(hook: str, ours: Callable[_P, _R], moto: Callable[_P, _R]) -> Callable
         return moto(*args, **kwargs)
 
     return mark(wrapper, hook)
+
+
+class _ImportWatch(importlib.abc.MetaPathFinder):
+    """Runs callbacks right after a watched module's body has run, whoever imports it, before the import returns.
+
+    If a callback fails, the import fails with its error, and the callbacks stay pending: the next import of
+    the module runs them again (and fails again), so a broken hook is never skipped silently.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[Callable[[], None]]] = {}
+        self.lock = threading.Lock()
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        with self.lock:
+            callbacks = self.pending.pop(fullname, None)
+        if callbacks is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        loader = spec.loader if spec is not None else None
+        if spec is None or not isinstance(loader, importlib.abc.Loader):
+            with self.lock:
+                self.pending.setdefault(fullname, []).extend(callbacks)
+            return spec
+        run_body = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            try:
+                run_body(module)
+                for callback in callbacks:
+                    callback()
+            except BaseException:
+                with self.lock:
+                    self.pending.setdefault(fullname, [])[:0] = callbacks
+                raise
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+_watch = _ImportWatch()
+
+
+def when_imported(module: str, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once ``module`` is imported: now if it already is, else right after its first import."""
+    with _watch.lock:
+        loaded = module in sys.modules
+        if not loaded:
+            _watch.pending.setdefault(module, []).append(callback)
+            if _watch not in sys.meta_path:
+                sys.meta_path.insert(0, _watch)
+    if loaded:
+        importlib.import_module(module)  # waits for another thread still running its body
+        callback()

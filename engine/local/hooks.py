@@ -51,10 +51,8 @@ import functools
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from moto.awslambda import models as lambda_models
-from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
@@ -62,13 +60,15 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
-from moto.logs.models import LogsBackend
 
 from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.key_cache import CachedJwk
-from engine.local.compat import HookError, check_absent, check_attribute, check_callable
-from engine.local.hook_kit import MARK, Hook, MotoCall, check_method, gated, mark, ours, set_active
+from engine.local.compat import EXPECTED_MOTO, HookError, check_absent, check_attribute, check_callable
+from engine.local.hook_kit import MARK, Hook, MotoCall, check_method, gated, mark, ours, set_active, when_imported
 from engine.local.locking import holding
+
+if TYPE_CHECKING:
+    from moto.awslambda.models import LambdaFunction
 
 # The handlers a hook installs (``engine.local.cognito.responses``, ``password``, ``senders``,
 # ``engine.local.awslambda.api``) are imported by the functions that check and apply it, not here: they
@@ -286,11 +286,20 @@ def _apply_key_cache() -> None:
 # --- lambda-invoke, lambda-backend, logs-backend --------------------------------------------
 
 
+# moto's Lambda imports its DynamoDB, Kinesis, SQS, KMS, CloudWatch Logs, S3, ECR and IAM: these hooks are
+# checked and applied when it is first imported (``Hook.module``), so a run that invokes no function skips it.
+_LAMBDA, _LOGS = "moto.awslambda.models", "moto.logs.models"
+
+
 def _check_lambda_invoke() -> None:
+    from moto.awslambda.models import LambdaFunction
+
     check_method("lambda-invoke", LambdaFunction, "invoke", "self", "body", "request_headers", "response_headers")
 
 
 def _apply_lambda_invoke() -> None:
+    from moto.awslambda.models import LambdaFunction
+
     from engine.local.awslambda import api as lambda_api
 
     def invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
@@ -302,11 +311,16 @@ def _apply_lambda_invoke() -> None:
 
 
 def _check_lambda_backend() -> None:
+    from moto.awslambda import models as lambda_models
+    from moto.awslambda.models import LambdaBackend
+
     check_callable("lambda-backend", LambdaBackend, "get_function", ("self", "function_name_or_arn", "qualifier"))
     check_attribute("lambda-backend", lambda_models, "lambda_backends")
 
 
 def _check_logs_backend() -> None:
+    from moto.logs.models import LogsBackend
+
     hook = "logs-backend"
     check_callable(hook, LogsBackend, "ensure_log_group", ("self", "log_group_name"))
     check_callable(hook, LogsBackend, "create_log_stream", ("self", "log_group_name", "log_stream_name"))
@@ -388,9 +402,9 @@ HOOKS: tuple[Hook, ...] = (
     Hook("cognito-lambda-config", _check_lambda_config, _apply_lambda_config),
     Hook("cognito-password-policy", _check_password_policy, _apply_password_policy),
     Hook("cognito-key-cache", _check_key_cache, _apply_key_cache),
-    Hook("lambda-invoke", _check_lambda_invoke, _apply_lambda_invoke),
-    Hook("lambda-backend", _check_lambda_backend),
-    Hook("logs-backend", _check_logs_backend),
+    Hook("lambda-invoke", _check_lambda_invoke, _apply_lambda_invoke, module=_LAMBDA),
+    Hook("lambda-backend", _check_lambda_backend, module=_LAMBDA),
+    Hook("logs-backend", _check_logs_backend, module=_LOGS),
     Hook("backend-lock", _check_backend_lock, _apply_backend_lock),
     Hook("cloudformation-on-first-use", _check_cloudformation_on_first_use, _apply_cloudformation_on_first_use),
 )
@@ -400,26 +414,52 @@ _installed = False
 
 
 def verify() -> None:
-    """Check every hook against the installed moto; raise ``HookError`` naming the first broken one."""
+    """Check every hook against the installed moto, importing the modules of those applied on first import;
+    raise ``HookError`` naming the first broken one."""
+    import importlib
+
     for hook in HOOKS:
+        if hook.module:
+            importlib.import_module(hook.module)
         hook.check()
     for call in MOTO_CALLS:
         call.check()
 
 
+def _apply_on_import(module: str) -> None:
+    """Check, then apply, the hooks of ``module`` (a ``HookError`` fails the import that loaded it)."""
+    hooks = [hook for hook in HOOKS if hook.module == module]
+    for hook in hooks:
+        hook.check()
+    for hook in hooks:
+        hook.apply()
+
+
 def install(active: Callable[[], bool]) -> None:
     """Verify, then install every hook (once per process; later calls do nothing).
 
-    The behaviour hooks take effect only while ``active()`` is true.
+    The behaviour hooks take effect only while ``active()`` is true. Hooks on a ``module`` are checked and
+    applied when it is first imported; with any moto but the pinned one, every hook is checked first.
     """
+    import moto
+
     global _installed
     with _install_lock:
         if _installed:
             return
-        verify()
+        if getattr(moto, "__version__", None) != EXPECTED_MOTO:
+            verify()
+        for hook in HOOKS:
+            if hook.module is None:
+                hook.check()
+        for call in MOTO_CALLS:
+            call.check()
         set_active(active)
         for hook in HOOKS:
-            hook.apply()
+            if hook.module is None:
+                hook.apply()
+        for module in dict.fromkeys(hook.module for hook in HOOKS if hook.module):
+            when_imported(module, functools.partial(_apply_on_import, module))
         if "moto.cloudformation.parsing" in sys.modules:  # loaded before the hooks: its backend may be too
             install_cloudformation()
         _installed = True

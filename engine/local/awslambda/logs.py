@@ -16,8 +16,6 @@ import threading
 import time
 from typing import Any, TextIO
 
-from moto.logs.models import logs_backends
-
 # The Lambda Python runtime's log format (tab separated, UTC, request id).
 _LAMBDA_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
 
@@ -171,6 +169,8 @@ class ThreadLogHandler(logging.Handler):
 
 def write_to_cloudwatch(account_id: str, region: str, group: str, stream: str, events: list[tuple[int, str]]) -> None:
     """Append ``events`` to ``group``/``stream`` in moto's logs backend (both created if needed)."""
+    from moto.logs.models import logs_backends  # moto's CloudWatch Logs only once a function ran
+
     backend: Any = logs_backends[account_id][region]
     backend.ensure_log_group(group)
     if stream not in backend.groups[group].streams:

@@ -32,8 +32,6 @@ import base64
 import re
 from typing import Any
 
-from moto.kms.models import kms_backends
-
 from engine.local import outbox
 from engine.local.awslambda.runtime import UnsupportedFunction, invoke_function
 from engine.local.cognito.common import event_attributes
@@ -114,6 +112,8 @@ def validate_lambda_config(config: dict[str, Any] | None) -> None:
 def _key_metadata(arn: str) -> dict[str, Any] | None:
     parts = arn.split(":")
     try:
+        from moto.kms.models import kms_backends  # moto's KMS only for a custom sender
+
         backend = kms_backends[parts[4]][parts[3]]
         key = backend.describe_key(arn)
     except Exception:  # moto raises NotFoundException (or KeyError for an unknown region)

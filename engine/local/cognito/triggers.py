@@ -22,9 +22,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import lambda_backends
-
 from engine.local.awslambda.runtime import UnsupportedFunction, invoke_function
 from engine.local.cognito.common import NO_CLIENT
 from engine.local.cognito.exceptions import (
@@ -110,6 +107,9 @@ def find_function(arn: str) -> Any:
     if len(parts) < 7 or parts[2] != "lambda":
         return None
     region, account = parts[3], parts[4]
+    from moto.awslambda.exceptions import LambdaClientError  # moto's Lambda only once a trigger fires
+    from moto.awslambda.models import lambda_backends
+
     try:
         return lambda_backends[account][region].get_function(arn)
     except LambdaClientError:
