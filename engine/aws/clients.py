@@ -15,6 +15,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.model import OperationModel
 
+from engine.aws import service_data
 from engine.aws.errors import client_error
 from engine.aws.faults import NO_FAULTS, FaultInjector
 
@@ -56,6 +57,7 @@ def _local_session(region: str) -> boto3.session.Session:
     # One session per region for the whole process: a new botocore session re-reads the
     # endpoint and service models, which costs more than a whole local scenario run.
     core = botocore.session.Session()
+    core.register_component("data_loader", service_data.loader())  # the models, parsed once per process
     # Nothing of the user's AWS set-up applies locally: no profile (AWS_PROFILE may name one that
     # does not exist here), no config or credentials file.
     core.set_config_variable("profile", None)

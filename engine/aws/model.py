@@ -12,11 +12,11 @@ import datetime
 from collections.abc import Iterable, Iterator
 from functools import cache
 
-import botocore.session
 from botocore.exceptions import UnknownServiceError
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
+from engine.aws.service_data import session
 from engine.plan.schema_errors import suggest
 from engine.template.render import NodePath, is_template
 
@@ -80,11 +80,6 @@ ENGINE_ERRORS = frozenset(
         "UnsupportedRuntime",
     }
 )
-
-
-@cache
-def session() -> botocore.session.Session:
-    return botocore.session.get_session()
 
 
 def _operation_name(service_model: ServiceModel, name: str) -> str | None:

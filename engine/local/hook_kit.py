@@ -86,6 +86,11 @@ def set_active(active: Callable[[], bool]) -> None:
     _local_aws_active = active
 
 
+def local_aws_active() -> bool:
+    """Whether a LocalAWS or LocalServer is active (as ``hooks.install`` was told to ask)."""
+    return _local_aws_active()
+
+
 def gated(hook: str, ours: Callable[_P, _R], moto: Callable[_P, _R]) -> Callable[_P, _R]:
     """``ours`` while a LocalAWS or LocalServer is active, else moto's own behaviour.
 

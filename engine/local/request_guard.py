@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.model import ListShape, MapShape, StructureShape
 
+from engine.aws.service_data import service_model
+
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -79,19 +81,6 @@ class Refusal:
 
     def body(self) -> bytes:
         return json.dumps({"__type": self.code, "message": self.message}).encode("utf-8")
-
-
-@lru_cache(maxsize=32)
-def service_model(service: str) -> ServiceModel | None:
-    """botocore's model of ``service`` (loaded once), or None for a service botocore does not know."""
-    import botocore.session
-    from botocore.exceptions import UnknownServiceError
-
-    try:
-        model: ServiceModel = botocore.session.get_session().get_service_model(service)
-    except UnknownServiceError:
-        return None
-    return model
 
 
 def service_of(environ: Mapping[str, object]) -> str | None:

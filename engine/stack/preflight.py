@@ -67,5 +67,5 @@ def resource_lines(path: Path) -> dict[str, int]:
     return found
 
 
-class _AnyTagLoader(yaml.SafeLoader):
+class _AnyTagLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml's parser if built
     """Composes nodes only, so CloudFormation's short-form tags need no constructor."""

@@ -9,6 +9,9 @@ import yaml
 
 from engine.errors import TargetError
 
+# libyaml's parser where PyYAML was built with it (several times faster on a template), else PyYAML's own.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_template(template: Path) -> str:
     """The template's text, once it is known to be a YAML (or JSON) mapping with Resources."""
@@ -31,7 +34,7 @@ def read_template(template: Path) -> str:
     return body
 
 
-class _TemplateLoader(yaml.SafeLoader):
+class _TemplateLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that accepts CloudFormation's short-form tags (!Ref, !Sub, !GetAtt...)."""
 
 
@@ -57,7 +60,7 @@ def load_template(template: Path) -> dict[str, Any]:
     return parsed
 
 
-class _LongFormLoader(yaml.SafeLoader):
+class _LongFormLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that turns CloudFormation's short-form tags into their long-form mappings."""
 
 

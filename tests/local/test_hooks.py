@@ -192,3 +192,24 @@ def test_plain_mock_aws_keeps_moto_behaviour_while_no_local_aws_runs() -> None:
         )
         with pytest.raises(idp.exceptions.CodeMismatchException):
             idp.confirm_sign_up(ClientId=client_id, Username="ann", ConfirmationCode="any code at all")
+
+
+def test_sessions_made_while_a_local_aws_runs_share_botocore_data_and_moto_reads_with_one_loader() -> None:
+    import botocore.session
+    from moto.core import utils as moto_utils
+
+    from engine.aws import service_data
+
+    shared = service_data.loader()
+    outside = botocore.session.Session()
+    with LocalAWS():
+        inside = botocore.session.Session()  # as moto's own, or an in-process handler's boto3 default session
+        assert inside.get_component("data_loader") is shared
+        # and the loader it shares reads what a loader of its own would
+        assert inside.get_service_model("cognito-idp").operation_names == outside.get_service_model(
+            "cognito-idp"
+        ).operation_names
+    assert outside.get_component("data_loader") is not shared  # a session made outside keeps its own
+    assert botocore.session.Session().get_component("data_loader") is not shared
+    assert moto_utils.create_loader() is moto_utils.create_loader()
+    assert moto_utils.create_loader.__scenario_hook__ == "moto-model-loader"

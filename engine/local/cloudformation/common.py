@@ -6,10 +6,10 @@ from __future__ import annotations
 import functools
 from typing import Any, ClassVar
 
-import botocore.session
 from moto.awslambda import models as lambda_models
 from moto.cognitoidp import models as cognito_models
 
+from engine.aws.service_data import service_model
 from engine.local.compat import require
 
 HOOK = "cloudformation-cognito"
@@ -44,7 +44,8 @@ def lambda_backend(account_id: str, region: str) -> Any:
 @functools.cache
 def _input_shape(operation: str) -> Any:
     """The botocore input shape of a cognito-idp operation (CloudFormation property names match it)."""
-    model = botocore.session.get_session().get_service_model("cognito-idp")
+    model = service_model("cognito-idp")
+    assert model is not None  # botocore always has Cognito's
     return model.operation_model(operation).input_shape
 
 

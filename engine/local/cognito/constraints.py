@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from botocore.model import ServiceModel, Shape
 
+from engine.aws.service_data import service_model
 from engine.local.cognito.exceptions import InvalidParameterException
 from engine.local.cognito.models import Pool
-from engine.local.request_guard import service_model
 
 # Attributes every user has besides the schema's: Cognito keeps these itself.
 _BUILT_IN = frozenset({"email_verified", "phone_number_verified", "cognito:mfa_enabled", "identities"})
