@@ -206,9 +206,10 @@ def test_sessions_made_while_a_local_aws_runs_share_botocore_data_and_moto_reads
         inside = botocore.session.Session()  # as moto's own, or an in-process handler's boto3 default session
         assert inside.get_component("data_loader") is shared
         # and the loader it shares reads what a loader of its own would
-        assert inside.get_service_model("cognito-idp").operation_names == outside.get_service_model(
-            "cognito-idp"
-        ).operation_names
+        assert (
+            inside.get_service_model("cognito-idp").operation_names
+            == outside.get_service_model("cognito-idp").operation_names
+        )
     assert outside.get_component("data_loader") is not shared  # a session made outside keeps its own
     assert botocore.session.Session().get_component("data_loader") is not shared
     assert moto_utils.create_loader() is moto_utils.create_loader()
