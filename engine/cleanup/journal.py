@@ -1,8 +1,12 @@
 """The run journal: a durable record of what a run is about to make and has made, per run.
 
 Before any call that can create or change something, the run appends the intent (and how to
-undo it) to its journal file and flushes it to disk; then it appends what the call did, and
-what cleanup undid. A run that completes its cleanup removes its journal. A journal left behind
+undo it) to its journal file and forces it to disk (fsync); then it appends what the call did, and
+what cleanup undid. Every record is written to the file at once (a killed process loses none of
+them), but only an intent waits for the disk, and the target's copy (``Mirror``) gets the others
+with the next intent, or when the journal is closed and kept: a record that did not get there leaves
+its entry *pending* (checked before anything is removed) or *needed* (undone again: every undo kind is
+idempotent), never wrong. A run that completes its cleanup removes its journal. A journal left behind
 belongs to a run that was killed (or whose cleanup failed): ``scenario cleanup`` reads it and
 finishes the job. A live run holds an exclusive lock on its journal, so a journal that can be
 locked is one nobody is finishing.
@@ -20,7 +24,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -62,9 +66,13 @@ def journals_dir(root: Path | None = None) -> Path:
 class Mirror(Protocol):
     """Where else a journal's records go (the target's own copy, ``engine.cleanup.target_journal``)."""
 
-    def write(self, record: Mapping[str, object]) -> None: ...
+    def write(self, records: Sequence[Mapping[str, object]]) -> None: ...
 
     def close(self, *, remove: bool) -> None: ...
+
+
+# The records that must be on disk, and on the target, before the call that follows them returns.
+DURABLE_OPS = frozenset({"intent"})
 
 
 def new_run_id() -> str:
@@ -78,6 +86,8 @@ class Journal:
         self.path = path
         self._stream = stream
         self._mirror = mirror
+        self._unsent: list[Mapping[str, object]] = []  # not on the target's copy yet
+        self._sent = False  # the target's copy exists
 
     @classmethod
     def create(cls, header: dict[str, Any], root: Path | None = None, mirror: Mirror | None = None) -> Journal:
@@ -95,7 +105,11 @@ class Journal:
             if fcntl is not None:
                 fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             journal = cls(path, stream, mirror)
-            journal._append(record)
+            # On disk, and on the target's copy, with the first intent: a run that makes nothing never waits
+            # for the disk, nor writes to the target.
+            journal._append(record, durable=False)
+            if mirror is not None:
+                journal._unsent.append(record)
             os.replace(part, path)
         except BaseException:  # an interrupt here leaves no half-made journal: nothing was recorded yet
             with contextlib.suppress(OSError):
@@ -103,12 +117,6 @@ class Journal:
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
             raise
-        if mirror is not None:
-            try:
-                mirror.write(record)
-            except BaseException:  # interrupted (or the target failed) before the run made anything
-                journal.close(remove=True)
-                raise
         return journal
 
     @property
@@ -116,26 +124,42 @@ class Journal:
         return self.path.stem
 
     def write(self, record: Mapping[str, object]) -> None:
-        """Append ``record`` and force it to disk: it must survive a kill right after this returns."""
-        self._append(record)
+        """Append ``record``; an intent (``DURABLE_OPS``) is on disk and on the target's copy, with every
+        record before it, when this returns: it must survive a kill, of the process or the machine."""
+        durable = record.get("op") in DURABLE_OPS
+        self._append(record, durable=durable)
         if self._mirror is not None:
-            self._mirror.write(record)
+            self._unsent.append(record)
+            if durable:
+                self._send()
 
-    def _append(self, record: Mapping[str, object]) -> None:
+    def _append(self, record: Mapping[str, object], *, durable: bool) -> None:
         self._stream.write(json.dumps(record, default=str) + "\n")
-        self._stream.flush()
-        os.fsync(self._stream.fileno())
+        self._stream.flush()  # in the operating system's hands: a killed process loses nothing
+        if durable:
+            os.fsync(self._stream.fileno())
+
+    def _send(self) -> None:
+        if self._mirror is not None and self._unsent:
+            self._mirror.write(self._unsent)
+            self._unsent = []
+            self._sent = True
 
     def close(self, *, remove: bool) -> None:
-        """Release the lock; ``remove`` when nothing is left to undo."""
+        """Release the lock; ``remove`` when nothing is left to undo (else what is left is synced first)."""
         if remove:
             # Removed while still locked: another run scanning for dead runs sees it locked, or not at all.
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                os.fsync(self._stream.fileno())
+            with contextlib.suppress(Exception):  # best effort, as every write to the target's copy
+                self._send()
         with contextlib.suppress(OSError):
             self._stream.close()
         if self._mirror is not None:
-            self._mirror.close(remove=remove)
+            self._mirror.close(remove=remove and self._sent)  # a copy never made needs no removing
 
 
 @dataclass

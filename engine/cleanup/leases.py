@@ -47,8 +47,25 @@ def lease_table() -> str:
     return os.environ.get(TABLE_ENV) or DEFAULT_TABLE
 
 
+def ensure_table_once(client: BaseClient, table: str) -> None:
+    """``ensure_table``, once per process and endpoint (a table found gone later is made again by its user)."""
+    key = (client.meta.endpoint_url, client.meta.region_name, table)
+    if key not in _READY_TABLES:
+        ensure_table(client, table)
+        _READY_TABLES.add(key)
+
+
+def forget_table(client: BaseClient, table: str) -> None:
+    """The table is gone (a restarted `scenario serve`): the next ``ensure_table_once`` makes it again."""
+    _READY_TABLES.discard((client.meta.endpoint_url, client.meta.region_name, table))
+
+
 def ensure_table(client: BaseClient, table: str) -> None:
     """Make the lease table on first use (several runs may race to make it: all of them win)."""
+    with contextlib.suppress(ClientError):  # one call when it is there, as it is but for the first run
+        status = client.describe_table(TableName=table)["Table"].get("TableStatus")
+        if status == "ACTIVE":
+            return
     try:
         client.create_table(
             TableName=table,
@@ -189,7 +206,7 @@ class Leases(NoLeases):
             if error_code(exc) != "ResourceNotFoundException":
                 raise
         # The table an earlier run made is gone (a restarted `scenario serve`): make it again, then take.
-        _READY_TABLES.discard(self._table_key())
+        forget_table(self.client, self.table)
         self._table_ready = False
         self._ensure_table()
         return self._put_lease(key)
@@ -252,14 +269,9 @@ class Leases(NoLeases):
                         },
                     )
 
-    def _table_key(self) -> tuple[str | None, str | None, str]:
-        return (self.client.meta.endpoint_url, self.client.meta.region_name, self.table)
-
     def _ensure_table(self) -> None:
         if self._table_ready:
             return
         # Made (or found) once per process and endpoint; if it is gone since, _try_take makes it again.
-        if self._table_key() not in _READY_TABLES:
-            ensure_table(self.client, self.table)
-            _READY_TABLES.add(self._table_key())
+        ensure_table_once(self.client, self.table)
         self._table_ready = True

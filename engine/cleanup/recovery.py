@@ -239,7 +239,7 @@ def _undo_entries(dead: DeadRun, target: Target, echo: Callable[[str], None]) ->
             if journal is not None:
                 journal.write(record)
             if remote is not None:
-                remote.write(record)
+                remote.write([record])
             echo(f"[undo] {entry.description}" + (f" ({note})" if note else ""))
         if isinstance(leases, Leases):
             leases.release_keys(run.leases)

@@ -2,12 +2,14 @@
 
 A run against a shared target (``--endpoint-url``, ``--target aws``) keeps a copy of its journal
 in the target's lease table: one item per run (``journal:<run id>``) holding its records in
-order, each appended before the call it announces, as the local file is written; the local file
-stays as a cache. A heartbeat keeps the item's ``Expires`` ahead of the clock while the run is
-alive; a run that ends with something left sets it in the past (it is finished, not running),
-and a killed run's item expires within the lease TTL. Either way its journal is then *dead*:
-``scenario cleanup --endpoint-url`` (or a new run on that target) may finish it. A run that
-completes its cleanup deletes its item.
+order. The item is made with the run's first intent, before the call it announces, and each later
+intent appends, in the same request, the records written since (``Journal.write``); the local file
+stays as a cache. A run that makes nothing never writes to the target. A
+heartbeat keeps the item's ``Expires`` ahead of the clock while the run is alive; a run that ends
+with something left sets it in the past (it is finished, not running), and a killed run's item
+expires within the lease TTL. Either way its journal is then *dead*: ``scenario cleanup
+--endpoint-url`` (or a new run on that target) may finish it. A run that completes its cleanup
+deletes its item.
 
 The copy is best effort: if the target cannot be reached the creating call that follows cannot
 reach it either, and the local file still has the record.
@@ -19,15 +21,16 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engine.aws.errors import error_code
 from engine.cleanup.journal import RunJournal, parse
-from engine.cleanup.leases import ensure_table, lease_table, lease_ttl
+from engine.cleanup.leases import ensure_table_once, forget_table, lease_table, lease_ttl
 
 PREFIX = "journal:"
 
@@ -52,16 +55,18 @@ class TargetJournal:
 
     def open(self) -> None:
         """Make the lease table if need be (raises what the call raises: the run cannot start without it)."""
-        ensure_table(self.client, self.table)
+        ensure_table_once(self.client, self.table)
 
-    def write(self, record: Mapping[str, object]) -> None:
-        expires = 0.0 if record.get("op") == "end" else time.time() + self._ttl
+    def write(self, records: Sequence[Mapping[str, object]]) -> None:
+        """Append ``records`` (in order) in one request."""
+        ended = any(record.get("op") == "end" for record in records)
+        expires = 0.0 if ended else time.time() + self._ttl
         with self._lock:
             self._update(
                 "SET #records = list_append(if_not_exists(#records, :empty), :record), Expires = :exp, #owner = :me",
                 {
                     ":empty": {"L": []},
-                    ":record": {"L": [{"S": json.dumps(record, default=str)}]},
+                    ":record": {"L": [{"S": json.dumps(record, default=str)} for record in records]},
                     ":exp": {"N": f"{expires:.3f}"},
                     ":me": {"S": self.run_id},
                 },
@@ -92,15 +97,24 @@ class TargetJournal:
     def _update(
         self, expression: str, values: dict[str, object], names: dict[str, str], condition: str | None = None
     ) -> None:
+        request: dict[str, object] = {
+            "TableName": self.table,
+            "Key": self.key,
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": values,
+            **({"ExpressionAttributeNames": names} if names else {}),
+            **({"ConditionExpression": condition} if condition else {}),
+        }
         try:
-            self.client.update_item(
-                TableName=self.table,
-                Key=self.key,
-                UpdateExpression=expression,
-                ExpressionAttributeValues=values,
-                **({"ExpressionAttributeNames": names} if names else {}),
-                **({"ConditionExpression": condition} if condition else {}),
-            )
+            try:
+                self.client.update_item(**request)
+            except ClientError as exc:
+                if error_code(exc) != "ResourceNotFoundException" or condition:
+                    raise
+                # The table this process made is gone (a restarted `scenario serve`): make it again.
+                forget_table(self.client, self.table)
+                ensure_table_once(self.client, self.table)
+                self.client.update_item(**request)
         except (ClientError, BotoCoreError):
             self.ok = False
 
