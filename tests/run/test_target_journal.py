@@ -5,33 +5,17 @@ the records written since; a run that makes nothing never writes to the target. 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from botocore.client import BaseClient
 
-from engine.aws.clients import Clients
 from engine.cleanup import leases
 from engine.cleanup.journal import Journal, read
 from engine.cleanup.target_journal import TargetJournal, runs_on_target
-from engine.local.server import LocalServer
-
-
-@pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[BaseClient, list[str]]]:
-    monkeypatch.setattr(leases, "_READY_TABLES", set())
-    with LocalServer(port=0) as server:
-        clients = Clients.for_local("us-east-1", endpoint_url=server.url)
-        client = clients.client("dynamodb")
-        leases.ensure_table(client, leases.DEFAULT_TABLE)
-        calls: list[str] = []
-        client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
-        yield client, calls
-        clients.close()
 
 
 def _journal(client: BaseClient, tmp_path: Path, run_id: str) -> Journal:
+    leases.ensure_table_once(client, leases.DEFAULT_TABLE)
     mirror = TargetJournal(client, run_id, heartbeat=False)
     return Journal.create({"run": run_id, "scenario": "s.yaml"}, root=tmp_path, mirror=mirror)
 
@@ -48,6 +32,7 @@ def test_an_intent_carries_every_record_before_it_in_one_request(
 ) -> None:
     client, calls = dynamodb
     journal = _journal(client, tmp_path, "run-a")
+    calls.clear()
     journal.write({"op": "lease", "key": "cognito:pool"})
     assert calls == []  # neither the header nor a lease waits for the target
     journal.write({"op": "intent", "id": 1, "step": "s", "kind": "k", "params": {}, "description": "d"})
@@ -69,6 +54,7 @@ def test_a_run_that_makes_nothing_never_writes_to_the_target(
 ) -> None:
     client, calls = dynamodb
     journal = _journal(client, tmp_path, "run-b")
+    calls.clear()
     journal.write({"op": "lease", "key": "cognito:pool"})
     journal.close(remove=True)
     assert calls == []

@@ -1,0 +1,26 @@
+"""Fixtures of the run tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from botocore.client import BaseClient
+
+from engine.aws.clients import Clients
+from engine.cleanup import leases
+from engine.local.server import LocalServer
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[BaseClient, list[str]]]:
+    """A DynamoDB client of a fresh ``scenario serve`` and the operations called on it, in order (this
+    process knows no lease table yet)."""
+    monkeypatch.setattr(leases, "_READY_TABLES", set())
+    with LocalServer(port=0) as server:
+        clients = Clients.for_local("us-east-1", endpoint_url=server.url)
+        client = clients.client("dynamodb")
+        calls: list[str] = []
+        client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+        yield client, calls
+        clients.close()
