@@ -336,10 +336,9 @@ def _apply_shared_loader() -> None:
     def __init__(self: botocore.session.Session, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
         shared = service_data.made() if local_aws_active() else None
-        same_data = shared is not None and self.get_config_variable("data_path") == shared.get_config_variable(
-            "data_path"
-        )
-        if shared is not None and self is not shared and same_data:
+        if shared is None or self is shared:
+            return
+        if self.get_config_variable("data_path") == shared.get_config_variable("data_path"):
             self.register_component("data_loader", service_data.loader())
 
     botocore.session.Session.__init__ = mark(__init__, "botocore-shared-loader")
@@ -512,12 +511,13 @@ def install(active: Callable[[], bool]) -> None:
         if _installed:
             return
         if getattr(moto, "__version__", None) != EXPECTED_MOTO:
-            verify()
-        for hook in HOOKS:
-            if hook.module is None:
-                hook.check()
-        for call in MOTO_CALLS:
-            call.check()
+            verify()  # every hook, the ones applied on first import too
+        else:
+            for hook in HOOKS:
+                if hook.module is None:
+                    hook.check()
+            for call in MOTO_CALLS:
+                call.check()
         set_active(active)
         for hook in HOOKS:
             if hook.module is None:
