@@ -108,7 +108,7 @@ def _delete_group(context: UndoContext, params: Mapping[str, object], certain: b
         if not certain:
             group: _GroupView = idp.get_group(UserPoolId=pool_id, GroupName=name)["Group"]
             made = group["CreationDate"].timestamp()
-            if made < since - cs.CLOCK_SLACK:
+            if made < since - cs.clock_slack(context.clients):
                 return "existed before this run: kept"
         idp.delete_group(UserPoolId=pool_id, GroupName=name)
     except ClientError as exc:

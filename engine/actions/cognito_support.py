@@ -14,6 +14,7 @@ from typing import NotRequired, TypedDict, cast
 from botocore.exceptions import ClientError
 
 from engine.action import ActionContext, JsonValue, plain_dict
+from engine.aws.clients import Clients
 from engine.aws.errors import client_error, error_code
 from engine.aws.model import operation
 from engine.cleanup.undo import UndoContext, UndoEntry, already_gone, undo_kind
@@ -129,14 +130,9 @@ RESTORE_TRIGGERS = "cognito.restore_triggers"
 CLOCK_SLACK = 5.0
 
 
-def user_exists(ctx: ActionContext, pool_id: str, user_name: str) -> bool:
-    try:
-        ctx.client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username=user_name)
-    except ClientError as exc:
-        if error_code(exc) == "UserNotFoundException":
-            return False
-        raise
-    return True
+def clock_slack(clients: Clients) -> float:
+    """How far the target's clock may be from this machine's: none for the embedded backend (this process)."""
+    return 0.0 if clients.local and clients.endpoint_url is None else CLOCK_SLACK
 
 
 @undo_kind(DELETE_USER)
@@ -148,7 +144,7 @@ def _delete_user(context: UndoContext, params: Mapping[str, object], certain: bo
         if not certain:
             user: UserView = idp.admin_get_user(UserPoolId=pool_id, Username=user_name)
             made = user["UserCreateDate"].timestamp()
-            if made < since - CLOCK_SLACK:
+            if made < since - clock_slack(context.clients):
                 return "existed before this run: kept"
         idp.admin_delete_user(UserPoolId=pool_id, Username=user_name)
     except ClientError as exc:
@@ -191,24 +187,25 @@ def creating_user(ctx: ActionContext, pool_id: str, user_name: str) -> Iterator[
 def maybe_creating_user(ctx: ActionContext, pool_id: str, user_name: str) -> Iterator[None]:
     """Around a call that may create ``user_name`` (a UserMigration trigger on sign-in or ForgotPassword).
 
-    One read first: a user who exists already is not this run's. Otherwise the user is deleted at
-    cleanup whatever the call answers: the trigger creates the user and then Cognito may answer
-    PasswordResetRequiredException; deleting a user who is not there counts as done.
+    No read first: the intent to delete the user is on record before the call and stays uncertain
+    (pending) unless the answer settles it (UserNotFoundException: nothing was made). At cleanup an
+    uncertain user is deleted only if Cognito made it after the intent (its UserCreateDate), so a user
+    who existed before the run is kept; a flow that deletes the user itself (DeleteUser) settles the
+    intent and costs no read at all.
     """
     tracked = ctx.state(_CognitoRunState).tracked_users
     if (pool_id, user_name) in tracked:
-        yield
-        return
-    if user_exists(ctx, pool_id, user_name):
-        tracked.add((pool_id, user_name))
         yield
         return
     entry = _user_undo(ctx, pool_id, user_name)
     tracked.add((pool_id, user_name))
     try:
         yield
-    finally:
-        ctx.undo.resolve(entry, needed=True)
+    except ClientError as exc:
+        if error_code(exc) == "UserNotFoundException":  # not there, and no trigger made it
+            ctx.undo.resolve(entry, needed=False)
+            tracked.discard((pool_id, user_name))
+        raise
 
 
 def token_user(access_token: str) -> tuple[str, str] | None:
