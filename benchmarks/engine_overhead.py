@@ -1,8 +1,9 @@
 """Benchmark: the engine running migrate_user.yaml vs the same flow written by hand with boto3.
 
 Both run on the same warm embedded local AWS (stack deployed once, triggers firing), alternating
-so that machine noise hits both alike, first in this process, then against a `scenario serve` on
-127.0.0.1 (the engine journals and leases there, as against any endpoint). Prints median times and the
+so that machine noise hits both alike, first in this process, then against a `scenario serve` started
+on 127.0.0.1 in a process of its own, as a team runs it (the engine journals and leases there, as against
+any endpoint). Prints median times and the
 ratio engine / hand-written for each (target: at most 1.10x).
 Not a test: run it on demand with `python benchmarks/engine_overhead.py [--rounds N] [--only local|serve]`.
 """
@@ -13,9 +14,13 @@ import argparse
 import contextlib
 import io
 import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -23,7 +28,6 @@ from botocore.exceptions import ClientError
 from engine import stack
 from engine.aws.clients import Clients
 from engine.local import LocalAWS
-from engine.local.server import LocalServer
 from engine.run.files import RunOptions, run_files
 from engine.run.targets import HttpOutbox
 
@@ -121,11 +125,29 @@ def main() -> None:
             _report("local", *_measure(args.rounds, clients, local.outbox, None))
             clients.close()
     if args.only != "local":
-        with tempfile.TemporaryDirectory() as state, LocalServer(port=0) as server:
+        with tempfile.TemporaryDirectory() as state, _served() as url:
             os.environ["SCENARIO_RUN_STATE_DIR"] = state  # the run's journals, never the user's
-            clients = Clients.for_local("us-east-1", endpoint_url=server.url)
-            _report("serve", *_measure(args.rounds, clients, HttpOutbox(server.url), server.url))
+            clients = Clients.for_local("us-east-1", endpoint_url=url)
+            _report("serve", *_measure(args.rounds, clients, HttpOutbox(url), url))
             clients.close()
+
+
+@contextlib.contextmanager
+def _served() -> Iterator[str]:
+    """A `scenario serve` of this environment on a free port, stopped after."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [str(Path(sys.executable).parent / "scenario"), "serve", "--port", str(port)]
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "Local AWS listening on" in line, line
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 if __name__ == "__main__":

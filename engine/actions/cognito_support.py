@@ -289,10 +289,11 @@ def set_lambda_config(ctx: ActionContext, pool_id: str, changes: Mapping[str, Js
     of the same pool take turns) and the pool's lease around each read-modify-write of its
     LambdaConfig, which UpdateUserPool replaces whole.
     """
-    for trigger in changes:
-        ctx.leases.hold(f"cognito:{pool_id}:{trigger}")
+    # Taken together (one request when all are free), the triggers' before the pool's when one at a time.
+    pool_key = f"cognito:{pool_id}"
+    ctx.leases.hold(*(f"{pool_key}:{trigger}" for trigger in changes), pool_key)
     idp = ctx.client("cognito-idp")
-    with ctx.leases.lease(f"cognito:{pool_id}"):
+    try:
         pool: PoolView = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
         previous = dict(pool.get("LambdaConfig") or {})
         config = dict(previous)
@@ -310,6 +311,8 @@ def set_lambda_config(ctx: ActionContext, pool_id: str, changes: Mapping[str, Js
             f"restore the Lambda triggers ({names}) of user pool {pool_id}",
         ):
             idp.update_user_pool(**params)
+    finally:
+        ctx.leases.release(pool_key)
     return {"UserPoolId": pool_id, "LambdaConfig": config, "PreviousLambdaConfig": previous}
 
 

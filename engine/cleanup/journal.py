@@ -68,6 +68,10 @@ class Mirror(Protocol):
 
     def write(self, records: Sequence[Mapping[str, object]]) -> None: ...
 
+    def hand_over_removal(self) -> Mapping[str, object] | None:
+        """The key of the copy, for a caller that deletes it along with other items (``close`` then leaves it)."""
+        ...
+
     def close(self, *, remove: bool) -> None: ...
 
 
@@ -144,6 +148,13 @@ class Journal:
             self._mirror.write(self._unsent)
             self._unsent = []
             self._sent = True
+
+    def hand_over_removal(self) -> Mapping[str, object] | None:
+        """The key of the target's copy, when there is one, for the caller to delete along with the run's leases
+        (one request instead of two); ``close(remove=True)`` then leaves the copy to that caller."""
+        if self._mirror is None or not self._sent:
+            return None
+        return self._mirror.hand_over_removal()
 
     def close(self, *, remove: bool) -> None:
         """Release the lock; ``remove`` when nothing is left to undo (else what is left is synced first)."""

@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
@@ -92,10 +92,13 @@ class NoLeases:
     def lease(self, key: str) -> Iterator[None]:
         yield
 
-    def hold(self, key: str) -> None:
+    def hold(self, *keys: str) -> None:
         pass
 
-    def release_all(self) -> None:
+    def release(self, key: str) -> None:
+        pass
+
+    def release_all(self, *, also_delete: Mapping[str, object] | None = None) -> None:
         pass
 
 
@@ -136,15 +139,49 @@ class Leases(NoLeases):
         try:
             yield
         finally:
-            self._release(key)
+            self.release(key)
 
-    def hold(self, key: str) -> None:
-        """Take ``key`` until ``release_all`` (waits, bounded, while another owner holds it)."""
+    def hold(self, *keys: str) -> None:
+        """Take ``keys`` until ``release``/``release_all`` (waits, bounded, while another owner holds one).
+
+        Keys not held yet are taken in one request (TransactWriteItems) when none of them has an owner;
+        otherwise one at a time, in the order given, as ``_hold_one`` takes them.
+        """
         with self._lock:
-            if self._held[key]:
-                self._held[key] += 1
-                return
+            new = [key for key in dict.fromkeys(keys) if not self._held[key]]
+            for key in keys:
+                if self._held[key]:
+                    self._held[key] += 1
+        if not new:
+            return
         self._ensure_table()
+        if len(new) > 1 and self._take_free(new):
+            for key in new:
+                self._taken(key)
+            return
+        for key in new:
+            self._hold_one(key)
+
+    def _take_free(self, keys: list[str]) -> bool:
+        """Take every one of ``keys`` at once if none has an owner (else take none): True when taken."""
+        expires = f"{time.time() + self._ttl:.3f}"
+        puts = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {"LeaseKey": {"S": key}, "Owner": {"S": self.owner}, "Expires": {"N": expires}},
+                    "ConditionExpression": "attribute_not_exists(LeaseKey)",
+                }
+            }
+            for key in keys
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=puts)
+        except ClientError:
+            return False  # one is held (maybe by a dead run), or the table is gone: one at a time sorts it out
+        return True
+
+    def _hold_one(self, key: str) -> None:
         deadline = time.monotonic() + self._wait
         announced = False
         while True:
@@ -169,6 +206,9 @@ class Leases(NoLeases):
                 self._on_wait(f"waiting for the lease on {key}, held by run {holder}")
                 announced = True
             time.sleep(0.2)
+        self._taken(key)
+
+    def _taken(self, key: str) -> None:
         self._on_take(key)
         with self._lock:
             self._held[key] += 1
@@ -176,21 +216,34 @@ class Leases(NoLeases):
                 self._beat = threading.Thread(target=self._heartbeat, name="scenario-run-leases", daemon=True)
                 self._beat.start()
 
-    def release_all(self) -> None:
-        """Give back every lease held; one that cannot be given back (the target is unreachable) expires."""
+    def release_all(self, *, also_delete: Mapping[str, object] | None = None) -> None:
+        """Give back every lease held, and delete the item keyed ``also_delete`` (the run's journal on the
+        target) in the same request; a lease that cannot be given back (the target is unreachable) expires."""
         self._stop.set()
         with self._lock:
             keys = list(self._held)
             self._held.clear()
+        deletes: list[dict[str, object]] = [{"Delete": self._delete_request(key)} for key in keys]
+        if also_delete is not None:
+            deletes.append({"Delete": {"TableName": self.table, "Key": dict(also_delete)}})
+        if len(deletes) > 1:
+            with contextlib.suppress(ClientError, BotoCoreError):
+                self.client.transact_write_items(TransactItems=deletes)
+                return
+        # One at a time (one of them is not ours any more, or there is only one): each as far as it goes.
         for key in keys:
             self._delete(key)
+        if also_delete is not None:
+            with contextlib.suppress(ClientError, BotoCoreError):
+                self.client.delete_item(TableName=self.table, Key=dict(also_delete))
 
     def release_keys(self, keys: list[str]) -> None:
         """Release ``keys`` if this owner still holds them (`scenario cleanup` for a dead run)."""
         for key in keys:
             self._delete(key)
 
-    def _release(self, key: str) -> None:
+    def release(self, key: str) -> None:
+        """Give back one ``hold`` of ``key`` (the lease itself once the last is given back)."""
         with self._lock:
             self._held[key] -= 1
             if self._held[key] > 0:
@@ -239,17 +292,20 @@ class Leases(NoLeases):
         item = self.client.get_item(TableName=self.table, Key={"LeaseKey": {"S": key}}).get("Item") or {}
         return str(item.get("Owner", {}).get("S", "?"))
 
+    def _delete_request(self, key: str) -> dict[str, object]:
+        return {
+            "TableName": self.table,
+            "Key": {"LeaseKey": {"S": key}},
+            "ConditionExpression": "#owner = :me",
+            "ExpressionAttributeNames": {"#owner": "Owner"},
+            "ExpressionAttributeValues": {":me": {"S": self.owner}},
+        }
+
     def _delete(self, key: str) -> None:
         # Not ours any more (expired and taken), or the target is unreachable: either way the lease
         # expires by itself within its TTL, and a release is never worth failing a run's end for.
         with contextlib.suppress(ClientError, BotoCoreError):
-            self.client.delete_item(
-                TableName=self.table,
-                Key={"LeaseKey": {"S": key}},
-                ConditionExpression="#owner = :me",
-                ExpressionAttributeNames={"#owner": "Owner"},
-                ExpressionAttributeValues={":me": {"S": self.owner}},
-            )
+            self.client.delete_item(**self._delete_request(key))
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self._ttl / 3):

@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from engine.aws.errors import describe
 from engine.cleanup.journal import Journal, RunJournal, abandoned, finishing, journals_dir, read
-from engine.cleanup.leases import Leases, NoLeases, lease_ttl
+from engine.cleanup.leases import Leases, NoLeases, lease_table, lease_ttl
 from engine.cleanup.target_journal import TargetJournal, runs_on_target
 from engine.cleanup.undo import UndoContext, known_kind, run_kind
 from engine.errors import ScenarioError, TargetError
@@ -68,8 +68,11 @@ def _matches(run: RunJournal, target: Target) -> bool:
     return spec.get("kind") == "aws" and spec.get("region") == target.clients.region
 
 
-def dead_runs(target: Target | None, root: Path | None = None, *, exclude: str | None = None) -> list[DeadRun]:
-    """The dead runs' journals: the state directory's, and (given ``target``) the target's."""
+def dead_runs(
+    target: Target | None, root: Path | None = None, *, exclude: str | None = None, on_target: bool = True
+) -> list[DeadRun]:
+    """The dead runs' journals: the state directory's, and (given ``target``, unless not ``on_target``) the
+    target's."""
     found: dict[str, DeadRun] = {}
     for path in abandoned(root):
         try:
@@ -78,7 +81,7 @@ def dead_runs(target: Target | None, root: Path | None = None, *, exclude: str |
             continue  # finished meanwhile by its run, or by another cleanup
         if target is None or _matches(run, target):
             found[run.run_id] = DeadRun(run, local=path)
-    if target is not None and target.name != "local":
+    if target is not None and target.name != "local" and on_target:
         for kept in runs_on_target(target.clients.uncounted().client("dynamodb")):
             run_id = kept.journal.run_id
             if run_id == exclude:
@@ -136,14 +139,37 @@ def finish_abandoned(
     return failed
 
 
+# When this process last read the run journals a target keeps, by (endpoint, region, lease table).
+_CHECKED: dict[tuple[str | None, str | None, str], float] = {}
+
+
+def _checked_key(target: Target) -> tuple[str | None, str | None, str]:
+    return (target.clients.endpoint_url, target.clients.region, lease_table())
+
+
+def forget_checked(target: Target) -> None:
+    """A run of this process left something on ``target``: the next run reads the target's journals again."""
+    _CHECKED.pop(_checked_key(target), None)
+
+
 def finish_before_run(target: Target, echo: Callable[[str], None], *, run_id: str) -> None:
     """A new run on a shared target first finishes what dead runs left there, so that what it then
-    records as "the value before" is the target's own, never a dead run's leftover."""
+    records as "the value before" is the target's own, never a dead run's leftover.
+
+    The journals in the state directory are read every time. Those the target keeps are read (one Scan)
+    at most once per lease TTL per process: a run killed elsewhere since is found by the next check, or
+    at once by any run that takes over one of its leases (``Leases`` finishes it first).
+    """
     load_registry()
+    key = _checked_key(target)
+    now = time.monotonic()
+    on_target = now - _CHECKED.get(key, -float("inf")) >= lease_ttl()
     try:
-        found = dead_runs(target, exclude=run_id)
+        found = dead_runs(target, exclude=run_id, on_target=on_target)
     except (ClientError, BotoCoreError) as exc:
         raise _unreachable(target, exc) from None
+    if on_target:
+        _CHECKED[key] = now
     for dead in found:
         echo(f"Finishing first the cleanup of a dead run: {_describe_run(dead)}")
         if _finish(dead, echo, target):

@@ -9,7 +9,7 @@ heartbeat keeps the item's ``Expires`` ahead of the clock while the run is alive
 with something left sets it in the past (it is finished, not running), and a killed run's item
 expires within the lease TTL. Either way its journal is then *dead*: ``scenario cleanup
 --endpoint-url`` (or a new run on that target) may finish it. A run that completes its cleanup
-deletes its item.
+deletes its item, in the same request as it gives back its leases.
 
 The copy is best effort: if the target cannot be reached the creating call that follows cannot
 reach it either, and the local file still has the record.
@@ -48,6 +48,7 @@ class TargetJournal:
         self._beat: threading.Thread | None = None
         self._heartbeat = heartbeat
         self.ok = True  # every record reached the target so far
+        self._removal_handed_over = False
 
     @property
     def key(self) -> dict[str, dict[str, str]]:
@@ -76,9 +77,16 @@ class TargetJournal:
             self._beat = threading.Thread(target=self._beating, name="scenario-run-journal", daemon=True)
             self._beat.start()
 
+    def hand_over_removal(self) -> Mapping[str, object]:
+        """This item's key, for a caller that deletes it with the run's leases (``Leases.release_all``)."""
+        self._stop.set()  # no beat may recreate the item once it is deleted
+        with self._lock:
+            self._removal_handed_over = True
+        return self.key
+
     def close(self, *, remove: bool) -> None:
         self._stop.set()
-        if remove:
+        if remove and not self._removal_handed_over:
             with self._lock, contextlib.suppress(ClientError, BotoCoreError):
                 self.client.delete_item(TableName=self.table, Key=self.key)
 

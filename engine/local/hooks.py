@@ -28,11 +28,8 @@ Hooks:
 * ``cognito-lambda-config``: PreTokenGeneration / PreTokenGenerationConfig kept in step; custom
   sender triggers (CustomEmailSender / CustomSMSSender) refused without a usable KMSKeyID.
 * ``cognito-key-cache``: moto's bundled signing key parsed once, not for every user pool.
-* ``moto-model-loader``: moto reads botocore's service models through one loader, not a new one (which lists
-  every service directory again, about 12 ms) for each service it first serves.
-* ``botocore-shared-loader``: a botocore session made while a local AWS is active (moto's own, an in-process
-  handler's boto3 default session) reads botocore's data files through the engine's loader
-  (``engine.aws.service_data``), so ``endpoints.json`` and each model are parsed once per process.
+* ``cache_hooks.HOOKS``: hooks that only remember what moto and botocore would compute again (the model
+  loaders, a response class's action names, the list of moto's services), with results unchanged.
 * ``lambda-invoke``: Lambda functions run in-process (``awslambda.runtime``) instead of Docker.
 * ``lambda-backend`` / ``logs-backend``: the Lambda and CloudWatch Logs methods the runtime calls.
 * ``backend-lock``: in-process boto3 requests hold the backend lock (see ``locking``).
@@ -64,8 +61,9 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult, BaseResponse
-from moto.core.utils import camelcase_to_underscores, method_names_from_class
+from moto.core.utils import camelcase_to_underscores
 
+from engine.local import cache_hooks
 from engine.local.cognito.exceptions import NotSupportedLocally
 from engine.local.cognito.key_cache import CachedJwk
 from engine.local.compat import EXPECTED_MOTO, HookError, check_absent, check_attribute, check_callable
@@ -75,7 +73,6 @@ from engine.local.hook_kit import (
     MotoCall,
     check_method,
     gated,
-    local_aws_active,
     mark,
     ours,
     set_active,
@@ -143,7 +140,7 @@ def _apply_unsupported() -> None:
 
     def call_action(self: BaseResponse) -> TYPE_RESPONSE:
         action = self._get_action()
-        if action and camelcase_to_underscores(action) not in method_names_from_class(type(self)):
+        if action and camelcase_to_underscores(action) not in cache_hooks.method_names(type(self)):
             raise NotSupportedLocally(action)
         constraints.check_request(action, getattr(self, "parameters", None))
         try:
@@ -299,51 +296,6 @@ def _apply_key_cache() -> None:
     setattr(cognito_models, "jwk", cached)  # noqa: B010
 
 
-def _check_model_loader() -> None:
-    from moto.core import loaders as moto_loaders
-    from moto.core import utils as moto_utils
-
-    check_callable("moto-model-loader", moto_loaders, "create_loader", ())
-    check_attribute("moto-model-loader", moto_utils, "create_loader")
-
-
-def _apply_model_loader() -> None:
-    from moto.core import loaders as moto_loaders
-    from moto.core import utils as moto_utils
-
-    # The same loader every time: botocore's Loader caches what it read, and moto only reads with it.
-    setattr(moto_utils, "create_loader", mark(functools.cache(moto_loaders.create_loader), "moto-model-loader"))  # noqa: B010
-
-
-def _check_shared_loader() -> None:
-    from botocore.session import Session
-
-    hook = "botocore-shared-loader"
-    check_method(
-        hook, Session, "__init__", "self", "session_vars", "event_hooks", "include_builtin_handlers", "profile"
-    )
-    check_method(hook, Session, "register_component", "self", "name", "component")
-
-
-def _apply_shared_loader() -> None:
-    import botocore.session
-
-    from engine.aws import service_data
-
-    init = botocore.session.Session.__init__
-
-    @functools.wraps(init)
-    def __init__(self: botocore.session.Session, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        shared = service_data.made() if local_aws_active() else None
-        if shared is None or self is shared:
-            return
-        if self.get_config_variable("data_path") == shared.get_config_variable("data_path"):
-            self.register_component("data_loader", service_data.loader())
-
-    botocore.session.Session.__init__ = mark(__init__, "botocore-shared-loader")
-
-
 # --- lambda-invoke, lambda-backend, logs-backend --------------------------------------------
 
 
@@ -463,8 +415,7 @@ HOOKS: tuple[Hook, ...] = (
     Hook("cognito-lambda-config", _check_lambda_config, _apply_lambda_config),
     Hook("cognito-password-policy", _check_password_policy, _apply_password_policy),
     Hook("cognito-key-cache", _check_key_cache, _apply_key_cache),
-    Hook("moto-model-loader", _check_model_loader, _apply_model_loader),
-    Hook("botocore-shared-loader", _check_shared_loader, _apply_shared_loader),
+    *cache_hooks.HOOKS,
     Hook("lambda-invoke", _check_lambda_invoke, _apply_lambda_invoke, module=_LAMBDA),
     Hook("lambda-backend", _check_lambda_backend, module=_LAMBDA),
     Hook("logs-backend", _check_logs_backend, module=_LOGS),

@@ -175,7 +175,9 @@ class Runner:
 
     def _close(self, left: list[UndoEntry]) -> None:
         try:
-            self.leases.release_all()
+            # A run with nothing left deletes the target's copy of its journal with its leases, in one request.
+            removal = self.journal.hand_over_removal() if self.journal is not None and not left else None
+            self.leases.release_all(also_delete=removal)
         finally:
             if self.journal is not None:
                 if left:
@@ -184,6 +186,9 @@ class Runner:
                     self.journal.write({"op": "end", "outcome": outcome})
                 self.journal.close(remove=not left)
                 if left:
+                    from engine.cleanup.recovery import forget_checked
+
+                    forget_checked(self.target)
                     for entry in left:
                         self.console.warn(f"left behind: {entry.description}")
                     if not self._resources_kept:

@@ -214,3 +214,47 @@ def test_sessions_made_while_a_local_aws_runs_share_botocore_data_and_moto_reads
     assert botocore.session.Session().get_component("data_loader") is not shared
     assert moto_utils.create_loader() is moto_utils.create_loader()
     assert moto_utils.create_loader.__scenario_hook__ == "moto-model-loader"
+
+
+def test_a_response_class_action_names_are_listed_once_and_again_when_the_class_changes() -> None:
+    from moto.core import responses as moto_responses
+    from moto.core.utils import method_names_from_class
+    from moto.dynamodb.responses import DynamoHandler
+
+    from engine.local import cache_hooks
+
+    with LocalAWS():
+        assert moto_responses.method_names_from_class.__scenario_hook__ == "moto-method-names"
+        assert cache_hooks.method_names(DynamoHandler) == method_names_from_class(DynamoHandler)
+
+        class Extended(DynamoHandler):
+            pass
+
+        before = cache_hooks.method_names(Extended)
+        assert "scenario_probe" not in before
+        Extended.scenario_probe = lambda self: None  # an action added later is listed
+        assert cache_hooks.method_names(Extended) == method_names_from_class(Extended)
+        assert "scenario_probe" in cache_hooks.method_names(Extended)
+        del Extended.scenario_probe
+        assert cache_hooks.method_names(Extended) == before
+        cache_hooks.method_names(Extended).append("changed by a caller")
+        assert cache_hooks.method_names(Extended) == before  # callers get a copy
+
+
+def test_moto_service_packages_are_listed_once_with_the_same_names() -> None:
+    import os
+
+    import moto
+    from moto import backends
+
+    with LocalAWS():
+        listed = list(backends.list_of_moto_modules())
+        folder = os.path.dirname(moto.__file__)
+        expected = [
+            name
+            for name in sorted(os.listdir(folder))
+            if os.path.isdir(os.path.join(folder, name)) and not name.startswith("__")
+        ]
+        assert listed == expected
+        assert "cognitoidp" in backends.list_of_moto_modules()
+        assert backends.list_of_moto_modules.__scenario_hook__ == "moto-module-list"

@@ -26,7 +26,11 @@ SURE = [
     ("say", "{{ vars.items }}", [1, 2]),
     ("say", "{{ none }}", None),
     # plain string arguments
-    ("sign_in", {"client_id": "{{ c }}", "user_name": "u", "password": "{{ p }}"}, {"client_id": "c1", "user_name": "u", "password": "pw"}),
+    (
+        "sign_in",
+        {"client_id": "{{ c }}", "user_name": "u", "password": "{{ p }}"},
+        {"client_id": "c1", "user_name": "u", "password": "pw"},
+    ),
     # a property with no constraint at all (prompt's default)
     (
         "prompt",
@@ -41,9 +45,17 @@ UNSURE = [
     # say rendered to an object: oneOf's object branch has rules of its own.
     ("say", "{{ vars.obj }}", {"text": "hi"}),
     # a rendered empty string where minLength is 1: invalid, must be reported.
-    ("sign_in", {"client_id": "{{ c }}", "user_name": "u", "password": "p"}, {"client_id": "", "user_name": "u", "password": "p"}),
+    (
+        "sign_in",
+        {"client_id": "{{ c }}", "user_name": "u", "password": "p"},
+        {"client_id": "", "user_name": "u", "password": "p"},
+    ),
     # a rendered number where a string is wanted.
-    ("sign_in", {"client_id": "{{ c }}", "user_name": "u", "password": "p"}, {"client_id": 7, "user_name": "u", "password": "p"}),
+    (
+        "sign_in",
+        {"client_id": "{{ c }}", "user_name": "u", "password": "p"},
+        {"client_id": 7, "user_name": "u", "password": "p"},
+    ),
     # a pattern (prompt id) is never read off cheaply.
     ("prompt", {"id": "{{ vars.id }}", "text": "Code:"}, {"id": "ok_id", "text": "Code:"}),
     # an enum, likewise.

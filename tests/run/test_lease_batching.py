@@ -1,0 +1,126 @@
+"""Leases taken and given back in as few requests as the guarantees allow: free keys are taken together
+(TransactWriteItems), a key held by another run falls back to taking one at a time (waiting, or taking
+over a dead run's lease), and the end of a run gives back its leases and deletes its journal's target
+copy in one request. Against a real ``scenario serve`` (LocalServer) with boto3, counting the calls."""
+
+from __future__ import annotations
+
+import time
+
+from botocore.client import BaseClient
+
+from engine.cleanup import leases
+from engine.cleanup.leases import Leases, LeaseTimeout
+
+TABLE = leases.DEFAULT_TABLE
+
+
+def _owner(client: BaseClient, key: str) -> str | None:
+    item = client.get_item(TableName=TABLE, Key={"LeaseKey": {"S": key}}).get("Item")
+    return None if item is None else str(item["Owner"]["S"])
+
+
+def test_free_keys_are_taken_in_one_request_and_given_back_with_the_journal_in_one(dynamodb) -> None:
+    client, calls = dynamodb
+    taken: list[str] = []
+    run = Leases(client, "run-1", on_take=taken.append)
+    run.hold("cognito:pool")  # makes the table
+    client.put_item(TableName=TABLE, Item={"LeaseKey": {"S": "journal:run-1"}, "Owner": {"S": "run-1"}})
+    calls.clear()
+    run.hold("cognito:pool:PreSignUp", "cognito:pool:PostAuthentication", "cognito:pool")
+    assert calls == ["TransactWriteItems"]  # the pool's was held already: counted, not taken again
+    assert taken == ["cognito:pool", "cognito:pool:PreSignUp", "cognito:pool:PostAuthentication"]
+    assert _owner(client, "cognito:pool:PostAuthentication") == "run-1"
+    run.release("cognito:pool")
+    assert _owner(client, "cognito:pool") == "run-1"  # held twice: still held once
+    calls.clear()
+    run.release_all(also_delete={"LeaseKey": {"S": "journal:run-1"}})
+    assert calls == ["TransactWriteItems"]
+    for key in ("cognito:pool", "cognito:pool:PreSignUp", "cognito:pool:PostAuthentication", "journal:run-1"):
+        assert _owner(client, key) is None
+
+
+def test_a_key_another_live_run_holds_is_waited_for_and_none_is_taken_meanwhile(dynamodb) -> None:
+    client, _ = dynamodb
+    other = Leases(client, "run-other")
+    other.hold("cognito:pool:PreSignUp")
+    run = Leases(client, "run-1", wait=0.5)
+    started = time.monotonic()
+    try:
+        run.hold("cognito:pool:PostAuthentication", "cognito:pool:PreSignUp")
+    except LeaseTimeout as exc:
+        assert "held by run run-other" in exc.message
+    else:
+        raise AssertionError("the lease another run holds was taken")
+    assert time.monotonic() - started >= 0.5
+    # one at a time, in order: the free one was taken before the wait, and stays this run's until its end
+    assert _owner(client, "cognito:pool:PostAuthentication") == "run-1"
+    assert _owner(client, "cognito:pool:PreSignUp") == "run-other"
+    run.release_all()
+    other.release_all()
+    assert _owner(client, "cognito:pool:PostAuthentication") is None
+    assert _owner(client, "cognito:pool:PreSignUp") is None
+
+
+def test_a_dead_runs_lease_among_them_is_taken_over_one_at_a_time(dynamodb) -> None:
+    client, calls = dynamodb
+    dead = Leases(client, "run-dead", ttl=1.0)
+    dead.hold("cognito:pool:PreSignUp")
+    dead._stop.set()  # its heartbeat stops, as when the process is killed
+    time.sleep(1.2)
+    took_over: list[str] = []
+    run = Leases(client, "run-1", on_takeover=took_over.append)
+    calls.clear()
+    run.hold("cognito:pool:PreSignUp", "cognito:pool")
+    assert calls[0] == "TransactWriteItems" and "PutItem" in calls  # tried together, then one at a time
+    assert took_over == ["run-dead"]
+    assert _owner(client, "cognito:pool:PreSignUp") == "run-1" and _owner(client, "cognito:pool") == "run-1"
+
+
+def test_a_lease_that_is_not_ours_any_more_does_not_stop_the_others_being_given_back(dynamodb) -> None:
+    client, _ = dynamodb
+    run = Leases(client, "run-1")
+    run.hold("cognito:pool:PreSignUp", "cognito:pool")
+    # Expired meanwhile and taken by another run: it is theirs now, and stays so.
+    client.put_item(
+        TableName=TABLE,
+        Item={"LeaseKey": {"S": "cognito:pool"}, "Owner": {"S": "run-2"}, "Expires": {"N": str(time.time() + 60)}},
+    )
+    client.put_item(TableName=TABLE, Item={"LeaseKey": {"S": "journal:run-1"}, "Owner": {"S": "run-1"}})
+    run.release_all(also_delete={"LeaseKey": {"S": "journal:run-1"}})
+    assert _owner(client, "cognito:pool") == "run-2"
+    assert _owner(client, "cognito:pool:PreSignUp") is None
+    assert _owner(client, "journal:run-1") is None
+
+
+def test_the_journals_a_target_keeps_are_read_once_per_lease_ttl_and_again_after_a_run_left_something(
+    dynamodb, monkeypatch
+) -> None:
+    from engine.cleanup import recovery
+    from engine.run.targets import open_target
+
+    client, _ = dynamodb
+    monkeypatch.setattr(recovery, "_CHECKED", {})
+    target = open_target("local", region="us-east-1", endpoint_url=client.meta.endpoint_url, profile=None)
+    calls: list[str] = []
+    target.clients.uncounted().client("dynamodb").meta.events.register(
+        "before-call.dynamodb.Scan", lambda model, **_: calls.append(model.name), unique_id="count-scans"
+    )
+    said: list[str] = []
+    scans = lambda: [c for c in calls if c == "Scan"]  # noqa: E731
+    recovery.finish_before_run(target, said.append, run_id="run-1")
+    assert len(scans()) == 1
+    recovery.finish_before_run(target, said.append, run_id="run-2")
+    assert len(scans()) == 1  # within the TTL: not read again
+    recovery.forget_checked(target)  # what a run of this process that left something does
+    recovery.finish_before_run(target, said.append, run_id="run-3")
+    assert len(scans()) == 2
+    monkeypatch.setenv(leases.TTL_ENV, "1")
+    time.sleep(1.05)
+    recovery.finish_before_run(target, said.append, run_id="run-4")
+    assert len(scans()) == 3  # the TTL has passed
+    assert said == []
+    target.clients.uncounted().client("dynamodb").meta.events.unregister(
+        "before-call.dynamodb.Scan", unique_id="count-scans"
+    )
+    target.close()
