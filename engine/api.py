@@ -113,7 +113,8 @@ def _failure(error: BaseException | None) -> ScenarioFailure | None:
 
 _lock = threading.Lock()
 _locals: dict[str, LocalAWS] = {}  # region -> started LocalAWS, never stopped before the process ends
-_deployed: set[tuple[str, str, str]] = set()  # (region, stack name, template) deployed in this process
+# (region, stack name, template) deployed in this process -> the stack's outputs
+_deployed: dict[tuple[str, str, str], dict[str, str]] = {}
 
 
 def close() -> None:
@@ -141,7 +142,12 @@ def _local_target(region: str) -> Target:
 
 
 def _deploy_once(target: Target, plan: Plan, region: str) -> str | None:
-    """Deploy the plan's stack unless this process already did; the stack name to read outputs from."""
+    """Deploy the plan's stack unless this process already did; the stack name to read outputs from.
+
+    The outputs of the deploy are given to ``target`` (``Target.known_outputs``): a later run reads them
+    without a DescribeStacks, which would load moto's CloudFormation (about a second) into a process that
+    restored the stack from the deploy cache without it.
+    """
     from engine import stack as stacks
 
     if plan.stack is None:
@@ -153,8 +159,8 @@ def _deploy_once(target: Target, plan: Plan, region: str) -> str | None:
     key = (region, name, str(template))
     with _lock:
         if key not in _deployed:
-            target.stack_outputs(plan.stack, plan.path.parent, None, lambda _: None)
-            _deployed.add(key)
+            _deployed[key] = target.stack_outputs(plan.stack, plan.path.parent, None, lambda _: None)
+        target.known_outputs[name] = _deployed[key]
     return name
 
 

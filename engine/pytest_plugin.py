@@ -9,7 +9,11 @@ become marks (``-m``), its name and file work with ``-k``. Answers come from the
 and the last lines of the console, like an assertion does.
 
 Runs go through ``engine.api.run_scenario``: one local backend per process, each stack deployed
-once per process, so under pytest-xdist each worker pays for moto and the stack once.
+once per process, so under pytest-xdist each worker pays for moto and the stack once. A session that
+collects scenario files starts up as the console scripts do (``engine.startup``): the collector is held off
+from configuration until the first scenario has its stack, then what start-up made is frozen out of later
+collections (moto's and botocore's large graphs, rescanned again and again otherwise); a session that
+collected no scenario gets the collector back right after collection.
 The ``scenario_runner`` fixture runs a scenario from a Python test with the session's options.
 """
 
@@ -76,7 +80,26 @@ def matches(relative: str, pattern: str) -> bool:
     return bool(glob_regex(pattern).match(relative if "/" in pattern else relative.rsplit("/", 1)[-1]))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Only a process that runs the items: an xdist worker, or pytest without workers (not xdist's controller).
+    runs_items = hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
+    if _patterns(config) and runs_items:
+        from engine import startup
+
+        startup.hold()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not any(isinstance(item, ScenarioItem) for item in session.items):
+        from engine import startup
+
+        startup.release()  # nothing of ours runs: the collector as it was, nothing frozen
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    from engine import startup
+
+    startup.release()
     api = sys.modules.get("engine.api")  # only if a scenario ran: never import moto just to stop it
     if api is not None:
         api.close()

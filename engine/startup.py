@@ -46,6 +46,14 @@ def done() -> None:
         gc.enable()
 
 
+def release() -> None:
+    """Start-up is called off (a pytest session with no scenario to run): collect again, nothing frozen."""
+    global _held
+    if _held:
+        _held = False
+        gc.enable()
+
+
 # What the interpreter exits with when flushing standard output fails at exit (a closed pipe).
 _FLUSH_FAILED = 120
 

@@ -11,7 +11,7 @@ import os
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,6 +87,8 @@ class Target:
     outbox: OutboxReader | None = None
     local: LocalAWS | None = None
     profile: str | None = None
+    # Outputs of stacks this process deployed on this target and still has (``engine.api``), by stack name.
+    known_outputs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def stack_outputs(
         self, spec: Mapping[str, Any] | None, scenario_dir: Path, stack_name: str | None, log: Callable[[str], None]
@@ -111,7 +113,8 @@ class Target:
             if self.name == "local" and stack_name is None and (spec.get("template") or not self._exists(name)):
                 outputs = self._deploy(spec, scenario_dir, name, log)
             else:
-                outputs = stacks.outputs(self.clients, name)
+                known = self.known_outputs.get(name)
+                outputs = dict(known) if known is not None else stacks.outputs(self.clients, name)
         except (ClientError, BotoCoreError) as exc:
             raise _target_error(exc, self.name) from None
         missing = [key for key in spec.get("outputs", []) if key not in outputs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
 
@@ -132,3 +133,28 @@ def test_the_fixture_runs_a_scenario_through_the_public_api(project: pytest.Pyte
     )
     result = project.runpytest("test_api.py")
     result.assert_outcomes(passed=1)
+
+
+GC_PROBE = """\
+import gc
+
+def test_{name}():
+    assert gc.isenabled(), "the collector is off in a user's test"
+    print("frozen", gc.get_freeze_count())
+"""
+
+
+def test_the_collector_is_held_off_until_the_first_scenario_and_given_back(project: pytest.Pytester):
+    # test_z_probe.py runs after the scenario files, with what start-up made frozen out.
+    project.makepyfile(test_z_probe=GC_PROBE.format(name="after_scenarios"))
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    result.assert_outcomes(passed=4, failed=1)
+    frozen = re.search(r"frozen (\d+)", result.stdout.str())
+    assert frozen is not None and int(frozen.group(1)) > 10_000, result.stdout.str()
+
+
+def test_a_session_that_collects_no_scenario_keeps_its_collector(project: pytest.Pytester):
+    project.makepyfile(test_probe=GC_PROBE.format(name="alone"))
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-s", "test_probe.py")
+    result.assert_outcomes(passed=1)
+    assert "frozen 0" in result.stdout.str()
