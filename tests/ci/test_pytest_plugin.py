@@ -157,4 +157,6 @@ def test_a_session_that_collects_no_scenario_keeps_its_collector(project: pytest
     project.makepyfile(test_probe=GC_PROBE.format(name="alone"))
     result = project.runpytest_subprocess("-p", "no:cacheprovider", "-s", "test_probe.py")
     result.assert_outcomes(passed=1)
-    assert "frozen 0" in result.stdout.str()
+    frozen = re.search(r"frozen (\d+)", result.stdout.str())
+    # Nothing of start-up frozen (some Pythons or plugins freeze a few hundred objects of their own).
+    assert frozen is not None and int(frozen.group(1)) < 5_000, result.stdout.str()
