@@ -30,6 +30,9 @@ DEFAULT_TABLE = "scenario-run-leases"
 TTL_ENV = "SCENARIO_RUN_LEASE_TTL"
 TTL = 60.0
 DEFAULT_WAIT = 600.0
+# How long a lease given back stays this run's, so that giving it back goes with the run's next lease
+# request (or its end) instead of a request of its own; a run waiting for it waits this much longer at most.
+LINGER = 0.1
 # Lease tables known to exist, by (endpoint, region, name): each run of a process would otherwise pay a
 # CreateTable and a DescribeTable before its first lease.
 _READY_TABLES: set[tuple[str | None, str | None, str]] = set()
@@ -131,6 +134,9 @@ class Leases(NoLeases):
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
         self._table_ready = False
+        # Given back, not deleted yet (``LINGER``): deleted with the next lease request, by the timer, or at the end.
+        self._lingering: set[str] = set()
+        self._linger_timer: threading.Timer | None = None
 
     @contextlib.contextmanager
     def lease(self, key: str) -> Iterator[None]:
@@ -144,21 +150,30 @@ class Leases(NoLeases):
     def hold(self, *keys: str) -> None:
         """Take ``keys`` until ``release``/``release_all`` (waits, bounded, while another owner holds one).
 
-        Keys not held yet are taken in one request (TransactWriteItems) when none of them has an owner;
-        otherwise one at a time, in the order given, as ``_hold_one`` takes them.
+        Keys not held yet are taken in one request (TransactWriteItems) when none of them has an owner,
+        together with the deletion of the leases given back meanwhile; otherwise those are deleted first and
+        the keys taken one at a time, in the order given, as ``_hold_one`` takes them.
         """
         with self._lock:
-            new = [key for key in dict.fromkeys(keys) if not self._held[key]]
+            new: list[str] = []
             for key in keys:
-                if self._held[key]:
+                if key in new:
+                    continue  # named twice: taken once
+                if key in self._lingering:  # given back a moment ago and still ours: kept, no request
+                    self._lingering.discard(key)
+                    self._held[key] = 1
+                elif self._held[key]:
                     self._held[key] += 1
+                else:
+                    new.append(key)
         if not new:
             return
         self._ensure_table()
-        if len(new) > 1 and self._take_free(new):
+        if (len(new) > 1 or self._lingering) and self._take_free(new):
             for key in new:
                 self._taken(key)
             return
+        self._flush_lingering()  # never wait for a lease while holding one given back
         for key in new:
             self._hold_one(key)
 
@@ -175,10 +190,15 @@ class Leases(NoLeases):
             }
             for key in keys
         ]
+        with self._lock:
+            gone = sorted(self._lingering)
+        deletes = [{"Delete": self._delete_request(key)} for key in gone]
         try:
-            self.client.transact_write_items(TransactItems=puts)
+            self.client.transact_write_items(TransactItems=[*deletes, *puts])
         except ClientError:
             return False  # one is held (maybe by a dead run), or the table is gone: one at a time sorts it out
+        with self._lock:
+            self._lingering.difference_update(gone)
         return True
 
     def _hold_one(self, key: str) -> None:
@@ -221,8 +241,12 @@ class Leases(NoLeases):
         target) in the same request; a lease that cannot be given back (the target is unreachable) expires."""
         self._stop.set()
         with self._lock:
-            keys = list(self._held)
+            keys = [*self._held, *sorted(self._lingering - set(self._held))]
             self._held.clear()
+            self._lingering.clear()
+            timer, self._linger_timer = self._linger_timer, None
+        if timer is not None:
+            timer.cancel()
         deletes: list[dict[str, object]] = [{"Delete": self._delete_request(key)} for key in keys]
         if also_delete is not None:
             deletes.append({"Delete": {"TableName": self.table, "Key": dict(also_delete)}})
@@ -243,13 +267,29 @@ class Leases(NoLeases):
             self._delete(key)
 
     def release(self, key: str) -> None:
-        """Give back one ``hold`` of ``key`` (the lease itself once the last is given back)."""
+        """Give back one ``hold`` of ``key``; once the last is given back the lease is deleted with this run's
+        next lease request, or within ``LINGER`` seconds, whichever comes first."""
         with self._lock:
             self._held[key] -= 1
             if self._held[key] > 0:
                 return
             del self._held[key]
-        self._delete(key)
+            self._lingering.add(key)
+            if self._linger_timer is None:
+                self._linger_timer = threading.Timer(LINGER, self._flush_lingering)
+                self._linger_timer.daemon = True
+                self._linger_timer.start()
+
+    def _flush_lingering(self) -> None:
+        """Delete the leases given back and not yet deleted (under the lock: a ``hold`` of the same key decides
+        only once its deletion is done, so the deletion can never remove the lease taken again)."""
+        with self._lock:
+            timer, self._linger_timer = self._linger_timer, None
+            if timer is not None and timer is not threading.current_thread():
+                timer.cancel()
+            for key in sorted(self._lingering):
+                self._delete(key)
+            self._lingering.clear()
 
     def _try_take(self, key: str) -> str | None:
         """None when another owner holds ``key``; else the owner of the lease it replaced ("" if none)."""

@@ -124,3 +124,48 @@ def test_the_journals_a_target_keeps_are_read_once_per_lease_ttl_and_again_after
         "before-call.dynamodb.Scan", unique_id="count-scans"
     )
     target.close()
+
+
+def test_a_lease_given_back_goes_with_the_next_request_or_within_the_linger(dynamodb) -> None:
+    client, calls = dynamodb
+    run = Leases(client, "run-1")
+    with run.lease("cognito:pool"):
+        pass
+    assert _owner(client, "cognito:pool") == "run-1"  # given back, still this run's for a moment
+    calls.clear()
+    run.hold("dynamodb:t:item")
+    assert calls == ["TransactWriteItems"]  # the pool's deletion went with the item's lease
+    assert _owner(client, "cognito:pool") is None and _owner(client, "dynamodb:t:item") == "run-1"
+
+    with run.lease("cognito:pool"):
+        pass
+    time.sleep(leases.LINGER + 0.3)
+    assert _owner(client, "cognito:pool") is None  # nobody asked: the timer gave it back
+
+    with run.lease("cognito:pool"):
+        pass
+    calls.clear()
+    with run.lease("cognito:pool"):  # taken again at once: still ours, no request
+        assert calls == []
+        assert _owner(client, "cognito:pool") == "run-1"
+    run.release_all()
+    assert _owner(client, "cognito:pool") is None and _owner(client, "dynamodb:t:item") is None
+
+
+def test_a_run_that_must_wait_gives_back_what_lingers_first(dynamodb, monkeypatch) -> None:
+    client, _ = dynamodb
+    monkeypatch.setattr(leases, "LINGER", 30.0)  # so that only giving it back before the wait explains it
+    other = Leases(client, "run-other")
+    other.hold("dynamodb:t:item")
+    run = Leases(client, "run-1", wait=0.5)
+    with run.lease("cognito:pool"):
+        pass
+    try:
+        run.hold("dynamodb:t:item")
+    except LeaseTimeout:
+        pass
+    else:
+        raise AssertionError("the lease another run holds was taken")
+    assert _owner(client, "cognito:pool") is None  # not held while it waited
+    run.release_all()
+    other.release_all()
