@@ -33,6 +33,9 @@ def _init(environment: Environment, **_: object) -> None:
     _environment.append(environment)
     if not isinstance(environment.runner, MasterRunner):
         loaded()  # planned before the clock starts, not by the first user in the middle of the run
+    # gevent's timers count from the time its loop last read the clock: after that planning (seconds on a
+    # busy machine) a --run-time timer set now would fire that much early, before any user ran.
+    gevent.get_hub().loop.update_now()
 
 
 def _quitting(environment: Environment, **_: object) -> None:
