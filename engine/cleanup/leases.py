@@ -178,7 +178,8 @@ class Leases(NoLeases):
             self._hold_one(key)
 
     def _take_free(self, keys: list[str]) -> bool:
-        """Take every one of ``keys`` at once if none has an owner (else take none): True when taken."""
+        """Take every one of ``keys`` at once if none has an owner, deleting the lingering leases in the same
+        request (else do neither): True when done."""
         expires = f"{time.time() + self._ttl:.3f}"
         puts = [
             {
@@ -241,7 +242,7 @@ class Leases(NoLeases):
         target) in the same request; a lease that cannot be given back (the target is unreachable) expires."""
         self._stop.set()
         with self._lock:
-            keys = [*self._held, *sorted(self._lingering - set(self._held))]
+            keys = [*self._held, *sorted(self._lingering)]  # disjoint: a lease taken again leaves the lingering
             self._held.clear()
             self._lingering.clear()
             timer, self._linger_timer = self._linger_timer, None
