@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import NotRequired, TypedDict, cast
 
 from botocore.exceptions import ClientError
@@ -239,16 +240,22 @@ class _RestoreTriggers(TypedDict):
     triggers: dict[str, list[JsonValue]]
 
 
+@cache
+def _update_pool_members() -> frozenset[str]:
+    """UpdateUserPool's parameter names (botocore resolves a shape's members anew on each read)."""
+    model, why = operation("cognito-idp", "UpdateUserPool")
+    if model is None:
+        raise AssertionError(why)  # botocore always knows UpdateUserPool
+    return frozenset(model.input_shape.members)
+
+
 def pool_update_params(pool: PoolView) -> dict[str, object]:
     """UpdateUserPool parameters that keep every current setting.
 
     UpdateUserPool resets whatever it is not given to the default, so every setting that
     DescribeUserPool returns and UpdateUserPool accepts is passed back unchanged.
     """
-    model, why = operation("cognito-idp", "UpdateUserPool")
-    if model is None:
-        raise AssertionError(why)  # botocore always knows UpdateUserPool
-    members = model.input_shape.members
+    members = _update_pool_members()
     params = {key: value for key, value in pool.items() if key in members and value not in (None, {}, [])}
     params["UserPoolId"] = pool["Id"]
     # Describe returns settings that Update refuses to get back: the deprecated

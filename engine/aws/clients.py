@@ -82,21 +82,53 @@ class CallHooks:
 
 NO_HOOKS = CallHooks()
 
-_CLIENTS: dict[tuple[int, str, str | None, int], BaseClient] = {}
+
+class _Listeners:
+    """The ``Clients`` attached to one shared client: its call hooks are registered once, when it is made, and
+    pass each call on to whoever is attached (registering a hook with botocore inspects the handler's
+    signature, which cost every run about 1 ms)."""
+
+    def __init__(self) -> None:
+        self.attached: dict[int, Clients] = {}
+
+    def register_on(self, client: BaseClient) -> None:
+        client.meta.events.register("before-call.*.*", self._before_call, unique_id="scenario-run-before-call")
+        client.meta.events.register("before-parameter-build.*.*", self._request, unique_id="scenario-run-request")
+        client.meta.events.register("after-call.*.*", self._response, unique_id="scenario-run-response")
+
+    def _each(self) -> list[Clients]:
+        return list(self.attached.values())  # a copy: a run may attach or detach meanwhile
+
+    def _before_call(self, model: OperationModel, **_: object) -> None:
+        for clients in self._each():
+            clients._before_call(model)
+
+    def _request(self, params: object, model: OperationModel, **_: object) -> None:
+        for clients in self._each():
+            clients._request(params, model)
+
+    def _response(self, parsed: object, model: OperationModel, **_: object) -> None:
+        for clients in self._each():
+            clients._response(parsed, model)
+
+
+_CLIENTS: dict[tuple[int, str, str | None, int], tuple[BaseClient, _Listeners]] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
 def _shared_client(
     session: boto3.session.Session, service: str, endpoint_url: str | None, config: Config
-) -> BaseClient:
+) -> tuple[BaseClient, _Listeners]:
     """One client per (session, service, endpoint) for the process: building a client class is slow."""
     key = (id(session), service, endpoint_url, id(config))
     with _CLIENTS_LOCK:
-        client = _CLIENTS.get(key)
-        if client is None:
+        found = _CLIENTS.get(key)
+        if found is None:
             client = session.client(service, endpoint_url=endpoint_url, config=config)
-            _CLIENTS[key] = client
-        return client
+            listeners = _Listeners()
+            listeners.register_on(client)
+            found = _CLIENTS[key] = (client, listeners)
+        return found
 
 
 class Clients:
@@ -119,7 +151,7 @@ class Clients:
         else:
             self._config = _LOCAL_UNCOUNTED_CONFIG if local else _UNCOUNTED_CONFIG
         self._cache: dict[str, BaseClient] = {}
-        self._hook_id = f"scenario-run-calls-{id(self)}"
+        self._listening: list[_Listeners] = []
         self.hooks = hooks
         # Every call the scenario's steps make, in order ("cognito-idp.SignUp"); counted only inside
         # ``counting_calls()``, so deploying the stack and cleaning up are not part of it.
@@ -174,40 +206,33 @@ class Clients:
 
     def client(self, service: str) -> BaseClient:
         """The cached client for ``service`` (a boto3 service name such as ``cognito-idp``)."""
-        if service not in self._cache:
-            client = _shared_client(self.session, service, self.endpoint_url, self._config)
-            # A unique id: clients are shared, so each Clients unregisters its own hook on close.
-            # botocore keys unique ids across events, so each hook gets its own.
-            for event, handler in self._hooks():
-                client.meta.events.register(event, handler, unique_id=f"{self._hook_id}-{event}")
+        client = self._cache.get(service)
+        if client is None:
+            client, listeners = _shared_client(self.session, service, self.endpoint_url, self._config)
+            # Clients are shared: this run's hooks are attached to the client's listeners until ``close``.
+            listeners.attached[id(self)] = self
+            self._listening.append(listeners)
             self._cache[service] = client
-        return self._cache[service]
+        return client
 
     def close(self) -> None:
         """Detach this run's call counting from the shared clients."""
-        for client in self._cache.values():
-            for event, _ in self._hooks():
-                client.meta.events.unregister(event, unique_id=f"{self._hook_id}-{event}")
+        for listeners in self._listening:
+            listeners.attached.pop(id(self), None)
+        self._listening.clear()
         self._cache.clear()
 
-    def _hooks(self) -> list[tuple[str, Callable[..., None]]]:
-        return [
-            ("before-call.*.*", self._before_call),
-            ("before-parameter-build.*.*", self._request),
-            ("after-call.*.*", self._response),
-        ]
-
-    def _request(self, params: object, model: OperationModel, **_: object) -> None:
+    def _request(self, params: object, model: OperationModel) -> None:
         if self.hooks.trace is not None:
             self.hooks.trace("request", f"{model.service_model.service_name}.{model.name}", params)
 
-    def _response(self, parsed: object, model: OperationModel, **_: object) -> None:
+    def _response(self, parsed: object, model: OperationModel) -> None:
         if self._counting:
             self.hooks.faults.at("after", len(self.calls))
         if self.hooks.trace is not None:
             self.hooks.trace("response", f"{model.service_model.service_name}.{model.name}", parsed)
 
-    def _before_call(self, model: OperationModel, **_: object) -> None:
+    def _before_call(self, model: OperationModel) -> None:
         self.hooks.faults.before_call()
         if not self._counting:
             return

@@ -21,13 +21,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from engine.errors import InputError, InputErrors, Location, MissingAnswerError
-from engine.plan.loader import MarkedDict, MarkedList, load_yaml_file
+from engine.plan.loader import MarkedDict, MarkedList, load_yaml_text, read_text_file
 
 MISSING = object()
 ENV_PREFIX = "SCENARIO_ANSWER_"
+
+
+@lru_cache(maxsize=32)
+def _parsed(text: str, name: str) -> object:
+    """An answers file's YAML, parsed once per process while its text is the same (replays read the same file
+    run after run); the result is only read, never changed."""
+    return load_yaml_text(text, name)
 
 
 @dataclass
@@ -50,7 +58,7 @@ class Answers:
         """The answers file at ``path`` (if any), then ``--answer ID=VALUE`` overrides, then the environment."""
         entries: dict[str, _Entry] = {}
         if path is not None:
-            data = load_yaml_file(path)
+            data = _parsed(read_text_file(path), str(path))
             if data is None:
                 data = MarkedDict()
             if not isinstance(data, dict):
