@@ -153,6 +153,8 @@ class Action(Protocol):
         step creates or changes it puts on ``ctx.undo``: ``ctx.undo.intent(kind, params, text)``
         around the AWS call, with an ``@undo_kind(kind)`` function that reverses it (durable: a
         later ``scenario cleanup`` can finish it), or ``ctx.undo.push(text, func)`` (this process only).
+        ``ctx.undo.intent(..., leases=[key])`` takes the leases the change needs first, in the same request
+        as the intent's copy on a shared target when they are free (other runs changing the same thing wait).
         """
         ...
 

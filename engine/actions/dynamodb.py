@@ -74,9 +74,12 @@ def put_items_undoably(ctx: ActionContext, table: str, items: Sequence[Mapping[s
         key = {k: item[k] for k in keys}
         label = ", ".join(f"{k}={data[k]}" for k in keys)
         # Runs that put the same item take turns: an identical item put by another run is not ours to remove.
-        ctx.leases.hold(f"dynamodb:{table}:{json.dumps(key, sort_keys=True)}")
+        # The lease goes in the same request as the intent when it is free.
         with ctx.undo.intent(
-            RESTORE_ITEM, _RestoreItem(table=table, key=key, put=item), f"delete item {label} from table {table}"
+            RESTORE_ITEM,
+            _RestoreItem(table=table, key=key, put=item),
+            f"delete item {label} from table {table}",
+            leases=[f"dynamodb:{table}:{json.dumps(key, sort_keys=True)}"],
         ) as entry:
             # ALL_OLD hands back the item this put replaced, so restoring it needs no extra read.
             previous: Item | None = ddb.put_item(TableName=table, Item=item, ReturnValues="ALL_OLD").get("Attributes")

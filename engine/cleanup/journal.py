@@ -24,7 +24,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -67,6 +67,14 @@ class Mirror(Protocol):
     """Where else a journal's records go (the target's own copy, ``engine.cleanup.target_journal``)."""
 
     def write(self, records: Sequence[Mapping[str, object]]) -> None: ...
+
+    def append_request(self, records: Sequence[Mapping[str, object]]) -> Mapping[str, object]:
+        """The UpdateItem parameters that would append ``records``, to be sent within another request."""
+        ...
+
+    def written(self, records: Sequence[Mapping[str, object]]) -> None:
+        """``records`` went with another request (``append_request``)."""
+        ...
 
     def hand_over_removal(self) -> Mapping[str, object] | None:
         """The key of the copy, for a caller that deletes it along with other items (``close`` then leaves it)."""
@@ -127,6 +135,11 @@ class Journal:
     def run_id(self) -> str:
         return self.path.stem
 
+    @property
+    def mirrored(self) -> bool:
+        """Whether the target keeps a copy of this journal."""
+        return self._mirror is not None
+
     def write(self, record: Mapping[str, object]) -> None:
         """Append ``record``; an intent (``DURABLE_OPS``) is on disk and on the target's copy, with every
         record before it, when this returns: it must survive a kill, of the process or the machine."""
@@ -136,6 +149,23 @@ class Journal:
             self._unsent.append(record)
             if durable:
                 self._send()
+
+    def write_along(self, record: Mapping[str, object], along: Callable[[Mapping[str, object]], bool]) -> None:
+        """``write`` a durable ``record`` after ``along`` was offered its copy on the target (UpdateItem parameters
+        appending it and the records before it) to send within a request of its own: the leases the intent
+        needs (``Leases.hold(along=...)``). Nothing of ``record`` is written anywhere before ``along`` returns, so
+        an intent is never recorded for a lease another run holds; when ``along`` did not send it, it is sent by
+        itself. Records written meanwhile (the leases taken) go with the next intent."""
+        assert self._mirror is not None and record.get("op") in DURABLE_OPS
+        before = len(self._unsent)
+        records = [*self._unsent, record]
+        if not along(self._mirror.append_request(records)):
+            self.write(record)
+            return
+        self._append(record, durable=True)
+        self._mirror.written(records)
+        self._unsent = self._unsent[before:]
+        self._sent = True
 
     def _append(self, record: Mapping[str, object], *, durable: bool) -> None:
         self._stream.write(json.dumps(record, default=str) + "\n")

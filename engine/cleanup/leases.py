@@ -95,8 +95,8 @@ class NoLeases:
     def lease(self, key: str) -> Iterator[None]:
         yield
 
-    def hold(self, *keys: str) -> None:
-        pass
+    def hold(self, *keys: str, along: Mapping[str, object] | None = None) -> bool:
+        return False
 
     def release(self, key: str) -> None:
         pass
@@ -147,12 +147,14 @@ class Leases(NoLeases):
         finally:
             self.release(key)
 
-    def hold(self, *keys: str) -> None:
+    def hold(self, *keys: str, along: Mapping[str, object] | None = None) -> bool:
         """Take ``keys`` until ``release``/``release_all`` (waits, bounded, while another owner holds one).
 
         Keys not held yet are taken in one request (TransactWriteItems) when none of them has an owner,
-        together with the deletion of the leases given back meanwhile; otherwise those are deleted first and
-        the keys taken one at a time, in the order given, as ``_hold_one`` takes them.
+        together with the deletion of the leases given back meanwhile and the ``along`` write (an ``Update``
+        of that request: the intent that follows the lease, ``UndoStack.intend``); otherwise those are deleted
+        first and the keys taken one at a time, in the order given, as ``_hold_one`` takes them. True when
+        ``along`` was written with them; else the caller writes it itself.
         """
         with self._lock:
             new: list[str] = []
@@ -167,19 +169,20 @@ class Leases(NoLeases):
                 else:
                     new.append(key)
         if not new:
-            return
+            return False
         self._ensure_table()
-        if (len(new) > 1 or self._lingering) and self._take_free(new):
+        if (len(new) > 1 or self._lingering or along is not None) and self._take_free(new, along):
             for key in new:
                 self._taken(key)
-            return
+            return along is not None
         self._flush_lingering()  # never wait for a lease while holding one given back
         for key in new:
             self._hold_one(key)
+        return False
 
-    def _take_free(self, keys: list[str]) -> bool:
-        """Take every one of ``keys`` at once if none has an owner, deleting the lingering leases in the same
-        request (else do neither): True when done."""
+    def _take_free(self, keys: list[str], along: Mapping[str, object] | None = None) -> bool:
+        """Take every one of ``keys`` at once if none has an owner, deleting the lingering leases and writing
+        ``along`` in the same request (else do none of it): True when done."""
         expires = f"{time.time() + self._ttl:.3f}"
         puts = [
             {
@@ -195,7 +198,9 @@ class Leases(NoLeases):
             gone = sorted(self._lingering)
         deletes = [{"Delete": self._delete_request(key)} for key in gone]
         try:
-            self.client.transact_write_items(TransactItems=[*deletes, *puts])
+            self.client.transact_write_items(
+                TransactItems=[*deletes, *puts, *([{"Update": dict(along)}] if along is not None else [])]
+            )
         except ClientError:
             return False  # one is held (maybe by a dead run), or the table is gone: one at a time sorts it out
         with self._lock:

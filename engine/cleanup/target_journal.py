@@ -60,22 +60,35 @@ class TargetJournal:
 
     def write(self, records: Sequence[Mapping[str, object]]) -> None:
         """Append ``records`` (in order) in one request."""
-        ended = any(record.get("op") == "end" for record in records)
-        expires = 0.0 if ended else time.time() + self._ttl
         with self._lock:
-            self._update(
-                "SET #records = list_append(if_not_exists(#records, :empty), :record), Expires = :exp, #owner = :me",
-                {
-                    ":empty": {"L": []},
-                    ":record": {"L": [{"S": json.dumps(record, default=str)} for record in records]},
-                    ":exp": {"N": f"{expires:.3f}"},
-                    ":me": {"S": self.run_id},
-                },
-                {"#records": "Records", "#owner": "Owner"},
-            )
-        if self._heartbeat and self._beat is None and expires:
+            self._send(self._append_request(records))
+        self.written(records)
+
+    def append_request(self, records: Sequence[Mapping[str, object]]) -> Mapping[str, object]:
+        """The UpdateItem parameters that append ``records``, for a caller that sends them in a transaction of
+        its own (``Leases.hold(along=...)``) and then says so with ``written``."""
+        return self._append_request(records)
+
+    def written(self, records: Sequence[Mapping[str, object]]) -> None:
+        """``records`` reached the target: the heartbeat keeps the item alive from now on."""
+        ended = any(record.get("op") == "end" for record in records)
+        if self._heartbeat and self._beat is None and not ended:
             self._beat = threading.Thread(target=self._beating, name="scenario-run-journal", daemon=True)
             self._beat.start()
+
+    def _append_request(self, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
+        ended = any(record.get("op") == "end" for record in records)
+        expires = 0.0 if ended else time.time() + self._ttl
+        return self._request(
+            "SET #records = list_append(if_not_exists(#records, :empty), :record), Expires = :exp, #owner = :me",
+            {
+                ":empty": {"L": []},
+                ":record": {"L": [{"S": json.dumps(record, default=str)} for record in records]},
+                ":exp": {"N": f"{expires:.3f}"},
+                ":me": {"S": self.run_id},
+            },
+            {"#records": "Records", "#owner": "Owner"},
+        )
 
     def hand_over_removal(self) -> Mapping[str, object]:
         """This item's key, for a caller that deletes it with the run's leases (``Leases.release_all``)."""
@@ -95,17 +108,19 @@ class TargetJournal:
             with self._lock:
                 if self._stop.is_set():
                     return
-                self._update(
-                    "SET Expires = :exp",
-                    {":exp": {"N": f"{time.time() + self._ttl:.3f}"}},
-                    {},
-                    condition="attribute_exists(LeaseKey)",
+                self._send(
+                    self._request(
+                        "SET Expires = :exp",
+                        {":exp": {"N": f"{time.time() + self._ttl:.3f}"}},
+                        {},
+                        condition="attribute_exists(LeaseKey)",
+                    )
                 )
 
-    def _update(
+    def _request(
         self, expression: str, values: dict[str, object], names: dict[str, str], condition: str | None = None
-    ) -> None:
-        request: dict[str, object] = {
+    ) -> dict[str, object]:
+        return {
             "TableName": self.table,
             "Key": self.key,
             "UpdateExpression": expression,
@@ -113,11 +128,13 @@ class TargetJournal:
             **({"ExpressionAttributeNames": names} if names else {}),
             **({"ConditionExpression": condition} if condition else {}),
         }
+
+    def _send(self, request: dict[str, object]) -> None:
         try:
             try:
                 self.client.update_item(**request)
             except ClientError as exc:
-                if error_code(exc) != "ResourceNotFoundException" or condition:
+                if error_code(exc) != "ResourceNotFoundException" or "ConditionExpression" in request:
                     raise
                 # The table this process made is gone (a restarted `scenario serve`): make it again.
                 forget_table(self.client, self.table)

@@ -14,7 +14,7 @@ before it removes anything that may not be this run's.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -125,11 +125,33 @@ class UndoStack:
 
     # -- what actions call (through ``StepUndo``) --------------------------------------------
 
-    def intend(self, kind: str, params: Mapping[str, object], description: str, *, step_id: str = "") -> UndoEntry:
-        """Record, before the call, what is about to be made and how to undo it (state: pending)."""
+    def intend(
+        self,
+        kind: str,
+        params: Mapping[str, object],
+        description: str,
+        *,
+        step_id: str = "",
+        leases: Sequence[str] = (),
+    ) -> UndoEntry:
+        """Record, before the call, what is about to be made and how to undo it (state: pending).
+
+        ``leases`` are taken first (``NoLeases.hold``), in the same request as the intent's copy on the target
+        when they are free."""
         entry = UndoEntry(len(self._entries) + 1, description, step_id, kind, dict(params), state="pending")
+        record = {"op": "intent", "id": entry.id, "step": step_id, "kind": kind, "params": entry.params}
+        record |= {"description": description, "since": entry.since}
+        holder = self._context.leases if self._context is not None else None
+        # The leases are the run's before the intent is recorded anywhere: an intent recorded while another run
+        # holds the item would have that run's item undone as this one's.
+        if holder is not None and leases and self.journal is not None and self.journal.mirrored:
+            self.journal.write_along(record, lambda update: holder.hold(*leases, along=update))
+        else:
+            if holder is not None and leases:
+                holder.hold(*leases)
+            if self.journal is not None:
+                self.journal.write(record)
         self._entries.append(entry)
-        self._write("intent", entry, kind=kind, params=entry.params, description=description, since=entry.since)
         return entry
 
     def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, object] | None = None) -> None:
@@ -207,18 +229,23 @@ class StepUndo:
     stack: UndoStack
     step_id: str
 
-    def intend(self, kind: str, params: Mapping[str, object], description: str) -> UndoEntry:
-        """Record, before the call, what is about to be made and how to undo it (state: pending)."""
-        return self.stack.intend(kind, params, description, step_id=self.step_id)
+    def intend(
+        self, kind: str, params: Mapping[str, object], description: str, *, leases: Sequence[str] = ()
+    ) -> UndoEntry:
+        """Record, before the call, what is about to be made and how to undo it (state: pending); ``leases``
+        are taken first, in the same request as the target's copy of the intent when they are free."""
+        return self.stack.intend(kind, params, description, step_id=self.step_id, leases=leases)
 
     def resolve(self, entry: UndoEntry, *, needed: bool, params: Mapping[str, object] | None = None) -> None:
         """What the call did: ``needed`` (undo at cleanup, with ``params`` updated) or nothing to undo."""
         self.stack.resolve(entry, needed=needed, params=params)
 
     @contextmanager
-    def intent(self, kind: str, params: Mapping[str, object], description: str) -> Iterator[UndoEntry]:
+    def intent(
+        self, kind: str, params: Mapping[str, object], description: str, *, leases: Sequence[str] = ()
+    ) -> Iterator[UndoEntry]:
         """``intend`` around the creating call: needed when it returns, left pending when it raises."""
-        entry = self.intend(kind, params, description)
+        entry = self.intend(kind, params, description, leases=leases)
         yield entry
         if entry.state == "pending":
             self.resolve(entry, needed=True)

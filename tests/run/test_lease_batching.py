@@ -1,16 +1,22 @@
 """Leases taken and given back in as few requests as the guarantees allow: free keys are taken together
 (TransactWriteItems), a key held by another run falls back to taking one at a time (waiting, or taking
 over a dead run's lease), and the end of a run gives back its leases and deletes its journal's target
-copy in one request. Against a real ``scenario serve`` (LocalServer) with boto3, counting the calls."""
+copy in one request; a free lease an intent needs goes in the intent's request. Against a real
+``scenario serve`` (LocalServer) with boto3, counting the calls."""
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 
 from botocore.client import BaseClient
 
 from engine.cleanup import leases
+from engine.cleanup.journal import Journal
 from engine.cleanup.leases import Leases, LeaseTimeout
+from engine.cleanup.target_journal import TargetJournal
+from engine.cleanup.undo import UndoContext, UndoStack
 
 TABLE = leases.DEFAULT_TABLE
 
@@ -169,3 +175,62 @@ def test_a_run_that_must_wait_gives_back_what_lingers_first(dynamodb, monkeypatc
     assert _owner(client, "cognito:pool") is None  # not held while it waited
     run.release_all()
     other.release_all()
+
+
+def _wired(client: BaseClient, tmp_path, run_id: str) -> tuple[Journal, Leases, UndoStack]:
+    """A run's journal (local file + the target's copy), its leases (journalled as the runner does) and undo stack."""
+    mirror = TargetJournal(client, run_id, heartbeat=False)
+    mirror.open()
+    journal = Journal.create({"run": run_id}, root=tmp_path, mirror=mirror)
+    run = Leases(client, run_id, on_take=lambda key: journal.write({"op": "lease", "key": key}))
+    return journal, run, UndoStack(UndoContext(None, run), journal)  # type: ignore[arg-type]
+
+
+def _target_records(client: BaseClient, run_id: str) -> list[dict[str, object]]:
+    item = client.get_item(TableName=TABLE, Key={"LeaseKey": {"S": f"journal:{run_id}"}}).get("Item") or {}
+    return [json.loads(r["S"]) for r in item.get("Records", {}).get("L", [])]
+
+
+def test_a_free_lease_goes_in_the_same_request_as_the_intent_that_needs_it(dynamodb, tmp_path) -> None:
+    client, calls = dynamodb
+    journal, run, stack = _wired(client, tmp_path, "run-1")
+    run.hold("cognito:pool")
+    run.release("cognito:pool")  # lingers: its deletion goes in the same request too
+    calls.clear()
+    stack.intend("restore_item", {"table": "t"}, "delete item k from table t", leases=["dynamodb:t:k"])
+    assert calls == ["TransactWriteItems"]
+    assert _owner(client, "dynamodb:t:k") == "run-1" and _owner(client, "cognito:pool") is None
+    ops = [r["op"] for r in _target_records(client, "run-1")]
+    assert ops == ["run", "lease", "intent"]  # the header, the pool's lease, then the intent: not the item's lease yet
+    local = [json.loads(line)["op"] for line in journal.path.read_text().splitlines()]
+    assert local == ["run", "lease", "lease", "intent"]  # on disk, the item's lease before its intent
+    calls.clear()
+    stack.intend("delete_user", {"user_name": "u"}, "delete user u")  # the next intent carries the item's lease
+    assert calls == ["UpdateItem"]
+    assert [r["op"] for r in _target_records(client, "run-1")] == ["run", "lease", "intent", "lease", "intent"]
+    run.release_all()
+    journal.close(remove=True)
+
+
+def test_an_intent_whose_lease_another_run_holds_is_recorded_nowhere_until_the_lease_is_this_runs(
+    dynamodb, tmp_path
+) -> None:
+    client, _ = dynamodb
+    other = Leases(client, "run-other")
+    other.hold("dynamodb:t:k")
+    journal, run, stack = _wired(client, tmp_path, "run-1")
+    done = threading.Event()
+    worker = threading.Thread(
+        target=lambda: (stack.intend("restore_item", {}, "delete item k", leases=["dynamodb:t:k"]), done.set())
+    )
+    worker.start()
+    time.sleep(0.6)  # waiting for run-other's lease
+    assert not done.is_set()
+    assert "intent" not in journal.path.read_text() and _target_records(client, "run-1") == []
+    other.release_all()
+    worker.join(timeout=10)
+    assert done.is_set()
+    assert _owner(client, "dynamodb:t:k") == "run-1"
+    assert [r["op"] for r in _target_records(client, "run-1")] == ["run", "lease", "intent"]
+    run.release_all()
+    journal.close(remove=True)
