@@ -34,7 +34,7 @@ from engine.aws.clients import Clients
 from engine.errors import InputError, Location, TargetError
 from engine.stack import cdk, deploy_cache
 from engine.stack.artifacts import delete_objects, ensure_artifact_bucket, remove_artifacts
-from engine.stack.code import LocalCode, code_key, local_code, s3_location, zip_code
+from engine.stack.code import LocalCode, code_key, local_code, s3_location, sam_function_globals, zip_code
 from engine.stack.defaults import DEFAULT_STACK_NAME, DEFAULT_TEMPLATE, TRIGGERS_DIR
 from engine.stack.errors import aws_errors
 from engine.stack.local_types import parse_unsupported
@@ -123,8 +123,15 @@ def deploy(
         code = zip_code(package.path, log=log)
         key = code_key(stack_name, package.resource, code)
         _upload(clients, bucket, key, code, f"{package.resource}'s code ({package.path.name})", log)
-        parsed["Resources"][package.resource]["Properties"][package.prop] = s3_location(package.prop, bucket, key)
+        resource = parsed["Resources"][package.resource]
+        if not isinstance(resource.get("Properties"), dict):
+            resource["Properties"] = {}
+        resource["Properties"][package.prop] = s3_location(package.prop, bucket, key)
         keys.append(key)
+    inherited = sam_function_globals(parsed).get("CodeUri")
+    if packages and isinstance(inherited, str) and not inherited.startswith("s3://"):
+        # Every function that inherited this local path has its own S3 location now: the path means nothing there.
+        del parsed["Globals"]["Function"]["CodeUri"]
     sam = SAM_TRANSFORM in transforms(parsed)
     if sam and clients.local:
         try:

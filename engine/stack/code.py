@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,14 +40,27 @@ class LocalCode:
     path: Path
 
 
+def sam_function_globals(template: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A SAM template's ``Globals: Function:``: what each ``AWS::Serverless::Function`` has unless it says otherwise."""
+    found = template.get("Globals")
+    function = found.get("Function") if isinstance(found, dict) else None
+    return function if isinstance(function, dict) else {}
+
+
 def local_code(template: dict[str, Any], template_path: Path) -> list[LocalCode]:
-    """The resources of ``template`` whose code is a local path (checked to exist)."""
+    """The resources of ``template`` whose code is a local path (checked to exist); a SAM function without a
+    ``CodeUri`` (or ``InlineCode``) of its own has the one of ``Globals: Function:``, as SAM CLI packages it."""
     found = []
+    inherited = sam_function_globals(template).get("CodeUri")
     for logical, resource in (template.get("Resources") or {}).items():
         if not isinstance(resource, dict):
             continue
         prop = CODE_PROPERTIES.get(str(resource.get("Type")))
-        value = (resource.get("Properties") or {}).get(prop) if prop else None
+        given = resource.get("Properties")
+        properties: dict[str, Any] = given if isinstance(given, dict) else {}
+        value = properties.get(prop) if prop else None
+        if prop == "CodeUri" and value is None and "InlineCode" not in properties:
+            value = inherited
         if prop is None or not isinstance(value, str) or value.startswith("s3://"):
             continue
         path = (template_path.parent / value).resolve()

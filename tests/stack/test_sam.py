@@ -116,3 +116,49 @@ def test_a_sam_template_that_does_not_expand_is_bad_input_at_its_resource(scenar
         "Event with id [SignUp] is invalid. Cognito events must reference a Cognito UserPool in the same template.\n"
         "  hint: fix the template (`sam validate --lint` shows the same problems)\n"
     ) in result.output
+
+
+def _with_code_uri_in_globals(tmp_path: Path) -> Path:
+    """The fixture app with its function's CodeUri and Handler moved to ``Globals: Function:``."""
+    shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
+    template = tmp_path / "template.yaml"
+    text = template.read_text(encoding="utf-8")
+    text = text.replace(
+        "Function: {Runtime: python3.12, Timeout: 10, MemorySize: 128}",
+        "Function: {Runtime: python3.12, Timeout: 10, MemorySize: 128, CodeUri: functions/sign_up/, "
+        "Handler: index.handler}",
+    )
+    text = text.replace("      CodeUri: functions/sign_up/\n      Handler: index.handler\n", "")
+    assert "CodeUri: functions/sign_up/," in text and "\n      CodeUri" not in text
+    template.write_text(text, encoding="utf-8")
+    return template
+
+
+def test_a_code_uri_given_in_globals_is_packaged_for_each_function_that_inherits_it(scenario_run, tmp_path) -> None:
+    _with_code_uri_in_globals(tmp_path)
+    result = scenario_run(tmp_path / "scenario.yaml")
+    assert result.exit_code == 0, result.output
+    assert "signed up, was confirmed by the trigger and joined members." in result.output
+
+
+def test_on_aws_a_code_uri_in_globals_becomes_each_functions_own_s3_location(aws_like: Clients, tmp_path) -> None:
+    sent: list[dict[str, Any]] = []
+    cfn = aws_like.client("cloudformation")
+    cfn.meta.events.register(
+        "provide-client-params.cloudformation.CreateStack", lambda params, **_: sent.append(params)
+    )
+    template = _with_code_uri_in_globals(tmp_path)
+    try:
+        with pytest.raises(InputError, match="resource SignUpFunction has type AWS::Serverless::Function"):
+            stack.deploy(aws_like, "sam-globals", template, log=lambda _: None)
+    finally:
+        cfn.meta.events.unregister("provide-client-params.cloudformation.CreateStack")
+    [request] = sent
+    body = json.loads(request["TemplateBody"])
+    assert body["Resources"]["SignUpFunction"]["Properties"]["CodeUri"]["Key"].startswith("sam-globals/SignUpFunction-")
+    assert body["Globals"]["Function"] == {
+        "Runtime": "python3.12",
+        "Timeout": 10,
+        "MemorySize": 128,
+        "Handler": "index.handler",
+    }
