@@ -32,11 +32,14 @@ def runtime_problems(plan: Plan) -> list[InputError]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []  # deploying reports an unreadable template with its own message
     problems = []
+    inherited = _value(_value(root, "Globals"), "Function")  # a SAM function's defaults
     for name, resource in _mapping_items(_value(root, "Resources")):
-        if _scalar(_value(resource, "Type")) != "AWS::Lambda::Function":
+        kind = _scalar(_value(resource, "Type"))
+        if kind not in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
             continue
         properties = _value(resource, "Properties")
-        runtime_node = _value(properties, "Runtime")
+        defaults = inherited if kind == "AWS::Serverless::Function" else None
+        runtime_node = _setting(properties, defaults, "Runtime")
         runtime = _scalar(runtime_node)
         if runtime is not None and runtime_node is not None and (missing := missing_tool(runtime)) is not None:
             problems.append(
@@ -46,7 +49,7 @@ def runtime_problems(plan: Plan) -> list[InputError]:
                     hint="install it so that the local target can run the function, or run with --target aws",
                 )
             )
-        architectures = _value(properties, "Architectures")
+        architectures = _setting(properties, defaults, "Architectures")
         wanted = _scalar(architectures.value[0]) if isinstance(architectures, yaml.SequenceNode) else None
         if architectures is not None and wanted is not None and wanted != (host := host_architecture()):
             problems.append(
@@ -58,6 +61,12 @@ def runtime_problems(plan: Plan) -> list[InputError]:
                 )
             )
     return problems
+
+
+def _setting(properties: yaml.Node | None, defaults: yaml.Node | None, key: str) -> yaml.Node | None:
+    """A function's own ``key``, else the one of SAM's ``Globals: Function:`` (``defaults``)."""
+    own = _value(properties, key)
+    return own if own is not None else _value(defaults, key)
 
 
 def _where(path: Path, node: yaml.Node) -> Location:

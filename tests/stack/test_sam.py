@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -162,3 +163,22 @@ def test_on_aws_a_code_uri_in_globals_becomes_each_functions_own_s3_location(aws
         "MemorySize": 128,
         "Handler": "index.handler",
     }
+
+
+def test_a_runtime_given_in_globals_is_checked_before_any_step(scenario_run, scenario_cli, tmp_path) -> None:
+    template = _with_code_uri_in_globals(tmp_path)
+    text = template.read_text(encoding="utf-8").replace("Runtime: python3.12", "Runtime: nodejs20.x")
+    template.write_text(text, encoding="utf-8")
+    no_node = {"PATH": str(Path(os.__file__).parent)}  # a PATH with no node on it
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "Runtime: nodejs20.x" in row)
+    column = text.splitlines()[line - 1].index("nodejs20.x") + 1
+    expected = (
+        f"Error: {template}:{line}:{column}: function SignUpFunction uses runtime nodejs20.x, but `node` is "
+        "not on PATH: install Node.js 18 or newer (e.g. apt-get install nodejs)\n"
+    )
+    result = scenario_run(tmp_path / "scenario.yaml", "--non-interactive", env=no_node)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(expected)
+    assert "[ok]" not in result.output
+    checked = scenario_cli("validate", tmp_path / "scenario.yaml", env=no_node)
+    assert checked.exit_code == 2 and checked.stderr.startswith(expected)
