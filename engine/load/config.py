@@ -34,6 +34,7 @@ class LoadConfig:
     profile: str | None = None
     answers: str | None = None
     fail_ratio: float | None = None
+    env_file: str | None = None  # KEY=VALUE lines for the scenario's `env:` (the environment wins), as scenario-run
 
     def to_env(self) -> dict[str, str]:
         return {CONFIG_ENV: json.dumps(asdict(self), sort_keys=True)}

@@ -14,6 +14,7 @@ from engine.errors import Interrupted, ScenarioError
 from engine.load.config import LoadConfig, answer_sets
 from engine.plan.model import Plan
 from engine.prompts.answers import Answers
+from engine.run.env_file import read_env_file, resolve_env
 from engine.run.options import RunOptions
 from engine.run.pipeline import plan_files
 
@@ -28,6 +29,7 @@ class LoadedScenario:
     plan: Plan
     answer_sets: list[Answers]
     options: RunOptions
+    env_values: dict[str, str] | None = None  # the --env-file, read once for every iteration
     _logged: set[str] = field(default_factory=set)
 
     @property
@@ -58,6 +60,7 @@ def load(config: LoadConfig) -> LoadedScenario:
         region=config.region,
         profile=config.profile,
         non_interactive=True,
+        env_file=Path(config.env_file) if config.env_file else None,
     )
     sets = answer_sets(Path(config.answers) if config.answers else None)
     plans: list[Plan] = []
@@ -65,7 +68,9 @@ def load(config: LoadConfig) -> LoadedScenario:
     for answers in sets[1:]:
         answers.check_known(plans[0].prompt_ids)
         answers.check_answered(plans[0].needs_answer)
-    return LoadedScenario(config, plans[0], sets, options)
+    env_values = read_env_file(options.env_file) if options.env_file else None
+    resolve_env(plans[0], env_values)  # a value missing everywhere stops the load before any user starts
+    return LoadedScenario(config, plans[0], sets, options, env_values)
 
 
 def loaded() -> LoadedScenario:

@@ -79,7 +79,7 @@ class ScenarioUser(User):
         try:
             planned = Planned(self._scenario.plan, copy.deepcopy(self._answers))
             secrets = Secrets()
-            mask_inputs([planned], None, secrets)
+            mask_inputs([planned], self._scenario.env_values, secrets)
             console = Console(secrets, stream=io.StringIO(), color=False, quiet=True)
             result, _ = run_planned(
                 planned,
@@ -88,6 +88,7 @@ class ScenarioUser(User):
                 secrets=secrets,
                 interactive=False,
                 target=self._target,
+                env_values=self._scenario.env_values,
             )
         except KeyboardInterrupt:
             return None  # stopped before the run began: nothing was made

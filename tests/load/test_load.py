@@ -103,3 +103,26 @@ def test_on_the_local_target_the_load_starts_a_loopback_server_of_its_own(tmp_pa
     assert "Local AWS for the load listening on http://127.0.0.1:" in output
     requests, failures = stats(prefix)[("list_user_pools", "hello:pools")]
     assert requests > 0 and failures == 0
+
+
+def test_an_env_file_gives_every_iteration_its_values_and_a_missing_one_stops_the_load_first(tmp_path):
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        "name: envs\nenv: [POOL_LIMIT, {name: API_KEY, secret: true}]\nsteps:\n"
+        "  - id: pools\n    list_user_pools: {max_results: '{{ env.POOL_LIMIT | int }}'}\n"
+        "    assert: [\"env.API_KEY == 'k-29f1'\"]\n"
+    )
+    (tmp_path / "values.env").write_text("POOL_LIMIT=7\nAPI_KEY=k-29f1\n")
+    prefix = tmp_path / "envs"
+    code, output = finish(scenario_load(flow, "--env-file", "values.env", "-u", 1, "-r", 1, "-t", "2s",
+                                        "--csv", prefix, cwd=tmp_path))  # fmt: skip
+    assert code == 0, output
+    requests, failures = stats(prefix)[("list_user_pools", "flow:pools")]
+    assert requests > 0 and failures == 0
+    assert "k-29f1" not in output
+
+    (tmp_path / "values.env").write_text("API_KEY=k-29f1\n")
+    code, output = finish(scenario_load(flow, "--env-file", "values.env", "-t", "2s", cwd=tmp_path))
+    assert code == 2, output
+    assert f"Error: {flow}:2:6: environment variable POOL_LIMIT is not set" in output
+    assert "Locust" not in output and "listening on" not in output  # nothing started

@@ -26,6 +26,11 @@ EPILOG = (
     help="Answers file: a mapping for every user, or a list of answer sets spread over the users.",
 )
 @click.option(
+    "--env-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="KEY=VALUE lines giving the scenario's env: variables (the environment wins over the file).",
+)
+@click.option(
     "--target",
     type=TARGETS,
     default="local",
@@ -59,6 +64,7 @@ def load_command(
     spawn_rate: float,
     run_time: str | None,
     answers: Path | None,
+    env_file: Path | None,
     target: str,
     endpoint_url: str | None,
     stack_name: str | None,
@@ -91,6 +97,7 @@ def load_command(
         profile=profile,
         answers=str(answers.resolve()) if answers else None,
         fail_ratio=fail_ratio,
+        env_file=str(env_file.resolve()) if env_file else None,
     )
     options = LoadOptions(
         config,
