@@ -1,4 +1,6 @@
-"""Lambda actions: create a function from a .py file, a folder or inline code, ready to be a trigger.
+"""Lambda actions: create a function from a file, a folder or inline code, ready to be a trigger.
+
+Locally it runs in any runtime the local Lambda runs (Python, Node.js, a provided bootstrap) whose tool is here.
 
 The function gets a role of its own (unless ``role_arn`` is given) and permission for Cognito to invoke it;
 cleanup deletes the function and the role it created. Files are packaged like a template's local code
@@ -8,6 +10,7 @@ cleanup deletes the function and the role it created. Files are packaged like a 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -48,12 +51,18 @@ _LOGS = {
 
 SCHEMA = obj(
     {
-        "code": {**STRING, "description": "A .py file, a folder or a .zip, relative to the scenario file."},
-        "inline": {**STRING, "description": "The handler's Python source, deployed as index.py."},
+        "code": {
+            **STRING,
+            "description": "A .py or .js/.mjs file, a folder or a .zip, relative to the scenario file.",
+        },
+        "inline": {
+            **STRING,
+            "description": "The handler's source: index.py (Python), index.mjs (an ES module) or index.js (Node.js).",
+        },
         "name": {**STRING, "description": "Function name (default: scenario-<step id>-<random>)."},
         "handler": {
             **STRING,
-            "description": "module.function (default: <file>.handler for a .py file, else index.handler).",
+            "description": "module.function (default: <file>.handler for a .py or .js file, else index.handler).",
         },
         "runtime": {**STRING, "default": "python3.12"},
         "timeout": {"type": "integer", "minimum": 1, "maximum": 900, "default": 5},
@@ -102,13 +111,9 @@ class _FunctionView(TypedDict):
 def create_function(args: CreateFunctionArgs, ctx: ActionContext) -> JsonValue:
     name = args.get("name") or f"scenario-{ctx.step_id}-{secrets.token_hex(3)}"[:64]
     runtime = args.get("runtime", "python3.12")
-    if ctx.target != "aws" and not runtime.startswith("python"):
-        raise StepFailed(
-            f"function {name} uses runtime {runtime}, but the local target runs Python handlers only "
-            "(python3.9 to python3.13): use a python3.x runtime, or run with --target aws",
-            code="UnsupportedRuntime",
-        )
-    code, handler = _package(args, ctx)
+    if ctx.target != "aws":
+        _check_runs_locally(name, runtime)
+    code, handler = _package(args, ctx, runtime)
     lam = ctx.client("lambda")
     role_arn = args.get("role_arn") or _create_role(ctx, f"{name}-role"[:64], args.get("policy") or [])
     params: dict[str, object] = {
@@ -139,7 +144,42 @@ def create_function(args: CreateFunctionArgs, ctx: ActionContext) -> JsonValue:
     }
 
 
-def _package(args: CreateFunctionArgs, ctx: ActionContext) -> tuple[bytes, str]:
+def _check_runs_locally(name: str, runtime: str) -> None:
+    """The local Lambda runs Python, Node.js and provided (bootstrap) runtimes whose tool is on this machine."""
+    from engine.local.awslambda.runtimes import SUPPORTED, missing_tool, runtime_of
+
+    if runtime_of(runtime) is None:
+        raise StepFailed(
+            f"function {name} uses runtime {runtime}; the local Lambda runtime runs {', '.join(SUPPORTED)}",
+            code="UnsupportedRuntime",
+            hint="use one of those runtimes, or run with --target aws",
+        )
+    if (tool := missing_tool(runtime)) is not None:
+        raise StepFailed(
+            f"function {name} uses runtime {runtime}, but {tool}",
+            code="UnsupportedRuntime",
+            hint="install it so that the local target can run the function, or run with --target aws",
+        )
+
+
+# An ES module's source (``export const handler = ...``): Node.js loads it from a .mjs file.
+_ES_MODULE = re.compile(r"^\s*export\s", re.MULTILINE)
+
+
+def _inline_file(runtime: str, source: str, step_id: str) -> str:
+    """The file inline source is deployed as: index.py, or index.mjs / index.js for Node.js."""
+    if runtime.startswith("nodejs"):
+        return "index.mjs" if _ES_MODULE.search(source) else "index.js"
+    if runtime.startswith("python"):
+        return "index.py"
+    raise InputError(
+        f"inline code is a Python or Node.js handler's source, and runtime {runtime} runs a bootstrap",
+        step=step_id,
+        hint="give the built bootstrap (or a .zip or folder holding it) as code:",
+    )
+
+
+def _package(args: CreateFunctionArgs, ctx: ActionContext, runtime: str) -> tuple[bytes, str]:
     """The zip and the default handler for ``code`` or ``inline``."""
     if "inline" in args:
         import io
@@ -147,7 +187,7 @@ def _package(args: CreateFunctionArgs, ctx: ActionContext) -> tuple[bytes, str]:
 
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr("index.py", args["inline"])
+            archive.writestr(_inline_file(runtime, args["inline"], ctx.step_id), args["inline"])
         return buffer.getvalue(), "index.handler"
     path = Path(args["code"])
     if not path.is_absolute():
@@ -158,7 +198,7 @@ def _package(args: CreateFunctionArgs, ctx: ActionContext) -> tuple[bytes, str]:
             step=ctx.step_id,
             hint="the path is relative to the scenario file",
         )
-    handler = f"{path.stem}.handler" if path.suffix == ".py" else "index.handler"
+    handler = f"{path.stem}.handler" if path.suffix in (".py", ".js", ".mjs", ".cjs") else "index.handler"
     return zip_code(path, log=lambda text: ctx.console.message(text)), handler
 
 

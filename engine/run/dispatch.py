@@ -43,6 +43,7 @@ class _Failure:
     code: str
     message: str
     from_aws: bool
+    hint: str | None = None  # the action's own advice (a StepFailed's), shown when the failure fails the step
 
 
 class Dispatcher:
@@ -271,6 +272,7 @@ class Dispatcher:
                 code=failure.code,
                 location=step.location,
                 step=step.id,
+                hint=failure.hint,
             )
 
     def _check_expected_message(self, step: StepPlan, failure: _Failure) -> None:
@@ -314,7 +316,7 @@ class Dispatcher:
         except StepFailed as exc:
             if exc.code is None:
                 raise
-            return None, _Failure(exc.code, exc.message, False)
+            return None, _Failure(exc.code, exc.message, False, exc.hint)
         except ParamValidationError as exc:
             raise ActionArgumentError(
                 f"invalid parameters for AWS: {' '.join(str(exc).split())}",
