@@ -5,7 +5,8 @@ moto parses a request body on the assumption that a real SDK wrote it: a body th
 HTTP server answers with a 500 page and a traceback (and boto3 retries a 500). AWS answers 400 with
 the error its protocol carries (``__type`` in the body and ``x-amzn-ErrorType`` in the headers), so
 ``refusal`` checks each request of a JSON-protocol service (Cognito, DynamoDB, CloudWatch Logs, ...)
-and of Lambda's REST API against botocore's model of its operation, the model the SDKs are built from:
+and of Lambda's REST API against botocore's model of its operation, the model the SDKs are built from
+(a query-protocol one, IAM, STS, CloudFormation..., for its ``Action`` and required parameters, in XML):
 
 * a body that is not UTF-8 JSON (empty, a BOM, two documents, nested past ``MAX_DEPTH``), or whose top
   level is not an object: ``SerializationException`` (Lambda: ``InvalidRequestContentException``);
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
 from botocore.model import ListShape, MapShape, StructureShape
 
@@ -38,6 +41,7 @@ from engine.aws.service_data import service_model
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel, Shape
 
+QUERY_ERROR_TYPE = "text/xml"
 MAX_DEPTH = 64  # DynamoDB allows 32 levels of nested attributes; no SDK request nests deeper
 # Documented sizes (request body, bytes). Lambda: a 50 MB zip sent as base64 in JSON, and Invoke's 6 MB
 # synchronous payload; DynamoDB: BatchWriteItem's 16 MB; CloudWatch Logs: PutLogEvents' 1,048,576 bytes;
@@ -80,6 +84,12 @@ class Refusal:
     content_type: str
 
     def body(self) -> bytes:
+        if self.content_type == QUERY_ERROR_TYPE:  # the query protocol's ErrorResponse, as botocore parses it
+            return (
+                "<ErrorResponse><Error><Type>Sender</Type>"
+                f"<Code>{escape(self.code)}</Code><Message>{escape(self.message)}</Message>"
+                "</Error><RequestId>0</RequestId></ErrorResponse>"
+            ).encode()
         return json.dumps({"__type": self.code, "message": self.message}).encode("utf-8")
 
 
@@ -114,6 +124,8 @@ def refusal(environ: Mapping[str, object], body: bytes) -> Refusal | None:
     model = service_model(service) if service else None
     if model is None or service is None:
         return None
+    if model.protocol == "query":
+        return _query_refusal(model, environ, body)
     if model.protocol == "json":
         operation = _json_operation(model, str(environ.get("HTTP_X_AMZ_TARGET", "")))
         content_type = "application/x-amz-json-1.1"
@@ -142,6 +154,40 @@ def refusal(environ: Mapping[str, object], body: bytes) -> Refusal | None:
     kind, message = problem
     code = "SerializationException" if kind == "type" else _VALIDATION.get(service, "ValidationException")
     return Refusal(400, code, message, content_type)
+
+
+def _query_refusal(model: ServiceModel, environ: Mapping[str, object], body: bytes) -> Refusal | None:
+    """A query-protocol request (IAM, STS, CloudFormation, SNS...): form parameters naming an ``Action`` of the
+    service's version, with every required top-level member. moto would answer an unknown action with a 500 and
+    make a role without a ``RoleName``; AWS answers 400 ``MissingAction``, ``InvalidAction`` or
+    ``ValidationError`` (its common errors), in the protocol's XML."""
+    if environ.get("REQUEST_METHOD") == "GET":
+        text = str(environ.get("QUERY_STRING", ""))
+    else:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return Refusal(400, "MalformedQueryString", f"The request body is not UTF-8 (byte {error.start})",
+                           QUERY_ERROR_TYPE)  # fmt: skip
+    params = dict(parse_qsl(text, keep_blank_values=True))
+    action = params.get("Action")
+    if not action:
+        if not text and environ.get("REQUEST_METHOD") == "GET":
+            return None  # a plain GET (a browser, a health check): moto answers it as it does
+        return Refusal(400, "MissingAction", "Missing Action", QUERY_ERROR_TYPE)
+    if action not in model.operation_names:
+        version = params.get("Version") or model.api_version
+        return Refusal(400, "InvalidAction", f"Could not find operation {action} for version {version}",
+                       QUERY_ERROR_TYPE)  # fmt: skip
+    shape = model.operation_model(action).input_shape
+    if shape is None:
+        return None
+    for name in shape.required_members:
+        wire = str(shape.members[name].serialization.get("name", name))
+        if not any(key == wire or key.startswith(wire + ".") for key in params):
+            message = f"{_ONE} Value null at '{_lower(name)}' failed to satisfy constraint: Member must not be null"
+            return Refusal(400, "ValidationError", message, QUERY_ERROR_TYPE)
+    return None
 
 
 def _json_operation(model: ServiceModel, target: str) -> OperationModel | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.parsers import QueryParser
 from localaws import REGION, Env, session
 
 from engine.local.server import LocalServer
@@ -194,6 +195,55 @@ def test_a_malformed_lambda_request_gets_the_aws_error(
     _assert_aws_error(*_send(server, method, path, body, headers), status, error)
 
 
+# (service, form body, error code, message): query-protocol services answer in XML, with AWS's common errors
+QUERY_CASES: list[tuple[str, bytes, str, str]] = [
+    ("iam", b"Version=2010-05-08", "MissingAction", "Missing Action"),
+    ("sts", b"garbage%%%", "MissingAction", "Missing Action"),
+    ("iam", b"Action=Nope&Version=2010-05-08", "InvalidAction", "Could not find operation Nope for version 2010-05-08"),
+    (
+        "iam",
+        b"Action=CreateRole&Version=2010-05-08&AssumeRolePolicyDocument=%7B%7D",
+        "ValidationError",
+        "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        "cloudformation",
+        b"Action=CreateStack&Version=2010-05-15",
+        "ValidationError",
+        "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        "sns",
+        b"Action=Publish&Version=2010-03-31",
+        "ValidationError",
+        "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null",
+    ),
+    ("iam", b"Action=ListRoles&Marker=\xff", "MalformedQueryString", "The request body is not UTF-8 (byte 24)"),
+]
+
+
+@pytest.mark.parametrize(("service", "body", "code", "message"), QUERY_CASES)
+def test_a_malformed_query_request_gets_the_aws_error_in_xml(
+    server: LocalServer, service: str, body: bytes, code: str, message: str
+) -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": _signed(service)}
+    status, got, text = _send(server, "POST", "/", body, headers)
+    assert (status, got.get("x-amzn-errortype"), got.get("content-type")) == (400, code, "text/xml"), text[:300]
+    # botocore reads the error the way it reads AWS's own query errors
+    parsed = QueryParser().parse({"status_code": 400, "headers": got, "body": text}, None)
+    assert (parsed["Error"]["Code"], parsed["Error"]["Message"]) == (code, message)
+
+
+def test_a_role_is_never_made_without_its_name(server: LocalServer) -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": _signed("iam")}
+    _send(server, "POST", "/", b"Action=CreateRole&Version=2010-05-08&AssumeRolePolicyDocument=%7B%7D", headers)
+    env = Env(server.url, server.outbox)
+    try:
+        assert env.client("iam").list_roles()["Roles"] == []
+    finally:
+        env.close()
+
+
 def test_an_unsigned_cognito_request_is_checked_too(server: LocalServer) -> None:
     headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": COGNITO + "InitiateAuth"}
     _assert_aws_error(*_send(server, "POST", "/", b'{"ClientId": 1}', headers), 400, SER)
@@ -261,6 +311,8 @@ UNVALIDATED = Config(parameter_validation=False, retries={"max_attempts": 1})
         ("dynamodb", "put_item", {"TableName": "t", "Item": {"a": {"S": 1}}}, SER),
         ("dynamodb", "put_item", {"TableName": "t", "Item": {"a": {}}}, VALID),
         ("logs", "put_log_events", {"logGroupName": "g", "logStreamName": "s", "logEvents": [{"message": "m"}]}, VALID),
+        ("iam", "create_role", {"AssumeRolePolicyDocument": "{}"}, "ValidationError"),
+        ("sts", "assume_role", {"RoleSessionName": "s"}, "ValidationError"),
     ],
 )
 def test_boto3_without_its_own_validation_gets_the_aws_error(
