@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.client import BaseClient
 
+from engine.api import close
 from engine.aws.clients import Clients
 from engine.cleanup import leases
 from engine.local.server import LocalServer
@@ -24,3 +25,10 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[BaseClient, list
         client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
         yield client, calls
         clients.close()
+
+
+@pytest.fixture
+def own_backend() -> Iterator[None]:
+    """run_scenario keeps its local AWS for the process: stop it, so later tests start afresh."""
+    yield
+    close()

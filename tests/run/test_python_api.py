@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from engine.api import close, run_scenario
+from engine.api import run_scenario
 
 GREETS = """\
 name: greets
@@ -17,11 +15,7 @@ steps:
 """
 
 
-@pytest.fixture(autouse=True)
-def _own_backend() -> Iterator[None]:
-    """run_scenario keeps its local AWS for the process: stop it, so later tests start afresh."""
-    yield
-    close()
+pytestmark = pytest.mark.usefixtures("own_backend")
 
 
 def test_answers_given_as_a_mapping_are_secret_when_they_say_so(write):

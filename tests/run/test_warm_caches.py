@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from engine.api import close, run_scenario
+from engine.api import run_scenario
 from engine.aws.clients import CallHooks, Clients
 from engine.local import LocalAWS
 
@@ -18,10 +16,7 @@ steps:
 """
 
 
-@pytest.fixture(autouse=True)
-def _own_backend() -> Iterator[None]:
-    yield
-    close()
+pytestmark = pytest.mark.usefixtures("own_backend")
 
 
 def test_an_answers_file_rewritten_between_runs_of_one_process_is_read_again(write, monkeypatch):

@@ -52,21 +52,26 @@ def test_a_sam_app_deploys_over_the_endpoint_and_destroys_cleanly(scenario_cli, 
     assert served.client("lambda").list_functions()["Functions"] == []
 
 
-def test_on_aws_the_template_keeps_its_transform_with_code_uri_packaged(aws_like: Clients, tmp_path: Path) -> None:
+def _sent_to_aws(aws_like: Clients, stack_name: str, template: Path) -> dict[str, Any]:
+    """The CreateStack request a deploy of ``template`` sends (the local server then refuses it: it has no
+    transforms, and refuses what CloudFormation on AWS would expand)."""
     sent: list[dict[str, Any]] = []
     cfn = aws_like.client("cloudformation")
     cfn.meta.events.register(
         "provide-client-params.cloudformation.CreateStack", lambda params, **_: sent.append(params)
     )
-    template = tmp_path / "template.yaml"
-    shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
     try:
-        # The local server has no transforms: it refuses what CloudFormation on AWS would expand.
         with pytest.raises(InputError, match="resource SignUpFunction has type AWS::Serverless::Function"):
-            stack.deploy(aws_like, "sam-on-aws", template, log=lambda _: None)
+            stack.deploy(aws_like, stack_name, template, log=lambda _: None)
     finally:
         cfn.meta.events.unregister("provide-client-params.cloudformation.CreateStack")
     [request] = sent
+    return request
+
+
+def test_on_aws_the_template_keeps_its_transform_with_code_uri_packaged(aws_like: Clients, tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
+    request = _sent_to_aws(aws_like, "sam-on-aws", tmp_path / "template.yaml")
     assert request["Capabilities"] == ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
     body = json.loads(request["TemplateBody"])
     assert body["Transform"] == "AWS::Serverless-2016-10-31"
@@ -143,18 +148,7 @@ def test_a_code_uri_given_in_globals_is_packaged_for_each_function_that_inherits
 
 
 def test_on_aws_a_code_uri_in_globals_becomes_each_functions_own_s3_location(aws_like: Clients, tmp_path) -> None:
-    sent: list[dict[str, Any]] = []
-    cfn = aws_like.client("cloudformation")
-    cfn.meta.events.register(
-        "provide-client-params.cloudformation.CreateStack", lambda params, **_: sent.append(params)
-    )
-    template = _with_code_uri_in_globals(tmp_path)
-    try:
-        with pytest.raises(InputError, match="resource SignUpFunction has type AWS::Serverless::Function"):
-            stack.deploy(aws_like, "sam-globals", template, log=lambda _: None)
-    finally:
-        cfn.meta.events.unregister("provide-client-params.cloudformation.CreateStack")
-    [request] = sent
+    request = _sent_to_aws(aws_like, "sam-globals", _with_code_uri_in_globals(tmp_path))
     body = json.loads(request["TemplateBody"])
     assert body["Resources"]["SignUpFunction"]["Properties"]["CodeUri"]["Key"].startswith("sam-globals/SignUpFunction-")
     assert body["Globals"]["Function"] == {
