@@ -241,11 +241,17 @@ def render_string(
         found = _plain_reference(text, context)
         if found is not _NOT_PLAIN:
             return budget.output(found)
+        found = _interpolated(text, context)  # each value counted by the budget, as Jinja's finalize counts it
+        if found is not _NOT_PLAIN:
+            return found
         return _defined(_compiled(text).render(context))
 
 
-_PLAIN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*)\s*\}\}")
+_NAME = r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*"
+_PLAIN = re.compile(r"\{\{\s*(" + _NAME + r")\s*\}\}")
+_PLAIN_EXPRESSION = re.compile(r"\s*(" + _NAME + r")\s*")
 _NOT_PLAIN = object()
+_JINJA_WORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if"})
 
 
 def _plain_reference(text: str, context: Mapping[str, object]) -> object:
@@ -256,10 +262,37 @@ def _plain_reference(text: str, context: Mapping[str, object]) -> object:
     a sandboxed template for each costs more than the AWS call they feed on the embedded backend.
     """
     match = _PLAIN.fullmatch(text)
-    if match is None:
+    return _NOT_PLAIN if match is None else _lookup(match.group(1), context)
+
+
+def _interpolated(text: str, context: Mapping[str, object]) -> object:
+    """Text whose only templates are ``{{ a.b.c }}`` references (a ``say``'s line), joined as Jinja joins its
+    output (each value through the budget's ``finalize``, then ``str``); else ``_NOT_PLAIN``."""
+    parts = _PLAIN.split(text)  # literal text and names, alternating
+    if len(parts) < 3 or "\r" in text:  # Jinja would turn a \r\n into \n
         return _NOT_PLAIN
+    out: list[object] = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            if "{{" in part or "{%" in part:
+                return _NOT_PLAIN
+            if part:
+                out.append(part)
+            continue
+        value = _lookup(part, context)
+        if value is _NOT_PLAIN:
+            return _NOT_PLAIN
+        out.append(budget.output(value))
+    return _native_concat(iter(out))
+
+
+def _lookup(dotted: str, context: Mapping[str, object]) -> object:
+    """``a.b.c`` read from mappings, or ``_NOT_PLAIN`` when Jinja could resolve it otherwise (or not at all)."""
     value: object = context
-    for name in match.group(1).split("."):
+    names = dotted.split(".")
+    if names[0] in _JINJA_WORDS:  # a literal or an operator to Jinja, whatever the context holds
+        return _NOT_PLAIN
+    for name in names:
         # Jinja's ``a.b`` tries the attribute first (``dict.items``...): only a key no attribute shadows.
         if not isinstance(value, Mapping) or name not in value or hasattr(type(value), name):
             return _NOT_PLAIN
@@ -303,6 +336,10 @@ def evaluate(
     if is_template(expression):
         return render_string(expression, context, location=location, step=step)
     with _template_errors(context, location, step, expression=expression), budget.rendering():
+        match = _PLAIN_EXPRESSION.fullmatch(expression)  # a bare ``answers.send_code``: read, not compiled
+        found = _lookup(match.group(1), context) if match is not None else _NOT_PLAIN
+        if found is not _NOT_PLAIN:
+            return found
         return _defined(_compiled_expression(expression)(**context))
 
 

@@ -66,3 +66,58 @@ def test_a_plain_reference_to_a_missing_name_fails_as_before():
         render_string("{{ stack.Missing }}", {"stack": {"PoolId": "x"}})
     with pytest.raises(TemplateError, match="undefined value in template: 'nothing' is undefined"):
         render_string("{{ nothing }}", {"stack": {}})
+
+
+_CONTEXT = {
+    "stack": {"PoolId": "us-east-1_abc", "Nested": {"Count": 3, "items": [1]}, "Flag": True, "Empty": None},
+    "answers": {"username": "ada", "send_code": False, "n": 7},
+    "none": "shadowed",
+    "true": 0,
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Adding user '{{ answers.username }}' to {{ stack.PoolId }}...",
+        "{{ answers.username }}{{ answers.n }}",
+        "{{ answers.n }}{{ answers.n }}",  # joined as text: "77", never the number
+        "count {{ stack.Nested.Count }}, flag {{ stack.Flag }}, empty {{ stack.Empty }}",
+        "nested {{ stack.Nested }} and {{ stack.Nested.items }}",  # dict.items, as Jinja reads it
+        "line one {{ answers.username }}\nline two\n",
+        "{{ none }} and {{ true }}",  # Jinja's literals, whatever the context holds
+        "code {####} for {{ answers.username }}",
+        "}} stray {{ answers.username }}",
+        "{{ answers.username }} {{ answers.username | upper }}",  # a filter: Jinja's to render
+    ],
+)
+def test_text_with_plain_references_renders_as_jinja_does(text):
+    from engine.template.render import _compiled
+
+    assert render_string(text, _CONTEXT) == _compiled(text).render(_CONTEXT)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["answers.send_code", "stack.Flag", " stack.Nested.Count ", "stack.Nested.items", "none", "true", "answers"],
+)
+def test_a_bare_reference_evaluates_as_jinja_does(expression):
+    from engine.template.render import _compiled_expression
+
+    got, jinja = evaluate(expression, _CONTEXT), _compiled_expression(expression)(**_CONTEXT)
+    assert got == jinja or (callable(got) and callable(jinja))
+
+
+def test_a_missing_name_in_text_or_a_bare_expression_fails_as_before():
+    with pytest.raises(TemplateError, match="undefined value in template: 'dict object' has no attribute 'nope'"):
+        render_string("hello {{ answers.nope }}!", _CONTEXT)
+    with pytest.raises(TemplateError, match="'dict object' has no attribute 'nope'"):
+        evaluate("answers.nope", _CONTEXT)
+
+
+def test_text_with_references_is_held_to_the_output_budget():
+    from engine.template import budget
+
+    big = {"a": "x" * (budget.MAX_SIZE // 2 + 1)}
+    with pytest.raises(budget.BudgetExceeded):
+        render_string("{{ a }} and {{ a }}", big)
