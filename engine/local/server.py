@@ -154,10 +154,16 @@ class _App:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         reason = self.refusal(environ)
-        if self.snapshots is not None and reason is None:
-            self.snapshots.touch()
         if reason is not None:
             return _plain(start_response, "403 Forbidden", f"scenario serve: refused: {reason}\n")
+        try:
+            return self._serve(environ, start_response)
+        finally:
+            # Once the request is done: a snapshot taken while it ran may lack its change, and the next one has it.
+            if self.snapshots is not None:
+                self.snapshots.touch()
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and environ.get("REQUEST_METHOD") == "OPTIONS":
             start_response("204 No Content", [*_cors_headers(origin), ("Content-Length", "0")])
