@@ -271,19 +271,20 @@ def _interpolated(text: str, context: Mapping[str, object]) -> object:
     parts = _PLAIN.split(text)  # literal text and names, alternating
     if len(parts) < 3 or "\r" in text:  # Jinja would turn a \r\n into \n
         return _NOT_PLAIN
-    out: list[object] = []
+    out: list[tuple[object, bool]] = []  # (part, is a value)
     for index, part in enumerate(parts):
         if index % 2 == 0:
             if "{{" in part or "{%" in part:
                 return _NOT_PLAIN
             if part:
-                out.append(part)
+                out.append((part, False))
             continue
         value = _lookup(part, context)
         if value is _NOT_PLAIN:
             return _NOT_PLAIN
-        out.append(budget.output(value))
-    return _native_concat(iter(out))
+        out.append((value, True))
+    # Counted only once every name is found: a text left to Jinja is counted there, once.
+    return _native_concat(budget.output(part) if is_value else part for part, is_value in out)
 
 
 def _lookup(dotted: str, context: Mapping[str, object]) -> object:
