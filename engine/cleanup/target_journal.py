@@ -61,13 +61,8 @@ class TargetJournal:
     def write(self, records: Sequence[Mapping[str, object]]) -> None:
         """Append ``records`` (in order) in one request."""
         with self._lock:
-            self._send(self._append_request(records))
+            self._send(self.append_request(records))
         self.written(records)
-
-    def append_request(self, records: Sequence[Mapping[str, object]]) -> Mapping[str, object]:
-        """The UpdateItem parameters that append ``records``, for a caller that sends them in a transaction of
-        its own (``Leases.hold(along=...)``) and then says so with ``written``."""
-        return self._append_request(records)
 
     def written(self, records: Sequence[Mapping[str, object]]) -> None:
         """``records`` reached the target: the heartbeat keeps the item alive from now on."""
@@ -76,7 +71,9 @@ class TargetJournal:
             self._beat = threading.Thread(target=self._beating, name="scenario-run-journal", daemon=True)
             self._beat.start()
 
-    def _append_request(self, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    def append_request(self, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
+        """The UpdateItem parameters that append ``records``: sent by ``write``, or by a caller within a
+        transaction of its own (``Leases.hold(along=...)``), which then says so with ``written``."""
         ended = any(record.get("op") == "end" for record in records)
         expires = 0.0 if ended else time.time() + self._ttl
         return self._request(
