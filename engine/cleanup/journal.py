@@ -1,9 +1,11 @@
 """The run journal: a durable record of what a run is about to make and has made, per run.
 
 Before any call that can create or change something, the run appends the intent (and how to
-undo it) to its journal file and forces it to disk (fsync); then it appends what the call did, and
+undo it) to its journal file and makes it durable; then it appends what the call did, and
 what cleanup undid. Every record is written to the file at once (a killed process loses none of
-them), but only an intent waits for the disk, and the target's copy (``Mirror``) gets the others
+them), but only an intent must survive a crash of the machine: it is forced to disk (fsync), or, for
+a run whose target keeps a copy (``Mirror``), sent to that copy, which keeps it instead (the file is
+then forced to disk only when the copy did not get it). The copy gets the other records
 with the next intent, or when the journal is closed and kept: a record that did not get there leaves
 its entry *pending* (checked before anything is removed) or *needed* (undone again: every undo kind is
 idempotent), never wrong. A run that completes its cleanup removes its journal. A journal left behind
@@ -65,6 +67,8 @@ def journals_dir(root: Path | None = None) -> Path:
 
 class Mirror(Protocol):
     """Where else a journal's records go (the target's own copy, ``engine.cleanup.target_journal``)."""
+
+    ok: bool  # every record sent so far reached it
 
     def write(self, records: Sequence[Mapping[str, object]]) -> None: ...
 
@@ -144,11 +148,14 @@ class Journal:
         """Append ``record``; an intent (``DURABLE_OPS``) is on disk and on the target's copy, with every
         record before it, when this returns: it must survive a kill, of the process or the machine."""
         durable = record.get("op") in DURABLE_OPS
-        self._append(record, durable=durable)
-        if self._mirror is not None:
-            self._unsent.append(record)
-            if durable:
-                self._send()
+        if self._mirror is None:
+            self._append(record, durable=durable)
+            return
+        self._append(record, durable=False)
+        self._unsent.append(record)
+        if durable:
+            self._send()
+            self._settle()
 
     def write_along(self, record: Mapping[str, object], along: Callable[[Mapping[str, object]], bool]) -> None:
         """``write`` a durable ``record`` after ``along`` was offered its copy on the target (UpdateItem parameters
@@ -162,10 +169,17 @@ class Journal:
         if not along(self._mirror.append_request(records)):
             self.write(record)
             return
-        self._append(record, durable=True)
+        self._append(record, durable=False)
         self._mirror.written(records)
         self._unsent = self._unsent[before:]
         self._sent = True
+        self._settle()
+
+    def _settle(self) -> None:
+        """A durable record just went to the target's copy: the copy is what keeps it through a crash of this
+        machine, so the local file waits for the disk only when the copy did not get it (``Mirror.ok``)."""
+        if self._mirror is not None and not self._mirror.ok:
+            os.fsync(self._stream.fileno())
 
     def _append(self, record: Mapping[str, object], *, durable: bool) -> None:
         self._stream.write(json.dumps(record, default=str) + "\n")

@@ -71,6 +71,17 @@ def rendering() -> Iterator[None]:
         _STATE.deadline = None
 
 
+def outermost() -> bool:
+    """Whether no render is under way on this thread (a render started now would have a budget of its own)."""
+    return _STATE.deadline is None
+
+
+def fits(value: object) -> bool:
+    """Whether ``value`` written out by a render of its own would stay within the size budget (``output``)."""
+    length = _length(value)
+    return length is None or length <= MAX_SIZE
+
+
 def check_time() -> None:
     deadline = _STATE.deadline
     if deadline is not None and time.monotonic() > deadline:

@@ -26,7 +26,7 @@ from jinja2.environment import TemplateExpression
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.errors import Location, TemplateError
+from engine.errors import Location, ScenarioError, TemplateError
 from engine.template import budget
 from engine.template import helpers as template_helpers
 
@@ -174,7 +174,7 @@ def _compiled_expression(expression: str) -> TemplateExpression:
 
 
 def is_template(value: object) -> bool:
-    return isinstance(value, str) and any(marker in value for marker in MARKERS)
+    return isinstance(value, str) and ("{{" in value or "{%" in value)  # MARKERS, without a generator per call
 
 
 def _describe(exc: Exception) -> str:
@@ -237,6 +237,15 @@ def render_string(
     """
     if not is_template(text):
         return text
+    if budget.outermost():
+        # A text of plain references only, outside any other render: read straight from the context, with no
+        # render set up around it (most of a scenario's templates; the set-up costs more than the lookup).
+        # Whatever this cannot answer within the budget takes the path below, which reports it.
+        found = _plain_reference(text, context)
+        if found is _NOT_PLAIN:
+            found = _interpolated(text, context, budget.fits)
+        if found is not _NOT_PLAIN:
+            return found
     with _template_errors(context, location, step), budget.rendering():
         found = _plain_reference(text, context)
         if found is not _NOT_PLAIN:
@@ -254,20 +263,27 @@ _NOT_PLAIN = object()
 _JINJA_WORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if"})
 
 
-def _plain_reference(text: str, context: Mapping[str, object]) -> object:
+def _plain_reference(
+    text: str, context: Mapping[str, object], fits: Callable[[object], bool] = lambda value: True
+) -> object:
     """The value of a lone ``{{ a.b.c }}`` read straight from mappings, as Jinja would give it; else
-    ``_NOT_PLAIN`` (anything else, or a name Jinja could resolve otherwise, is left to Jinja).
+    ``_NOT_PLAIN`` (anything else, a name Jinja could resolve otherwise, or a value ``fits`` refuses, is
+    left to Jinja).
 
     Most of a scenario's arguments are such references (``{{ stack.UserPoolId }}``); compiling and running
     a sandboxed template for each costs more than the AWS call they feed on the embedded backend.
     """
     match = _PLAIN.fullmatch(text)
-    return _NOT_PLAIN if match is None else _lookup(match.group(1), context)
+    if match is None:
+        return _NOT_PLAIN
+    found = _lookup(match.group(1), context)
+    return found if found is _NOT_PLAIN or fits(found) else _NOT_PLAIN
 
 
-def _interpolated(text: str, context: Mapping[str, object]) -> object:
+def _interpolated(text: str, context: Mapping[str, object], fits: Callable[[object], bool] | None = None) -> object:
     """Text whose only templates are ``{{ a.b.c }}`` references (a ``say``'s line), joined as Jinja joins its
-    output (each value through the budget's ``finalize``, then ``str``); else ``_NOT_PLAIN``."""
+    output (each value through the budget's ``finalize``, then ``str``); else ``_NOT_PLAIN``. With ``fits``
+    (outside any render), the values are judged together by it instead, and refused ones give ``_NOT_PLAIN``."""
     parts = _PLAIN.split(text)  # literal text and names, alternating
     if len(parts) < 3 or "\r" in text:  # Jinja would turn a \r\n into \n
         return _NOT_PLAIN
@@ -283,6 +299,9 @@ def _interpolated(text: str, context: Mapping[str, object]) -> object:
         if value is _NOT_PLAIN:
             return _NOT_PLAIN
         out.append((value, True))
+    if fits is not None:
+        values = [part for part, is_value in out if is_value]
+        return _native_concat(part for part, _ in out) if fits(values) else _NOT_PLAIN
     # Counted only once every name is found: a text left to Jinja is counted there, once.
     return _native_concat(budget.output(part) if is_value else part for part, is_value in out)
 
@@ -316,8 +335,14 @@ def render(
     ``location_of(path)`` gives the file location of the value at ``path`` for error messages.
     """
     if isinstance(value, str):
-        loc = location_of(path) if location_of else None
-        return render_string(value, context, location=loc, step=step)
+        if "{{" not in value and "{%" not in value:  # not a template (``is_template``): nothing to locate
+            return value
+        try:
+            return render_string(value, context, step=step)
+        except ScenarioError as exc:  # located only when it fails: finding a location costs more than a lookup
+            if exc.location is None and location_of:
+                exc.location = location_of(path)
+            raise
     if isinstance(value, dict):
         return {
             key: render(item, context, location_of=location_of, step=step, path=(*path, key))
