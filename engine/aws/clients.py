@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 import boto3
 import botocore.session
@@ -15,7 +15,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.model import OperationModel
 
-from engine.aws import service_data
+from engine.aws import along, service_data
 from engine.aws.errors import client_error
 from engine.aws.faults import NO_FAULTS, FaultInjector
 
@@ -53,9 +53,11 @@ _LOCAL_OVERRIDES = {
 
 
 @cache
-def _local_session(region: str) -> boto3.session.Session:
-    # One session per region for the whole process: a new botocore session re-reads the
-    # endpoint and service models, which costs more than a whole local scenario run.
+def _local_session(region: str, access_key_id: str | None = None) -> boto3.session.Session:
+    # One session per region (and access key id) for the whole process, each on a botocore session of its own:
+    # two boto3 sessions on one botocore session register boto3's client customisations twice, and the next
+    # S3 client class then fails ("Cannot inject class attribute"). The models are parsed once per process
+    # whatever the session (``service_data.loader``).
     core = botocore.session.Session()
     core.register_component("data_loader", service_data.loader())  # the models, parsed once per process
     # Nothing of the user's AWS set-up applies locally: no profile (AWS_PROFILE may name one that
@@ -65,7 +67,13 @@ def _local_session(region: str) -> boto3.session.Session:
     core.set_config_variable("credentials_file", os.devnull)
     for name, value in _LOCAL_OVERRIDES.items():
         core.set_config_variable(name, value)
-    return boto3.session.Session(region_name=region, botocore_session=core, **LOCAL_CREDENTIALS)
+    credentials = dict(LOCAL_CREDENTIALS)
+    if access_key_id is not None:  # a `scenario serve --access-key-id` accepts only that key id
+        credentials = {
+            "aws_access_key_id": access_key_id,
+            "aws_secret_access_key": credentials["aws_secret_access_key"],
+        }
+    return boto3.session.Session(region_name=region, botocore_session=core, **credentials)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,14 @@ class _Listeners:
         client.meta.events.register("before-call.*.*", self._before_call, unique_id="scenario-run-before-call")
         client.meta.events.register("before-parameter-build.*.*", self._request, unique_id="scenario-run-request")
         client.meta.events.register("after-call.*.*", self._response, unique_id="scenario-run-response")
+        # The run's lease and journal writes that go with its next call on a `scenario serve` (engine.aws.along):
+        # attached before the signer runs, answered before the SDK's own retry rules look at the response.
+        endpoint = client.meta.endpoint_url
+        events = client.meta.events
+        events.register_first("request-created.*.*", partial(along.attach, endpoint_url=endpoint), "scenario-along")
+        events.register_first("needs-retry.*.*", along.answered, unique_id="scenario-along-answered")
+        events.register("after-call.*.*", partial(along.notice, endpoint_url=endpoint), "scenario-along-notice")
+        events.register("after-call-error.*.*", along.unanswered, unique_id="scenario-along-unanswered")
 
     def _each(self) -> list[Clients]:
         return list(self.attached.values())  # a copy: a run may attach or detach meanwhile
@@ -161,16 +177,9 @@ class Clients:
     @classmethod
     def for_local(cls, region: str, endpoint_url: str | None = None, *, hooks: CallHooks = NO_HOOKS) -> Clients:
         """Clients with fake credentials, for the embedded backend or a local server."""
-        session = _local_session(region)
         # A `scenario serve` started with --access-key-id accepts only that key id.
-        access_key = os.environ.get(ACCESS_KEY_ENV) if endpoint_url else None
-        if access_key:
-            session = boto3.session.Session(
-                region_name=region,
-                botocore_session=session._session,
-                aws_access_key_id=access_key,
-                aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-            )
+        access_key = (os.environ.get(ACCESS_KEY_ENV) or None) if endpoint_url else None
+        session = _local_session(region, access_key)
         return cls(session, endpoint_url=endpoint_url, local=True, hooks=hooks)
 
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from botocore.exceptions import UnknownServiceError
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
@@ -93,8 +93,9 @@ def _operation_name(service_model: ServiceModel, name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def operation(service: str, name: str) -> tuple[OperationModel | None, str | None]:
-    """(model, None) or (None, why not)."""
+    """(model, None) or (None, why not); looked up once per process (every ``aws_call`` step asks)."""
     try:
         model = session().get_service_model(service)
     except UnknownServiceError:

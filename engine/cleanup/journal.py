@@ -69,8 +69,11 @@ class Mirror(Protocol):
     """Where else a journal's records go (the target's own copy, ``engine.cleanup.target_journal``)."""
 
     ok: bool  # every record sent so far reached it
+    on_lost: Callable[[], None]  # called when a record did not reach it
 
-    def write(self, records: Sequence[Mapping[str, object]]) -> None: ...
+    def write(self, records: Sequence[Mapping[str, object]], *, now: bool = False) -> None:
+        """Append ``records``: before the run's next call, or ``now``."""
+        ...
 
     def append_request(self, records: Sequence[Mapping[str, object]]) -> Mapping[str, object]:
         """The UpdateItem parameters that would append ``records``, to be sent within another request."""
@@ -121,6 +124,8 @@ class Journal:
             if fcntl is not None:
                 fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             journal = cls(path, stream, mirror)
+            if mirror is not None:
+                mirror.on_lost = journal._sync  # a record the copy did not get waits for the disk instead
             # On disk, and on the target's copy, with the first intent: a run that makes nothing never waits
             # for the disk, nor writes to the target.
             journal._append(record, durable=False)
@@ -154,31 +159,40 @@ class Journal:
         self._append(record, durable=False)
         self._unsent.append(record)
         if durable:
-            self._send()
-            self._settle()
+            self._send()  # a record the copy did not get is forced to disk instead (``Mirror.on_lost``)
 
-    def write_along(self, record: Mapping[str, object], along: Callable[[Mapping[str, object]], bool]) -> None:
-        """``write`` a durable ``record`` after ``along`` was offered its copy on the target (UpdateItem parameters
+    def write_along(
+        self,
+        record: Mapping[str, object],
+        along: Callable[[Mapping[str, object], Callable[[bool], None]], object],
+    ) -> None:
+        """``write`` a durable ``record`` once ``along`` was offered its copy on the target (UpdateItem parameters
         appending it and the records before it) to send within a request of its own: the leases the intent
-        needs (``Leases.hold(along=...)``). Nothing of ``record`` is written anywhere before ``along`` returns, so
-        an intent is never recorded for a lease another run holds; when ``along`` did not send it, it is sent by
-        itself. Records written meanwhile (the leases taken) go with the next intent."""
+        needs (``Leases.hold(along=..., on_held=...)``), which calls back ``held(sent)`` once they are the run's
+        (after it returns, on a target that takes them with the run's next call: before that call). Nothing of
+        ``record`` is written anywhere before then, so an intent is never recorded for a lease another run
+        holds; when it was not sent with them, it is sent by itself. Records written meanwhile (the leases
+        taken) go with the next intent."""
         assert self._mirror is not None and record.get("op") in DURABLE_OPS
+        mirror = self._mirror
         before = len(self._unsent)
         records = [*self._unsent, record]
-        if not along(self._mirror.append_request(records)):
-            self.write(record)
-            return
-        self._append(record, durable=False)
-        self._mirror.written(records)
-        self._unsent = self._unsent[before:]
-        self._sent = True
-        self._settle()
 
-    def _settle(self) -> None:
-        """A durable record just went to the target's copy: the copy is what keeps it through a crash of this
-        machine, so the local file waits for the disk only when the copy did not get it (``Mirror.ok``)."""
-        if self._mirror is not None and not self._mirror.ok:
+        def held(sent: bool) -> None:
+            if not sent:
+                self.write(record)
+                return
+            self._append(record, durable=False)
+            mirror.written(records)
+            self._unsent = self._unsent[before:]
+            self._sent = True
+
+        along(mirror.append_request(records), held)
+
+    def _sync(self) -> None:
+        """Wait for the disk: a durable record the target's copy did not get (the copy keeps the others through a
+        crash of this machine)."""
+        with contextlib.suppress(OSError, ValueError):  # closed meanwhile: nothing more to wait for
             os.fsync(self._stream.fileno())
 
     def _append(self, record: Mapping[str, object], *, durable: bool) -> None:
@@ -187,10 +201,10 @@ class Journal:
         if durable:
             os.fsync(self._stream.fileno())
 
-    def _send(self) -> None:
+    def _send(self, *, now: bool = False) -> None:
         if self._mirror is not None and self._unsent:
-            self._mirror.write(self._unsent)
-            self._unsent = []
+            unsent, self._unsent = self._unsent, []
+            self._mirror.write(unsent, now=now)
             self._sent = True
 
     def hand_over_removal(self) -> Mapping[str, object] | None:
@@ -210,7 +224,7 @@ class Journal:
             with contextlib.suppress(OSError, ValueError):
                 os.fsync(self._stream.fileno())
             with contextlib.suppress(Exception):  # best effort, as every write to the target's copy
-                self._send()
+                self._send(now=True)  # the run ends: nothing follows that it could go with
         with contextlib.suppress(OSError):
             self._stream.close()
         if self._mirror is not None:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engine.aws import along as writes_along
 from engine.aws.errors import error_code
 from engine.errors import StepFailed
 
@@ -95,7 +96,14 @@ class NoLeases:
     def lease(self, key: str) -> Iterator[None]:
         yield
 
-    def hold(self, *keys: str, along: Mapping[str, object] | None = None) -> bool:
+    def hold(
+        self,
+        *keys: str,
+        along: Mapping[str, object] | None = None,
+        on_held: Callable[[bool], None] | None = None,
+    ) -> bool:
+        if on_held is not None:
+            on_held(False)
         return False
 
     def release(self, key: str) -> None:
@@ -147,14 +155,24 @@ class Leases(NoLeases):
         finally:
             self.release(key)
 
-    def hold(self, *keys: str, along: Mapping[str, object] | None = None) -> bool:
+    def hold(
+        self,
+        *keys: str,
+        along: Mapping[str, object] | None = None,
+        on_held: Callable[[bool], None] | None = None,
+    ) -> bool:
         """Take ``keys`` until ``release``/``release_all`` (waits, bounded, while another owner holds one).
 
         Keys not held yet are taken in one request (TransactWriteItems) when none of them has an owner,
         together with the deletion of the leases given back meanwhile and the ``along`` write (an ``Update``
         of that request: the intent that follows the lease, ``UndoStack.intend``); otherwise those are deleted
         first and the keys taken one at a time, in the order given, as ``_hold_one`` takes them. True when
-        ``along`` was written with them; else the caller writes it itself.
+        ``along`` was written with them; else the caller writes it itself. ``on_held(sent)`` is told the same
+        once the keys are the run's.
+
+        On a target that takes writes along with a call (``engine.aws.along``) that request goes with the run's
+        next call instead, applied before it: the keys count as held from now on, and ``on_held`` is told when
+        the server applied it, or, when it refused it (a key has an owner), once they were taken as above.
         """
         with self._lock:
             new: list[str] = []
@@ -169,31 +187,65 @@ class Leases(NoLeases):
                 else:
                     new.append(key)
         if not new:
+            if on_held is not None:
+                on_held(False)
             return False
         self._ensure_table()
-        if (len(new) > 1 or self._lingering or along is not None) and self._take_free(new, along):
+        if self._take_with_next_call(new, along, on_held):
             for key in new:
                 self._taken(key)
             return along is not None
+        sent = self._take(new, along, record=True)
+        if on_held is not None:
+            on_held(sent)
+        return sent
+
+    def _take(self, new: list[str], along: Mapping[str, object] | None, *, record: bool) -> bool:
+        """Take ``new`` (none held yet), in one request with the lingering deletions and ``along`` when they
+        are free (True), else one at a time (False: ``along`` is left to the caller); ``record`` each as taken
+        (``_taken``) unless that was done already."""
+        if (len(new) > 1 or self._lingering or along is not None) and self._take_free(new, along):
+            if record:
+                for key in new:
+                    self._taken(key)
+            return along is not None
         self._flush_lingering()  # never wait for a lease while holding one given back
         for key in new:
-            self._hold_one(key)
+            self._hold_one(key, record=record)
         return False
+
+    def _take_with_next_call(
+        self, new: list[str], along: Mapping[str, object] | None, on_held: Callable[[bool], None] | None
+    ) -> bool:
+        """``hold``'s request, deferred to the run's next call where the target allows it (True)."""
+        endpoint = self.client.meta.endpoint_url
+        if not writes_along.supported(endpoint):
+            return False
+        with self._lock:
+            gone = sorted(self._lingering)
+        items = [
+            *({"Delete": self._delete_request(key)} for key in gone),
+            *({"Put": self._free_put(key)} for key in new),
+            *([{"Update": dict(along)}] if along is not None else []),
+        ]
+
+        def applied() -> None:
+            with self._lock:
+                self._lingering.difference_update(gone)
+            if on_held is not None:
+                on_held(along is not None)
+
+        def refused() -> None:  # a key has an owner (or the table is gone): taken the usual way
+            sent = self._take(new, along, record=False)  # recorded when deferred
+            if on_held is not None:
+                on_held(sent)
+
+        return writes_along.defer(endpoint, items, refused, applied=applied)
 
     def _take_free(self, keys: list[str], along: Mapping[str, object] | None = None) -> bool:
         """Take every one of ``keys`` at once if none has an owner, deleting the lingering leases and writing
         ``along`` in the same request (else do none of it): True when done."""
-        expires = f"{time.time() + self._ttl:.3f}"
-        puts = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {"LeaseKey": {"S": key}, "Owner": {"S": self.owner}, "Expires": {"N": expires}},
-                    "ConditionExpression": "attribute_not_exists(LeaseKey)",
-                }
-            }
-            for key in keys
-        ]
+        puts = [{"Put": self._free_put(key)} for key in keys]
         with self._lock:
             gone = sorted(self._lingering)
         deletes = [{"Delete": self._delete_request(key)} for key in gone]
@@ -207,7 +259,19 @@ class Leases(NoLeases):
             self._lingering.difference_update(gone)
         return True
 
-    def _hold_one(self, key: str) -> None:
+    def _free_put(self, key: str) -> dict[str, object]:
+        """The Put that takes ``key`` if it has no owner (within a transaction)."""
+        return {
+            "TableName": self.table,
+            "Item": {
+                "LeaseKey": {"S": key},
+                "Owner": {"S": self.owner},
+                "Expires": {"N": f"{time.time() + self._ttl:.3f}"},
+            },
+            "ConditionExpression": "attribute_not_exists(LeaseKey)",
+        }
+
+    def _hold_one(self, key: str, *, record: bool = True) -> None:
         deadline = time.monotonic() + self._wait
         announced = False
         while True:
@@ -232,7 +296,8 @@ class Leases(NoLeases):
                 self._on_wait(f"waiting for the lease on {key}, held by run {holder}")
                 announced = True
             time.sleep(0.2)
-        self._taken(key)
+        if record:
+            self._taken(key)
 
     def _taken(self, key: str) -> None:
         self._on_take(key)
@@ -245,6 +310,7 @@ class Leases(NoLeases):
     def release_all(self, *, also_delete: Mapping[str, object] | None = None) -> None:
         """Give back every lease held, and delete the item keyed ``also_delete`` (the run's journal on the
         target) in the same request; a lease that cannot be given back (the target is unreachable) expires."""
+        writes_along.flush()  # a write still waiting for a call that never came goes first, by itself
         self._stop.set()
         with self._lock:
             keys = [*self._held, *sorted(self._lingering)]  # disjoint: a lease taken again leaves the lingering
@@ -275,6 +341,8 @@ class Leases(NoLeases):
     def release(self, key: str) -> None:
         """Give back one ``hold`` of ``key``; once the last is given back the lease is deleted with this run's
         next lease request, or within ``LINGER`` seconds, whichever comes first."""
+        # Taken with a call that never came (``engine.aws.along``)? Taken now, so that giving it back holds.
+        writes_along.flush()
         with self._lock:
             self._held[key] -= 1
             if self._held[key] > 0:

@@ -11,8 +11,11 @@ expires within the lease TTL. Either way its journal is then *dead*: ``scenario 
 --endpoint-url`` (or a new run on that target) may finish it. A run that completes its cleanup
 deletes its item, in the same request as it gives back its leases.
 
+On a `scenario serve` an intent's append goes with the call that follows it instead of a request of
+its own (``engine.aws.along``): applied by the server before that call, so still before it.
+
 The copy is best effort: if the target cannot be reached the creating call that follows cannot
-reach it either, and the local file still has the record.
+reach it either, and the local file still has the record (forced to disk then: ``on_lost``).
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engine.aws import along
 from engine.aws.errors import error_code
 from engine.cleanup.journal import RunJournal, parse
 from engine.cleanup.leases import ensure_table_once, forget_table, lease_table, lease_ttl
@@ -48,6 +53,7 @@ class TargetJournal:
         self._beat: threading.Thread | None = None
         self._heartbeat = heartbeat
         self.ok = True  # every record reached the target so far
+        self.on_lost: Callable[[], None] = lambda: None  # told when a record did not (``Journal``: to the disk)
         self._removal_handed_over = False
 
     @property
@@ -58,11 +64,22 @@ class TargetJournal:
         """Make the lease table if need be (raises what the call raises: the run cannot start without it)."""
         ensure_table_once(self.client, self.table)
 
-    def write(self, records: Sequence[Mapping[str, object]]) -> None:
-        """Append ``records`` (in order) in one request."""
-        with self._lock:
-            self._send(self.append_request(records))
+    def write(self, records: Sequence[Mapping[str, object]], *, now: bool = False) -> None:
+        """Append ``records`` (in order) in one request: with the run's next call where the target takes writes
+        along with one (``engine.aws.along``; before that call, always), else, or ``now``, by itself."""
+        request = self.append_request(records)
+        items = [{"Update": request}]
+        if now or not along.defer(
+            self.client.meta.endpoint_url, items, partial(self.send, request), unknown=self._lost
+        ):
+            along.flush()  # what waits for the next call goes first: the records stay in order
+            self.send(request)
         self.written(records)
+
+    def send(self, request: Mapping[str, object]) -> None:
+        """Send one ``append_request`` by itself (``ok`` says whether it got there)."""
+        with self._lock:
+            self._send(dict(request))
 
     def written(self, records: Sequence[Mapping[str, object]]) -> None:
         """``records`` reached the target: the heartbeat keeps the item alive from now on."""
@@ -138,7 +155,12 @@ class TargetJournal:
                 ensure_table_once(self.client, self.table)
                 self.client.update_item(**request)
         except (ClientError, BotoCoreError):
-            self.ok = False
+            self._lost()
+
+    def _lost(self) -> None:
+        """A record may not have reached the target."""
+        self.ok = False
+        self.on_lost()
 
 
 @dataclass

@@ -145,7 +145,7 @@ class UndoStack:
         # The leases are the run's before the intent is recorded anywhere: an intent recorded while another run
         # holds the item would have that run's item undone as this one's.
         if holder is not None and leases and self.journal is not None and self.journal.mirrored:
-            self.journal.write_along(record, lambda update: holder.hold(*leases, along=update))
+            self.journal.write_along(record, lambda update, held: holder.hold(*leases, along=update, on_held=held))
         else:
             if holder is not None and leases:
                 holder.hold(*leases)

@@ -51,8 +51,9 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from engine.aws import along as along_protocol
 from engine.aws import endpoint_guard
-from engine.local import activation, managed_login, request_guard, state
+from engine.local import activation, along, managed_login, request_guard, state
 from engine.local.cognito.devices import CALLER_IP
 from engine.local.locking import holding, is_named
 from engine.local.outbox import OUTBOX, Outbox
@@ -108,8 +109,12 @@ class _App:
         *,
         cors_origin: str | None = None,
         access_key_id: str | None = None,
+        region: str = "us-east-1",
+        writes_along: bool = True,
     ) -> None:
         self.moto_app = moto_app
+        self.region = region  # of a request that names none (an unsigned one)
+        self.writes_along = writes_along  # applies (and says it applies) writes sent along (engine.aws.along)
         self.outbox = outbox
         self.cors_origin = cors_origin
         self.access_key_id = access_key_id
@@ -182,15 +187,28 @@ class _App:
         if environ.get("PATH_INFO") in managed_login.PATHS:
             return managed_login.app(environ, start_response)  # takes the lock itself, step by step
 
+        carried = along.carried(environ) if self.writes_along else None
+        # Every answer says writes may go along with a call (``engine.aws.along``); this one's says what came of it.
+        ours = [(along_protocol.FEATURE_HEADER, along_protocol.FEATURE)] if self.writes_along else []
+        if carried is not None:
+            ours.append((along_protocol.RESULT_HEADER, along_protocol.APPLIED))
+
         def respond(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
             kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
-            return start_response(status, kept + (_cors_headers(origin) if origin else []), *args)
+            return start_response(status, kept + ours + (_cors_headers(origin) if origin else []), *args)
 
         if environ.get("PATH_INFO") == OUTBOX_PATH:
             return self._outbox(environ, respond)
         caller = CALLER_IP.set(str(environ.get("REMOTE_ADDR") or ""))  # a device's last_ip_used
         try:
             with holding():
+                if carried is not None:
+                    try:
+                        along.apply(
+                            carried, environ, allowed=lambda: self._may_write(environ), default_region=self.region
+                        )
+                    except along.Refused as not_applied:
+                        return along.refused_answer(start_response, not_applied.reason)
                 result = self.moto_app(environ, respond)
                 try:
                     body = b"".join(result)  # produce the whole response while still holding the lock
@@ -213,6 +231,14 @@ class _App:
         finally:
             CALLER_IP.reset(caller)
         return [body]
+
+    def _may_write(self, environ: dict[str, Any]) -> bool:
+        """Whether this request may write to DynamoDB: any request unless the server needs its key id, which
+        then must be the one it carries (a request that may go unsigned is let in without one)."""
+        if self.access_key_id is None:
+            return True
+        given = environ.get(ACCESS_KEY_HEADER) or signing_key_id(environ)
+        return given is not None and (given == self.access_key_id or is_named(given))
 
     def _outbox(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD", "GET") != "GET":
@@ -294,8 +320,11 @@ class LocalServer:
         cors_origin: str | None = None,
         access_key_id: str | None = None,
         state_dir: Path | None = None,
+        writes_along: bool = True,
     ) -> None:
         self.host = host
+        # False: neither says nor applies writes sent along with a call, as AWS (the tests of that path use it).
+        self.writes_along = writes_along
         self.state_dir = state_dir
         self._snapshots: Snapshots | None = None
         self.cors_origin = cors_origin
@@ -329,6 +358,8 @@ class LocalServer:
                 OUTBOX,
                 cors_origin=self.cors_origin,
                 access_key_id=self.access_key_id,
+                region=self.region,
+                writes_along=self.writes_along,
             )
             self._server = make_server(self.host, self.port, app, threaded=True, request_handler=_QuietHandler)
         except BaseException:

@@ -82,6 +82,8 @@ def check_outputs(reports: list[tuple[Path | None, str]], inputs: list[Path]) ->
     """Report paths are checked before anything runs, not after the resources exist: each writable,
     a regular file (or a new one), and none the same as another output or as an input."""
     outputs = [(path, what) for path, what in reports if path is not None and path != STDOUT]
+    if not outputs:
+        return  # nothing to write: no input to resolve (a replay in a loop pays it every run)
     taken = {path.resolve(): f"input {path}" for path in inputs}
     for path, what in outputs:
         _check_writable(path, what)

@@ -16,9 +16,10 @@ from engine.local.server import LocalServer
 @pytest.fixture
 def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[BaseClient, list[str]]]:
     """A DynamoDB client of a fresh ``scenario serve`` and the operations called on it, in order (this
-    process knows no lease table yet)."""
+    process knows no lease table yet). The server takes no writes along with a call (``engine.aws.along``),
+    as AWS: every write is a request of its own."""
     monkeypatch.setattr(leases, "_READY_TABLES", set())
-    with LocalServer(port=0) as server:
+    with LocalServer(port=0, writes_along=False) as server:
         clients = Clients.for_local("us-east-1", endpoint_url=server.url)
         client = clients.client("dynamodb")
         calls: list[str] = []

@@ -1,5 +1,6 @@
 """The journal's writes are proportionate: only an intent waits for the target (or, when the target's copy
-did not get it, for the disk), and carries the records written since; a run that makes nothing never writes to the target. Against a real
+did not get it, for the disk), and carries the records written since; a run that makes nothing never
+writes to the target. Against a real
 ``scenario serve`` (LocalServer) with boto3, counting the DynamoDB calls."""
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from engine.aws.clients import LOCAL_CREDENTIALS
-
 from engine.cleanup import journal as journal_module
 from engine.cleanup import leases
 from engine.cleanup.journal import Journal, read
