@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
+from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
 from engine.aws import along as protocol
@@ -52,13 +54,19 @@ def apply(value: str, environ: Mapping[str, Any], *, allowed: Callable[[], bool]
         raise Refused(str(exc)) from None
     scope = _REGION.search(str(environ.get("HTTP_AUTHORIZATION", "")))
     region = scope.group(1) if scope else default_region
-    client = Clients.for_local(region).client("dynamodb")  # this process's backends, as the request's own call
+    client = _client(region)
     try:
         client.transact_write_items(TransactItems=items)
     except ClientError as exc:
         raise Refused(f"{error_code(exc)}: {error_message(exc)}") from None
     except BotoCoreError as exc:  # a malformed item (ParamValidationError) included
         raise Refused(f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+
+
+@lru_cache(maxsize=64)
+def _client(region: str) -> BaseClient:
+    """This process's DynamoDB in ``region``, as the request's own call reaches it (one per region, kept)."""
+    return Clients.for_local(region).client("dynamodb")
 
 
 def refused_answer(start_response: Callable[..., Any], reason: str) -> list[bytes]:
