@@ -23,6 +23,9 @@ every request, the outbox and moto's
   Cognito's public operations (sign-up, sign-in) and the managed-login paths, or when it carries
   the key id in ``X-Scenario-Access-Key-Id``.
 
+A request may carry a run's lease and journal writes (``X-Scenario-Along``, ``engine.local.along``):
+applied under the same hold of the lock, before the request's own call, or the call is refused (409).
+
 A request that invokes a function lets go of the backend lock while the function runs
 (``locking.released``), so the handler's own calls back, and every other client's requests, are served
 meanwhile.
