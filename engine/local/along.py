@@ -2,10 +2,13 @@
 
 A request with an ``X-Scenario-Along`` header carries a DynamoDB TransactWriteItems (a run's lease or
 journal write). ``apply`` runs it, in this process, while the request holds the backend lock, so nothing
-comes between it and the request's own call; the server then runs the call and answers with
-``X-Scenario-Along-Result: applied``. When the transaction fails (a lease another run holds, the table gone,
-a malformed header), the call is not run: the answer is a 409 with ``X-Scenario-Along-Result: refused`` and
-the reason in ``X-Scenario-Along-Reason``, and the client writes it the usual way and sends the call again.
+comes between it and the request's own call. It goes straight to the DynamoDB backend the request's own
+DynamoDB calls reach (its account, from the key it is signed with, and its region), the transaction moto's
+API runs (``engine.local.dynamodb_transactions``), without making a request of it. The server then runs the
+call and answers with ``X-Scenario-Along-Result: applied``. When the transaction fails (a lease another run
+holds, the table gone, a malformed header), nothing of it is written and the call is not run: the answer is a
+409 with ``X-Scenario-Along-Result: refused`` and the reason in ``X-Scenario-Along-Reason``, and the client
+writes it the usual way and sends the call again.
 
 It is a DynamoDB write like any other, so it is let in only where one would be: with ``--access-key-id``, a
 request that may go unsigned (Cognito's public operations, the managed-login paths) must still carry the
@@ -14,20 +17,17 @@ server's key id (or a function process's) to carry one.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
-from botocore.client import BaseClient
-from botocore.exceptions import BotoCoreError, ClientError
+from moto.core.exceptions import JsonRESTError
 
 from engine.aws import along as protocol
-from engine.aws.clients import Clients
-from engine.aws.errors import error_code, error_message
 
 ENVIRON_KEY = "HTTP_" + protocol.HEADER.upper().replace("-", "_")
-_REGION = re.compile(r"Credential=[^/,\s]+/[^/]+/([^/]+)/")
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/")
 
 
 class Refused(Exception):
@@ -52,21 +52,28 @@ def apply(value: str, environ: Mapping[str, Any], *, allowed: Callable[[], bool]
         items = protocol.decode(value)
     except ValueError as exc:
         raise Refused(str(exc)) from None
-    scope = _REGION.search(str(environ.get("HTTP_AUTHORIZATION", "")))
-    region = scope.group(1) if scope else default_region
-    client = _client(region)
+    scope = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    region = scope.group(2) if scope else default_region
     try:
-        client.transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        raise Refused(f"{error_code(exc)}: {error_message(exc)}") from None
-    except BotoCoreError as exc:  # a malformed item (ParamValidationError) included
-        raise Refused(f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+        _backend(environ, scope.group(1) if scope else None, region).transact_write_items(items)
+    except JsonRESTError as exc:  # what the DynamoDB API would answer: cancelled, no such table, malformed
+        raise Refused(f"{exc.error_type}: {' '.join(str(exc.message).split())}") from None
+    except Exception as exc:  # a shape the API would have refused before reaching the backend
+        raise Refused(f"ValidationException: {type(exc).__name__}: {exc}") from None
 
 
-@lru_cache(maxsize=64)
-def _client(region: str) -> BaseClient:
-    """This process's DynamoDB in ``region``, as the request's own call reaches it (one per region, kept)."""
-    return Clients.for_local(region).client("dynamodb")
+def _backend(environ: Mapping[str, Any], access_key: str | None, region: str) -> Any:
+    """The DynamoDB backend the request's own DynamoDB calls reach: the account moto gives them (its
+    ``MOTO_ACCOUNT_ID``, an ``x-moto-account-id`` header, else the access key's), in ``region``."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.iam.models import get_account_id_from
+
+    account = (
+        os.environ.get("MOTO_ACCOUNT_ID")
+        or environ.get("HTTP_X_MOTO_ACCOUNT_ID")
+        or get_account_id_from(access_key or "AKIAEXAMPLE")
+    )
+    return dynamodb_backends[str(account)][region]
 
 
 def refused_answer(start_response: Callable[..., Any], reason: str) -> list[bytes]:

@@ -33,6 +33,8 @@ Hooks:
 * ``lambda-invoke``: Lambda functions run in-process (``awslambda.runtime``) instead of Docker.
 * ``lambda-backend`` / ``logs-backend``: the Lambda and CloudWatch Logs methods the runtime calls.
 * ``backend-lock``: in-process boto3 requests hold the backend lock (see ``locking``).
+* ``dynamodb-transactions``: TransactWriteItems undone item by item when cancelled, not from a deep copy of
+  every table it names (``dynamodb_transactions``), with moto's checks and errors.
 * ``cloudformation-on-first-use``: ``engine.local.cloudformation.install()`` (Cognito resources for moto's
   CloudFormation) runs when moto first loads its CloudFormation backend, not at start-up.
 
@@ -358,6 +360,68 @@ def _apply_backend_lock() -> None:
     BotocoreStubber.process_request = mark(process_request, "backend-lock")  # type: ignore[method-assign]
 
 
+# --- dynamodb-transactions ---------------------------------------------------------------
+
+_DYNAMODB = "moto.dynamodb.models"
+
+
+def _check_dynamodb_transactions() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    hook = "dynamodb-transactions"
+    check_method(hook, DynamoDBBackend, "transact_write_items", "self", "transact_items")
+    check_callable(hook, DynamoDBBackend, "get_table", ("self", "table_name"))
+    check_callable(hook, DynamoDBBackend, "get_keys_value", ("self", "table", "keys"))
+    written = ("expression_attribute_names", "expression_attribute_values")
+    check_callable(
+        hook,
+        DynamoDBBackend,
+        "put_item",
+        (
+            "self",
+            "table_name",
+            "item_attrs",
+            "expected",
+            "condition_expression",
+            *written,
+            "overwrite",
+            "return_values_on_condition_check_failure",
+        ),
+    )
+    check_callable(
+        hook,
+        DynamoDBBackend,
+        "delete_item",
+        ("self", "table_name", "key", *written, "condition_expression", "return_values_on_condition_check_failure"),
+    )
+    check_callable(
+        hook,
+        DynamoDBBackend,
+        "update_item",
+        (
+            "self",
+            "table_name",
+            "key",
+            "update_expression",
+            *written,
+            "attribute_updates",
+            "expected",
+            "condition_expression",
+            "return_values_on_condition_check_failure",
+        ),
+    )
+
+
+def _apply_dynamodb_transactions() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    from engine.local.dynamodb_transactions import transact_write_items
+
+    DynamoDBBackend.transact_write_items = gated(  # type: ignore[method-assign]
+        "dynamodb-transactions", transact_write_items, DynamoDBBackend.transact_write_items
+    )
+
+
 # --- cloudformation-on-first-use ----------------------------------------------------------
 
 
@@ -420,6 +484,7 @@ HOOKS: tuple[Hook, ...] = (
     Hook("lambda-backend", _check_lambda_backend, module=_LAMBDA),
     Hook("logs-backend", _check_logs_backend, module=_LOGS),
     Hook("backend-lock", _check_backend_lock, _apply_backend_lock),
+    Hook("dynamodb-transactions", _check_dynamodb_transactions, _apply_dynamodb_transactions, module=_DYNAMODB),
     Hook("cloudformation-on-first-use", _check_cloudformation_on_first_use, _apply_cloudformation_on_first_use),
 )
 

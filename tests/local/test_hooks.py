@@ -45,6 +45,9 @@ def test_every_hook_is_in_place() -> None:
     assert LambdaFunction.invoke.__scenario_hook__ == "lambda-invoke"
     assert CognitoIdpUserPool.update_extended_config.__scenario_hook__ == "cognito-lambda-config"
     assert cognito_models.jwk.__scenario_hook__ == "cognito-key-cache"
+    from moto.dynamodb.models import DynamoDBBackend
+
+    assert DynamoDBBackend.transact_write_items.__scenario_hook__ == "dynamodb-transactions"
 
 
 def _broken(*args: Any) -> None:

@@ -206,3 +206,50 @@ def test_nothing_is_deferred_where_the_endpoint_does_not_say_so(dynamodb, tmp_pa
     assert not along.supported(client.meta.endpoint_url)
     Leases(client, "run-6").hold("cognito:pool")
     assert calls[-1] in ("PutItem", "TransactWriteItems") and not along.pending()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("not base64!", "is not base64 of JSON"),
+        (along.encode([{"Put": {"TableName": "no-such-table", "Item": {"LeaseKey": {"S": "x"}}}}]), "ResourceNotFound"),
+        (along.encode([{"Put": {"TableName": TABLE}}]), "TransactionCanceledException"),  # no Item
+        (along.encode([{"Launch": {"TableName": TABLE}}]), "TransactionCanceledException"),
+        # The first item is written, then the second fails: the first is undone with it.
+        (
+            along.encode(
+                [
+                    {"Put": {"TableName": TABLE, "Item": {"LeaseKey": {"S": "written-then-undone"}}}},
+                    {
+                        "Put": {
+                            "TableName": TABLE,
+                            "Item": {"LeaseKey": {"S": "taken"}},
+                            "ConditionExpression": "attribute_not_exists(LeaseKey)",
+                        }
+                    },
+                ]
+            ),
+            "ConditionalCheckFailed",
+        ),
+    ],
+)
+def test_a_write_that_cannot_be_applied_refuses_the_call_and_writes_nothing(served, value: str, reason: str) -> None:
+    client, _ = served
+    client.put_item(TableName=TABLE, Item={"LeaseKey": {"S": "taken"}, "Owner": {"S": "run-other"}})
+
+    def carry(request: Any, **_: object) -> None:
+        request.headers[along.HEADER] = value
+
+    client.meta.events.register("before-send.dynamodb.PutItem", carry)
+    try:
+        with pytest.raises(ClientError) as refused:
+            _put(client, "alice")
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.PutItem", carry)
+    headers = refused.value.response["ResponseMetadata"]["HTTPHeaders"]
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert headers[along.RESULT_HEADER.lower()] == along.REFUSED
+    assert reason in headers["x-scenario-along-reason"]
+    assert _names(client) == []  # the call never ran
+    assert _item(client, "written-then-undone") is None
+    assert _item(client, "taken")["Owner"]["S"] == "run-other"  # type: ignore[index]
