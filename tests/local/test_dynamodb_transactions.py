@@ -26,6 +26,13 @@ def _items(ddb: Any, table: str) -> list[dict[str, Any]]:
     return sorted(ddb.scan(TableName=table)["Items"], key=lambda item: (item["pk"]["S"], item.get("sk", {}).get("S")))
 
 
+def _refused(ddb: Any, *items: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a TransactWriteItems of ``items`` that must fail."""
+    with pytest.raises(ClientError) as caught:
+        ddb.transact_write_items(TransactItems=list(items))
+    return caught.value.response
+
+
 def test_a_transaction_writes_every_item(aws: Env) -> None:
     ddb = _table(aws, "t")
     ddb.put_item(TableName="t", Item={"pk": {"S": "gone"}})
@@ -62,31 +69,29 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(aws: Env) -> None:
     ]
     for item in before:
         ddb.put_item(TableName="t", Item=item)
-    with pytest.raises(ClientError) as caught:
-        ddb.transact_write_items(
-            TransactItems=[
-                # Written, then undone: an update in place, a put over an item, a put of a new one, a delete.
-                {
-                    "Update": {
-                        "TableName": "t",
-                        "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
-                        "UpdateExpression": "SET tags = list_append(tags, :more)",
-                        "ExpressionAttributeValues": {":more": {"L": [{"S": "y"}]}},
-                    }
-                },
-                {"Put": {"TableName": "t", "Item": {"pk": {"S": "c"}, "sk": {"S": "1"}}}},
-                {"Delete": {"TableName": "t", "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}}}},
-                {
-                    "ConditionCheck": {
-                        "TableName": "t",
-                        "Key": {"pk": {"S": "a"}, "sk": {"S": "2"}},
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
-            ]
-        )
-    error = caught.value.response["Error"]
+    response = _refused(
+        ddb,
+        # Written, then undone: an update in place, a put over an item, a put of a new one, a delete.
+        {
+            "Update": {
+                "TableName": "t",
+                "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                "UpdateExpression": "SET tags = list_append(tags, :more)",
+                "ExpressionAttributeValues": {":more": {"L": [{"S": "y"}]}},
+            }
+        },
+        {"Put": {"TableName": "t", "Item": {"pk": {"S": "c"}, "sk": {"S": "1"}}}},
+        {"Delete": {"TableName": "t", "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}}}},
+        {
+            "ConditionCheck": {
+                "TableName": "t",
+                "Key": {"pk": {"S": "a"}, "sk": {"S": "2"}},
+                "ConditionExpression": "attribute_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+    )
+    error = response["Error"]
     assert error["Code"] == "TransactionCanceledException"
     assert "[None, None, None, ConditionalCheckFailed]" in error["Message"]
     assert _items(ddb, "t") == before
@@ -95,21 +100,19 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(aws: Env) -> None:
 def test_the_reason_carries_the_item_when_asked_for(aws: Env) -> None:
     ddb = _table(aws, "t")
     ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "v": {"S": "old"}})
-    with pytest.raises(ClientError) as caught:
-        ddb.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}},
-                {
-                    "Put": {
-                        "TableName": "t",
-                        "Item": {"pk": {"S": "a"}, "v": {"S": "new"}},
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
-            ]
-        )
-    reasons = caught.value.response["CancellationReasons"]
+    response = _refused(
+        ddb,
+        {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}},
+        {
+            "Put": {
+                "TableName": "t",
+                "Item": {"pk": {"S": "a"}, "v": {"S": "new"}},
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+    )
+    reasons = response["CancellationReasons"]
     assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
     assert reasons[1]["Item"] == {"pk": {"S": "a"}, "v": {"S": "old"}}
     assert _items(ddb, "t") == [{"pk": {"S": "a"}, "v": {"S": "old"}}]
@@ -117,34 +120,30 @@ def test_the_reason_carries_the_item_when_asked_for(aws: Env) -> None:
 
 def test_two_operations_on_one_item_write_nothing(aws: Env) -> None:
     ddb = _table(aws, "t")
-    with pytest.raises(ClientError) as caught:
-        ddb.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": "t", "Item": {"pk": {"S": "a"}}}},
-                {"Delete": {"TableName": "t", "Key": {"pk": {"S": "a"}}}},
-            ]
-        )
-    assert caught.value.response["Error"]["Code"] == "ValidationException"
-    assert "multiple operations on one item" in caught.value.response["Error"]["Message"]
+    response = _refused(
+        ddb,
+        {"Put": {"TableName": "t", "Item": {"pk": {"S": "a"}}}},
+        {"Delete": {"TableName": "t", "Key": {"pk": {"S": "a"}}}},
+    )
+    assert response["Error"]["Code"] == "ValidationException"
+    assert "multiple operations on one item" in response["Error"]["Message"]
     assert _items(ddb, "t") == []
 
 
 def test_a_failed_update_is_a_reason_and_the_rest_is_undone(aws: Env) -> None:
     ddb = _table(aws, "t")
     ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "s": {"S": "text"}})
-    with pytest.raises(ClientError) as caught:
-        ddb.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}},
-                {  # adding a number to a string: refused when it is run, after the put was written
-                    "Update": {
-                        "TableName": "t",
-                        "Key": {"pk": {"S": "a"}},
-                        "UpdateExpression": "SET s = s + :one",
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                },
-            ]
-        )
-    assert caught.value.response["Error"]["Code"] in ("TransactionCanceledException", "ValidationException")
+    response = _refused(
+        ddb,
+        {"Put": {"TableName": "t", "Item": {"pk": {"S": "b"}}}},
+        {  # adding a number to a string: refused when it is run, after the put was written
+            "Update": {
+                "TableName": "t",
+                "Key": {"pk": {"S": "a"}},
+                "UpdateExpression": "SET s = s + :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+    )
+    assert response["Error"]["Code"] in ("TransactionCanceledException", "ValidationException")
     assert _items(ddb, "t") == [{"pk": {"S": "a"}, "s": {"S": "text"}}]
