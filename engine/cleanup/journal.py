@@ -79,6 +79,10 @@ class Mirror(Protocol):
         """The UpdateItem parameters that would append ``records``, to be sent within another request."""
         ...
 
+    def along_request(self, records: Sequence[Mapping[str, object]]) -> Mapping[str, object]:
+        """``append_request``, or a cheaper one for a request whose failure is followed by the full one."""
+        ...
+
     def written(self, records: Sequence[Mapping[str, object]]) -> None:
         """``records`` went with another request (``append_request``)."""
         ...
@@ -187,7 +191,7 @@ class Journal:
             self._unsent = self._unsent[before:]
             self._sent = True
 
-        along(mirror.append_request(records), held)
+        along(mirror.along_request(records), held)
 
     def _sync(self) -> None:
         """Wait for the disk: a durable record the target's copy did not get (the copy keeps the others through a

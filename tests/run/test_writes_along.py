@@ -253,3 +253,54 @@ def test_a_write_that_cannot_be_applied_refuses_the_call_and_writes_nothing(serv
     assert _names(client) == []  # the call never ran
     assert _item(client, "written-then-undone") is None
     assert _item(client, "taken")["Owner"]["S"] == "run-other"  # type: ignore[index]
+
+
+def test_a_journal_made_by_its_first_write_along_is_appended_to_after(served, tmp_path: Path) -> None:
+    client, calls = served
+    journal = Journal.create(
+        {"run": "run-4", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-4", heartbeat=False)
+    )
+    for n, name in ((1, "alice"), (2, "bob")):
+        journal.write({"op": "intent", "id": n, "step": "s", "kind": "k", "params": {}, "description": "d"})
+        _put(client, name)
+    assert calls[-2:] == [f"PutItem {ITEMS}+along"] * 2 and _names(client) == ["alice", "bob"]
+    item = _item(client, "journal:run-4")
+    assert item is not None and item["Owner"]["S"] == "run-4" and float(str(item["Expires"]["N"])) > 0
+    assert [json.loads(str(r["S"]))["op"] for r in item["Records"]["L"]] == ["run", "intent", "intent"]
+    journal.close(remove=True)
+
+
+def test_a_first_write_that_finds_the_journal_made_appends_to_it(served, tmp_path: Path) -> None:
+    client, calls = served
+    earlier = {"S": json.dumps({"op": "lease", "key": "k"})}
+    client.put_item(
+        TableName=TABLE, Item={"LeaseKey": {"S": "journal:run-5"}, "Records": {"L": [earlier]}, "Owner": {"S": "run-5"}}
+    )
+    journal = Journal.create(
+        {"run": "run-5", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-5", heartbeat=False)
+    )
+    calls.clear()
+    journal.write({"op": "intent", "id": 1, "step": "s", "kind": "k", "params": {}, "description": "d"})
+    _put(client, "alice")  # refused with the Put that would make the journal: appended, then sent again
+    assert calls == [f"PutItem {ITEMS}+along", f"UpdateItem {TABLE}", f"PutItem {ITEMS}"]
+    records = [json.loads(str(r["S"]))["op"] for r in _item(client, "journal:run-5")["Records"]["L"]]  # type: ignore[index]
+    assert records == ["lease", "run", "intent"] and _names(client) == ["alice"]
+    journal.close(remove=True)
+
+
+def test_an_append_along_that_finds_the_journal_gone_makes_it_again(served, tmp_path: Path) -> None:
+    client, calls = served
+    journal = Journal.create(
+        {"run": "run-6", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-6", heartbeat=False)
+    )
+    journal.write({"op": "intent", "id": 1, "step": "s", "kind": "k", "params": {}, "description": "d"})
+    _put(client, "alice")
+    client.delete_item(TableName=TABLE, Key={"LeaseKey": {"S": "journal:run-6"}})  # gone (a takeover, say)
+    calls.clear()
+    journal.write({"op": "intent", "id": 2, "step": "s", "kind": "k", "params": {}, "description": "d"})
+    _put(client, "bob")  # the short append is refused on a missing item: the full one makes it, then the call
+    assert calls == [f"PutItem {ITEMS}+along", f"UpdateItem {TABLE}", f"PutItem {ITEMS}"]
+    item = _item(client, "journal:run-6")
+    assert item is not None and item["Owner"]["S"] == "run-6" and _names(client) == ["alice", "bob"]
+    assert [json.loads(str(r["S"]))["id"] for r in item["Records"]["L"]] == [2]
+    journal.close(remove=True)
