@@ -10,6 +10,7 @@ run needs from an outbox, this one or a server's read over HTTP. Importing this 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,12 +84,17 @@ class OutboxReader(Protocol):
         ...
 
 
+# The messages an outbox keeps: a `scenario serve` shared for weeks sends without end, and a run reads only
+# what it was just sent. Beyond this many the oldest go.
+MAX_MESSAGES = 10_000
+
+
 class Outbox:
-    """Thread-safe list of sent messages, with filters and subscribers."""
+    """Thread-safe list of sent messages (the newest ``MAX_MESSAGES``), with filters and subscribers."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._messages: list[Message] = []
+        self._messages: deque[Message] = deque(maxlen=MAX_MESSAGES)
         self._subscribers: list[Callable[[Message], None]] = []
 
     def record(self, message: Message) -> None:
@@ -105,20 +111,15 @@ class Outbox:
         """Messages in the order sent, keeping those that match every filter given."""
         with self._lock:
             found = list(self._messages)
-        return [
-            m
-            for m in found
-            if (username is None or m.username == username)
-            and (user_pool_id is None or m.user_pool_id == user_pool_id)
-            and (kind is None or m.kind == kind)
-        ]
+        return [m for m in found if _matches(m, username, user_pool_id, kind)]
 
     def latest(
         self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
     ) -> Message | None:
-        """The most recent message matching the filters, or ``None``."""
-        found = self.messages(username=username, user_pool_id=user_pool_id, kind=kind)
-        return found[-1] if found else None
+        """The most recent message matching the filters, or ``None`` (read from the newest back)."""
+        with self._lock:
+            found = list(self._messages)
+        return next((m for m in reversed(found) if _matches(m, username, user_pool_id, kind)), None)
 
     def subscribe(self, callback: Callable[[Message], None]) -> Callable[[], None]:
         """Call ``callback`` with each new message; returns a function that unsubscribes."""
@@ -136,6 +137,14 @@ class Outbox:
         """Forget every message (subscribers stay)."""
         with self._lock:
             self._messages.clear()
+
+
+def _matches(message: Message, username: str | None, user_pool_id: str | None, kind: str | None) -> bool:
+    return (
+        (username is None or message.username == username)
+        and (user_pool_id is None or message.user_pool_id == user_pool_id)
+        and (kind is None or message.kind == kind)
+    )
 
 
 OUTBOX = Outbox()

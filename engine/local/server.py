@@ -2,8 +2,9 @@
 
 It serves moto's WSGI app with this package's hooks active, plus ``GET /_scenario/outbox``
 (the outbox as JSON: ``{"messages": [...]}``, filtered by the optional query parameters
-``username``, ``user_pool_id`` and ``kind``). ``mock_aws`` is active in this process too, so
-Lambda handlers running here reach the very backends the HTTP clients see. Each request runs
+``username``, ``user_pool_id`` and ``kind``; ``latest=1`` sends only the newest that matches).
+``mock_aws`` is active in this process too, so Lambda handlers running here reach the very backends
+the HTTP clients see. Each request runs
 while holding the backend lock, which keeps concurrent clients consistent; its body is read in
 full (with a timeout) before the lock is taken, so a slow client holds up nobody else, and checked by
 ``request_guard`` before moto parses it: a malformed request gets AWS's 4xx error for its protocol, a
@@ -249,7 +250,11 @@ class _App:
             return [b""]
         query = parse_qs(environ.get("QUERY_STRING", ""))
         filters = {k: query[k][0] for k in ("username", "user_pool_id", "kind") if query.get(k)}
-        messages = self.outbox.messages(**filters)
+        if query.get("latest", [""])[0].lower() in ("1", "true"):  # the newest that matches, or none
+            newest = self.outbox.latest(**filters)
+            messages = [newest] if newest is not None else []
+        else:
+            messages = self.outbox.messages(**filters)
         body = json.dumps({"messages": [m.to_json() for m in messages]}).encode("utf-8")
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]

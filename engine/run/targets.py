@@ -43,7 +43,16 @@ class HttpOutbox:
     def messages(
         self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
     ) -> list[Message]:
-        filters = {"username": username, "user_pool_id": user_pool_id, "kind": kind}
+        return self._read({"username": username, "user_pool_id": user_pool_id, "kind": kind})
+
+    def latest(
+        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
+    ) -> Message | None:
+        """The newest matching message: the server sends only that one (a long-lived server keeps thousands)."""
+        found = self._read({"username": username, "user_pool_id": user_pool_id, "kind": kind, "latest": "1"})
+        return found[-1] if found else None
+
+    def _read(self, filters: dict[str, str | None]) -> list[Message]:
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v})
         try:
             request = urllib.request.Request(f"{self.url}?{query}")
@@ -62,12 +71,6 @@ class HttpOutbox:
             Message(**{k: v for k, v in m.items() if k in fields} | {"time": datetime.fromisoformat(m["time"])})
             for m in items
         ]
-
-    def latest(
-        self, *, username: str | None = None, user_pool_id: str | None = None, kind: str | None = None
-    ) -> Message | None:
-        found = self.messages(username=username, user_pool_id=user_pool_id, kind=kind)
-        return found[-1] if found else None
 
     def subscribe(self, callback: Callable[[Message], None]) -> Callable[[], None]:
         """The server does not push its messages to this process: ``callback`` is never called."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from engine.local import LocalAWS
+from engine.local import LocalAWS, outbox
 from engine.local.outbox import OUTBOX, Message, Outbox
 from engine.local.server import LocalServer
 
@@ -33,6 +33,15 @@ def test_filters_and_latest() -> None:
     assert box.latest(username="ann").code == "222222"  # type: ignore[union-attr]
     assert box.latest(username="ann", kind="SignUp").code == "111111"  # type: ignore[union-attr]
     assert box.latest(username="nobody") is None
+
+
+def test_an_outbox_keeps_the_newest_messages(monkeypatch) -> None:
+    monkeypatch.setattr(outbox, "MAX_MESSAGES", 3)
+    box = Outbox()
+    for n in range(5):
+        box.record(message(f"user{n}"))
+    assert [m.username for m in box.messages()] == ["user2", "user3", "user4"]  # the two oldest went
+    assert box.latest().username == "user4" and box.latest(username="user0") is None  # type: ignore[union-attr]
 
 
 def test_subscribe_and_unsubscribe() -> None:

@@ -17,6 +17,7 @@ from localaws import PASSWORD, Env, error_of, session, zipped
 from engine.local import LocalAWS
 from engine.local.outbox import Message
 from engine.local.server import LocalServer
+from engine.run.targets import HttpOutbox
 
 
 def get_json(url: str) -> Any:
@@ -36,6 +37,13 @@ def test_outbox_over_http_with_filters(served: Env) -> None:
     assert ann["kind"] == "SignUp" and ann["user_pool_id"] == pool_id and ann["medium"] == "EMAIL"
     assert ann["time"].endswith("+00:00") and ann["code"] in ann["text"]
     assert get_json(f"{served.url}/_scenario/outbox?kind=ForgotPassword")["messages"] == []
+    served.sign_up(client_id, "ann2")
+    [newest] = get_json(f"{served.url}/_scenario/outbox?kind=SignUp&latest=1")["messages"]
+    assert newest["username"] == "ann2"
+    assert get_json(f"{served.url}/_scenario/outbox?kind=ForgotPassword&latest=1")["messages"] == []
+    reader = HttpOutbox(served.url)  # what a run reads a code with
+    assert reader.latest(username="ann").code == ann["code"]  # type: ignore[union-attr]
+    assert reader.latest(kind="ForgotPassword") is None
 
 
 def test_outbox_endpoint_only_reads(served: Env) -> None:
