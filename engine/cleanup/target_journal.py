@@ -43,7 +43,9 @@ PREFIX = "journal:"
 class TargetJournal:
     """The target's copy of one run's journal (``Mirror`` of the local ``Journal``)."""
 
-    def __init__(self, client: BaseClient, run_id: str, *, heartbeat: bool = True) -> None:
+    def __init__(self, client: BaseClient, run_id: str, *, heartbeat: bool = True, new: bool = False) -> None:
+        """``new``: the journal of a run starting now, which nobody else writes to before this process does
+        (a ``scenario cleanup`` finishing a dead run's writes to one that exists)."""
         self.client = client
         self.run_id = run_id
         self.table = lease_table()
@@ -55,6 +57,7 @@ class TargetJournal:
         self.ok = True  # every record reached the target so far
         self.on_lost: Callable[[], None] = lambda: None  # told when a record did not (``Journal``: to the disk)
         self._removal_handed_over = False
+        self._new = new
         self._made = False  # a write reached the target (or may have): the item exists
 
     @property
@@ -69,10 +72,11 @@ class TargetJournal:
         """Append ``records`` (in order) in one request: with the run's next call where the target takes writes
         along with one (``engine.aws.along``; before that call, always), else, or ``now``, by itself."""
         request = self.append_request(records)
-        # The item's first write, sent along, makes it with a Put: the same item as the append would make, and
-        # the local DynamoDB's Put is a fraction of its UpdateItem (which validates the expression node by
-        # node). Should the item exist after all, the Put is refused and the append goes instead.
-        items = [{"Put": self._make_request(records)} if not self._made else {"Update": self.along_request(records)}]
+        # A new journal's first write, sent along, makes the item with a Put: the same item as the append would
+        # make, and the local DynamoDB's Put is a fraction of its UpdateItem (which validates the expression node
+        # by node). Should the item exist after all, the Put is refused and the append goes instead.
+        first = self._new and not self._made
+        items = [{"Put": self._make_request(records)} if first else {"Update": self.along_request(records)}]
         if now or not along.defer(
             self.client.meta.endpoint_url, items, partial(self.send, request), unknown=self._lost
         ):
@@ -110,11 +114,12 @@ class TargetJournal:
         )
 
     def along_request(self, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
-        """``append_request``, or once the item is made, the same append without making it or moving its
-        ``Expires`` (the heartbeat does): for a request whose failure is followed by ``append_request`` sent by
-        itself (a write sent along that is refused, the leases' transaction), so a missing item still ends up
-        made. Half the local DynamoDB's work of the full one."""
-        if not self._made or any(record.get("op") == "end" for record in records):
+        """``append_request``, or once a new journal's item is made, the same append without making it or
+        moving its ``Expires`` (its heartbeat does): for a request whose failure is followed by ``append_request``
+        sent by itself (a write sent along that is refused, the leases' transaction), so a missing item still
+        ends up made. Half the local DynamoDB's work of the full one."""
+        ended = any(record.get("op") == "end" for record in records)
+        if not (self._new and self._heartbeat and self._made) or ended:
             return self.append_request(records)
         return self._request(
             "SET #records = list_append(#records, :record)",

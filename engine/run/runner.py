@@ -134,7 +134,7 @@ class Runner:
             return None  # the embedded AWS dies with the process: nothing can be left behind
         clients = self.target.clients
         run_id = new_run_id()
-        mirror = TargetJournal(clients.uncounted().client("dynamodb"), run_id)
+        mirror = TargetJournal(clients.uncounted().client("dynamodb"), run_id, new=True)
         try:
             mirror.open()
         except (ClientError, BotoCoreError) as exc:

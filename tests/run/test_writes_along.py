@@ -155,7 +155,7 @@ def test_an_intent_with_its_lease_is_recorded_only_once_the_lease_is_the_runs(se
 def test_a_write_too_big_to_go_along_goes_by_itself(served, tmp_path: Path) -> None:
     client, calls = served
     journal = Journal.create(
-        {"run": "run-4", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-4", heartbeat=False)
+        {"run": "run-4", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-4", new=True)
     )
     calls.clear()
     big = "x" * along.MAX_ENCODED
@@ -258,7 +258,7 @@ def test_a_write_that_cannot_be_applied_refuses_the_call_and_writes_nothing(serv
 def test_a_journal_made_by_its_first_write_along_is_appended_to_after(served, tmp_path: Path) -> None:
     client, calls = served
     journal = Journal.create(
-        {"run": "run-4", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-4", heartbeat=False)
+        {"run": "run-4", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-4", new=True)
     )
     for n, name in ((1, "alice"), (2, "bob")):
         journal.write({"op": "intent", "id": n, "step": "s", "kind": "k", "params": {}, "description": "d"})
@@ -277,7 +277,7 @@ def test_a_first_write_that_finds_the_journal_made_appends_to_it(served, tmp_pat
         TableName=TABLE, Item={"LeaseKey": {"S": "journal:run-5"}, "Records": {"L": [earlier]}, "Owner": {"S": "run-5"}}
     )
     journal = Journal.create(
-        {"run": "run-5", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-5", heartbeat=False)
+        {"run": "run-5", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-5", new=True)
     )
     calls.clear()
     journal.write({"op": "intent", "id": 1, "step": "s", "kind": "k", "params": {}, "description": "d"})
@@ -291,7 +291,7 @@ def test_a_first_write_that_finds_the_journal_made_appends_to_it(served, tmp_pat
 def test_an_append_along_that_finds_the_journal_gone_makes_it_again(served, tmp_path: Path) -> None:
     client, calls = served
     journal = Journal.create(
-        {"run": "run-6", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-6", heartbeat=False)
+        {"run": "run-6", "scenario": "s.yaml"}, root=tmp_path, mirror=TargetJournal(client, "run-6", new=True)
     )
     journal.write({"op": "intent", "id": 1, "step": "s", "kind": "k", "params": {}, "description": "d"})
     _put(client, "alice")
@@ -304,3 +304,23 @@ def test_an_append_along_that_finds_the_journal_gone_makes_it_again(served, tmp_
     assert item is not None and item["Owner"]["S"] == "run-6" and _names(client) == ["alice", "bob"]
     assert [json.loads(str(r["S"]))["id"] for r in item["Records"]["L"]] == [2]
     journal.close(remove=True)
+
+
+def test_a_dead_runs_journal_is_appended_to_from_the_first_write(served) -> None:
+    """``scenario cleanup`` writes to a journal that exists: no Put to be refused first, and the full append."""
+    client, calls = served
+    earlier = {"S": json.dumps({"op": "intent", "id": 1})}
+    client.put_item(
+        TableName=TABLE,
+        Item={"LeaseKey": {"S": "journal:run-7"}, "Records": {"L": [earlier]}, "Owner": {"S": "run-7"}},
+    )
+    remote = TargetJournal(client, "run-7", heartbeat=False)
+    calls.clear()
+    for _ in range(2):
+        remote.write([{"op": "done", "id": 1}])
+        _put(client, "alice")
+    assert calls == [f"PutItem {ITEMS}+along"] * 2
+    item = _item(client, "journal:run-7")
+    assert [json.loads(str(r["S"]))["op"] for r in item["Records"]["L"]] == ["intent", "done", "done"]  # type: ignore[index]
+    assert float(str(item["Expires"]["N"])) > 0  # type: ignore[index]  # each append keeps it from looking dead
+    remote.close(remove=True)
