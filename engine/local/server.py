@@ -4,12 +4,12 @@ It serves moto's WSGI app with this package's hooks active, plus ``GET /_scenari
 (the outbox as JSON: ``{"messages": [...]}``, filtered by the optional query parameters
 ``username``, ``user_pool_id`` and ``kind``; ``latest=1`` sends only the newest that matches).
 ``mock_aws`` is active in this process too, so Lambda handlers running here reach the very backends
-the HTTP clients see. Each request runs
-while holding the backend lock, which keeps concurrent clients consistent; its body is read in
-full (with a timeout) before the lock is taken, so a slow client holds up nobody else, and checked by
-``request_guard`` before moto parses it: a malformed request gets AWS's 4xx error for its protocol, a
-body over its service's documented size is refused from its ``Content-Length``, and a request moto still
-fails on answers ``InternalFailure`` (500, AWS's shape, one log line) instead of a traceback page.
+the HTTP clients see. Each request runs while holding the backend lock, which keeps concurrent clients
+consistent; its body is read in full (with a timeout) before the lock is taken, so a slow client holds
+up nobody else, and checked by ``request_guard`` before moto parses it: a malformed request gets AWS's 4xx
+error for its protocol, a body over its service's documented size is refused from its ``Content-Length``,
+and a request moto still fails on answers ``InternalFailure`` (500, AWS's shape, one log line) instead of a
+traceback page.
 
 Anyone who can send this server a request can run code as the user who started it (Lambda
 CreateFunction + Invoke runs Python in this process, and other runtimes as its child processes), so
