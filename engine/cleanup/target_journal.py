@@ -92,7 +92,7 @@ class TargetJournal:
     def written(self, records: Sequence[Mapping[str, object]]) -> None:
         """``records`` reached the target: the heartbeat keeps the item alive from now on."""
         self._made = True
-        ended = any(record.get("op") == "end" for record in records)
+        ended = _ends(records)
         if self._heartbeat and self._beat is None and not ended:
             self._beat = threading.Thread(target=self._beating, name="scenario-run-journal", daemon=True)
             self._beat.start()
@@ -100,13 +100,13 @@ class TargetJournal:
     def append_request(self, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
         """The UpdateItem parameters that append ``records``: sent by ``write``, or by a caller within a
         transaction of its own (``Leases.hold(along=...)``), which then says so with ``written``."""
-        ended = any(record.get("op") == "end" for record in records)
+        ended = _ends(records)
         expires = 0.0 if ended else time.time() + self._ttl
         return self._request(
             "SET #records = list_append(if_not_exists(#records, :empty), :record), Expires = :exp, #owner = :me",
             {
                 ":empty": {"L": []},
-                ":record": {"L": [{"S": json.dumps(record, default=str)} for record in records]},
+                ":record": _as_list(records),
                 ":exp": {"N": f"{expires:.3f}"},
                 ":me": {"S": self.run_id},
             },
@@ -118,12 +118,12 @@ class TargetJournal:
         moving its ``Expires`` (its heartbeat does): for a request whose failure is followed by ``append_request``
         sent by itself (a write sent along that is refused, the leases' transaction), so a missing item still
         ends up made. Half the local DynamoDB's work of the full one."""
-        ended = any(record.get("op") == "end" for record in records)
+        ended = _ends(records)
         if not (self._new and self._heartbeat and self._made) or ended:
             return self.append_request(records)
         return self._request(
             "SET #records = list_append(#records, :record)",
-            {":record": {"L": [{"S": json.dumps(record, default=str)} for record in records]}},
+            {":record": _as_list(records)},
             {"#records": "Records"},
         )
 
@@ -194,6 +194,16 @@ class TargetJournal:
         """A record may not have reached the target."""
         self.ok = False
         self.on_lost()
+
+
+def _ends(records: Sequence[Mapping[str, object]]) -> bool:
+    """Whether ``records`` hold the run's end (its journal is finished, not running)."""
+    return any(record.get("op") == "end" for record in records)
+
+
+def _as_list(records: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    """``records`` as the DynamoDB list the item's ``Records`` holds, one JSON string each."""
+    return {"L": [{"S": json.dumps(record, default=str)} for record in records]}
 
 
 @dataclass
