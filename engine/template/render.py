@@ -29,6 +29,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from engine.errors import Location, ScenarioError, TemplateError
 from engine.template import budget
 from engine.template import helpers as template_helpers
+from engine.template.reads import NOT_PLAIN as _NOT_PLAIN
+from engine.template.reads import expression_reader
+from engine.template.reads import lookup as _lookup
 
 MARKERS = ("{{", "{%")
 # Keys and indexes from a value's root down to one of its parts: what a file location is looked up by.
@@ -258,9 +261,6 @@ def render_string(
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*"
 _PLAIN = re.compile(r"\{\{\s*(" + _NAME + r")\s*\}\}")
-_PLAIN_EXPRESSION = re.compile(r"\s*(" + _NAME + r")\s*")
-_NOT_PLAIN = object()
-_JINJA_WORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if"})
 
 
 def _plain_reference(
@@ -306,20 +306,6 @@ def _interpolated(text: str, context: Mapping[str, object], fits: Callable[[obje
     return _native_concat(budget.output(part) if is_value else part for part, is_value in out)
 
 
-def _lookup(dotted: str, context: Mapping[str, object]) -> object:
-    """``a.b.c`` read from mappings, or ``_NOT_PLAIN`` when Jinja could resolve it otherwise (or not at all)."""
-    value: object = context
-    names = dotted.split(".")
-    if names[0] in _JINJA_WORDS:  # a literal or an operator to Jinja, whatever the context holds
-        return _NOT_PLAIN
-    for name in names:
-        # Jinja's ``a.b`` tries the attribute first (``dict.items``...): only a key no attribute shadows.
-        if not isinstance(value, Mapping) or name not in value or hasattr(type(value), name):
-            return _NOT_PLAIN
-        value = value[name]
-    return value
-
-
 def render(
     value: object,
     context: Mapping[str, object],
@@ -361,11 +347,14 @@ def evaluate(
     """Evaluate a ``when``/``assert`` expression, written bare or as ``{{ ... }}``."""
     if is_template(expression):
         return render_string(expression, context, location=location, step=step)
-    with _template_errors(context, location, step, expression=expression), budget.rendering():
-        match = _PLAIN_EXPRESSION.fullmatch(expression)  # a bare ``answers.send_code``: read, not compiled
-        found = _lookup(match.group(1), context) if match is not None else _NOT_PLAIN
+    # Most are reads and comparisons of values (``answers.send_code``, ``steps.x.status == 'ok'``): read, not
+    # compiled, with nothing to set up around it (a read cannot fail; what it is unsure of, Jinja evaluates).
+    reader = expression_reader(expression, ENV)
+    if reader is not None:
+        found = reader(context)
         if found is not _NOT_PLAIN:
             return found
+    with _template_errors(context, location, step, expression=expression), budget.rendering():
         return _defined(_compiled_expression(expression)(**context))
 
 

@@ -1,0 +1,93 @@
+"""Expressions read without Jinja give what Jinja gives, and whatever the reader is unsure of is left to Jinja."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import TemplateError
+from engine.template.reads import NOT_PLAIN, expression_reader
+from engine.template.render import ENV, _compiled_expression, evaluate
+
+CONTEXT = {
+    "steps": {
+        "sign_in": {"status": "ok", "result": {"AccessToken": "eyJraWQiOiJhYmMifQ.payload.signature", "n": 3}},
+        "skipped": {"status": "skipped", "result": None},
+    },
+    "answers": {"send_code": True, "username": "alice", "count": 2, "items": "not dict.items"},
+    "result": {"UserStatus": "RESET_REQUIRED", "attributes": {"email_verified": "true"}, "list": [1, 2, 3]},
+    "target": "local",
+    "names": ["a", "b"],
+    "empty": [],
+}
+
+EXPRESSIONS = [
+    "answers.send_code",
+    "not answers.send_code",
+    "'sign_in' in steps and steps.sign_in.status == 'ok'",
+    "'missing' in steps and steps.missing.status == 'ok'",
+    "'missing' not in steps or steps.missing.status == 'ok'",
+    "result.UserStatus == 'RESET_REQUIRED' and result.attributes.email_verified == 'true'",
+    "steps['sign_in'].result.n > 2",
+    "1 < steps.sign_in.result.n <= 3",
+    "3 < steps.sign_in.result.n < 1",
+    "steps.sign_in.result.AccessToken[:10]",
+    "steps.sign_in.result.AccessToken[-9:]",
+    "result.list[0] + 0 if result.list else 0",
+    "result.list[-1]",
+    "names[1] == 'b'",
+    "target != 'aws'",
+    "target in ['local', 'serve']",
+    "target in ('aws',)",
+    "'yes' if answers.send_code else 'no'",
+    "answers.count >= 2 and answers.username",
+    "empty or names",
+    "steps.skipped.result",
+    "true and none",
+    "answers.items",  # a key shadowed by dict.items: Jinja reads the method
+    "answers.username|upper",
+    "answers.username is defined",
+    "names|length > 1",
+]
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_a_read_gives_what_jinja_gives(expression):
+    jinja = _compiled_expression(expression)(**CONTEXT)
+    reader = expression_reader(expression, ENV)
+    read = NOT_PLAIN if reader is None else reader(CONTEXT)
+    if read is not NOT_PLAIN:
+        assert read == jinja and type(read) is type(jinja)
+    assert evaluate(expression, CONTEXT) == jinja
+
+
+@pytest.mark.parametrize(
+    ("expression", "readable"),
+    [
+        ("answers.send_code", True),
+        ("'sign_in' in steps and steps.sign_in.status == 'ok'", True),
+        ("steps.sign_in.result.AccessToken[:10]", True),
+        ("answers.items", False),  # an attribute of dict shadows the key
+        ("answers.username|upper", False),  # filters, tests and calls are Jinja's
+        ("answers.username is defined", False),
+        ("now()", False),
+        ("steps.missing.status", False),  # not there: Jinja says so
+        ("answers.username < 1", False),  # a comparison that raises: Jinja raises it
+    ],
+)
+def test_what_is_read_and_what_is_left_to_jinja(expression, readable):
+    reader = expression_reader(expression, ENV)
+    assert (reader is not None and reader(CONTEXT) is not NOT_PLAIN) is readable
+
+
+def test_what_is_left_to_jinja_fails_as_jinja_fails():
+    with pytest.raises(TemplateError, match="'dict object' has no attribute 'missing'"):
+        evaluate("steps.missing.status == 'ok'", CONTEXT)
+    with pytest.raises(TemplateError, match="not supported between instances of 'str' and 'int'"):
+        evaluate("answers.username < 1", CONTEXT)
+    with pytest.raises(TemplateError, match="expression syntax error"):
+        evaluate("answers.username ==", CONTEXT)
+
+
+def test_a_name_a_template_gives_its_own_meaning_is_left_to_jinja():
+    assert expression_reader("self", ENV) is None
+    assert expression_reader("loop.index", ENV) is None
