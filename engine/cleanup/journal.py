@@ -314,13 +314,12 @@ def parse(path: Path, lines: Iterable[str]) -> RunJournal:
 def abandoned(root: Path | None = None) -> list[Path]:
     """Journals of runs that are no longer alive (their lock is free), oldest first."""
     folder = journals_dir(root)
-    if not folder.is_dir():
+    try:  # every run looks: a listing of the folder, with no pattern to compile (as a glob has)
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if entry.name.endswith(".jsonl") and entry.is_file())
+    except OSError:  # no folder yet, or not one this user can list (a glob finds nothing there either)
         return []
-    found = []
-    for path in sorted(folder.glob("*.jsonl")):
-        if not _alive(path):
-            found.append(path)
-    return found
+    return [folder / name for name in names if not _alive(folder / name)]
 
 
 def _alive(path: Path) -> bool:

@@ -8,7 +8,7 @@ deploys a stack, whose template may define one) runs code outside the template s
 from __future__ import annotations
 
 from engine.plan.declared import operations_called
-from engine.plan.model import Plan
+from engine.plan.model import Plan, once_per_plan
 
 # (service, operation) of generic calls that deploy code.
 CODE_OPERATIONS = frozenset(
@@ -25,7 +25,7 @@ CODE_OPERATIONS = frozenset(
 
 def code_deployments(plan: Plan) -> list[str]:
     """What in the plan deploys code: a stack template, a function created, code-deploying calls."""
-    found = []
+    found: list[str] = []
     if plan.stack and plan.stack.get("template"):
         found.append(f"stack template {plan.stack['template']}")
     for step in (*plan.steps, *plan.cleanup_steps):
@@ -40,6 +40,7 @@ def code_deployments(plan: Plan) -> list[str]:
     return found
 
 
+@once_per_plan
 def code_notice(plan: Plan) -> str | None:
     """A one-line notice when the scenario deploys code that will run on this machine locally, else None."""
     found = code_deployments(plan)

@@ -221,7 +221,11 @@ def read_text_file(path: Path, what: str = "YAML file") -> str:
             raise InputError(
                 f"cannot read {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", hint=f"is this a {what}?"
             )
-        data = handle.read(MAX_FILE_BYTES + 1)
+        # As much as the file holds (one byte more tells a file that grew meanwhile): a read of the whole
+        # budget would allocate MAX_FILE_BYTES for every file, however small.
+        data = handle.read(info.st_size + 1)
+        if len(data) > info.st_size:
+            data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     if len(data) > MAX_FILE_BYTES:
         raise InputError(
             f"cannot read {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", hint=f"is this a {what}?"

@@ -18,7 +18,7 @@ from functools import cache
 
 from engine.errors import InputError
 from engine.plan.declared import operations_called
-from engine.plan.model import Plan, StepPlan
+from engine.plan.model import Plan, StepPlan, once_per_plan
 
 # service -> (moto module, response class) for the services checked.
 _RESPONSES = {
@@ -69,19 +69,24 @@ def _every_step(steps: Iterable[StepPlan]) -> Iterator[StepPlan]:
 
 def unsupported_locally(plan: Plan) -> list[InputError]:
     """One error per generic call in ``plan`` that the local target cannot answer."""
-    problems = []
+    return [
+        InputError(
+            f"{service} {operation} is not supported by the local target",
+            location=step.location,
+            step=step.id,
+            hint="run the scenario with --target aws, or mark the step `only_on: aws` so that it runs there only",
+        )
+        for step, service, operation in _unsupported_calls(plan)
+    ]
+
+
+@once_per_plan
+def _unsupported_calls(plan: Plan) -> tuple[tuple[StepPlan, str, str], ...]:
+    found = []
     for step in _every_step((*plan.steps, *plan.cleanup_steps, *plan.after_cleanup)):
         if step.action.operations or (step.only_on is not None and "local" not in step.only_on):
             continue  # a typed action's calls are the local target's own; this step runs elsewhere
         for service, operation in operations_called(step.action, step.args):
             if not supported_locally(service, operation):
-                problems.append(
-                    InputError(
-                        f"{service} {operation} is not supported by the local target",
-                        location=step.location,
-                        step=step.id,
-                        hint="run the scenario with --target aws, or mark the step `only_on: aws` so that it "
-                        "runs there only",
-                    )
-                )
-    return problems
+                found.append((step, service, operation))
+    return tuple(found)

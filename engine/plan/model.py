@@ -7,10 +7,12 @@ expression) carries its file location, so no error needs the YAML again.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from engine.errors import Location
 from engine.plan.include_params import PARAMS_SCHEMA
@@ -251,6 +253,33 @@ class Plan:
     # Prompts that are always asked and have no default: (id, location), so a replay missing one
     # of their answers stops before anything runs.
     needs_answer: tuple[tuple[str, Location], ...] = ()
+
+
+R = TypeVar("R")
+
+
+def once_per_plan(func: Callable[[Plan], R]) -> Callable[[Plan], R]:
+    """``func(plan)`` worked out once per plan: plans are frozen and kept while their files are unchanged
+    (``engine.plan.planner``), so what follows from a plan alone is the same every run. The value is shared
+    between callers: ``func`` must return one nobody changes."""
+    memo: dict[int, tuple[weakref.ref[Plan], R]] = {}
+
+    @functools.wraps(func)
+    def wrapper(plan: Plan) -> R:
+        key = id(plan)
+        found = memo.get(key)
+        if found is not None and found[0]() is plan:
+            return found[1]
+        value = func(plan)
+
+        def forget(ref: weakref.ref[Plan]) -> None:
+            if memo.get(key, (None,))[0] is ref:
+                del memo[key]
+
+        memo[key] = (weakref.ref(plan, forget), value)
+        return value
+
+    return wrapper
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,9 @@ class Answers:
         for key, values in grouped.items():
             secret = entries[key].secret if key in entries else False
             entries[key] = _Entry(list(values), Location("--answer"), secret)
-        for name, value in sorted(os.environ.items()):
-            if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX):
-                entries[name[len(ENV_PREFIX) :]] = _Entry([value], Location(f"${name}"), True)
+        # Names first: reading every value of the environment costs more than the rest of loading the file.
+        for name in sorted(name for name in os.environ if name.startswith(ENV_PREFIX) and len(name) > len(ENV_PREFIX)):
+            entries[name[len(ENV_PREFIX) :]] = _Entry([os.environ[name]], Location(f"${name}"), True)
         return cls(path, entries)
 
     @classmethod
