@@ -98,15 +98,39 @@ def _yaml_double_quoted(value: str) -> str:
     return dumped[1:-1] if dumped.startswith('"') and dumped.endswith('"') else value
 
 
+_NOT_SECRET, _SECRET, _TOKEN = 0, 1, 2
+_KEY_KINDS: dict[str, int] = {}  # a result's keys repeat (AWS field names): each is matched once per process
+_MAX_KEY_KINDS = 4096
+
+
+def _key_kind(key: object) -> int:
+    """Whether values under ``key`` are secrets (``_SECRET``), tokens (``_TOKEN``, a prefix stays visible) or not."""
+    if not isinstance(key, str):
+        return _NOT_SECRET
+    kind = _KEY_KINDS.get(key)
+    if kind is None:
+        kind = (_TOKEN if TOKEN_KEY.search(key) else _SECRET) if SECRET_KEY.search(key) else _NOT_SECRET
+        if len(_KEY_KINDS) < _MAX_KEY_KINDS:
+            _KEY_KINDS[key] = kind
+    return kind
+
+
 def _secret_fields(data: Mapping[object, object]) -> Iterable[tuple[str, bool]]:
     """(value, is_token) for each secret string directly in ``data``."""
     for key, value in data.items():
-        if isinstance(key, str) and SECRET_KEY.search(key) and isinstance(value, str):
-            yield value, bool(TOKEN_KEY.search(key))
-    # SSM parameters: a SecureString's value is secret whatever the key is called.
-    value = data.get("Value")
-    if data.get("Type") == "SecureString" and isinstance(value, str):
+        if isinstance(value, str):
+            kind = _key_kind(key)
+            if kind:
+                yield value, kind == _TOKEN
+    value = _secure_string(data)
+    if value is not None:
         yield value, False
+
+
+def _secure_string(data: Mapping[object, object]) -> str | None:
+    """SSM parameters: a SecureString's value is secret whatever the key is called."""
+    value = data.get("Value")
+    return value if isinstance(value, str) and data.get("Type") == "SecureString" else None
 
 
 def mask_everywhere(text: str) -> str:
@@ -148,14 +172,20 @@ class Secrets:
     def collect(self, data: object) -> None:
         """Register every value under a secret-looking key (or an SSM SecureString) anywhere in ``data``."""
         if isinstance(data, dict):
-            for value, is_token in _secret_fields(data):
-                self.add(value, keep_prefix=is_token)
             for key, value in data.items():
-                if not (isinstance(key, str) and SECRET_KEY.search(key)):
+                kind = _key_kind(key)
+                if kind:
+                    if isinstance(value, str):
+                        self.add(value, keep_prefix=kind == _TOKEN)
+                elif isinstance(value, dict | list | tuple):
                     self.collect(value)
+            secure = _secure_string(data)
+            if secure is not None:
+                self.add(secure)
         elif isinstance(data, list | tuple):
             for item in data:
-                self.collect(item)
+                if isinstance(item, dict | list | tuple):
+                    self.collect(item)
 
     def mask(self, text: str) -> str:
         """``text`` with every known secret (and its encodings) replaced, longest first so no part leaks."""

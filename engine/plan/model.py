@@ -11,12 +11,14 @@ import functools
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar
 
 from engine.errors import Location
 from engine.plan.include_params import PARAMS_SCHEMA
 from engine.plan.loader import locate
+from engine.run.arg_check import Verdict, rendered_check
 from engine.run.retry import DEFAULT_ATTEMPTS, MAX_ATTEMPTS, MAX_DELAY, ONCE, Expr, RetryPolicy
 from engine.template.render import NodePath
 
@@ -203,6 +205,22 @@ class StepPlan:
     @property
     def action_name(self) -> str:
         return self.action.name
+
+    @cached_property
+    def location_text(self) -> str:
+        """``location`` as a record shows it (plans are kept while their files are unchanged: made once)."""
+        return str(self.location)
+
+    @cached_property
+    def rendered_args(self) -> tuple[object, dict[str, object], Verdict]:
+        """(what is rendered each run, the deferred arguments kept as written, the test of whether the rendered
+        arguments need the schema checked again): the same every run, so made once."""
+        raw, kept = self.args, {}
+        deferred = self.action.deferred
+        if deferred and isinstance(raw, dict):
+            kept = {k: raw[k] for k in deferred if k in raw}
+            raw = {k: v for k, v in raw.items() if k not in deferred}
+        return raw, kept, rendered_check(raw, self.action.schema)
 
     def arg_location(self, path: NodePath, key: bool = False) -> Location:
         """Where the argument at ``path`` (keys and indexes inside ``args``) is written."""

@@ -71,6 +71,13 @@ class Console:
             return
         if self.color and (fg, bold, dim) != (None, None, None):
             text = click.style(text, fg=fg, bold=bold, dim=dim)
+        stream = self.stream if self.stream is not None else sys.stderr if err or self.to_stderr else sys.stdout
+        if stream is not None and text.isascii() and (self.color or "\x1b" not in text):
+            # What click.echo writes for such a line (no encoding to fix, no escape codes to strip), without
+            # its stream lookups on every call: a run writes dozens of lines.
+            stream.write(text + "\n")
+            stream.flush()
+            return
         if self.stream is not None:
             click.echo(text, file=self.stream, color=self.color)
         else:

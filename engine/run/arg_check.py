@@ -11,7 +11,7 @@ object-level rule that could look at values) is checked in full: this answers Tr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from engine.template.render import is_template, iter_strings
 
@@ -46,57 +46,94 @@ def _types(schema: Mapping[str, object]) -> list[object] | None:
     return list(kind) if isinstance(kind, list) else [kind]
 
 
-def _surely_valid(schema: object, value: object) -> bool:
-    """True only when ``value`` certainly satisfies ``schema`` (False: unknown, or invalid)."""
-    if not isinstance(schema, Mapping):
-        return False
-    keys = set(schema) - _ANNOTATIONS
-    if not keys:
-        return True  # no constraint
-    if keys <= {"oneOf"} or keys <= {"anyOf"}:
-        branches = schema.get("oneOf", schema.get("anyOf"))
-        if not isinstance(branches, list):
-            return False
-        valid = [branch for branch in branches if _surely_valid(branch, value)]
-        if "anyOf" in schema:
-            return bool(valid)
-        # oneOf: exactly one branch, and every other one certainly rejects the value by its type.
-        return len(valid) == 1 and all(branch is valid[0] or _surely_wrong_type(branch, value) for branch in branches)
-    if not keys <= {"type", "minLength"}:
-        return False
-    types = _types(schema)
-    if types is not None and not any(_has_type(value, name) for name in types):
-        return False
-    minimum = schema.get("minLength")
-    if minimum is not None:
-        return isinstance(minimum, int) and (not isinstance(value, str) or len(value) >= minimum)
+# A test of a rendered value: True only when it certainly satisfies the schema it was made from.
+Verdict = Callable[[object], bool]
+
+
+def _never(value: object) -> bool:
+    return False
+
+
+def _always(value: object) -> bool:
     return True
 
 
-def _surely_wrong_type(schema: object, value: object) -> bool:
+def surely_valid(schema: object) -> Verdict:
+    """The test of ``schema``: True only when a value certainly satisfies it (False: unknown, or invalid)."""
+    if not isinstance(schema, Mapping):
+        return _never
+    keys = set(schema) - _ANNOTATIONS
+    if not keys:
+        return _always  # no constraint
+    if keys <= {"oneOf"} or keys <= {"anyOf"}:
+        branches = schema.get("oneOf", schema.get("anyOf"))
+        if not isinstance(branches, list):
+            return _never
+        valid = [surely_valid(branch) for branch in branches]
+        if "anyOf" in schema:
+            return lambda value: any(test(value) for test in valid)
+        wrong = [_surely_wrong_type(branch) for branch in branches]
+
+        def one_of(value: object) -> bool:
+            # Exactly one branch, and every other one certainly rejects the value by its type.
+            passed = [index for index, test in enumerate(valid) if test(value)]
+            return len(passed) == 1 and all(index == passed[0] or wrong[index](value) for index in range(len(branches)))
+
+        return one_of
+    if not keys <= {"type", "minLength"}:
+        return _never
+    types = _types(schema)
+    minimum = schema.get("minLength")
+    if minimum is not None and not isinstance(minimum, int):
+        return _never
+
+    def typed(value: object) -> bool:
+        if types is not None and not any(_has_type(value, name) for name in types):
+            return False
+        return minimum is None or not isinstance(value, str) or len(value) >= minimum
+
+    return typed
+
+
+def _surely_wrong_type(schema: object) -> Verdict:
     types = _types(schema) if isinstance(schema, Mapping) else None
-    return types is not None and not any(_has_type(value, name) for name in types)
+    if types is None:
+        return _never
+    return lambda value: not any(_has_type(value, name) for name in types)
 
 
 def _templated(value: object) -> bool:
     return any(is_template(text) for _, text in iter_strings(value))
 
 
-def still_valid(raw: object, rendered: object, schema: Mapping[str, object]) -> bool:
-    """True when ``rendered`` (``raw`` with its templates rendered) is known to satisfy ``schema`` without
-    checking it again; False when it must be checked."""
+def rendered_check(raw: object, schema: Mapping[str, object]) -> Verdict:
+    """The test of ``raw`` once its templates are rendered: True when the rendered arguments are known to
+    satisfy ``schema`` without checking them again; False when they must be checked. Made once per step
+    (what is templated, and the schema at each such value, do not change between runs)."""
     if isinstance(raw, str):  # the whole argument is one template (``say: "Hello {{ ... }}"``)
-        return _surely_valid(schema, rendered)
-    if not isinstance(raw, Mapping) or not isinstance(rendered, Mapping):
-        return False
+        return surely_valid(schema)
+    if not isinstance(raw, Mapping):
+        return _never
     if _types(schema) != ["object"] or not set(schema) <= _OBJECT_KEYS:
-        return False
+        return _never
     properties = schema.get("properties")
     if not isinstance(properties, Mapping):
-        return False
+        return _never
+    tests: list[tuple[object, Verdict]] = []
     for key, value in raw.items():
         if not _templated(value):
             continue
-        if not isinstance(value, str) or key not in properties or not _surely_valid(properties[key], rendered.get(key)):
-            return False
-    return True
+        if not isinstance(value, str) or key not in properties:
+            return _never
+        tests.append((key, surely_valid(properties[key])))
+
+    def holds(rendered: object) -> bool:
+        return isinstance(rendered, Mapping) and all(test(rendered.get(key)) for key, test in tests)
+
+    return holds
+
+
+def still_valid(raw: object, rendered: object, schema: Mapping[str, object]) -> bool:
+    """True when ``rendered`` (``raw`` with its templates rendered) is known to satisfy ``schema`` without
+    checking it again; False when it must be checked."""
+    return rendered_check(raw, schema)(rendered)

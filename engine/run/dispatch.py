@@ -25,7 +25,6 @@ from engine.plan.model import Expected, Phase, StepPlan
 from engine.plan.schema_errors import problems, raise_first
 from engine.prompts.prompter import Prompter
 from engine.reports.console import Console
-from engine.run.arg_check import still_valid
 from engine.run.records import StepRecord
 from engine.run.retry import Expr
 from engine.run.targets import Target
@@ -133,13 +132,16 @@ class Dispatcher:
             title=step.title,
             phase=phase,
             status="ok",
-            location=str(step.location),
+            location=step.location_text,
         )
         started = time.monotonic()
         first_call = len(self.target.clients.calls)
         try:
-            with time_limit(step.timeout) as deadline:
-                self._run(step, record, deadline)
+            if step.timeout is None:
+                self._run(step, record, None)
+            else:
+                with time_limit(step.timeout) as deadline:
+                    self._run(step, record, deadline)
         except StepTimedOut:
             error = StepFailed(
                 f"timed out after {step.timeout:g}s",
@@ -333,14 +335,9 @@ class Dispatcher:
             self.prompter.ask_again(prompt_id)
 
     def _render_args(self, step: StepPlan) -> Any:
-        raw = step.args
-        deferred = step.action.deferred
-        kept: dict[str, object] = {}
-        if deferred and isinstance(raw, dict):
-            kept = {k: raw[k] for k in deferred if k in raw}
-            raw = {k: v for k, v in raw.items() if k not in deferred}
+        raw, kept, still_valid = step.rendered_args
         rendered = render(raw, self.scope.context(), step=step.id, location_of=step.arg_location)
-        if step.templated and not still_valid(raw, rendered, step.action.schema):
+        if step.templated and not still_valid(rendered):
             # Template-free arguments were fully checked when the scenario was loaded; a template may yield anything.
             try:
                 raise_first(
@@ -382,16 +379,21 @@ class Dispatcher:
             record.error = {"code": code, "message": message}
 
     def _report(self, record: StepRecord, *, quiet: bool) -> None:
-        detail = f"{record.duration:.2f}s"
-        if record.status in ("expected_error", "allowed_error") and record.error:
-            detail = f"{record.error['code']} ({'expected' if record.status == 'expected_error' else 'allowed'})"
-        elif record.status == "failed" and record.error:
-            detail = f"{record.error['code']}: {record.error['message']}"
         status = record.status if record.status in ("failed", "skipped") else "ok"
         if not (quiet and status != "failed") or record.reason:
-            skipped = record.reason or ""
-            self.console.step(status, record.step_id, record.action, skipped if status == "skipped" else detail)
+            self.console.step(status, record.step_id, record.action, _detail(record))
         self.on_record(record)
+
+
+def _detail(record: StepRecord) -> str:
+    """What a step's line says after its id and action: why it was skipped, its error, or how long it took."""
+    if record.status == "skipped":
+        return record.reason or ""
+    if record.status in ("expected_error", "allowed_error") and record.error:
+        return f"{record.error['code']} ({'expected' if record.status == 'expected_error' else 'allowed'})"
+    if record.status == "failed" and record.error:
+        return f"{record.error['code']}: {record.error['message']}"
+    return f"{record.duration:.2f}s"
 
 
 def _evaluate_in(context: dict[str, object], expression: str) -> object:
