@@ -341,14 +341,16 @@ STRING: JsonSchema = {"type": "string", "minLength": 1}
 
 def plain(data: object) -> JsonValue:
     """A JSON-ready copy of a boto3 response: no ResponseMetadata, datetimes as ISO text."""
-    import base64
-    import datetime
-    from decimal import Decimal
-
+    if type(data) in _AS_THEY_ARE:  # most of a response: text, numbers, flags
+        return cast(JsonValue, data)
     if isinstance(data, dict):
         return plain_dict(data)
     if isinstance(data, list | tuple | set):
         return [plain(v) for v in data]
+    import base64
+    import datetime
+    from decimal import Decimal
+
     if isinstance(data, datetime.datetime | datetime.date):
         return data.isoformat()
     if isinstance(data, Decimal):
@@ -362,6 +364,9 @@ def plain(data: object) -> JsonValue:
         return plain(data.read())
     # Scalars, and the odd value boto3 gives beside them (a DynamoDB Binary), go through as they are.
     return cast(JsonValue, data)
+
+
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
 
 
 def plain_dict(data: Mapping[str, object]) -> dict[str, JsonValue]:

@@ -1,6 +1,6 @@
 """What a template gives without Jinja: reads of mappings and simple expressions over them.
 
-Most of a scenario's templates read a value (``{{ stack.UserPoolId }}``) or test one (``when:
+Most of a scenario's templates read a value (``{{ stack.UserPoolId }}``, ``{{ token[:10] }}``) or test one (``when:
 "'sign_in' in steps and steps.sign_in.status == 'ok'"``); setting up a sandboxed render for each costs more
 than the AWS call it feeds on the embedded backend. What is read here is read as Jinja would read it, and
 anything this is not sure of (a name Jinja could resolve otherwise, an attribute that shadows a key, a filter,
@@ -20,8 +20,6 @@ import jinja2.nodes
 from jinja2.parser import Parser
 
 NOT_PLAIN: Any = object()
-# A literal or an operator to Jinja, whatever the context holds.
-JINJA_WORDS = frozenset({"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if"})
 # What ``hasattr(dict, name)`` answers True for (its metaclass's too): names Jinja might read as attributes.
 _DICT_ATTRIBUTES = frozenset(name for name in {*dir(dict), *dir(type)} if hasattr(dict, name))
 # Names a Jinja template gives a meaning of its own, whatever the context holds.
@@ -39,19 +37,6 @@ def attribute(value: object, name: str) -> object:
     elif not isinstance(value, Mapping) or name not in value or hasattr(type(value), name):
         return NOT_PLAIN
     return value[name]
-
-
-def lookup(dotted: str, context: Mapping[str, object]) -> object:
-    """``a.b.c`` read from mappings, or ``NOT_PLAIN`` when Jinja could resolve it otherwise (or not at all)."""
-    names = dotted.split(".")
-    if names[0] in JINJA_WORDS:
-        return NOT_PLAIN
-    value: object = context
-    for name in names:
-        value = attribute(value, name)
-        if value is NOT_PLAIN:
-            return NOT_PLAIN
-    return value
 
 
 @lru_cache(maxsize=4096)

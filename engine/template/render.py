@@ -31,7 +31,6 @@ from engine.template import budget
 from engine.template import helpers as template_helpers
 from engine.template.reads import NOT_PLAIN as _NOT_PLAIN
 from engine.template.reads import expression_reader
-from engine.template.reads import lookup as _lookup
 
 MARKERS = ("{{", "{%")
 # Keys and indexes from a value's root down to one of its parts: what a file location is looked up by.
@@ -259,16 +258,21 @@ def render_string(
         return _defined(_compiled(text).render(context))
 
 
-_NAME = r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*"
-_PLAIN = re.compile(r"\{\{\s*(" + _NAME + r")\s*\}\}")
+# ``{{ expression }}`` with no brace inside: what ``engine.template.reads`` may read (anything else is Jinja's).
+_PLAIN = re.compile(r"\{\{([^{}]*)\}\}")
+
+
+def _read(expression: str, context: Mapping[str, object]) -> object:
+    reader = expression_reader(expression, ENV)
+    return _NOT_PLAIN if reader is None else reader(context)
 
 
 def _plain_reference(
     text: str, context: Mapping[str, object], fits: Callable[[object], bool] = lambda value: True
 ) -> object:
-    """The value of a lone ``{{ a.b.c }}`` read straight from mappings, as Jinja would give it; else
-    ``_NOT_PLAIN`` (anything else, a name Jinja could resolve otherwise, or a value ``fits`` refuses, is
-    left to Jinja).
+    """The value of a lone ``{{ expression }}`` that only reads values (``engine.template.reads``), as Jinja
+    would give it; else ``_NOT_PLAIN`` (anything else, a name Jinja could resolve otherwise, or a value
+    ``fits`` refuses, is left to Jinja).
 
     Most of a scenario's arguments are such references (``{{ stack.UserPoolId }}``); compiling and running
     a sandboxed template for each costs more than the AWS call they feed on the embedded backend.
@@ -276,15 +280,15 @@ def _plain_reference(
     match = _PLAIN.fullmatch(text)
     if match is None:
         return _NOT_PLAIN
-    found = _lookup(match.group(1), context)
+    found = _read(match.group(1), context)
     return found if found is _NOT_PLAIN or fits(found) else _NOT_PLAIN
 
 
 def _interpolated(text: str, context: Mapping[str, object], fits: Callable[[object], bool] | None = None) -> object:
-    """Text whose only templates are ``{{ a.b.c }}`` references (a ``say``'s line), joined as Jinja joins its
+    """Text whose only templates are ``{{ expression }}`` reads (a ``say``'s line), joined as Jinja joins its
     output (each value through the budget's ``finalize``, then ``str``); else ``_NOT_PLAIN``. With ``fits``
     (outside any render), the values are judged together by it instead, and refused ones give ``_NOT_PLAIN``."""
-    parts = _PLAIN.split(text)  # literal text and names, alternating
+    parts = _PLAIN.split(text)  # literal text and expressions, alternating
     if len(parts) < 3 or "\r" in text:  # Jinja would turn a \r\n into \n
         return _NOT_PLAIN
     out: list[tuple[object, bool]] = []  # (part, is a value)
@@ -295,14 +299,14 @@ def _interpolated(text: str, context: Mapping[str, object], fits: Callable[[obje
             if part:
                 out.append((part, False))
             continue
-        value = _lookup(part, context)
+        value = _read(part, context)
         if value is _NOT_PLAIN:
             return _NOT_PLAIN
         out.append((value, True))
     if fits is not None:
         values = [part for part, is_value in out if is_value]
         return _native_concat(part for part, _ in out) if fits(values) else _NOT_PLAIN
-    # Counted only once every name is found: a text left to Jinja is counted there, once.
+    # Counted only once every value is read: a text left to Jinja is counted there, once.
     return _native_concat(budget.output(part) if is_value else part for part, is_value in out)
 
 

@@ -91,3 +91,24 @@ def test_what_is_left_to_jinja_fails_as_jinja_fails():
 def test_a_name_a_template_gives_its_own_meaning_is_left_to_jinja():
     assert expression_reader("self", ENV) is None
     assert expression_reader("loop.index", ENV) is None
+
+
+TEXTS = [
+    "{{ steps.sign_in.result.AccessToken[:10] }}",
+    "Your access token starts with: {{ steps.sign_in.result.AccessToken[:10] }}...",
+    "{{ answers.username }} has {{ answers.count }} and {{ 'yes' if answers.send_code else 'no' }}",
+    "{{ result.list }} then {{ none }} then {{ answers.count > 1 }}",
+    "{{ result.list }}",
+    "{{ answers.items }}",  # dict.items: Jinja's
+    "{{- answers.username }} trimmed",
+    "{{ answers.username -}} trimmed",
+    "{{ {'a': 1} }} is Jinja's",
+    "{{ answers.username | upper }}",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_text_of_reads_renders_as_jinja_does(text):
+    from engine.template.render import _compiled, render_string
+
+    assert render_string(text, CONTEXT) == _compiled(text).render(CONTEXT)
