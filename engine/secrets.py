@@ -148,6 +148,8 @@ class Secrets:
     def __init__(self) -> None:
         self._values: dict[str, str] = {}
         self._ordered: list[tuple[str, str]] = []
+        # Each form case-folded, once: a text none of them is in (most of what a run writes) holds no secret.
+        self._folded: tuple[str, ...] = ()
         self._lock = threading.Lock()
         with _LIVE_LOCK:
             _LIVE.add(self)
@@ -168,6 +170,7 @@ class Secrets:
                 self._values.setdefault(form, shown)
             self._values[value] = new[value]
             self._ordered = sorted(self._values.items(), key=lambda kv: len(kv[0]), reverse=True)
+            self._folded = tuple({form.casefold() for form in self._values})
 
     def collect(self, data: object) -> None:
         """Register every value under a secret-looking key (or an SSM SecureString) anywhere in ``data``."""
@@ -190,7 +193,14 @@ class Secrets:
     def mask(self, text: str) -> str:
         """``text`` with every known secret (and its encodings) replaced, longest first so no part leaks."""
         with self._lock:
-            items = self._ordered
+            items, folded = self._ordered, self._folded
+        if not items:
+            return text
+        # Case folding maps each character on its own (no context, unlike lower()'s final sigma), so a form
+        # found in the text has its folded form in the folded text: where none is, nothing is replaced.
+        lowered = text.casefold()
+        if not any(form in lowered for form in folded):
+            return text
         for value, shown in items:
             if value in text:
                 text = text.replace(value, shown)

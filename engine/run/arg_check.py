@@ -30,15 +30,6 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _has_type(value: object, name: object) -> bool:
-    kinds = _JSON_TYPES.get(name) if isinstance(name, str) else None
-    if kinds is None:
-        return False
-    if isinstance(value, bool) and name in ("number", "integer"):
-        return False
-    return isinstance(value, kinds)
-
-
 def _types(schema: Mapping[str, object]) -> list[object] | None:
     kind = schema.get("type")
     if kind is None:
@@ -76,8 +67,13 @@ def surely_valid(schema: object) -> Verdict:
 
         def one_of(value: object) -> bool:
             # Exactly one branch, and every other one certainly rejects the value by its type.
-            passed = [index for index, test in enumerate(valid) if test(value)]
-            return len(passed) == 1 and all(index == passed[0] or wrong[index](value) for index in range(len(branches)))
+            passed = -1
+            for index, test in enumerate(valid):
+                if test(value):
+                    if passed >= 0:
+                        return False
+                    passed = index
+            return passed >= 0 and all(wrong[index](value) for index in range(len(wrong)) if index != passed)
 
         return one_of
     if not keys <= {"type", "minLength"}:
@@ -86,20 +82,33 @@ def surely_valid(schema: object) -> Verdict:
     minimum = schema.get("minLength")
     if minimum is not None and not isinstance(minimum, int):
         return _never
+    of_type = _always if types is None else _of_types(types)
+    if minimum is None:
+        return of_type
 
-    def typed(value: object) -> bool:
-        if types is not None and not any(_has_type(value, name) for name in types):
-            return False
-        return minimum is None or not isinstance(value, str) or len(value) >= minimum
+    def long_enough(value: object) -> bool:
+        return of_type(value) and (not isinstance(value, str) or len(value) >= minimum)
 
-    return typed
+    return long_enough
+
+
+def _of_types(types: list[object]) -> Verdict:
+    """Whether a value is of one of the JSON ``types`` (a boolean is not a number, nor an integer)."""
+    booleans = "boolean" in types
+    kinds = tuple(kind for name in types if isinstance(name, str) for kind in _JSON_TYPES.get(name, ()))
+
+    def of_type(value: object) -> bool:
+        return booleans if isinstance(value, bool) else isinstance(value, kinds)
+
+    return of_type
 
 
 def _surely_wrong_type(schema: object) -> Verdict:
     types = _types(schema) if isinstance(schema, Mapping) else None
     if types is None:
         return _never
-    return lambda value: not any(_has_type(value, name) for name in types)
+    of_type = _of_types(types)
+    return lambda value: not of_type(value)
 
 
 def _templated(value: object) -> bool:

@@ -240,72 +240,86 @@ def render_string(
     if not is_template(text):
         return text
     if budget.outermost():
-        # A text of plain references only, outside any other render: read straight from the context, with no
-        # render set up around it (most of a scenario's templates; the set-up costs more than the lookup).
+        # A text whose templates only read values, outside any other render: read straight from the context,
+        # with no render set up around it (most of a scenario's templates; the set-up costs more than the read).
         # Whatever this cannot answer within the budget takes the path below, which reports it.
-        found = _plain_reference(text, context)
-        if found is _NOT_PLAIN:
-            found = _interpolated(text, context, budget.fits)
+        found = _read_text(text, context, budget.fits)
         if found is not _NOT_PLAIN:
             return found
     with _template_errors(context, location, step), budget.rendering():
-        found = _plain_reference(text, context)
-        if found is not _NOT_PLAIN:
-            return budget.output(found)
-        found = _interpolated(text, context)  # each value counted by the budget, as Jinja's finalize counts it
+        found = _read_text(text, context)  # each value counted by the budget, as Jinja's finalize counts it
         if found is not _NOT_PLAIN:
             return found
-        return _defined(_compiled(text).render(context))
+        return _defined(_compiled(text).render(_referenced(text, context)))
+
+
+def _referenced(text: str, context: Mapping[str, object], *, expression: bool = False) -> dict[str, object]:
+    """The part of ``context`` that ``text`` refers to: Jinja copies whatever a render is given into a context
+    of its own, and a run's context holds every step's outcome. No helper reads the context itself (none is a
+    ``pass_context`` function), so a name the text does not mention is one it cannot reach."""
+    problem, names = check_syntax(text, expression=expression)
+    if problem is not None:  # Jinja reports it, as it would with the whole context
+        return dict(context)
+    return {name: context[name] for name in names if name in context}
 
 
 # ``{{ expression }}`` with no brace inside: what ``engine.template.reads`` may read (anything else is Jinja's).
 _PLAIN = re.compile(r"\{\{([^{}]*)\}\}")
 
 
-def _read(expression: str, context: Mapping[str, object]) -> object:
-    reader = expression_reader(expression, ENV)
-    return _NOT_PLAIN if reader is None else reader(context)
+# A text as Jinja would output it: (True, reader of a value) and (False, literal text), in order.
+_Reads = tuple[tuple[bool, Any], ...]
 
 
-def _plain_reference(
-    text: str, context: Mapping[str, object], fits: Callable[[object], bool] = lambda value: True
-) -> object:
-    """The value of a lone ``{{ expression }}`` that only reads values (``engine.template.reads``), as Jinja
-    would give it; else ``_NOT_PLAIN`` (anything else, a name Jinja could resolve otherwise, or a value
-    ``fits`` refuses, is left to Jinja).
-
-    Most of a scenario's arguments are such references (``{{ stack.UserPoolId }}``); compiling and running
-    a sandboxed template for each costs more than the AWS call they feed on the embedded backend.
-    """
-    match = _PLAIN.fullmatch(text)
-    if match is None:
-        return _NOT_PLAIN
-    found = _read(match.group(1), context)
-    return found if found is _NOT_PLAIN or fits(found) else _NOT_PLAIN
-
-
-def _interpolated(text: str, context: Mapping[str, object], fits: Callable[[object], bool] | None = None) -> object:
-    """Text whose only templates are ``{{ expression }}`` reads (a ``say``'s line), joined as Jinja joins its
-    output (each value through the budget's ``finalize``, then ``str``); else ``_NOT_PLAIN``. With ``fits``
-    (outside any render), the values are judged together by it instead, and refused ones give ``_NOT_PLAIN``."""
+@lru_cache(maxsize=4096)
+def _reads_of(text: str) -> _Reads | None:
+    """``text`` as literal parts and ``{{ expression }}`` reads (``engine.template.reads``), made once per text;
+    None when some template in it is Jinja's to render."""
     parts = _PLAIN.split(text)  # literal text and expressions, alternating
     if len(parts) < 3 or "\r" in text:  # Jinja would turn a \r\n into \n
-        return _NOT_PLAIN
-    out: list[tuple[object, bool]] = []  # (part, is a value)
+        return None
+    out: list[tuple[bool, Any]] = []
     for index, part in enumerate(parts):
         if index % 2 == 0:
             if "{{" in part or "{%" in part:
-                return _NOT_PLAIN
+                return None
             if part:
-                out.append((part, False))
+                out.append((False, part))
             continue
-        value = _read(part, context)
-        if value is _NOT_PLAIN:
-            return _NOT_PLAIN
-        out.append((value, True))
+        reader = expression_reader(part, ENV)
+        if reader is None:
+            return None
+        out.append((True, reader))
+    return tuple(out)
+
+
+def _read_text(text: str, context: Mapping[str, object], fits: Callable[[object], bool] | None = None) -> object:
+    """What Jinja would render ``text`` to, when its templates only read values; else ``_NOT_PLAIN``.
+
+    A lone ``{{ expression }}`` keeps its value's type (most of a scenario's arguments: ``{{ stack.UserPoolId
+    }}``); a text mixing them is joined as Jinja joins its output (a ``say``'s line). Without ``fits`` (inside a
+    render), each value goes through the budget's ``finalize``, as Jinja's output does; with ``fits`` (outside
+    any render), the values of a joined text are judged together by it, and refused ones give ``_NOT_PLAIN``.
+    """
+    reads = _reads_of(text)
+    if reads is None:
+        return _NOT_PLAIN
+    if len(reads) == 1 and reads[0][0]:  # a lone value: handed on as it is, not written out
+        value = reads[0][1](context)
+        return value if value is _NOT_PLAIN or fits is not None else budget.output(value)
+    out: list[tuple[object, bool]] = []  # (part, is a value)
+    for is_value, part in reads:
+        if is_value:
+            part = part(context)
+            if part is _NOT_PLAIN:
+                return _NOT_PLAIN
+        out.append((part, is_value))
     if fits is not None:
-        values = [part for part, is_value in out if is_value]
-        return _native_concat(part for part, _ in out) if fits(values) else _NOT_PLAIN
+        return (
+            _native_concat(part for part, _ in out)
+            if fits([part for part, is_value in out if is_value])
+            else _NOT_PLAIN
+        )
     # Counted only once every value is read: a text left to Jinja is counted there, once.
     return _native_concat(budget.output(part) if is_value else part for part, is_value in out)
 
@@ -359,7 +373,7 @@ def evaluate(
         if found is not _NOT_PLAIN:
             return found
     with _template_errors(context, location, step, expression=expression), budget.rendering():
-        return _defined(_compiled_expression(expression)(**context))
+        return _defined(_compiled_expression(expression)(**_referenced(expression, context, expression=True)))
 
 
 @lru_cache(maxsize=4096)

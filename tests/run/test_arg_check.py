@@ -25,6 +25,8 @@ SURE = [
     ("say", "{{ vars.count }}", 3),
     ("say", "{{ vars.items }}", [1, 2]),
     ("say", "{{ none }}", None),
+    ("say", "{{ vars.flag }}", True),
+    ("say", "{{ vars.ratio }}", 0.5),
     # plain string arguments
     (
         "sign_in",
@@ -42,6 +44,12 @@ SURE = [
 ]
 
 UNSURE = [
+    # a boolean where a string is wanted (a boolean is no string, and no number either).
+    (
+        "sign_in",
+        {"client_id": "{{ c }}", "user_name": "u", "password": "p"},
+        {"client_id": True, "user_name": "u", "password": "p"},
+    ),
     # say rendered to an object: oneOf's object branch has rules of its own.
     ("say", "{{ vars.obj }}", {"text": "hi"}),
     # a rendered empty string where minLength is 1: invalid, must be reported.

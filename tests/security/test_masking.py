@@ -40,6 +40,19 @@ def test_each_encoding_is_masked() -> None:
     assert PASSWORD.upper() in encodings(PASSWORD)
 
 
+def test_every_cased_form_is_masked_whatever_the_letters_do_when_case_changes() -> None:
+    # A text is skipped only when no form of a secret, case-folded, is in it case-folded: letters whose case
+    # depends on context (a final sigma), that fold to two letters (ß, the ligature ﬁ) or to one shared by
+    # others (K, the Kelvin sign) must not let a form through.
+    for secret in ("ΣΟΦΟΣ-pw", "straße-pw", "ﬁle-pw", "Kelvin-\u212a-pw", "İstanbul-pw"):
+        secrets = Secrets()
+        secrets.add(secret)
+        for form in encodings(secret):
+            masked = secrets.mask(f"before {form} after")
+            assert form not in masked and MASK in masked, (secret, form)
+    assert Secrets().mask("nothing secret") == "nothing secret"
+
+
 def test_secret_results_are_collected() -> None:
     secrets = Secrets()
     secrets.collect({"Parameter": {"Name": "/db/pw", "Type": "SecureString", "Value": "s3cr3t-value"}})

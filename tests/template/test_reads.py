@@ -112,3 +112,16 @@ def test_a_text_of_reads_renders_as_jinja_does(text):
     from engine.template.render import _compiled, render_string
 
     assert render_string(text, CONTEXT) == _compiled(text).render(CONTEXT)
+
+
+def test_what_jinja_renders_sees_the_names_it_mentions_and_fails_as_before():
+    from engine.template.render import render_string
+
+    context = {**CONTEXT, "logs": {"messages": ["one", "two"]}}
+    text = "{% for m in logs.messages %}[{{ m }}]{% endfor %} {{ target }}"
+    assert render_string(text, context) == "[one][two] local"
+    with pytest.raises(TemplateError, match="'other' is undefined") as caught:
+        render_string("{% for m in logs.messages %}{{ other }}{% endfor %}", context)
+    assert "names available here: answers, empty, logs" in str(caught.value.hint)
+    with pytest.raises(TemplateError, match="not allowed"):
+        render_string("{% for m in logs.messages %}{{ m.__class__ }}{% endfor %}", context)
