@@ -15,6 +15,10 @@ the answers are the same too. They are part of ``hooks.HOOKS`` (checked and inst
 * ``moto-module-list``: the names of moto's service packages (a directory listing and a ``stat`` of each
   entry, made twice for every request ``scenario serve`` routes) are listed once: the installed package does
   not change under a running process.
+* ``moto-account-regions``: the regions of a service, which moto lists from botocore's endpoint data for each
+  account's backends when they are made, are listed once per service name. moto caches the list per
+  ``AccountSpecificBackend`` object, so each backend emptied and made again (every ``scenario-run`` file, a
+  deploy snapshot restored) listed them again, and moto's cache kept every such object alive.
 """
 
 from __future__ import annotations
@@ -134,9 +138,35 @@ def _apply_module_list() -> None:
     setattr(backends, "list_of_moto_modules", mark(list_of_moto_modules, "moto-module-list"))  # noqa: B010
 
 
+# --- moto-account-regions -----------------------------------------------------------------
+
+
+def _check_account_regions() -> None:
+    from moto.core.base_backend import AccountSpecificBackend
+
+    check_method("moto-account-regions", AccountSpecificBackend, "_generate_regions", "self", "service_name")
+
+
+def _apply_account_regions() -> None:
+    from moto.core.base_backend import AccountSpecificBackend
+
+    cached = AccountSpecificBackend._generate_regions
+    generate = getattr(cached, "__wrapped__", cached)  # moto's function under its per-object lru_cache
+    listed: dict[str, list[str]] = {}
+
+    def _generate_regions(self: Any, service_name: str) -> list[str]:
+        # The list is shared, as moto's cache shares it: moto only extends its own list with it.
+        if service_name not in listed:
+            listed[service_name] = generate(self, service_name)
+        return listed[service_name]
+
+    setattr(AccountSpecificBackend, "_generate_regions", mark(_generate_regions, "moto-account-regions"))  # noqa: B010
+
+
 HOOKS: tuple[Hook, ...] = (
     Hook("moto-model-loader", _check_model_loader, _apply_model_loader),
     Hook("botocore-shared-loader", _check_shared_loader, _apply_shared_loader),
     Hook("moto-method-names", _check_method_names, _apply_method_names),
     Hook("moto-module-list", _check_module_list, _apply_module_list),
+    Hook("moto-account-regions", _check_account_regions, _apply_account_regions),
 )

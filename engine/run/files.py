@@ -84,7 +84,7 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
     _notice_abandoned_runs(console, interactive)
     recorder = Transcript(options.transcript, secrets) if options.transcript else None
     # Each file gets a fresh local backend, but its stack is deployed once: later files restore it.
-    with signals.interrupting(), deploy_memory.remembering():
+    with signals.interrupting(), deploy_memory.remembering(), _local_backend_kept(options):
         try:
             for position, item in enumerate(planned):
                 result, prompter = run_planned(
@@ -112,6 +112,16 @@ def run_files(files: tuple[Path, ...], options: RunOptions) -> int:
             for message in unwritten:
                 console.error(message)
     return run_exit_code((result.error for result in reports.results), reports_written=not unwritten)
+
+
+def _local_backend_kept(options: RunOptions) -> contextlib.AbstractContextManager[None]:
+    """On the embedded local AWS, the files' fresh backends are one backend emptied between them
+    (``engine.local.activation.kept``); nothing for an endpoint or real AWS, which must not import moto."""
+    if options.target != "local" or options.endpoint_url:
+        return contextlib.nullcontext()
+    from engine.local import activation
+
+    return activation.kept()
 
 
 def _filter_tags(planned: list[Planned], options: RunOptions, console: Console) -> list[Planned]:

@@ -38,7 +38,7 @@ from engine.stack.code import LocalCode, code_key, local_code, s3_location, sam_
 from engine.stack.defaults import DEFAULT_STACK_NAME, DEFAULT_TEMPLATE, TRIGGERS_DIR
 from engine.stack.errors import aws_errors
 from engine.stack.local_types import parse_unsupported
-from engine.stack.packaging import package_triggers
+from engine.stack.packaging import package_triggers, triggers_digest
 from engine.stack.parameters import LEGACY_CODE_PARAMETERS, check_parameters
 from engine.stack.preflight import template_problems, unsupported
 from engine.stack.sam import SAM_TRANSFORM, expand, transforms
@@ -202,7 +202,7 @@ def _cache_key(
         return None
     code = [f"{package.resource}:{deploy_cache.tree_digest(package.path)}" for package in packages]
     if legacy:
-        code.append("triggers:" + hashlib.sha256(package_triggers(triggers_dir)).hexdigest())
+        code.append("triggers:" + triggers_digest(triggers_dir))
     return deploy_cache.deploy_key(
         stack_name=stack_name,
         region=clients.region,

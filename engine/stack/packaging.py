@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -17,6 +18,26 @@ def package_triggers(triggers_dir: Path) -> bytes:
 
     Test modules, ``conftest.py`` and caches are left out; the same sources always give the same bytes.
     """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, mode, content in _sources(triggers_dir):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = mode << 16
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def triggers_digest(triggers_dir: Path) -> str:
+    """sha256 over what ``package_triggers`` zips (names, modes, contents), without zipping it."""
+    digest = hashlib.sha256()
+    for name, mode, content in _sources(triggers_dir):
+        digest.update(f"{name}\0{mode:o}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def _sources(triggers_dir: Path) -> list[tuple[str, int, bytes]]:
     sources = sorted(
         path
         for path in triggers_dir.glob("*.py")
@@ -30,13 +51,6 @@ def package_triggers(triggers_dir: Path) -> bytes:
             f"no Lambda handler modules (*.py) in {triggers_dir}",
             hint="run from a scenario-run checkout with its triggers/ directory",
         )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sources:
-            info = zipfile.ZipInfo(path.name, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            # Readable by the Lambda runtime's user; an executable (a provided runtime's bootstrap) stays
-            # executable, as `aws cloudformation package` keeps it.
-            info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
+    # Readable by the Lambda runtime's user; an executable (a provided runtime's bootstrap) stays
+    # executable, as `aws cloudformation package` keeps it.
+    return [(path.name, 0o755 if path.stat().st_mode & 0o111 else 0o644, path.read_bytes()) for path in sources]

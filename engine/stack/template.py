@@ -1,7 +1,15 @@
-"""Reading the stack's CloudFormation template, checked before anything is sent to AWS."""
+"""Reading the stack's CloudFormation template, checked before anything is sent to AWS.
+
+A template is read from its file every time, and parsed once per text in a process: validating a scenario,
+checking its stack and deploying it each read the template, and ``scenario-run FILE...`` does that for every
+file (a changed file is a new text, so it is parsed again).
+"""
 
 from __future__ import annotations
 
+import functools
+import io
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +29,28 @@ def read_template(template: Path) -> str:
             hint="run from a scenario-run checkout, or pass the path of a template",
         )
     body = template.read_text(encoding="utf-8")
+    _check(body, str(template))
+    return body
+
+
+@functools.lru_cache(maxsize=32)
+def _check(body: str, name: str) -> None:
+    """Raises unless ``body`` is a YAML mapping with Resources (a failure is not cached: it is raised again)."""
     try:
-        with template.open(encoding="utf-8") as stream:  # a stream, so that errors name the file
-            parsed = yaml.load(stream, Loader=_TemplateLoader)  # a SafeLoader: builds no arbitrary objects
+        parsed = yaml.load(_named(body, name), Loader=_TemplateLoader)  # a SafeLoader: builds no arbitrary objects
     except yaml.YAMLError as exc:
-        raise TargetError(f"stack template {template} is not valid YAML: {exc}") from exc
+        raise TargetError(f"stack template {name} is not valid YAML: {exc}") from exc
     if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):
         raise TargetError(
-            f"stack template {template} has no Resources mapping",
+            f"stack template {name} has no Resources mapping",
             hint="a CloudFormation template is a mapping with a Resources section",
         )
-    return body
+
+
+def _named(body: str, name: str) -> io.StringIO:
+    stream = io.StringIO(body)
+    stream.name = name  # what a YAML error says the text is
+    return stream
 
 
 class _TemplateLoader(_SafeLoader):  # type: ignore[valid-type,misc]
@@ -55,9 +74,14 @@ def load_template(template: Path) -> dict[str, Any]:
     Call after ``read_template``. The result dumps to a JSON template CloudFormation accepts, which is how a
     template whose code paths were replaced is sent (``aws cloudformation package`` does the same).
     """
-    with template.open(encoding="utf-8") as stream:
-        parsed: dict[str, Any] = yaml.load(stream, Loader=_LongFormLoader)
+    body = template.read_text(encoding="utf-8")
+    parsed: dict[str, Any] = pickle.loads(_long_form(body, str(template)))  # a copy the caller may change
     return parsed
+
+
+@functools.lru_cache(maxsize=32)
+def _long_form(body: str, name: str) -> bytes:
+    return pickle.dumps(yaml.load(_named(body, name), Loader=_LongFormLoader), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _LongFormLoader(_SafeLoader):  # type: ignore[valid-type,misc]

@@ -261,3 +261,23 @@ def test_moto_service_packages_are_listed_once_with_the_same_names() -> None:
         assert listed == expected
         assert "cognitoidp" in backends.list_of_moto_modules()
         assert backends.list_of_moto_modules.__scenario_hook__ == "moto-module-list"
+
+
+def test_a_services_regions_are_listed_once_and_are_moto_s_own() -> None:
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.core.base_backend import AccountSpecificBackend
+
+    with LocalAWS():
+        hooked = AccountSpecificBackend._generate_regions
+        assert getattr(hooked, "__scenario_hook__", None) == "moto-account-regions"
+        first = cognitoidp_backends["111122223333"]
+        again = AccountSpecificBackend("cognito-idp", "444455556666", type(first), True, None)
+        # What botocore's endpoint data lists for the service, in every partition, as moto computes it.
+        session = AccountSpecificBackend.get_session()
+        expected = [
+            region
+            for partition in session.get_available_partitions()
+            for region in session.get_available_regions("cognito-idp", partition_name=partition)
+        ]
+        assert first.regions == again.regions == expected
+        assert "us-east-1" in again.regions and "eu-west-1" in again.regions

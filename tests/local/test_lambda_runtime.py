@@ -95,6 +95,25 @@ def test_new_code_is_a_cold_start_in_a_new_stream(aws: Env) -> None:
     assert set(log_messages(aws, "echo")) == {first["stream"], second["stream"]}
 
 
+def test_a_function_made_again_with_the_same_code_is_a_cold_start(aws: Env) -> None:
+    aws.function("echo", ECHO)
+    _, first = invoke(aws, "echo", {})
+    aws.lam.delete_function(FunctionName="echo")
+    aws.function("echo", ECHO)  # same name, code and configuration: a new function all the same
+    _, second = invoke(aws, "echo", {})
+    assert first["stream"] != second["stream"]
+    report = log_messages(aws, "echo")[second["stream"]][-1]
+    assert report.startswith("REPORT RequestId: ") and "\tInit Duration: " in report
+
+
+def test_a_changed_configuration_is_a_cold_start(aws: Env) -> None:
+    aws.function("echo", ECHO, env={"GREETING": "hello"})
+    _, first = invoke(aws, "echo", {})
+    aws.lam.update_function_configuration(FunctionName="echo", Environment={"Variables": {"GREETING": "hi"}})
+    _, second = invoke(aws, "echo", {})
+    assert first["stream"] != second["stream"] and second["env"]["GREETING"] == "hi"
+
+
 def test_unhandled_error_payload_and_log(aws: Env) -> None:
     aws.function("boom", "def handler(event, context):\n    raise ValueError('no good')\n")
     response, body = invoke(aws, "boom", {}, LogType="Tail")

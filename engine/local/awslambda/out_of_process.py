@@ -21,6 +21,7 @@ from typing import Protocol
 
 from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda.code import CodeError, code_dir
+from engine.local.awslambda.environments import key as environment_key
 from engine.local.awslambda.logs import LogSink
 from engine.local.awslambda.outcome import InvocationResult, error_log_line, oversized, version_of, write_report
 from engine.local.awslambda.processes import FunctionProcess, StartFailed
@@ -56,6 +57,7 @@ class _Warm:
         self.process = process
         self.log_stream = log_stream
         self.busy = False  # an invocation is in progress: a nested one gets another environment
+        self.used = True  # invoked since the backends were last emptied in place (``retire_idle``)
 
 
 # Per function ARN, its environments. Like Lambda, a busy environment is never given a second event: a
@@ -71,10 +73,17 @@ def stop_all() -> None:
     processes.stop_all()
 
 
-def _fingerprint(fn: LambdaFunction) -> tuple[object, ...]:
-    env = tuple(sorted((fn.environment_vars or {}).items()))
-    architectures = tuple(fn.architectures or ())
-    return (id(fn), fn.code_sha_256, fn.handler, fn.run_time, env, fn.timeout, fn.memory_size, architectures)
+def retire_idle() -> None:
+    """End the processes not invoked since the backends were last emptied in place (``runtime.retire_idle``)."""
+    for arn, environments in list(_warm.items()):
+        for warm in environments[:]:
+            if warm.used or warm.busy:
+                warm.used = False
+            else:
+                environments.remove(warm)
+                warm.process.stop()
+        if not environments:
+            del _warm[arn]
 
 
 def _reserved(fn: LambdaFunction, log_stream: str, root: str) -> dict[str, str]:
@@ -98,14 +107,14 @@ def _warm_process(fn: LambdaFunction) -> tuple[_Warm, bool]:
     """The function's warm process that is not busy, or a new one (``True``: a cold start)."""
     from engine.local.server import loopback_url
 
-    fingerprint = _fingerprint(fn)
+    fingerprint = environment_key(fn)
     environments = _warm.setdefault(fn.function_arn, [])
     for stale in environments[:]:
         if not stale.busy and (stale.fingerprint != fingerprint or stale.process.exit_status() is not None):
             _end(fn, stale)
     for warm in environments:
         if not warm.busy and warm.process.exit_status() is None:
-            warm.busy = True
+            warm.busy = warm.used = True
             return warm, False
     root = code_dir(fn.code_bytes, fn.code_sha_256)
     check_runnable(fn.function_name, str(fn.run_time), list(fn.architectures or []), root)

@@ -41,6 +41,7 @@ from engine.local.awslambda import logs as lambda_logs
 from engine.local.awslambda import out_of_process as out_of_process_runs
 from engine.local.awslambda import tenancy
 from engine.local.awslambda.code import CodeError, ModuleSpace, code_dir, load_handler
+from engine.local.awslambda.environments import key as environment_key
 from engine.local.awslambda.logs import LogSink, ThreadLogHandler
 from engine.local.awslambda.outcome import (
     InvocationResult,
@@ -94,6 +95,7 @@ class _Instance:
     log_stream: str
     handler: Callable[[Any, Any], Any] | None = None
     root_level: int = logging.WARNING  # the root logger level the function left behind
+    used: bool = True  # invoked since the backends were last emptied in place (``retire_idle``)
 
 
 @dataclass
@@ -112,13 +114,26 @@ _instances: dict[str, _Instance] = {}
 
 
 def reset_instances() -> None:
-    """Forget every warm instance (the backends were reset: the functions are gone)."""
+    """Forget every warm instance (the local AWS stopped: the functions are gone)."""
     with holding():
         _instances.clear()
         out_of_process_runs.stop_all()
     from engine.local.server import stop_loopback  # the server module imports this one
 
     stop_loopback()
+
+
+def retire_idle() -> None:
+    """The backends were emptied in place for the next run (``activation.kept``): an environment invoked
+    since the last time stays warm, for the next run's restore of the same function (``environments.key``
+    decides that it is the same); every other one ends."""
+    with holding():
+        for arn, instance in list(_instances.items()):
+            if instance.used:
+                instance.used = False
+            else:
+                del _instances[arn]
+        out_of_process_runs.retire_idle()
 
 
 def _check_supported(fn: Any) -> None:
@@ -136,6 +151,7 @@ def _check_supported(fn: Any) -> None:
         "region",
         "package_type",
         "architectures",
+        "last_modified",
     )
     if fn.package_type == "Image":
         raise UnsupportedFunction(
@@ -149,13 +165,13 @@ def _new_log_stream(fn: Any) -> str:
 
 
 def _instance_for(fn: Any) -> _Instance:
-    env = tuple(sorted((fn.environment_vars or {}).items()))
-    fingerprint = (id(fn), fn.code_sha_256, fn.handler, fn.run_time, env, fn.timeout, fn.memory_size)
+    fingerprint = environment_key(fn)
     instance = _instances.get(fn.function_arn)
     if instance is None or instance.fingerprint != fingerprint:
         root = code_dir(fn.code_bytes, fn.code_sha_256)
         instance = _Instance(fingerprint, ModuleSpace(root), _new_log_stream(fn))
         _instances[fn.function_arn] = instance
+    instance.used = True
     return instance
 
 
