@@ -11,8 +11,9 @@ and in turn so that machine noise hits all alike:
 - ``python -m pytest -n 2`` (two workers, each paying start-up and one deploy).
 
 Prints the median wall time of each and the ratios CLI / pytest (target <= 1.0x) and pytest -n 2 / serial
-(below 1.0x is faster). Not a test: run it on demand with
-`python benchmarks/cli_vs_pytest.py [--rounds N] [--copies N]`.
+(below 1.0x is faster). For scale, the same rounds time xdist's own cost: ``pytest -n 2`` and serial pytest over
+as many empty Python tests, in a folder of their own (what two workers cost before any scenario runs).
+Not a test: run it on demand with `python benchmarks/cli_vs_pytest.py [--rounds N] [--copies N]`.
 """
 
 from __future__ import annotations
@@ -73,22 +74,35 @@ def main() -> None:
         }
         env.pop("CI", None)
         pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        empty = work / "empty"
+        empty.mkdir()
+        (empty / "pytest.ini").write_text("[pytest]\n")  # its own rootdir: no scenario_files
+        (empty / "test_empty.py").write_text(
+            f"import pytest\n\n\n@pytest.mark.parametrize('i', range({len(files)}))\n"
+            "def test_empty(i):\n    assert i >= 0\n"
+        )
         commands = {
-            "scenario-run (one process)": [str(BIN / "scenario-run"), *files, "--non-interactive"],
-            "pytest (serial)": [*pytest, "-p", "no:xdist"],
-            "pytest -n 2": [*pytest, "-n", "2"],
+            "scenario-run (one process)": ([str(BIN / "scenario-run"), *files, "--non-interactive"], work),
+            "pytest (serial)": ([*pytest, "-p", "no:xdist"], work),
+            "pytest -n 2": ([*pytest, "-n", "2"], work),
+            "empty tests, serial": ([*pytest, "-p", "no:xdist"], empty),
+            "empty tests, -n 2": ([*pytest, "-n", "2"], empty),
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.rounds):
-            for name, command in commands.items():
-                times[name].append(_timed(command, work, env))
+            for name, (command, cwd) in commands.items():
+                times[name].append(_timed(command, cwd, env))
     medians = {name: statistics.median(values) for name, values in times.items()}
     print(f"{len(files)} scenario files, {args.rounds} rounds (medians of fresh processes)")
     for name, value in medians.items():
         print(f"  {name:28} {value:6.2f} s")
-    cli, serial, parallel = medians.values()
+    cli, serial, parallel, empty_serial, empty_parallel = medians.values()
     print(f"ratio scenario-run / pytest:        {cli / serial:.2f}x (target <= 1.0x)")
     print(f"ratio pytest -n 2 / pytest serial:  {parallel / serial:.2f}x (below 1.0x: faster on 2 workers)")
+    print(
+        f"xdist's own cost, {len(files)} empty tests: -n 2 takes {empty_parallel - empty_serial:+.2f} s"
+        f" ({empty_parallel / empty_serial:.2f}x serial); the scenarios on two workers: {parallel - serial:+.2f} s"
+    )
 
 
 if __name__ == "__main__":
