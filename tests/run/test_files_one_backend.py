@@ -78,7 +78,7 @@ def test_a_later_files_trigger_is_a_warm_start(scenario_run, tmp_path: Path, mon
 ECHO = "def handler(event, context):\n    return {'stream': context.log_stream_name}\n"
 
 
-def _function(clients: Clients) -> str:
+def _function(clients: Clients, environment: dict[str, str] | None = None) -> str:
     """Make and invoke a function; its answer."""
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
@@ -91,6 +91,7 @@ def _function(clients: Clients) -> str:
         Role=role,
         Handler="index.handler",
         Code={"ZipFile": code.getvalue()},
+        Environment={"Variables": environment or {}},
     )
     return str(lam.invoke(FunctionName="echo", Payload=b"{}")["Payload"].read().decode())
 
@@ -108,6 +109,22 @@ def test_an_environment_not_invoked_in_a_file_ends_with_it() -> None:
             clients.close()
         assert runtime._instances == {}
     assert MockAWS._nested_count == 0
+
+
+def test_a_function_process_not_invoked_in_a_file_ends_with_it() -> None:
+    from engine.local.awslambda import out_of_process
+    from engine.local.awslambda.runtimes import OUT_OF_PROCESS_VARIABLE
+
+    with activation.kept():
+        with LocalAWS() as local:
+            clients = Clients.for_local(local.region)
+            _function(clients, {OUT_OF_PROCESS_VARIABLE: "1"})
+            clients.close()
+        [[warm]] = out_of_process._warm.values()
+        assert warm.process.exit_status() is None  # invoked in this file: still running for the next
+        with LocalAWS():
+            pass
+        assert out_of_process._warm == {} and warm.process.exit_status() is not None
 
 
 @pytest.mark.parametrize("kept", [True, False])
