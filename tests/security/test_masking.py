@@ -64,6 +64,29 @@ def test_secret_results_are_collected() -> None:
     assert secrets.mask("/db/pw arn:x") == "/db/pw arn:x"
 
 
+def test_secrets_added_one_by_one_are_masked_longest_first() -> None:
+    # Each add merges its forms into those of the secrets before it: a longer secret that contains an earlier
+    # one is still masked whole, in each of its cased forms, and ASCII tokens get their cased forms too.
+    secrets = Secrets()
+    secrets.add("hunter2-pw")
+    secrets.add("eyJhbGciOi.hunter2-pw.sig-part", keep_prefix=True)
+    secrets.add("hunter2-pw-and-more")
+    for text in encodings("hunter2-pw-and-more"):
+        assert secrets.mask(f"<{text}>") == f"<{MASK}>", text
+    token = "eyJhbGciOi.hunter2-pw.sig-part"
+    for form in (token, token.upper(), token.title(), token.swapcase(), token.capitalize()):
+        assert secrets.mask(form) == f"{form[:6]}…", form
+    assert secrets.mask("hunter2-pw") == MASK
+
+
+def test_a_secret_that_is_a_form_of_an_earlier_one_stays_masked_whole() -> None:
+    secrets = Secrets()
+    token = "abcdefghijklmnop-token"
+    secrets.add(token.upper())  # its lower-case form is the token itself
+    secrets.add(token, keep_prefix=True)  # already masked whole: no prefix of it is shown afterwards either
+    assert secrets.mask(f"{token} {token.upper()}") == f"{MASK} {MASK}"
+
+
 SCENARIO = """\
 name: leak
 env: [DB_PASSWORD]
