@@ -183,8 +183,10 @@ class Dispatcher:
         attempts = step.retry.start(partial(self._before_retry, step), deadline)
         for _ in attempts:
             record.attempts = attempts.count
-            args = self._render_args(step)
-            record.args = self.secrets.mask_data(args)
+            args = record.args = self._render_args(step)
+            # Secrets in the arguments (a password field) are masked from here on; the record keeps the
+            # arguments as given, masked where they are written (``engine.reports.transcript``), like its result.
+            self.secrets.collect(args)
             result, failure = self._call(step, args, record.step_id)
             if failure is not None:
                 if failure.code in step.retry.on_error and attempts.again(f"{failure.code}: {failure.message}"):

@@ -14,7 +14,11 @@ StepStatus = Literal["ok", "expected_error", "allowed_error", "skipped", "failed
 
 @dataclass
 class StepRecord:
-    """What happened in one step, for the console, the transcript and the JUnit report."""
+    """What happened in one step, for the console, the transcript and the JUnit report.
+
+    ``args`` and ``result`` are as the step gave and got them, secrets included: whatever writes them out
+    masks them then (``engine.reports.transcript``), with every secret the run knows by that time.
+    """
 
     scenario: str
     step_id: str
