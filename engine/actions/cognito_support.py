@@ -147,7 +147,8 @@ def _delete_user(context: UndoContext, params: Mapping[str, object], certain: bo
             made = user["UserCreateDate"].timestamp()
             if made < since - clock_slack(context.clients):
                 return "existed before this run: kept"
-        idp.admin_delete_user(UserPoolId=pool_id, Username=user_name)
+        with context.last_call():
+            idp.admin_delete_user(UserPoolId=pool_id, Username=user_name)
     except ClientError as exc:
         if already_gone(exc):  # the user, or its whole pool
             return "already gone"
@@ -348,6 +349,7 @@ def _restore_triggers(context: UndoContext, params: Mapping[str, object], certai
             return "already as found"
         update = pool_update_params(pool)
         update["LambdaConfig"] = config
-        idp.update_user_pool(**update)
+        with context.last_call():
+            idp.update_user_pool(**update)
     kept = sorted(set(recorded["triggers"]) - set(changed))
     return f"changed since by another run, kept: {', '.join(kept)}" if kept else None

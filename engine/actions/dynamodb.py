@@ -104,10 +104,11 @@ def _restore_item(context: UndoContext, params: Mapping[str, object], certain: b
         }
     previous = recorded.get("previous") if certain else None
     try:
-        if previous:
-            ddb.put_item(TableName=recorded["table"], Item=previous, **condition)
-        else:
-            ddb.delete_item(TableName=recorded["table"], Key=recorded["key"], **condition)
+        with context.last_call():
+            if previous:
+                ddb.put_item(TableName=recorded["table"], Item=previous, **condition)
+            else:
+                ddb.delete_item(TableName=recorded["table"], Key=recorded["key"], **condition)
     except ClientError as exc:
         if error_code(exc) == "ConditionalCheckFailedException":
             return "already gone or changed since by another run: kept"

@@ -218,6 +218,15 @@ class Journal:
             return None
         return self._mirror.hand_over_removal()
 
+    def removed(self) -> None:
+        """The target's copy was deleted (with the run's end, ``engine.aws.along.offer_end``): from now on this
+        journal is the local file alone, as one never mirrored (an intent is forced to disk)."""
+        mirror, self._mirror = self._mirror, None
+        self._unsent = []
+        self._sent = False
+        if mirror is not None:
+            mirror.close(remove=False)  # its heartbeat stops: there is no copy left to keep alive
+
     def close(self, *, remove: bool) -> None:
         """Release the lock; ``remove`` when nothing is left to undo (else what is left is synced first)."""
         if remove:

@@ -3,8 +3,9 @@
 A lease is an item in a DynamoDB table of the target (``scenario-run-leases``, made on first
 use; ``SCENARIO_RUN_LEASE_TABLE`` names another) with an owner and an expiry, taken with a
 conditional write, so it works across processes and machines, and on `scenario serve` the same
-way as on AWS. A background thread extends the leases a run holds; a killed run's leases expire
-(or `scenario cleanup` releases them). Waiting is shown and bounded.
+way as on AWS. The process's heartbeat clock (``engine.cleanup.heartbeat``) extends the leases a
+run holds; a killed run's leases expire (or `scenario cleanup` releases them). Waiting is shown
+and bounded.
 
 The embedded local AWS lives in one process that runs one scenario at a time: it needs none
 (``NoLeases``).
@@ -24,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from engine.aws import along as writes_along
 from engine.aws.errors import error_code
+from engine.cleanup import heartbeat
 from engine.errors import StepFailed
 
 TABLE_ENV = "SCENARIO_RUN_LEASE_TABLE"
@@ -140,7 +142,7 @@ class Leases(NoLeases):
         self._held: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._beat: threading.Thread | None = None
+        self._beat: heartbeat.Beat | None = None
         self._table_ready = False
         # Given back, not deleted yet (``LINGER``): deleted with the next lease request, by the timer, or at the end.
         self._lingering: set[str] = set()
@@ -303,9 +305,8 @@ class Leases(NoLeases):
         self._on_take(key)
         with self._lock:
             self._held[key] += 1
-            if self._beat is None:
-                self._beat = threading.Thread(target=self._heartbeat, name="scenario-run-leases", daemon=True)
-                self._beat.start()
+            if self._beat is None and not self._stop.is_set():
+                self._beat = heartbeat.every(self._ttl / 3, self._heartbeat)
 
     def release_all(self, *, also_delete: Mapping[str, object] | None = None) -> None:
         """Give back every lease held, and delete the item keyed ``also_delete`` (the run's journal on the
@@ -313,15 +314,15 @@ class Leases(NoLeases):
         writes_along.flush()  # a write still waiting for a call that never came goes first, by itself
         self._stop.set()
         with self._lock:
+            if self._beat is not None:
+                self._beat.cancel()
             keys = [*self._held, *sorted(self._lingering)]  # disjoint: a lease taken again leaves the lingering
             self._held.clear()
             self._lingering.clear()
             timer, self._linger_timer = self._linger_timer, None
         if timer is not None:
             timer.cancel()
-        deletes: list[dict[str, object]] = [{"Delete": self._delete_request(key)} for key in keys]
-        if also_delete is not None:
-            deletes.append({"Delete": {"TableName": self.table, "Key": dict(also_delete)}})
+        deletes = self._release_items(keys, also_delete)
         if len(deletes) > 1:
             with contextlib.suppress(ClientError, BotoCoreError):
                 self.client.transact_write_items(TransactItems=deletes)
@@ -332,6 +333,29 @@ class Leases(NoLeases):
         if also_delete is not None:
             with contextlib.suppress(ClientError, BotoCoreError):
                 self.client.delete_item(TableName=self.table, Key=dict(also_delete))
+
+    def release_items(self, *, also_delete: Mapping[str, object] | None = None) -> list[dict[str, object]]:
+        """What ``release_all`` would write now, as TransactWriteItems items: for a caller that sends it with the
+        run's last call (``engine.aws.along.offer_end``), then says so with ``released``."""
+        with self._lock:
+            keys = [*self._held, *sorted(self._lingering)]
+        return self._release_items(keys, also_delete)
+
+    def released(self) -> None:
+        """What ``release_items`` gave was written: every lease the run held is given back (a later ``release``
+        of one of them does nothing; one taken after this is the run's again until ``release_all``)."""
+        with self._lock:
+            self._held.clear()
+            self._lingering.clear()
+            timer, self._linger_timer = self._linger_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _release_items(self, keys: list[str], also_delete: Mapping[str, object] | None) -> list[dict[str, object]]:
+        deletes: list[dict[str, object]] = [{"Delete": self._delete_request(key)} for key in keys]
+        if also_delete is not None:
+            deletes.append({"Delete": {"TableName": self.table, "Key": dict(also_delete)}})
+        return deletes
 
     def release_keys(self, keys: list[str]) -> None:
         """Release ``keys`` if this owner still holds them (`scenario cleanup` for a dead run)."""
@@ -344,6 +368,8 @@ class Leases(NoLeases):
         # Taken with a call that never came (``engine.aws.along``)? Taken now, so that giving it back holds.
         writes_along.flush()
         with self._lock:
+            if key not in self._held:
+                return  # given back already, with the rest of the run's leases (``released``)
             self._held[key] -= 1
             if self._held[key] > 0:
                 return
@@ -422,22 +448,22 @@ class Leases(NoLeases):
             self.client.delete_item(**self._delete_request(key))
 
     def _heartbeat(self) -> None:
-        while not self._stop.wait(self._ttl / 3):
-            with self._lock:
-                keys = list(self._held)
-            for key in keys:
-                with contextlib.suppress(Exception):  # a missed beat is retried; the lease has TTL to spare
-                    self.client.update_item(
-                        TableName=self.table,
-                        Key={"LeaseKey": {"S": key}},
-                        UpdateExpression="SET Expires = :exp",
-                        ConditionExpression="#owner = :me",
-                        ExpressionAttributeNames={"#owner": "Owner"},
-                        ExpressionAttributeValues={
-                            ":exp": {"N": f"{time.time() + self._ttl:.3f}"},
-                            ":me": {"S": self.owner},
-                        },
-                    )
+        """Every third of the TTL (``engine.cleanup.heartbeat``): the leases held are the run's for a TTL more."""
+        with self._lock:
+            keys = [] if self._stop.is_set() else list(self._held)
+        for key in keys:
+            with contextlib.suppress(Exception):  # a missed beat is retried; the lease has TTL to spare
+                self.client.update_item(
+                    TableName=self.table,
+                    Key={"LeaseKey": {"S": key}},
+                    UpdateExpression="SET Expires = :exp",
+                    ConditionExpression="#owner = :me",
+                    ExpressionAttributeNames={"#owner": "Owner"},
+                    ExpressionAttributeValues={
+                        ":exp": {"N": f"{time.time() + self._ttl:.3f}"},
+                        ":me": {"S": self.owner},
+                    },
+                )
 
     def _ensure_table(self) -> None:
         if self._table_ready:

@@ -34,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from engine.aws import along
 from engine.aws.errors import error_code
+from engine.cleanup.heartbeat import Beat, every
 from engine.cleanup.journal import RunJournal, parse
 from engine.cleanup.leases import ensure_table_once, forget_table, lease_table, lease_ttl
 
@@ -52,7 +53,7 @@ class TargetJournal:
         self._ttl = lease_ttl()
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._beat: threading.Thread | None = None
+        self._beat: Beat | None = None
         self._heartbeat = heartbeat
         self.ok = True  # every record reached the target so far
         self.on_lost: Callable[[], None] = lambda: None  # told when a record did not (``Journal``: to the disk)
@@ -93,9 +94,8 @@ class TargetJournal:
         """``records`` reached the target: the heartbeat keeps the item alive from now on."""
         self._made = True
         ended = _ends(records)
-        if self._heartbeat and self._beat is None and not ended:
-            self._beat = threading.Thread(target=self._beating, name="scenario-run-journal", daemon=True)
-            self._beat.start()
+        if self._heartbeat and self._beat is None and not ended and not self._stop.is_set():
+            self._beat = every(self._ttl / 3, self._beating)
 
     def append_request(self, records: Sequence[Mapping[str, object]]) -> dict[str, object]:
         """The UpdateItem parameters that append ``records``: sent by ``write``, or by a caller within a
@@ -139,30 +139,35 @@ class TargetJournal:
 
     def hand_over_removal(self) -> Mapping[str, object]:
         """This item's key, for a caller that deletes it with the run's leases (``Leases.release_all``)."""
-        self._stop.set()  # no beat may recreate the item once it is deleted
+        self._stop_beating()  # no beat may recreate the item once it is deleted
         with self._lock:
             self._removal_handed_over = True
         return self.key
 
     def close(self, *, remove: bool) -> None:
-        self._stop.set()
+        self._stop_beating()
         if remove and not self._removal_handed_over:
             with self._lock, contextlib.suppress(ClientError, BotoCoreError):
                 self.client.delete_item(TableName=self.table, Key=self.key)
 
+    def _stop_beating(self) -> None:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.cancel()
+
     def _beating(self) -> None:
-        while not self._stop.wait(self._ttl / 3):
-            with self._lock:
-                if self._stop.is_set():
-                    return
-                self._send(
-                    self._request(
-                        "SET Expires = :exp",
-                        {":exp": {"N": f"{time.time() + self._ttl:.3f}"}},
-                        {},
-                        condition="attribute_exists(LeaseKey)",
-                    )
+        """Every third of the TTL (``engine.cleanup.heartbeat``): the item's ``Expires`` a TTL ahead."""
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._send(
+                self._request(
+                    "SET Expires = :exp",
+                    {":exp": {"N": f"{time.time() + self._ttl:.3f}"}},
+                    {},
+                    condition="attribute_exists(LeaseKey)",
                 )
+            )
 
     def _request(
         self, expression: str, values: dict[str, object], names: dict[str, str], condition: str | None = None

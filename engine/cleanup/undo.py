@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -51,6 +51,14 @@ class UndoContext:
     def shared(self) -> bool:
         """Others may change the same resources meanwhile (a target that outlives this process)."""
         return self.leases.shared
+
+    @staticmethod
+    def last_call() -> AbstractContextManager[None]:
+        """Around the call a kind makes last (nothing of the kind follows it but returning): when this undo is the
+        run's last, the run's end (leases given back, journal removed) may go with that call (``engine.aws.along``)."""
+        from engine.aws.along import last_call
+
+        return last_call()
 
 
 # (context, params, certain, since) -> a note for people ("already gone"), or None when it just worked
@@ -183,16 +191,25 @@ class UndoStack:
         """The entries still to undo, in the order they will run."""
         return [e for e in reversed(self._entries) if e.state in ("needed", "pending")]
 
-    def run_all(self, on_done: Callable[[UndoEntry, BaseException | None], None]) -> list[UndoFailure]:
+    def run_all(
+        self,
+        on_done: Callable[[UndoEntry, BaseException | None], None],
+        *,
+        before_last: Callable[[], None] | None = None,
+    ) -> list[UndoFailure]:
         """Undo every entry LIFO; each one is attempted even when an earlier one fails.
 
         A Ctrl-C during an undo is recorded (``interrupted``) and that undo is tried once more
         before the next entry runs, so an impatient second interrupt cannot leave resources
-        behind; what still fails stays in the journal for `scenario cleanup`.
+        behind; what still fails stays in the journal for `scenario cleanup`. ``before_last`` is
+        called before the last entry's undo when every one before it was done.
         """
         failures: list[UndoFailure] = []
-        for number, entry in enumerate(self.pending(), 1):
+        entries = self.pending()
+        for number, entry in enumerate(entries, 1):
             self._faults.at("undo", number)
+            if number == len(entries) and before_last is not None and not failures and not self.interrupted:
+                before_last()
             error = self._undo(entry)
             if isinstance(error, KeyboardInterrupt):
                 self.mark_interrupted()

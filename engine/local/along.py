@@ -10,6 +10,11 @@ holds, the table gone, a malformed header), nothing of it is written and the cal
 409 with ``X-Scenario-Along-Result: refused`` and the reason in ``X-Scenario-Along-Reason``, and the client
 writes it the usual way and sends the call again.
 
+A request with an ``X-Scenario-Along-After`` header (a run's end: its leases given back, its journal removed)
+is run first; when it succeeded, the write is applied right after it, still under the lock, and the answer says
+``X-Scenario-Along-After-Result: applied`` (``refused`` when the write could not be, ``skipped`` when the call
+failed: nothing of it written either way, and the client does it the usual way).
+
 It is a DynamoDB write like any other, so it is let in only where one would be: with ``--access-key-id``, a
 request that may go unsigned (Cognito's public operations, the managed-login paths) must still carry the
 server's key id (or a function process's) to carry one.
@@ -27,6 +32,7 @@ from moto.core.exceptions import JsonRESTError
 from engine.aws import along as protocol
 
 ENVIRON_KEY = "HTTP_" + protocol.HEADER.upper().replace("-", "_")
+AFTER_ENVIRON_KEY = "HTTP_" + protocol.AFTER_HEADER.upper().replace("-", "_")
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/")
 
 
@@ -42,6 +48,26 @@ def carried(environ: Mapping[str, Any]) -> str | None:
     """The header's value, when the request carries a write."""
     value = environ.get(ENVIRON_KEY)
     return str(value) if value is not None else None
+
+
+def carried_after(environ: Mapping[str, Any]) -> str | None:
+    """The value of ``X-Scenario-Along-After``, when the request carries a write for after its call."""
+    value = environ.get(AFTER_ENVIRON_KEY)
+    return str(value) if value is not None else None
+
+
+def apply_after(
+    value: str, status: str, environ: Mapping[str, Any], *, allowed: Callable[[], bool], default_region: str
+) -> str:
+    """Run the write for after the call (the caller still holds the backend lock the call ran under), only when
+    the call succeeded: what ``X-Scenario-Along-After-Result`` says (applied, refused, skipped)."""
+    if not status.startswith("2"):
+        return protocol.SKIPPED
+    try:
+        apply(value, environ, allowed=allowed, default_region=default_region)
+    except Refused:
+        return protocol.REFUSED  # nothing of it written: the run does it the usual way
+    return protocol.APPLIED
 
 
 def apply(value: str, environ: Mapping[str, Any], *, allowed: Callable[[], bool], default_region: str) -> None:

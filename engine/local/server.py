@@ -25,7 +25,8 @@ every request, the outbox and moto's
   the key id in ``X-Scenario-Access-Key-Id``.
 
 A request may carry a run's lease and journal writes (``X-Scenario-Along``, ``engine.local.along``):
-applied under the same hold of the lock, before the request's own call, or the call is refused (409).
+applied under the same hold of the lock, before the request's own call, or the call is refused (409); and a
+run's end (``X-Scenario-Along-After``), applied right after its last call when that call succeeded.
 
 A request that invokes a function lets go of the backend lock while the function runs
 (``locking.released``), so the handler's own calls back, and every other client's requests, are served
@@ -197,9 +198,17 @@ class _App:
         if carried is not None:
             ours.append((along_protocol.RESULT_HEADER, along_protocol.APPLIED))
 
+        after = along.carried_after(environ) if self.writes_along else None
+
         def respond(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
             kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
-            return start_response(status, kept + ours + (_cors_headers(origin) if origin else []), *args)
+            ended = []
+            if after is not None:  # the call is done (its status known), the lock still held: its write after it
+                result = along.apply_after(
+                    after, status, environ, allowed=lambda: self._may_write(environ), default_region=self.region
+                )
+                ended.append((along_protocol.AFTER_RESULT_HEADER, result))
+            return start_response(status, kept + ours + ended + (_cors_headers(origin) if origin else []), *args)
 
         if environ.get("PATH_INFO") == OUTBOX_PATH:
             return self._outbox(environ, respond)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from engine.aws import along
 from engine.aws.errors import describe as _describe
 from engine.aws.faults import NO_FAULTS, FaultInjector
 from engine.cleanup.journal import Journal, finish_command, new_run_id
@@ -266,7 +267,28 @@ class Runner:
                 step_failures.append(f"cleanup step '{step.id}': {_describe(exc)}")
                 self.console.warn(f"cleanup step '{step.id}' failed: {_describe(exc)}")
         self._cleanup_steps_done = True
-        return self.undo.run_all(self._undo_done), step_failures
+        try:
+            return self.undo.run_all(self._undo_done, before_last=self._offer_end), step_failures
+        finally:
+            along.withdraw_end()
+
+    def _offer_end(self) -> None:
+        """Before the last undo, when every other one was done: the run's end (its leases given back, its journal's
+        target copy deleted, as ``_close`` does) may go with that undo's last call, applied after it succeeded
+        (``engine.aws.along``), unless checks run after the cleanup (they may take leases and journal again)."""
+        journal, leases = self.journal, self.leases
+        if journal is None or not isinstance(leases, Leases) or self.plan.after_cleanup:
+            return
+
+        def ended() -> None:
+            leases.released()
+            journal.removed()
+
+        along.offer_end(
+            leases.client.meta.endpoint_url,
+            lambda: leases.release_items(also_delete=journal.hand_over_removal()),
+            ended,
+        )
 
     def _after_cleanup(self, *, interrupted: bool) -> tuple[BaseException | None, list[UndoFailure]]:
         """The ``after_cleanup`` checks, once the cleanup is done: (the first failure, failed undos of

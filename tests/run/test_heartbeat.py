@@ -1,0 +1,63 @@
+"""The process's one heartbeat clock (``engine.cleanup.heartbeat``): beats come again until cancelled, a slow
+beat never delays another's and is not started twice."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from engine.cleanup import heartbeat
+
+
+def _wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_a_beat_comes_again_until_cancelled() -> None:
+    count = []
+    beat = heartbeat.every(0.01, lambda: count.append(1))
+    assert _wait_for(lambda: len(count) >= 3)
+    beat.cancel()
+    time.sleep(0.05)  # a beat already started may still finish
+    settled = len(count)
+    time.sleep(0.1)
+    assert len(count) == settled
+
+
+def test_a_slow_beat_delays_no_other_and_is_not_started_twice() -> None:
+    release = threading.Event()
+    slow_runs: list[int] = []
+    fast: list[int] = []
+
+    def slow() -> None:
+        slow_runs.append(1)
+        release.wait(10)
+
+    slow_beat = heartbeat.every(0.01, slow)
+    fast_beat = heartbeat.every(0.01, lambda: fast.append(1))
+    try:
+        assert _wait_for(lambda: len(fast) >= 5)  # while the slow one hangs
+        assert slow_runs == [1]  # due again and again, but still running: not started again
+    finally:
+        release.set()
+        slow_beat.cancel()
+        fast_beat.cancel()
+
+
+def test_a_beat_that_raises_comes_again() -> None:
+    calls = []
+
+    def failing() -> None:
+        calls.append(1)
+        raise RuntimeError("the endpoint did not answer")
+
+    beat = heartbeat.every(0.01, failing)
+    try:
+        assert _wait_for(lambda: len(calls) >= 2)
+    finally:
+        beat.cancel()
