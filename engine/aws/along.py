@@ -200,8 +200,9 @@ def _attach_end(request: Any, context: dict[str, Any], endpoint_url: str | None)
             context[_AFTER_KEY] = None
             return
         _PENDING.end = None  # one call takes it: a second one in ``last_call`` is not the last
-        encoded = encode(end.items())
-        context[_AFTER_KEY] = end = (end, encoded) if len(encoded) <= MAX_ENCODED else None
+        items = end.items()
+        encoded = encode(items) if items else ""  # nothing to end with (no lease held, no journal copy)
+        context[_AFTER_KEY] = end = (end, encoded) if 0 < len(encoded) <= MAX_ENCODED else None
     if end is not None:
         request.headers[AFTER_HEADER] = end[1]
 
