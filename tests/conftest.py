@@ -10,12 +10,23 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from engine.aws import along
 from engine.cli.main import _scenario_run, main
 
 # A test suite started in the background by a shell inherits SIGINT ignored, and so would every
 # process a test starts; the tests that interrupt a run need it delivered as a person would.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def _writes_along_afresh(monkeypatch: pytest.MonkeyPatch):
+    """Each test learns afresh which endpoints take writes along (``engine.aws.along``): a port an earlier
+    test's server had is another server now; and nothing a failed test left waiting goes with a later call."""
+    monkeypatch.setattr(along, "_SUPPORTING", set())
+    yield
+    along._PENDING.along = None
+    along._PENDING.end = None
 
 
 @dataclass

@@ -242,12 +242,17 @@ def unanswered(context: dict[str, Any], **_: object) -> None:
 
 
 def notice(http_response: Any, endpoint_url: str | None, **_: object) -> None:
-    """``after-call``: remember an endpoint that says it applies writes sent along."""
-    if endpoint_url is None or endpoint_url in _SUPPORTING or http_response is None:
+    """``after-call``: remember an endpoint that says it applies writes sent along, and forget one that stopped
+    saying so (another server on the same address since: one that does not, as AWS)."""
+    if endpoint_url is None or http_response is None:
         return
-    if http_response.headers.get(FEATURE_HEADER) == FEATURE:
+    says = http_response.headers.get(FEATURE_HEADER) == FEATURE
+    if says != (endpoint_url in _SUPPORTING):
         with _SUPPORTING_LOCK:
-            _SUPPORTING.add(endpoint_url)
+            if says:
+                _SUPPORTING.add(endpoint_url)
+            else:
+                _SUPPORTING.discard(endpoint_url)
 
 
 class _Unset:

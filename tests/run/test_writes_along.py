@@ -324,3 +324,28 @@ def test_a_dead_runs_journal_is_appended_to_from_the_first_write(served) -> None
     assert [json.loads(str(r["S"]))["op"] for r in item["Records"]["L"]] == ["intent", "done", "done"]  # type: ignore[index]
     assert float(str(item["Expires"]["N"])) > 0  # type: ignore[index]  # each append keeps it from looking dead
     remote.close(remove=True)
+
+
+def test_an_endpoint_that_stops_saying_it_takes_writes_along_gets_them_by_themselves(monkeypatch) -> None:
+    """Another server on the same address (restarted without it, as AWS would answer): forgotten at its first
+    answer, and a write deferred before that answer still reaches the target the usual way."""
+    monkeypatch.setattr(leases, "_READY_TABLES", set())
+    monkeypatch.delenv(ACCESS_KEY_ENV, raising=False)
+    with LocalServer(port=0) as first:
+        url, port = first.url, first.port
+        clients = Clients.for_local("us-east-1", endpoint_url=url)
+        clients.client("dynamodb").list_tables()
+        assert along.supported(url)
+        clients.close()
+    with LocalServer(port=port, writes_along=False) as second:
+        assert second.url == url
+        clients = Clients.for_local("us-east-1", endpoint_url=url)
+        client = clients.client("dynamodb")
+        leases.ensure_table_once(client, TABLE)  # its answers say nothing of writes along: forgotten
+        assert not along.supported(url)
+        run = Leases(client, "run-7")
+        run.hold("cognito:pool")
+        assert not along.pending() and _item(client, "cognito:pool")["Owner"]["S"] == "run-7"  # type: ignore[index]
+        run.release_all()
+        assert _item(client, "cognito:pool") is None
+        clients.close()
