@@ -313,15 +313,9 @@ class Leases(NoLeases):
         target) in the same request; a lease that cannot be given back (the target is unreachable) expires."""
         writes_along.flush()  # a write still waiting for a call that never came goes first, by itself
         self._stop.set()
-        with self._lock:
-            if self._beat is not None:
-                self._beat.cancel()
-            keys = [*self._held, *sorted(self._lingering)]  # disjoint: a lease taken again leaves the lingering
-            self._held.clear()
-            self._lingering.clear()
-            timer, self._linger_timer = self._linger_timer, None
-        if timer is not None:
-            timer.cancel()
+        if self._beat is not None:
+            self._beat.cancel()
+        keys = self._forget_all()
         deletes = self._release_items(keys, also_delete)
         if len(deletes) > 1:
             with contextlib.suppress(ClientError, BotoCoreError):
@@ -344,12 +338,18 @@ class Leases(NoLeases):
     def released(self) -> None:
         """What ``release_items`` gave was written: every lease the run held is given back (a later ``release``
         of one of them does nothing; one taken after this is the run's again until ``release_all``)."""
+        self._forget_all()
+
+    def _forget_all(self) -> list[str]:
+        """Every lease held or lingering, counted as the run's no more (the linger timer stopped)."""
         with self._lock:
+            keys = [*self._held, *sorted(self._lingering)]  # disjoint: a lease taken again leaves the lingering
             self._held.clear()
             self._lingering.clear()
             timer, self._linger_timer = self._linger_timer, None
         if timer is not None:
             timer.cancel()
+        return keys
 
     def _release_items(self, keys: list[str], also_delete: Mapping[str, object] | None) -> list[dict[str, object]]:
         deletes: list[dict[str, object]] = [{"Delete": self._delete_request(key)} for key in keys]
