@@ -99,12 +99,15 @@ class _Listeners:
     def __init__(self) -> None:
         self.attached: dict[int, Clients] = {}
 
-    def register_on(self, client: BaseClient) -> None:
+    def register_on(self, client: BaseClient, endpoint_url: str | None) -> None:
         client.meta.events.register("before-call.*.*", self._before_call, unique_id="scenario-run-before-call")
         client.meta.events.register("before-parameter-build.*.*", self._request, unique_id="scenario-run-request")
         client.meta.events.register("after-call.*.*", self._response, unique_id="scenario-run-response")
         # The run's lease and journal writes that go with its next call on a `scenario serve` (engine.aws.along):
-        # attached before the signer runs, answered before the SDK's own retry rules look at the response.
+        # attached before the signer runs, answered before the SDK's own retry rules look at the response. Only
+        # a client made for an endpoint URL can reach one: the embedded backend's and AWS's never take them.
+        if endpoint_url is None:
+            return
         endpoint = client.meta.endpoint_url
         events = client.meta.events
         events.register_first("request-created.*.*", partial(along.attach, endpoint_url=endpoint), "scenario-along")
@@ -142,7 +145,7 @@ def _shared_client(
         if found is None:
             client = session.client(service, endpoint_url=endpoint_url, config=config)
             listeners = _Listeners()
-            listeners.register_on(client)
+            listeners.register_on(client, endpoint_url)
             found = _CLIENTS[key] = (client, listeners)
         return found
 

@@ -5,7 +5,9 @@ run lives (``engine.cleanup.leases``, ``engine.cleanup.target_journal``). A thre
 each run two thread starts (~0.15 ms each, more on a busy machine), for runs that mostly end before their
 first beat is due. Here one daemon thread, started once, keeps the time of every beat; a beat that is due
 runs in a thread of its own, so a slow one (an endpoint that stopped answering) never delays another's. A
-beat still running when it is due again is not started twice.
+beat still running when it is due again is not started twice. The same clock keeps one-off delays (``once``:
+a lease given back is deleted a moment later unless the run's next request takes it along), which would
+otherwise cost a ``threading.Timer``'s thread start each.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Beat:
     func: Callable[[], None]
     due: float
     cancelled: bool = False
+    repeat: bool = True  # False: called once, then forgotten (``once``)
     running: bool = field(default=False, repr=False)
 
     def cancel(self) -> None:
@@ -40,8 +43,8 @@ class _Clock:
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def every(self, interval: float, func: Callable[[], None]) -> Beat:
-        beat = Beat(interval, func, time.monotonic() + interval)
+    def every(self, interval: float, func: Callable[[], None], *, repeat: bool = True) -> Beat:
+        beat = Beat(interval, func, time.monotonic() + interval, repeat=repeat)
         with self._lock:
             heapq.heappush(self._queue, (beat.due, next(self._order), beat))
             if self._thread is None or not self._thread.is_alive():
@@ -59,8 +62,9 @@ class _Clock:
                 _, _, beat = heapq.heappop(self._queue)
                 if beat.cancelled:
                     continue
-                beat.due = time.monotonic() + beat.interval
-                heapq.heappush(self._queue, (beat.due, next(self._order), beat))
+                if beat.repeat:
+                    beat.due = time.monotonic() + beat.interval
+                    heapq.heappush(self._queue, (beat.due, next(self._order), beat))
                 if beat.running:
                     continue  # the last one is still going: this one is skipped, not queued behind it
                 beat.running = True
@@ -92,3 +96,8 @@ os.register_at_fork(after_in_child=_forked)
 def every(interval: float, func: Callable[[], None]) -> Beat:
     """Call ``func`` every ``interval`` seconds (the first time after one interval) until ``cancel``."""
     return _CLOCK.every(interval, func)
+
+
+def once(delay: float, func: Callable[[], None]) -> Beat:
+    """Call ``func`` once, after ``delay`` seconds, unless ``cancel`` comes first."""
+    return _CLOCK.every(delay, func, repeat=False)

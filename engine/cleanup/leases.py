@@ -146,7 +146,7 @@ class Leases(NoLeases):
         self._table_ready = False
         # Given back, not deleted yet (``LINGER``): deleted with the next lease request, by the timer, or at the end.
         self._lingering: set[str] = set()
-        self._linger_timer: threading.Timer | None = None
+        self._linger_timer: heartbeat.Beat | None = None  # the clock's one-off call that deletes them
 
     @contextlib.contextmanager
     def lease(self, key: str) -> Iterator[None]:
@@ -376,17 +376,15 @@ class Leases(NoLeases):
             del self._held[key]
             self._lingering.add(key)
             if self._linger_timer is None:
-                self._linger_timer = threading.Timer(LINGER, self._flush_lingering)
-                self._linger_timer.daemon = True
-                self._linger_timer.start()
+                self._linger_timer = heartbeat.once(LINGER, self._flush_lingering)
 
     def _flush_lingering(self) -> None:
         """Delete the leases given back and not yet deleted (under the lock: a ``hold`` of the same key decides
         only once its deletion is done, so the deletion can never remove the lease taken again)."""
         with self._lock:
             timer, self._linger_timer = self._linger_timer, None
-            if timer is not None and timer is not threading.current_thread():
-                timer.cancel()
+            if timer is not None:
+                timer.cancel()  # done now (if it is the one calling, cancelling it changes nothing)
             for key in sorted(self._lingering):
                 self._delete(key)
             self._lingering.clear()

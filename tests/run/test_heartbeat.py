@@ -1,5 +1,6 @@
 """The process's one heartbeat clock (``engine.cleanup.heartbeat``): beats come again until cancelled, a slow
-beat never delays another's and is not started twice."""
+beat never delays another's and is not started twice; a one-off call (``once``) comes once, or not at all when
+cancelled first."""
 
 from __future__ import annotations
 
@@ -61,3 +62,23 @@ def test_a_beat_that_raises_comes_again() -> None:
         assert _wait_for(lambda: len(calls) >= 2)
     finally:
         beat.cancel()
+
+
+def test_once_calls_once_after_its_delay() -> None:
+    calls: list[float] = []
+    started = time.monotonic()
+    heartbeat.once(0.02, lambda: calls.append(time.monotonic()))
+    assert _wait_for(lambda: calls)
+    assert calls[0] - started >= 0.02
+    time.sleep(0.1)  # not due again: it was one call
+    assert len(calls) == 1
+
+
+def test_once_cancelled_before_it_is_due_never_calls() -> None:
+    calls: list[int] = []
+    pending = heartbeat.once(0.05, lambda: calls.append(1))
+    witness: list[int] = []
+    heartbeat.once(0.1, lambda: witness.append(1))  # due after it: the clock went past the cancelled one
+    pending.cancel()
+    assert _wait_for(lambda: witness)
+    assert calls == []
