@@ -46,11 +46,13 @@ class _Clock:
     def every(self, interval: float, func: Callable[[], None], *, repeat: bool = True) -> Beat:
         beat = Beat(interval, func, time.monotonic() + interval, repeat=repeat)
         with self._lock:
+            # The clock wakes by itself for the earliest beat it knows: only an earlier one needs it woken now.
+            earliest = not self._queue or beat.due < self._queue[0][0]
             heapq.heappush(self._queue, (beat.due, next(self._order), beat))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._keep_time, name="scenario-run-heartbeat", daemon=True)
                 self._thread.start()
-            else:
+            elif earliest:
                 self._lock.notify()
         return beat
 

@@ -82,3 +82,15 @@ def test_once_cancelled_before_it_is_due_never_calls() -> None:
     pending.cancel()
     assert _wait_for(lambda: witness)
     assert calls == []
+
+
+def test_a_call_due_before_every_other_wakes_the_clock() -> None:
+    """The clock sleeps until the earliest beat it knows: one due sooner, added meanwhile, is not kept waiting."""
+    far = heartbeat.every(30.0, lambda: None)  # the clock now sleeps up to 30 s
+    try:
+        time.sleep(0.02)  # asleep on it
+        calls: list[int] = []
+        heartbeat.once(0.01, lambda: calls.append(1))
+        assert _wait_for(lambda: calls, timeout=5.0)
+    finally:
+        far.cancel()
