@@ -8,7 +8,9 @@ reason per item, ``ReturnValuesOnConditionCheckFailure``, two operations on one 
 but keeps only what the transaction changes: each item as it was before it is written. A transaction that
 is cancelled puts those back, in reverse order, so the tables are as before it began; one that is not costs
 a few small copies. Unlike moto's, a transaction refused as malformed part way through (an item with two
-operations) is undone too, as AWS refuses it before writing anything.
+operations) is undone too, as AWS refuses it before writing anything. A condition is parsed once per text,
+names and values (``_condition``): moto parses it again for every item, and most transactions repeat a few
+(a lease's ``attribute_not_exists(LeaseKey)``).
 
 The caller holds the backend lock (``engine.local.locking``), so nothing comes between the items.
 Installed by ``engine.local.hooks`` (``dynamodb-transactions``) when moto's DynamoDB is first imported.
@@ -17,7 +19,9 @@ Installed by ``engine.local.hooks`` (``dynamodb-transactions``) when moto's Dyna
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from moto.dynamodb.comparisons import get_filter_expression
@@ -60,6 +64,22 @@ class _Before:
             items[self.hash_key] = self.item
 
 
+def _condition(condition: str, names: dict[str, str] | None, values: dict[str, Any] | None) -> Any:
+    """moto's parse of a ConditionExpression with its names and values (its operators only read the item they
+    are given, so one parse serves every item that repeats them)."""
+    try:
+        key = json.dumps([names, values], sort_keys=True)
+    except (TypeError, ValueError):  # not JSON's (values given from Python): parsed as moto does
+        return get_filter_expression(condition, names, values)
+    return _parsed_condition(condition, key)
+
+
+@lru_cache(maxsize=512)
+def _parsed_condition(condition: str, key: str) -> Any:
+    names, values = json.loads(key)
+    return get_filter_expression(condition, names, values)
+
+
 def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     """moto's TransactWriteItems, undone item by item when cancelled instead of from copies of whole tables."""
     if len(transact_items) > 100:
@@ -94,7 +114,7 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
                 current = table.get_item(hash_key, range_key)
                 condition = op.get("ConditionExpression")
                 names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-                if condition is not None and not get_filter_expression(condition, names, values).expr(current):
+                if condition is not None and not _condition(condition, names, values).expr(current):
                     if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
                         original = current.to_json()["Attributes"]
                     raise ConditionalCheckFailed(item=original)

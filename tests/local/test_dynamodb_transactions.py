@@ -147,3 +147,36 @@ def test_a_failed_update_is_a_reason_and_the_rest_is_undone(aws: Env) -> None:
     )
     assert response["Error"]["Code"] in ("TransactionCanceledException", "ValidationException")
     assert _items(ddb, "t") == [{"pk": {"S": "a"}, "s": {"S": "text"}}]
+
+
+def test_a_condition_repeated_with_other_values_is_judged_by_its_own(aws: Env) -> None:
+    """A condition's parse is kept per text, names and values: the same text with another value (another
+    run's owner) is not judged by the first one's."""
+    ddb = _table(aws, "owned")
+    ddb.put_item(TableName="owned", Item={"pk": {"S": "lease"}, "owner": {"S": "run-a"}})
+
+    def delete_as(owner: str) -> None:
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": "owned",
+                        "Key": {"pk": {"S": "lease"}},
+                        "ConditionExpression": "#o = :me",
+                        "ExpressionAttributeNames": {"#o": "owner"},
+                        "ExpressionAttributeValues": {":me": {"S": owner}},
+                    }
+                }
+            ]
+        )
+
+    for _ in range(2):  # the second time from the kept parse
+        with pytest.raises(ClientError) as caught:
+            delete_as("run-b")
+        assert caught.value.response["Error"]["Code"] == "TransactionCanceledException"
+        assert _items(ddb, "owned") == [{"pk": {"S": "lease"}, "owner": {"S": "run-a"}}]
+    delete_as("run-a")
+    assert _items(ddb, "owned") == []
+    ddb.put_item(TableName="owned", Item={"pk": {"S": "lease"}, "owner": {"S": "run-b"}})
+    delete_as("run-b")  # the same text and names, the value of this one
+    assert _items(ddb, "owned") == []
