@@ -156,19 +156,10 @@ def test_a_condition_repeated_with_other_values_is_judged_by_its_own(aws: Env) -
     ddb.put_item(TableName="owned", Item={"pk": {"S": "lease"}, "owner": {"S": "run-a"}})
 
     def delete_as(owner: str) -> None:
-        ddb.transact_write_items(
-            TransactItems=[
-                {
-                    "Delete": {
-                        "TableName": "owned",
-                        "Key": {"pk": {"S": "lease"}},
-                        "ConditionExpression": "#o = :me",
-                        "ExpressionAttributeNames": {"#o": "owner"},
-                        "ExpressionAttributeValues": {":me": {"S": owner}},
-                    }
-                }
-            ]
-        )
+        delete = {"TableName": "owned", "Key": {"pk": {"S": "lease"}}, "ConditionExpression": "#o = :me"}
+        names, values = {"#o": "owner"}, {":me": {"S": owner}}
+        delete |= {"ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+        ddb.transact_write_items(TransactItems=[{"Delete": delete}])
 
     for _ in range(2):  # the second time from the kept parse
         with pytest.raises(ClientError) as caught:
