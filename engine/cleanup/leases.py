@@ -144,7 +144,8 @@ class Leases(NoLeases):
         self._stop = threading.Event()
         self._beat: heartbeat.Beat | None = None
         self._table_ready = False
-        # Given back, not deleted yet (``LINGER``): deleted with the next lease request, by the clock (``heartbeat.once``), or at the end.
+        # Given back, not deleted yet (``LINGER``): deleted with the next lease request, by the clock
+        # (``heartbeat.once``), or at the end.
         self._lingering: set[str] = set()
         self._linger_timer: heartbeat.Beat | None = None  # the clock's one-off call that deletes them
 
