@@ -47,6 +47,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import queue
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -54,7 +55,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 
 from engine.aws import along as along_protocol
 from engine.aws import endpoint_guard
@@ -102,6 +103,77 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+
+class _Server(ThreadedWSGIServer):
+    """Each connection on a thread of its own, as werkzeug's threaded server, but a thread done with one waits a
+    while for the next instead of ending. A run sends its calls one after another, each on a new connection (the
+    server answers ``Connection: close``), and starting a thread for each (the serving loop waits until it runs)
+    costs more than handing the connection to a thread that waits. A connection finds a new thread whenever
+    none waits, so one held by a long call (a function that calls back) never holds up another."""
+
+    idle_seconds = 30.0  # how long a thread waits for a connection before it ends
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._waiting = 0  # threads waiting on ``_jobs``
+        self._workers: set[threading.Thread] = set()
+        self._workers_lock = threading.Lock()
+        self._closing = False
+        self.threads_started = 0  # for the tests: how many threads the connections so far needed
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._workers_lock:
+            if self._waiting:
+                self._waiting -= 1
+                self._jobs.put((request, client_address))
+                return
+            worker = threading.Thread(
+                target=self._work,
+                args=((request, client_address),),
+                name=f"scenario-local-request:{self.server_port}",
+                daemon=True,
+            )
+            self._workers.add(worker)
+            self.threads_started += 1
+        worker.start()
+
+    def _work(self, job: tuple[Any, Any] | None) -> None:
+        try:
+            while job is not None:
+                self.process_request_thread(*job)  # handled, errors logged, the connection closed
+                job = self._next_job()
+        finally:
+            with self._workers_lock:
+                self._workers.discard(threading.current_thread())
+
+    def _next_job(self) -> tuple[Any, Any] | None:
+        with self._workers_lock:
+            if self._closing:
+                return None
+            self._waiting += 1
+        try:
+            return self._jobs.get(timeout=self.idle_seconds)
+        except queue.Empty:
+            with self._workers_lock:
+                try:  # handed over just as the wait ran out: this thread was counted for it
+                    return self._jobs.get_nowait()
+                except queue.Empty:
+                    self._waiting -= 1
+                    return None
+
+    def server_close(self) -> None:
+        """Stop the waiting threads and wait for the busy ones to finish their connection."""
+        super().server_close()
+        with self._workers_lock:
+            self._closing = True
+            for _ in range(self._waiting):
+                self._jobs.put(None)
+            self._waiting = 0
+            workers = list(self._workers)
+        for worker in workers:
+            worker.join()
 
 
 class _App:
@@ -378,7 +450,7 @@ class LocalServer:
                 region=self.region,
                 writes_along=self.writes_along,
             )
-            self._server = make_server(self.host, self.port, app, threaded=True, request_handler=_QuietHandler)
+            self._server = _Server(self.host, self.port, app, _QuietHandler)
         except BaseException:
             if hold_activation:
                 activation.release()
