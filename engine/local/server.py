@@ -44,6 +44,7 @@ holds for all three.
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import json
 import logging
@@ -142,7 +143,9 @@ class _Server(ThreadedWSGIServer):
     def _work(self, job: tuple[Any, Any] | None) -> None:
         try:
             while job is not None:
-                self.process_request_thread(*job)  # handled, errors logged, the connection closed
+                # In a context of its own, as on a thread of its own: a context variable a request set (the
+                # caller's address, its SDK) is not what the next connection on this thread starts with.
+                contextvars.Context().run(self.process_request_thread, *job)  # errors logged, connection closed
                 job = self._next_job()
         finally:
             with self._workers_lock:

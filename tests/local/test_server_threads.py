@@ -3,9 +3,11 @@ only when none waits, a waiting thread ends after a while, and stopping the serv
 
 from __future__ import annotations
 
+import contextvars
 import socket
 import threading
 import time
+import urllib.request
 from typing import Any
 
 import pytest
@@ -90,3 +92,29 @@ def test_stopping_the_server_ends_every_request_thread(monkeypatch: pytest.Monke
         stopping.join(60)
     assert not stopping.is_alive(), "stop() waited for the request threads' idle wait"
     assert _request_threads(server) == []
+
+
+def test_each_connection_starts_with_the_context_a_new_thread_has() -> None:
+    """A context variable one request set (the local Cognito's caller address and SDK are such) is not what
+    the next connection on the same thread sees."""
+    seen: list[str] = []
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(marker.get())
+        marker.set(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = server_module._Server("127.0.0.1", 0, app, server_module._QuietHandler)
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    serving.start()
+    try:
+        for path in ("/first", "/second", "/third"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}", timeout=10) as answer:
+                assert answer.read() == b"ok"
+        assert server.threads_started <= 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["unset", "unset", "unset"]
