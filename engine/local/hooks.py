@@ -37,6 +37,9 @@ Hooks:
   every table it names (``dynamodb_transactions``), with moto's checks and errors.
 * ``cloudformation-on-first-use``: ``engine.local.cloudformation.install()`` (Cognito resources for moto's
   CloudFormation) runs when moto first loads its CloudFormation backend, not at start-up.
+* ``cloudformation-lazy-models``: moto's CloudFormation parser loads without the models of API Gateway, EC2
+  and the services that import EC2; a template's types import their service's models when first looked up
+  (``cloudformation_imports``; the pinned moto only).
 
 The behaviour hooks take effect only while a ``LocalAWS`` or ``LocalServer`` is active; with
 none active (plain ``mock_aws``) moto behaves as shipped, so results never depend on whether
@@ -470,6 +473,23 @@ def install_cloudformation() -> None:
     cloudformation.install()
 
 
+# --- cloudformation-lazy-models -------------------------------------------------------------
+
+
+def _check_lazy_models() -> None:
+    """Nothing to check before the parser loads: ``cloudformation_imports`` rewrites only an import block it
+    knows line for line, and imports any other parser as moto ships it."""
+
+
+def _apply_lazy_models() -> None:
+    import moto
+
+    from engine.local import cloudformation_imports
+
+    if getattr(moto, "__version__", None) == EXPECTED_MOTO:
+        cloudformation_imports.install()
+
+
 HOOKS: tuple[Hook, ...] = (
     Hook("cognito-operations", _check_cognito_operations, _apply_cognito_operations),
     Hook("cognito-unsupported", _check_unsupported, _apply_unsupported),
@@ -486,6 +506,7 @@ HOOKS: tuple[Hook, ...] = (
     Hook("backend-lock", _check_backend_lock, _apply_backend_lock),
     Hook("dynamodb-transactions", _check_dynamodb_transactions, _apply_dynamodb_transactions, module=_DYNAMODB),
     Hook("cloudformation-on-first-use", _check_cloudformation_on_first_use, _apply_cloudformation_on_first_use),
+    Hook("cloudformation-lazy-models", _check_lazy_models, _apply_lazy_models),
 )
 
 _install_lock = threading.Lock()

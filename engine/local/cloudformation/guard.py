@@ -20,6 +20,7 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 
+from engine.local import cloudformation_imports
 from engine.local.cloudformation.common import HOOK
 from engine.local.compat import check_attribute, check_callable
 from engine.stack.local_types import unsupported_message
@@ -27,8 +28,13 @@ from engine.stack.local_types import unsupported_message
 
 def supported_types() -> list[str]:
     """Every resource type the local CloudFormation creates (moto's models and ours)."""
+    cloudformation_imports.load_all()  # the services whose models load when a template first uses them
     # moto's model map holds a placeholder type (AWS::SERVICE::RESOURCE) besides the real ones.
     return sorted(t for t in {*parsing.get_model_map(), *parsing.NULL_MODELS} if "SERVICE::" not in t)
+
+
+def _creatable(kind: object) -> bool:
+    return kind in parsing.get_model_map() or kind in parsing.NULL_MODELS
 
 
 def unsupported(resources: Any, supported: Iterable[str]) -> list[tuple[str, str]]:
@@ -63,8 +69,13 @@ def _check(template: str) -> None:
         return  # moto reports an unreadable template itself
     if not isinstance(parsed, dict):
         return
-    supported = supported_types()
-    for logical, kind in unsupported(parsed.get("Resources"), supported):
+    resources = parsed.get("Resources")
+    if isinstance(resources, dict):
+        cloudformation_imports.load_for(r.get("Type") for r in resources.values() if isinstance(r, dict))
+    if all(_creatable(kind) for _, kind in unsupported(resources, ())):
+        return
+    supported = supported_types()  # one is not: the message lists what is
+    for logical, kind in unsupported(resources, supported):
         raise ValidationError(message=unsupported_message(logical, kind, supported))
 
 
