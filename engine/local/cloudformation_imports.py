@@ -66,6 +66,7 @@ _STAND_INS = {
     ("moto.ssm", "ssm_backends", None): "ssm_backends = _deferred.backends('moto.ssm', 'ssm_backends')",
 }
 
+_HEADER = "from engine.local import cloudformation_imports as _deferred  # the stand-ins of what is deferred"
 _lock = threading.RLock()
 
 
@@ -81,6 +82,7 @@ def _rewrite(source: str) -> str | None:
         return None
     lines = []
     deferred: set[str] = set()
+    header_in = False  # the stand-ins' import, in place of the first import it leaves out
     for line in found.group("body").splitlines():
         match = _IMPORT.fullmatch(line)
         if line.startswith("#") or not line.strip():
@@ -96,17 +98,17 @@ def _rewrite(source: str) -> str | None:
             if re.search(rf"\b{alias}\b", source[found.end() :]):  # read after all: not for this parser
                 return None
             deferred.add(_package(module))
+            lines.append("" if header_in else _HEADER)  # the same number of lines: tracebacks name moto's
+            header_in = True
             continue
         stand_in = _STAND_INS.get((module, name, alias))
         if stand_in is None:
             return None
         deferred.add(_package(module))
         lines.append(stand_in)
-    if deferred != _PACKAGES:
+    if deferred != _PACKAGES or not header_in:
         return None
-    header = "from engine.local import cloudformation_imports as _deferred  # the deferred imports' stand-ins\n"
-    body = header + "\n".join(lines) + "\n"
-    return source[: found.start("body")] + body + source[found.end("body") :]
+    return source[: found.start("body")] + "".join(f"{line}\n" for line in lines) + source[found.end("body") :]
 
 
 # -- the stand-ins -----------------------------------------------------------------------------------------

@@ -161,6 +161,7 @@ def test_only_the_import_block_it_knows_is_rewritten() -> None:
     assert "from moto.ec2 import" not in rewritten and "from moto.apigateway import" not in rewritten
     assert "from moto.awslambda import models as lambda_models" in rewritten  # the others imported as before
     compile(rewritten, "parsing.py", "exec")
+    assert rewritten.count("\n") == source.count("\n")  # a traceback's line numbers are those of moto's file
     unknown = source.replace(
         "from moto.ec2.models.core import TaggedEC2Resource\n",
         "from moto.ec2.models.core import TaggedEC2Resource\nfrom moto.ec2.utils import random_id\n",
