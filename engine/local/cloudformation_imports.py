@@ -120,7 +120,7 @@ def _imported(module: str) -> ModuleType:
         return sys.modules[module]
     with _lock:
         found = importlib.import_module(module)
-        _models_changed()
+        models_changed()
     return found
 
 
@@ -186,7 +186,8 @@ def _parser() -> ModuleType | None:
     return sys.modules.get(PARSING)
 
 
-def _models_changed() -> None:
+def models_changed() -> None:
+    """Make the parser list moto's models again (its list is cached; a model class defined since is missing)."""
     parser = _parser()
     if parser is None:
         return
@@ -215,7 +216,7 @@ def load_for(resource_types: Iterable[object]) -> None:
             elif parser is not None and kind not in parser.get_model_map():  # imported after the list was made
                 stale = True
         if stale:
-            _models_changed()
+            models_changed()
 
 
 def load_all() -> None:
@@ -238,8 +239,7 @@ def _lookup_loading(original: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 class _Loader(importlib.abc.Loader):
-    def __init__(self, path: str, code: CodeType) -> None:
-        self.path = path
+    def __init__(self, code: CodeType) -> None:
         self.code = code
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
@@ -270,7 +270,7 @@ class _Finder(importlib.abc.MetaPathFinder):
             code = None
         if code is None:
             return spec  # imported as moto ships it
-        return importlib.util.spec_from_file_location(fullname, spec.origin, loader=_Loader(spec.origin, code))
+        return importlib.util.spec_from_file_location(fullname, spec.origin, loader=_Loader(code))
 
 
 _FINDER = _Finder()

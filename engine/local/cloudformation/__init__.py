@@ -23,6 +23,7 @@ from moto.cloudformation import parsing
 from moto.cognitoidp import models as cognito_models
 from moto.core.common_models import CloudFormationModel
 
+from engine.local import cloudformation_imports
 from engine.local.cloudformation.cdk_metadata import CdkMetadataResource
 from engine.local.cloudformation.common import HOOK
 from engine.local.cloudformation.guard import check_hooks as check_guard_hooks
@@ -71,9 +72,7 @@ def install() -> None:
     _check_hooks()
     check_guard_hooks()
     # The model map is cached on first use; rebuild it so that it sees the model classes.
-    parsing.get_model_list.cache_clear()
-    parsing.get_model_map.cache_clear()
-    parsing.get_name_type_map.cache_clear()
+    cloudformation_imports.models_changed()
     model_map = parsing.get_model_map()
     for model in _MODELS:
         if model_map.get(model.cloudformation_type()) is not model:
